@@ -1,0 +1,15 @@
+package dev.agentry.core;
+
+import java.time.Instant;
+
+/**
+ * One immutable version of an agent. {@code createdAt} is when the agent was first created, {@code
+ * updatedAt} when this version was made; {@code archivedAt} is null unless archived.
+ */
+public record Agent(
+    String id,
+    int version,
+    AgentSpec spec,
+    Instant createdAt,
+    Instant updatedAt,
+    Instant archivedAt) {}

@@ -1,0 +1,30 @@
+package dev.agentry.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What an agent is, as its creator wrote it (validated and resolved). {@code skills}, {@code
+ * multiagent} and {@code executionIdentity} are kept as given until a harness uses them; {@code
+ * multiagent} and {@code executionIdentity} may be null.
+ */
+public record AgentSpec(
+    String name,
+    String description,
+    String system,
+    ModelConfig model,
+    List<ToolSpec> tools,
+    List<McpServer> mcpServers,
+    List<JsonNode> skills,
+    Map<String, String> metadata,
+    JsonNode multiagent,
+    JsonNode executionIdentity) {
+
+  public AgentSpec {
+    tools = List.copyOf(tools);
+    mcpServers = List.copyOf(mcpServers);
+    skills = List.copyOf(skills);
+    metadata = Map.copyOf(metadata);
+  }
+}

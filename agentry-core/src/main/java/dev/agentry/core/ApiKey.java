@@ -1,0 +1,10 @@
+package dev.agentry.core;
+
+import java.time.Instant;
+
+/**
+ * An API key as stored: only the SHA-256 of the secret, never the secret. {@code role} is {@code
+ * admin}, {@code member} or {@code read_only}; {@code revokedAt} is null while it is valid.
+ */
+public record ApiKey(
+    String id, String name, String secretHash, String role, Instant createdAt, Instant revokedAt) {}

@@ -1,0 +1,39 @@
+package dev.agentry.core;
+
+/** The kinds of object Agentry names, each with the prefix that the Managed Agents API uses. */
+public enum IdKind {
+  AGENT("agent_"),
+  ENVIRONMENT("env_"),
+  SESSION("sesn_"),
+  EVENT("sevt_"),
+  VAULT("vlt_"),
+  CREDENTIAL("vcrd_"),
+  API_KEY("apikey_"),
+  REQUEST("req_");
+
+  private final String prefix;
+
+  IdKind(String prefix) {
+    this.prefix = prefix;
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  /**
+   * Whether {@code id} looks like an id of this kind (prefix and alphabet only; ids stay opaque).
+   */
+  public boolean matches(String id) {
+    if (id == null || !id.startsWith(prefix) || id.length() > prefix.length() + 64) {
+      return false;
+    }
+    for (int i = prefix.length(); i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (!Character.isLetterOrDigit(c) || c > 127) {
+        return false;
+      }
+    }
+    return id.length() > prefix.length();
+  }
+}

@@ -1,0 +1,25 @@
+package dev.agentry.core;
+
+/** Everything Agentry persists, behind one connection pool and one migration history. */
+public interface Store extends AutoCloseable {
+  AgentRepository agents();
+
+  EnvironmentRepository environments();
+
+  SessionRepository sessions();
+
+  EventStore events();
+
+  VaultRepository vaults();
+
+  ApiKeyRepository apiKeys();
+
+  /** Throws {@link StoreException} unless the database answers a trivial query. */
+  void ping();
+
+  /** A short description for logs and readiness, e.g. {@code sqlite:/data/agentry.db}. */
+  String describe();
+
+  @Override
+  void close();
+}

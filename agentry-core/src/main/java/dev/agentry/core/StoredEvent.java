@@ -1,0 +1,44 @@
+package dev.agentry.core;
+
+import java.time.Instant;
+
+/**
+ * An event as the log holds it: {@code seq} is the 1-based position in its session's log, without
+ * gaps. {@code processedAt} is null while a user event is queued.
+ */
+public record StoredEvent(
+    String sessionId,
+    long seq,
+    String id,
+    String type,
+    String payload,
+    Instant createdAt,
+    Instant processedAt) {
+
+  /**
+   * The event as the API shows it: the payload's fields plus id, type, processed_at, created_at.
+   */
+  public String toJson() {
+    StringBuilder sb = new StringBuilder(payload.length() + 160);
+    sb.append("{\"type\":\"")
+        .append(type)
+        .append("\",\"id\":\"")
+        .append(id)
+        .append("\",\"processed_at\":");
+    if (processedAt == null) {
+      sb.append("null");
+    } else {
+      sb.append('"').append(Timestamps.format(processedAt)).append('"');
+    }
+    sb.append(",\"created_at\":\"").append(Timestamps.format(createdAt)).append('"');
+    String body = payload.substring(1).trim();
+    if (!body.equals("}")) {
+      sb.append(',');
+    }
+    return sb.append(body).toString();
+  }
+
+  public StoredEvent withProcessedAt(Instant at) {
+    return new StoredEvent(sessionId, seq, id, type, payload, createdAt, at);
+  }
+}
