@@ -1,0 +1,90 @@
+package dev.agentry.store;
+
+import dev.agentry.core.Timestamps;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One opened database: reads go to a pool, writes to the group-commit writers. A write keyed by a
+ * session always goes to the same writer, so a session's writes commit (and publish) in order and
+ * two writers never contend for a session's rows; unkeyed writes all go to the first writer.
+ */
+final class Database implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+  private final Dialect dialect;
+  private final Clock clock;
+  private final DataSource reads;
+  private final List<Writer> writers;
+  private final List<AutoCloseable> resources;
+  private final SeqAllocator seqs;
+  private final String description;
+
+  Database(
+      Dialect dialect,
+      Clock clock,
+      DataSource reads,
+      List<Writer> writers,
+      SeqAllocator seqs,
+      String description,
+      List<AutoCloseable> resources) {
+    this.dialect = dialect;
+    this.clock = clock;
+    this.reads = reads;
+    this.writers = List.copyOf(writers);
+    this.seqs = seqs;
+    this.description = description;
+    this.resources = List.copyOf(resources);
+  }
+
+  <T> T read(SqlWork<T> work) {
+    try (Connection c = reads.getConnection()) {
+      Tx tx = new Tx(c, new HashMap<>(), dialect);
+      try {
+        return work.run(tx);
+      } finally {
+        tx.closeStatements();
+      }
+    } catch (SQLException e) {
+      throw Dialect.wrap("read", e);
+    }
+  }
+
+  /** Runs {@code work} in the next write batch; {@code sessionId} may be null. */
+  <T> T write(String sessionId, SqlWork<T> work) {
+    int shard = sessionId == null ? 0 : Math.floorMod(sessionId.hashCode(), writers.size());
+    return writers.get(shard).submit(work);
+  }
+
+  /** Now, at the precision the store keeps. */
+  Instant now() {
+    return Timestamps.truncate(clock.instant());
+  }
+
+  SeqAllocator seqs() {
+    return seqs;
+  }
+
+  String description() {
+    return description;
+  }
+
+  @Override
+  public void close() {
+    writers.forEach(Writer::close);
+    for (AutoCloseable r : resources) {
+      try {
+        r.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed", description, e);
+      }
+    }
+  }
+}

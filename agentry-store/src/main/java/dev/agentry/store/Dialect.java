@@ -1,0 +1,68 @@
+package dev.agentry.store;
+
+import dev.agentry.core.StoreException;
+import java.sql.SQLException;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/** What differs between the SQL of SQLite and PostgreSQL, once the schema is the same. */
+enum Dialect {
+  SQLITE("db/migration/sqlite", ""),
+  POSTGRESQL("db/migration/postgresql", " FOR UPDATE");
+
+  private final String migrations;
+  private final String forUpdate;
+
+  Dialect(String migrations, String forUpdate) {
+    this.migrations = migrations;
+    this.forUpdate = forUpdate;
+  }
+
+  String migrations() {
+    return "classpath:" + migrations;
+  }
+
+  /**
+   * The row-lock suffix of a read-modify-write; SQLite's single writer needs none because nothing
+   * else writes between the read and the write.
+   */
+  String forUpdate() {
+    return forUpdate;
+  }
+
+  /** Whether {@code e}, or a failure it chains (as batch failures do), is a uniqueness clash. */
+  boolean isUniqueViolation(SQLException e) {
+    for (Throwable t = e; t != null; t = next(t)) {
+      if (t instanceof SQLException se && isOwnUniqueViolation(se)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Throwable next(Throwable t) {
+    if (t instanceof SQLException se && se.getNextException() != null) {
+      return se.getNextException();
+    }
+    return t.getCause() == t ? null : t.getCause();
+  }
+
+  private boolean isOwnUniqueViolation(SQLException e) {
+    return switch (this) {
+      case SQLITE ->
+          e instanceof SQLiteException se
+              && (se.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE
+                  || se.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY);
+      case POSTGRESQL -> "23505".equals(e.getSQLState());
+    };
+  }
+
+  /**
+   * Wraps a driver failure; the message names only the operation and error codes because driver
+   * messages may quote the values that were written.
+   */
+  static StoreException wrap(String operation, SQLException e) {
+    return new StoreException(
+        operation + " failed (SQLState " + e.getSQLState() + ", code " + e.getErrorCode() + ")", e);
+  }
+}

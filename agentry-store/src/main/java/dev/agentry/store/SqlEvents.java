@@ -1,0 +1,189 @@
+package dev.agentry.store;
+
+import dev.agentry.core.EventDraft;
+import dev.agentry.core.EventQuery;
+import dev.agentry.core.EventStore;
+import dev.agentry.core.Page;
+import dev.agentry.core.StoreException;
+import dev.agentry.core.StoredEvent;
+import dev.agentry.core.TimeRange;
+import dev.agentry.core.Timestamps;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/** The event log on either database; numbering is the {@link SeqAllocator}'s job. */
+final class SqlEvents implements EventStore {
+  static final String COLUMNS = "session_id, seq, id, type, payload, created_at, processed_at";
+  static final RowMapper<StoredEvent> EVENT =
+      rs ->
+          new StoredEvent(
+              rs.getString(1),
+              rs.getLong(2),
+              rs.getString(3),
+              rs.getString(4),
+              rs.getString(5),
+              Timestamps.fromMicros(rs.getLong(6)),
+              Rows.instant(rs, 7));
+  private static final String INSERT =
+      "INSERT INTO events (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+  private final Database db;
+  private final EventHub hub;
+
+  SqlEvents(Database db, EventHub hub) {
+    this.db = db;
+    this.hub = hub;
+  }
+
+  @Override
+  public List<StoredEvent> append(String sessionId, List<EventDraft> drafts) {
+    return append(sessionId, drafts, null);
+  }
+
+  @Override
+  public List<StoredEvent> append(String sessionId, List<EventDraft> drafts, long fence) {
+    return append(sessionId, drafts, Long.valueOf(fence));
+  }
+
+  private List<StoredEvent> append(String sessionId, List<EventDraft> drafts, Long fence) {
+    List<EventDraft> batch = List.copyOf(drafts);
+    return db.write(
+        sessionId,
+        tx -> {
+          long first = db.seqs().reserve(tx, sessionId, batch.size(), fence);
+          List<StoredEvent> events = insert(tx, sessionId, first, batch, db.now());
+          tx.onCommit(() -> hub.publish(sessionId, events));
+          return events;
+        });
+  }
+
+  /** Inserts drafts as seq {@code first}, {@code first + 1}, … of the session. */
+  static List<StoredEvent> insert(
+      Tx tx, String sessionId, long first, List<EventDraft> drafts, Instant now)
+      throws SQLException {
+    List<StoredEvent> out = new ArrayList<>(drafts.size());
+    if (drafts.isEmpty()) {
+      return out;
+    }
+    PreparedStatement ps = tx.prepare(INSERT);
+    try {
+      for (EventDraft d : drafts) {
+        Instant processed = d.processedAt() == null ? null : Timestamps.truncate(d.processedAt());
+        StoredEvent e =
+            new StoredEvent(
+                sessionId, first + out.size(), d.id(), d.type(), d.payload(), now, processed);
+        Tx.bind(
+            ps,
+            sessionId,
+            e.seq(),
+            e.id(),
+            e.type(),
+            e.payload(),
+            Timestamps.toMicros(now),
+            Rows.micros(processed));
+        out.add(e);
+        if (drafts.size() > 1) {
+          ps.addBatch();
+        }
+      }
+      if (drafts.size() > 1) {
+        ps.executeBatch();
+      } else {
+        ps.executeUpdate();
+      }
+    } catch (SQLException e) {
+      ps.clearBatch();
+      if (tx.dialect().isUniqueViolation(e)) {
+        throw new StoreException.Conflict("an event id of the batch already exists");
+      }
+      throw e;
+    }
+    return out;
+  }
+
+  @Override
+  public Page<StoredEvent> list(String sessionId, EventQuery query) {
+    TimeRange processed = query.processedAt() == null ? TimeRange.ALL : query.processedAt();
+    return db.read(
+        tx ->
+            Keyset.single("seq")
+                .page(
+                    tx,
+                    new Query("SELECT " + COLUMNS + " FROM events WHERE session_id = ?", sessionId)
+                        .in("type", query.types())
+                        .range("processed_at", processed),
+                    query.page(),
+                    EVENT));
+  }
+
+  @Override
+  public List<StoredEvent> readAfter(String sessionId, long afterSeq, int limit) {
+    return db.read(
+        tx ->
+            tx.query(
+                "SELECT "
+                    + COLUMNS
+                    + " FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                EVENT,
+                sessionId,
+                afterSeq,
+                limit));
+  }
+
+  @Override
+  public Optional<StoredEvent> find(String sessionId, String eventId) {
+    return db.read(
+        tx ->
+            tx.one(
+                "SELECT " + COLUMNS + " FROM events WHERE session_id = ? AND id = ?",
+                EVENT,
+                sessionId,
+                eventId));
+  }
+
+  @Override
+  public long lastSeq(String sessionId) {
+    return db.read(
+        tx ->
+            tx.one(
+                    "SELECT coalesce(max(seq), 0) FROM events WHERE session_id = ?",
+                    rs -> rs.getLong(1),
+                    sessionId)
+                .orElse(0L));
+  }
+
+  @Override
+  public List<StoredEvent> markProcessed(
+      String sessionId, Collection<String> eventIds, Instant at) {
+    if (eventIds.isEmpty()) {
+      return List.of();
+    }
+    Query update =
+        new Query(
+                "UPDATE events SET processed_at = ? WHERE session_id = ? AND processed_at IS NULL",
+                Timestamps.toMicros(at),
+                sessionId)
+            .in("id", List.copyOf(eventIds));
+    return db.write(
+        sessionId,
+        tx -> {
+          List<StoredEvent> changed =
+              new ArrayList<>(
+                  tx.query(update.sql() + " RETURNING " + COLUMNS, EVENT, update.params()));
+          changed.sort(Comparator.comparingLong(StoredEvent::seq));
+          return changed;
+        });
+  }
+
+  @Override
+  public Subscription subscribe(String sessionId, Consumer<StoredEvent> listener) {
+    return hub.subscribe(sessionId, listener);
+  }
+}

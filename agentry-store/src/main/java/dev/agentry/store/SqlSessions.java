@@ -1,0 +1,162 @@
+package dev.agentry.store;
+
+import dev.agentry.core.EventDraft;
+import dev.agentry.core.Json;
+import dev.agentry.core.Page;
+import dev.agentry.core.PageRequest;
+import dev.agentry.core.Session;
+import dev.agentry.core.SessionFilter;
+import dev.agentry.core.SessionRepository;
+import dev.agentry.core.SessionStatus;
+import dev.agentry.core.StoredEvent;
+import dev.agentry.core.Timestamps;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/** Sessions (the whole record as JSON plus filter columns) and their leases. */
+final class SqlSessions implements SessionRepository {
+  private static final DocTable<Session> TABLE =
+      new DocTable<>(
+          "session",
+          "sessions",
+          List.of(
+              "id",
+              "agent_id",
+              "agent_version",
+              "environment_id",
+              "status",
+              "title",
+              "body",
+              "created_at",
+              "updated_at",
+              "archived_at"),
+          s ->
+              new Object[] {
+                s.id(),
+                s.agent().id(),
+                s.agent().version(),
+                s.environmentId(),
+                s.status().wireName(),
+                s.title(),
+                Json.write(s),
+                Rows.micros(s.createdAt()),
+                Rows.micros(s.updatedAt()),
+                Rows.micros(s.archivedAt())
+              },
+          Session::id,
+          "body",
+          rs -> Json.read(rs.getString(1), Session.class));
+
+  private record Holder(String owner, long token, Instant expiresAt) {}
+
+  private final Database db;
+  private final EventHub hub;
+
+  SqlSessions(Database db, EventHub hub) {
+    this.db = db;
+    this.hub = hub;
+  }
+
+  @Override
+  public Session create(Session session, List<EventDraft> initialEvents) {
+    List<EventDraft> drafts = List.copyOf(initialEvents);
+    return db.write(
+        session.id(),
+        tx -> {
+          Session stored = TABLE.insert(tx, session);
+          if (!drafts.isEmpty()) {
+            tx.update(
+                "UPDATE sessions SET last_seq = ? WHERE id = ?",
+                (long) drafts.size(),
+                session.id());
+            List<StoredEvent> events = SqlEvents.insert(tx, session.id(), 1, drafts, db.now());
+            tx.onCommit(() -> hub.publish(session.id(), events));
+          }
+          return stored;
+        });
+  }
+
+  @Override
+  public Optional<Session> find(String id) {
+    return db.read(tx -> TABLE.find(tx, id, false));
+  }
+
+  @Override
+  public Session update(String id, UnaryOperator<Session> change) {
+    return db.write(id, tx -> TABLE.update(tx, id, change));
+  }
+
+  @Override
+  public boolean delete(String id) {
+    return db.write(
+        id,
+        tx -> {
+          tx.update("DELETE FROM events WHERE session_id = ?", id);
+          db.seqs().forget(tx, id);
+          return TABLE.delete(tx, id);
+        });
+  }
+
+  @Override
+  public Page<Session> list(SessionFilter filter, PageRequest page) {
+    Query q = TABLE.select().resource("", filter.common());
+    if (filter.agentId() != null) {
+      q.and("agent_id = ?", filter.agentId());
+    }
+    if (filter.agentVersion() != null) {
+      q.and("agent_version = ?", filter.agentVersion());
+    }
+    q.in("status", filter.statuses().stream().map(SessionStatus::wireName).sorted().toList());
+    return db.read(tx -> TABLE.list(tx, q, page));
+  }
+
+  @Override
+  public Optional<Lease> tryLease(String sessionId, String owner, Instant now, Duration ttl) {
+    long nowMicros = Timestamps.toMicros(now);
+    Instant expires = Timestamps.truncate(now.plus(ttl));
+    return db.write(
+        sessionId,
+        tx -> {
+          Holder h =
+              tx.one(
+                      "SELECT lease_owner, lease_token, lease_expires_at FROM sessions WHERE id = ?"
+                          + tx.dialect().forUpdate(),
+                      rs -> new Holder(rs.getString(1), rs.getLong(2), Rows.instant(rs, 3)),
+                      sessionId)
+                  .orElseThrow(() -> SeqAllocator.noSession(sessionId));
+          boolean sameOwner = owner.equals(h.owner());
+          boolean free =
+              h.owner() == null
+                  || h.expiresAt() == null
+                  || Timestamps.toMicros(h.expiresAt()) <= nowMicros;
+          if (!sameOwner && !free) {
+            return Optional.empty();
+          }
+          long token = sameOwner ? h.token() : h.token() + 1;
+          tx.update(
+              "UPDATE sessions SET lease_owner = ?, lease_token = ?, lease_expires_at = ?"
+                  + " WHERE id = ?",
+              owner,
+              token,
+              Timestamps.toMicros(expires),
+              sessionId);
+          return Optional.of(new Lease(sessionId, owner, token, expires));
+        });
+  }
+
+  @Override
+  public void releaseLease(Lease lease) {
+    db.write(
+        lease.sessionId(),
+        tx ->
+            tx.update(
+                "UPDATE sessions SET lease_owner = NULL, lease_expires_at = NULL"
+                    + " WHERE id = ? AND lease_owner = ? AND lease_token = ?",
+                lease.sessionId(),
+                lease.owner(),
+                lease.token()));
+  }
+}

@@ -1,0 +1,78 @@
+package dev.agentry.store;
+
+import dev.agentry.core.AgentRepository;
+import dev.agentry.core.ApiKeyRepository;
+import dev.agentry.core.EnvironmentRepository;
+import dev.agentry.core.EventStore;
+import dev.agentry.core.SessionRepository;
+import dev.agentry.core.Store;
+import dev.agentry.core.VaultRepository;
+
+/** The repositories over one {@link Database}, whichever dialect it speaks. */
+final class SqlStore implements Store {
+  private final Database db;
+  private final EventHub hub = new EventHub();
+  private final SqlAgents agents;
+  private final SqlEnvironments environments;
+  private final SqlSessions sessions;
+  private final SqlEvents events;
+  private final SqlVaults vaults;
+  private final SqlApiKeys apiKeys;
+
+  SqlStore(Database db) {
+    this.db = db;
+    this.agents = new SqlAgents(db);
+    this.environments = new SqlEnvironments(db);
+    this.sessions = new SqlSessions(db, hub);
+    this.events = new SqlEvents(db, hub);
+    this.vaults = new SqlVaults(db);
+    this.apiKeys = new SqlApiKeys(db);
+  }
+
+  @Override
+  public AgentRepository agents() {
+    return agents;
+  }
+
+  @Override
+  public EnvironmentRepository environments() {
+    return environments;
+  }
+
+  @Override
+  public SessionRepository sessions() {
+    return sessions;
+  }
+
+  @Override
+  public EventStore events() {
+    return events;
+  }
+
+  @Override
+  public VaultRepository vaults() {
+    return vaults;
+  }
+
+  @Override
+  public ApiKeyRepository apiKeys() {
+    return apiKeys;
+  }
+
+  @Override
+  public void ping() {
+    db.read(tx -> tx.one("SELECT 1", rs -> rs.getInt(1)));
+  }
+
+  @Override
+  public String describe() {
+    return db.description();
+  }
+
+  @Override
+  public void close() {
+    // The writers drain first so that everything they commit is still published.
+    db.close();
+    hub.close();
+  }
+}

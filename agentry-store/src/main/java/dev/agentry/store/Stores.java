@@ -1,0 +1,111 @@
+package dev.agentry.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.agentry.core.Store;
+import dev.agentry.core.StoreException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/** Opens stores: the only entry point of this module. */
+public final class Stores {
+  private static final int SQLITE_READERS = 4;
+  private static final int SQLITE_BATCH = 1024;
+  private static final int PG_WRITERS = 4;
+  private static final int PG_READERS = 12;
+  private static final int PG_BATCH = 256;
+
+  private Stores() {}
+
+  /**
+   * Opens the store {@code config} names, bringing its schema up to date first.
+   *
+   * @throws StoreException if the database cannot be opened or migrated
+   */
+  public static Store open(StoreConfig config) {
+    Database db = config.isPostgres() ? openPostgres(config) : openSqlite(config);
+    return new SqlStore(db);
+  }
+
+  private static Database openSqlite(StoreConfig config) {
+    Path file;
+    try {
+      Path dir = Files.createDirectories(config.dataDir().toAbsolutePath());
+      file = dir.resolve("agentry.db");
+    } catch (IOException e) {
+      throw new StoreException("cannot create the data directory " + config.dataDir(), e);
+    }
+    SQLiteConfig sqlite = new SQLiteConfig();
+    sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    // FULL makes every commit fsync the WAL: a write that returned survives a power cut.
+    sqlite.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    sqlite.setBusyTimeout(10_000);
+    sqlite.enforceForeignKeys(true);
+    SQLiteDataSource source = new SQLiteDataSource(sqlite);
+    source.setUrl("jdbc:sqlite:" + file);
+    migrate(source, Dialect.SQLITE);
+    HikariConfig reads = new HikariConfig();
+    reads.setDataSource(source);
+    reads.setPoolName("agentry-sqlite-read");
+    reads.setMaximumPoolSize(SQLITE_READERS);
+    HikariDataSource pool = new HikariDataSource(reads);
+    Writer writer =
+        new Writer("agentry-sqlite-writer", source::getConnection, Dialect.SQLITE, SQLITE_BATCH);
+    return new Database(
+        Dialect.SQLITE,
+        config.clock(),
+        pool,
+        List.of(writer),
+        new CachedSeqAllocator(),
+        "sqlite:" + file,
+        List.of(pool));
+  }
+
+  private static Database openPostgres(StoreConfig config) {
+    HikariConfig hikari = new HikariConfig();
+    hikari.setJdbcUrl(config.jdbcUrl());
+    hikari.setPoolName("agentry-pg");
+    // The writers hold a connection each; the rest serve reads.
+    hikari.setMaximumPoolSize(PG_WRITERS + PG_READERS);
+    HikariDataSource pool;
+    try {
+      pool = new HikariDataSource(hikari);
+    } catch (RuntimeException e) {
+      throw new StoreException("cannot connect to " + config.describePostgres(), e);
+    }
+    try {
+      migrate(pool, Dialect.POSTGRESQL);
+    } catch (StoreException e) {
+      pool.close();
+      throw e;
+    }
+    Writer[] writers = new Writer[PG_WRITERS];
+    for (int i = 0; i < writers.length; i++) {
+      writers[i] =
+          new Writer("agentry-pg-writer-" + i, pool::getConnection, Dialect.POSTGRESQL, PG_BATCH);
+    }
+    return new Database(
+        Dialect.POSTGRESQL,
+        config.clock(),
+        pool,
+        List.of(writers),
+        new RowLockSeqAllocator(),
+        config.describePostgres(),
+        List.of(pool));
+  }
+
+  private static void migrate(DataSource source, Dialect dialect) {
+    try {
+      Flyway.configure().dataSource(source).locations(dialect.migrations()).load().migrate();
+    } catch (FlywayException e) {
+      throw new StoreException("migrating the schema failed", e);
+    }
+  }
+}

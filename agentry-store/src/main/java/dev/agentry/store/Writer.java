@@ -1,0 +1,214 @@
+package dev.agentry.store;
+
+import dev.agentry.core.StoreException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit: one thread takes every queued write, runs up to {@code maxBatch} of them in one
+ * transaction (each inside its own savepoint, so a failing write does not take the others down),
+ * commits once and only then completes the writers' futures. Many concurrent writers thus share one
+ * fsync.
+ */
+final class Writer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Writer.class);
+  private static final Job<Void> STOP = new Job<>(null, null);
+
+  /**
+   * Where the writer's connection comes from; the writer keeps it (and its prepared statements)
+   * until a batch fails, then asks for a new one.
+   */
+  @FunctionalInterface
+  interface Connections {
+    Connection acquire() throws SQLException;
+  }
+
+  private record Job<T>(SqlWork<T> work, CompletableFuture<T> future) {
+    void complete(Object value) {
+      @SuppressWarnings("unchecked") // the value is what this job's own work returned
+      T result = (T) value;
+      future.complete(result);
+    }
+  }
+
+  private final BlockingQueue<Job<?>> queue = new LinkedBlockingQueue<>();
+  private final Connections connections;
+  private final Dialect dialect;
+  private final int maxBatch;
+  private final Thread thread;
+  private final Map<String, PreparedStatement> statements = new HashMap<>();
+  private Connection connection;
+  private boolean closed;
+
+  Writer(String name, Connections connections, Dialect dialect, int maxBatch) {
+    this.connections = connections;
+    this.dialect = dialect;
+    this.maxBatch = maxBatch;
+    this.thread = Thread.ofPlatform().name(name).daemon().unstarted(this::loop);
+    thread.start();
+  }
+
+  /** Runs {@code work} in the next batch and returns its result once the batch is committed. */
+  <T> T submit(SqlWork<T> work) {
+    if (Thread.currentThread() == thread) {
+      throw new IllegalStateException("a write task cannot wait for another write");
+    }
+    CompletableFuture<T> future = new CompletableFuture<>();
+    synchronized (this) {
+      if (closed) {
+        throw new StoreException("the store is closed");
+      }
+      queue.add(new Job<>(work, future));
+    }
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new StoreException("write failed", e.getCause());
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      queue.add(STOP);
+    }
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void loop() {
+    List<Job<?>> batch = new ArrayList<>(maxBatch);
+    boolean stop = false;
+    while (!stop) {
+      try {
+        batch.add(queue.take());
+      } catch (InterruptedException e) {
+        break;
+      }
+      queue.drainTo(batch, maxBatch - 1);
+      if (batch.get(batch.size() - 1) == STOP) {
+        batch.remove(batch.size() - 1);
+        stop = true;
+      }
+      if (!batch.isEmpty()) {
+        runBatch(batch);
+      }
+      batch.clear();
+    }
+    discardConnection();
+  }
+
+  private void runBatch(List<Job<?>> jobs) {
+    Object[] results = new Object[jobs.size()];
+    Throwable[] errors = new Throwable[jobs.size()];
+    Tx tx;
+    try {
+      tx = new Tx(connection(), statements, dialect);
+    } catch (SQLException e) {
+      failAll(jobs, errors, Dialect.wrap("opening the write connection", e));
+      discardConnection();
+      return;
+    }
+    boolean savepoints = jobs.size() > 1;
+    int succeeded = 0;
+    try {
+      for (int i = 0; i < jobs.size(); i++) {
+        Savepoint sp = savepoints ? connection.setSavepoint() : null;
+        try {
+          results[i] = jobs.get(i).work().run(tx);
+          if (sp != null) {
+            connection.releaseSavepoint(sp);
+          }
+          tx.taskDone(true);
+          succeeded++;
+        } catch (SQLException | RuntimeException e) {
+          if (sp != null) {
+            connection.rollback(sp);
+          }
+          tx.taskDone(false);
+          errors[i] = e instanceof SQLException se ? translate(se) : e;
+        }
+      }
+      if (succeeded > 0) {
+        connection.commit();
+      } else {
+        connection.rollback();
+      }
+    } catch (SQLException e) {
+      tx.batchDone(false);
+      failAll(jobs, errors, Dialect.wrap("committing a write batch", e));
+      discardConnection();
+      return;
+    }
+    tx.batchDone(true);
+    for (int i = 0; i < jobs.size(); i++) {
+      if (errors[i] != null) {
+        jobs.get(i).future().completeExceptionally(errors[i]);
+      } else {
+        jobs.get(i).complete(results[i]);
+      }
+    }
+  }
+
+  private StoreException translate(SQLException e) {
+    if (dialect.isUniqueViolation(e)) {
+      return new StoreException.Conflict("an object with that key already exists");
+    }
+    return Dialect.wrap("write", e);
+  }
+
+  private static void failAll(List<Job<?>> jobs, Throwable[] errors, StoreException failure) {
+    for (int i = 0; i < jobs.size(); i++) {
+      jobs.get(i).future().completeExceptionally(errors[i] != null ? errors[i] : failure);
+    }
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null) {
+      connection = connections.acquire();
+      connection.setAutoCommit(false);
+    }
+    return connection;
+  }
+
+  private void discardConnection() {
+    if (connection == null) {
+      return;
+    }
+    new Tx(connection, statements, dialect).closeStatements();
+    try {
+      if (!connection.getAutoCommit()) {
+        connection.rollback();
+      }
+      connection.close();
+    } catch (SQLException e) {
+      LOG.debug("closing the write connection failed", e);
+    }
+    connection = null;
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * The persistence of Agentry on SQLite (one file, for a single node) or PostgreSQL (shared by
+ * several nodes), behind the SPIs of {@code dev.agentry.core}. {@link dev.agentry.store.Stores} is
+ * the only entry point.
+ *
+ * <p>Writes go through group-commit writers: each writer thread runs many queued writes in one
+ * transaction (a savepoint each) and commits once, so concurrent appenders share an fsync. On
+ * SQLite one writer owns the only write connection and numbers events from an in-memory last-seq
+ * cache. On PostgreSQL several writers split the sessions among them, and an append bumps {@code
+ * sessions.last_seq} under the row lock, which keeps numbering gapless across nodes too.
+ *
+ * <p>Subscribers are notified after commit, in seq order, but only of writes made through this
+ * process. Serving subscribers on several nodes of one PostgreSQL database needs a cross-node
+ * signal, e.g. {@code NOTIFY} after each commit with listeners reading the log from their last seen
+ * seq; that is the scale-out path.
+ */
+package dev.agentry.store;
