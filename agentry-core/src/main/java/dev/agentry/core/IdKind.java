@@ -6,6 +6,7 @@ public enum IdKind {
   ENVIRONMENT("env_"),
   SESSION("sesn_"),
   EVENT("sevt_"),
+  OUTCOME("outc_"),
   VAULT("vlt_"),
   CREDENTIAL("vcrd_"),
   API_KEY("apikey_"),

@@ -1,0 +1,199 @@
+package dev.agentry.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentry.core.AgentSpec;
+import dev.agentry.core.McpServer;
+import dev.agentry.core.ModelConfig;
+import dev.agentry.core.ToolSpec;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns agent create and update bodies into a validated {@link AgentSpec}. An update applies only
+ * the fields present in the body (arrays and {@code model} replace whole; {@code null} or {@code
+ * []} clears an array); the cross-field rules are then checked on the result.
+ */
+final class AgentParser {
+  static final int MAX_TOOLS = 128;
+  static final int MAX_MCP_SERVERS = 20;
+  static final int MAX_SKILLS = 20;
+  private static final List<String> EFFORTS = List.of("low", "medium", "high", "xhigh", "max");
+
+  private AgentParser() {}
+
+  static AgentSpec create(JsonNode body) {
+    Fields.object(body, "body");
+    AgentSpec spec =
+        new AgentSpec(
+            Fields.requiredString(body, "", "name", 1, 256),
+            Fields.optionalString(body, "", "description", 0, 2048),
+            Fields.optionalString(body, "", "system", 0, 100_000),
+            model(required(body, "model"), "model"),
+            tools(body),
+            mcpServers(body),
+            skills(body),
+            Fields.metadata(body, ""),
+            nullable(body, "multiagent"),
+            nullable(body, "execution_identity"));
+    return checked(spec);
+  }
+
+  static AgentSpec update(JsonNode body, AgentSpec current) {
+    String name = current.name();
+    if (body.has("name")) {
+      name = Fields.requiredString(body, "", "name", 1, 256);
+    }
+    AgentSpec spec =
+        new AgentSpec(
+            name,
+            body.has("description")
+                ? Fields.optionalString(body, "", "description", 0, 2048)
+                : current.description(),
+            body.has("system")
+                ? Fields.optionalString(body, "", "system", 0, 100_000)
+                : current.system(),
+            Fields.isNullOrAbsent(body, "model")
+                ? current.model()
+                : model(body.get("model"), "model"),
+            body.has("tools") ? tools(body) : current.tools(),
+            body.has("mcp_servers") ? mcpServers(body) : current.mcpServers(),
+            body.has("skills") ? skills(body) : current.skills(),
+            body.has("metadata") && !body.get("metadata").isNull()
+                ? Fields.patchMetadata(current.metadata(), body.get("metadata"), "metadata", false)
+                : current.metadata(),
+            body.has("multiagent") ? nullable(body, "multiagent") : current.multiagent(),
+            body.has("execution_identity")
+                ? nullable(body, "execution_identity")
+                : current.executionIdentity());
+    return checked(spec);
+  }
+
+  private static JsonNode required(JsonNode body, String field) {
+    if (Fields.isNullOrAbsent(body, field)) {
+      throw ApiError.invalid(field + ": is required");
+    }
+    return body.get(field);
+  }
+
+  private static JsonNode nullable(JsonNode body, String field) {
+    JsonNode v = body.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    Fields.object(v, field);
+    return v.deepCopy();
+  }
+
+  static ModelConfig model(JsonNode node, String path) {
+    if (node.isTextual()) {
+      return new ModelConfig(Fields.checkString(node, path, 1, 256), null, null, null);
+    }
+    Fields.object(node, path);
+    String id = Fields.requiredString(node, path, "id", 1, 256);
+    ModelConfig.Effort effort = null;
+    JsonNode e = node.get("effort");
+    if (e != null && !e.isNull()) {
+      String level =
+          e.isTextual() ? e.asText() : Fields.requiredString(e, path + ".effort", "type", 1, 16);
+      effort = new ModelConfig.Effort(Fields.oneOf(level, path + ".effort", EFFORTS));
+    }
+    String speed = Fields.optionalString(node, path, "speed", 1, 16);
+    if (speed != null) {
+      Fields.oneOf(speed, path + ".speed", List.of("standard", "fast"));
+    }
+    return new ModelConfig(
+        id, effort, Fields.optionalString(node, path, "inference_geo", 1, 64), speed);
+  }
+
+  private static List<ToolSpec> tools(JsonNode body) {
+    return Fields.optionalArray(body, "", "tools", MAX_TOOLS, ToolParser::tool);
+  }
+
+  private static List<McpServer> mcpServers(JsonNode body) {
+    return Fields.optionalArray(
+        body,
+        "",
+        "mcp_servers",
+        MAX_MCP_SERVERS,
+        (node, path) -> {
+          Fields.type(node, path, List.of("url"));
+          String name = Fields.requiredString(node, path, "name", 1, 128);
+          if (!Fields.TOOL_NAME.matcher(name).matches()) {
+            throw ApiError.invalid(path + ".name: must match [A-Za-z0-9_-]{1,128}");
+          }
+          String url = Fields.requiredString(node, path, "url", 1, 2048);
+          if (!url.startsWith("https://") && !url.startsWith("http://")) {
+            throw ApiError.invalid(path + ".url: must be an http or https URL");
+          }
+          return new McpServer("url", name, url);
+        });
+  }
+
+  private static List<JsonNode> skills(JsonNode body) {
+    return Fields.optionalArray(
+        body,
+        "",
+        "skills",
+        MAX_SKILLS,
+        (node, path) -> {
+          Fields.type(node, path, List.of("anthropic", "custom"));
+          Fields.requiredString(node, path, "skill_id", 1, 256);
+          var copy = Fields.object(node, path).deepCopy();
+          JsonNode version = copy.get("version");
+          copy.put("version", version == null || version.isNull() ? "latest" : version.asText());
+          return copy;
+        });
+  }
+
+  /** Rules that span fields: one toolset, unique names, MCP servers and toolsets that match. */
+  private static AgentSpec checked(AgentSpec spec) {
+    Set<String> servers = new HashSet<>();
+    for (int i = 0; i < spec.mcpServers().size(); i++) {
+      if (!servers.add(spec.mcpServers().get(i).name())) {
+        throw ApiError.invalid("mcp_servers[" + i + "].name: must be unique");
+      }
+    }
+    Set<String> referenced = new HashSet<>();
+    Set<String> customNames = new HashSet<>();
+    boolean toolset = spec.tools().stream().anyMatch(ToolSpec.AgentToolset.class::isInstance);
+    boolean seenToolset = false;
+    for (int i = 0; i < spec.tools().size(); i++) {
+      String path = "tools[" + i + "]";
+      switch (spec.tools().get(i)) {
+        case ToolSpec.AgentToolset t -> {
+          if (seenToolset) {
+            throw ApiError.invalid(path + ": an agent may have only one " + ToolSpec.AGENT_TOOLSET);
+          }
+          seenToolset = true;
+        }
+        case ToolSpec.McpToolset t -> {
+          if (!servers.contains(t.mcpServerName())) {
+            throw ApiError.invalid(
+                path + ".mcp_server_name: '" + t.mcpServerName() + "' is not in mcp_servers");
+          }
+          if (!referenced.add(t.mcpServerName())) {
+            throw ApiError.invalid(path + ".mcp_server_name: only one mcp_toolset per server");
+          }
+        }
+        case ToolSpec.CustomTool t -> {
+          if (!customNames.add(t.name())
+              || (toolset && ToolSpec.BUILT_IN_TOOLS.contains(t.name()))) {
+            throw ApiError.invalid(path + ".name: '" + t.name() + "' is already a tool name");
+          }
+        }
+      }
+    }
+    for (int i = 0; i < spec.mcpServers().size(); i++) {
+      if (!referenced.contains(spec.mcpServers().get(i).name())) {
+        throw ApiError.invalid(
+            "mcp_servers["
+                + i
+                + "]: '"
+                + spec.mcpServers().get(i).name()
+                + "' is not referenced by any mcp_toolset");
+      }
+    }
+    return spec;
+  }
+}

@@ -1,0 +1,132 @@
+package dev.agentry.server;
+
+import dev.agentry.core.SecretBox;
+import dev.agentry.core.Store;
+import dev.agentry.store.StoreConfig;
+import dev.agentry.store.Stores;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+
+/**
+ * The composition root: reads the configuration, opens the store it names, and serves the API. This
+ * is the only class that knows which implementations are in use.
+ */
+public final class AgentryServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(AgentryServer.class);
+
+  private final WebServer webServer;
+  private final Store store;
+  private final StreamHub streams;
+  private final Optional<String> generatedKey;
+
+  private AgentryServer(WebServer webServer, Store store, StreamHub streams, Optional<String> key) {
+    this.webServer = webServer;
+    this.store = store;
+    this.streams = streams;
+    this.generatedKey = key;
+  }
+
+  /** Starts a server; {@code console} receives the one-time admin key notice, if one is made. */
+  public static AgentryServer start(ServerConfig config, Clock clock, PrintStream console) {
+    bridgeJulLogging();
+    Path dataDir = config.dataDir().toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(dataDir);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(
+          "AGENTRY_DATA_DIR " + dataDir + " cannot be created: " + e.getMessage());
+    }
+    Store store =
+        Stores.open(
+            config
+                .database()
+                .map(StoreConfig::postgres)
+                .orElseGet(() -> StoreConfig.sqlite(dataDir))
+                .withClock(clock));
+    try {
+      SecretBox box = new SecretBox(Keys.masterKey(config.masterKey(), dataDir));
+      Optional<String> key = Keys.bootstrap(store, config.apiKey(), clock.instant());
+      key.ifPresent(
+          secret -> {
+            Path file = dataDir.resolve("admin.key");
+            Keys.writePrivate(file, secret + "\n");
+            console.println("Created an admin API key (shown once; also saved to " + file + "):");
+            console.println("  " + secret);
+          });
+      StreamHub streams = new StreamHub();
+      Api api = new Api(store, clock, config.maxBodyBytes(), streams);
+      EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat());
+      List<Api.Routes> groups =
+          List.of(
+              new HealthRoutes(api),
+              new AgentRoutes(api),
+              new EnvironmentRoutes(api),
+              new SessionRoutes(api),
+              new EventRoutes(api, eventStream),
+              new VaultRoutes(api, box));
+      HttpRouting.Builder routing = HttpRouting.builder();
+      routing.addFilter(new RequestIds());
+      routing.addFilter(new Auth(store));
+      groups.forEach(g -> g.register(routing));
+      routing.any(
+          (req, res) -> {
+            throw ApiError.notFound(
+                "no route for " + req.prologue().method().text() + " " + req.path().path());
+          });
+      Errors.register(routing);
+      WebServer web =
+          WebServer.builder()
+              .host(config.host())
+              .port(config.port())
+              .routing(routing)
+              .build()
+              .start();
+      LOG.info(
+          "Agentry listening on http://{}:{} (store {}, data {})",
+          config.host(),
+          web.port(),
+          store.describe(),
+          dataDir);
+      return new AgentryServer(web, store, streams, key);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  public static AgentryServer start(ServerConfig config) {
+    return start(config, Clock.systemUTC(), System.out);
+  }
+
+  public int port() {
+    return webServer.port();
+  }
+
+  /** The admin key this start created, if it created one. */
+  public Optional<String> generatedKey() {
+    return generatedKey;
+  }
+
+  @Override
+  public void close() {
+    streams.shutdown();
+    webServer.stop();
+    store.close();
+  }
+
+  private static void bridgeJulLogging() {
+    if (!SLF4JBridgeHandler.isInstalled()) {
+      SLF4JBridgeHandler.removeHandlersForRootLogger();
+      SLF4JBridgeHandler.install();
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package dev.agentry.server;
+
+import dev.agentry.core.Store;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import java.time.Clock;
+import java.time.Instant;
+
+/** What every route group needs: the store, the clock, and the request limits. */
+record Api(Store store, Clock clock, long maxBodyBytes, StreamHub streams) {
+
+  Instant now() {
+    return dev.agentry.core.Timestamps.truncate(clock.instant());
+  }
+
+  static String param(ServerRequest req, String name) {
+    return req.path().pathParameters().get(name);
+  }
+
+  static Query query(ServerRequest req) {
+    return new Query(req.query().rawValue());
+  }
+
+  /** A group of routes, registered on the shared routing. */
+  interface Routes {
+    void register(HttpRouting.Builder routing);
+  }
+}

@@ -1,0 +1,69 @@
+package dev.agentry.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentry.core.Json;
+import dev.agentry.core.StoreException;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one place failures become the Anthropic error envelope. */
+final class Errors {
+  private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
+
+  private Errors() {}
+
+  static void register(HttpRouting.Builder r) {
+    r.error(ApiError.class, (req, res, e) -> send(req, res, e));
+    r.error(
+        StoreException.NotFound.class,
+        (req, res, e) -> send(req, res, ApiError.notFound(e.getMessage())));
+    r.error(
+        StoreException.Conflict.class,
+        (req, res, e) -> send(req, res, ApiError.conflict(e.getMessage())));
+    r.error(
+        StoreException.class,
+        (req, res, e) -> {
+          LOG.error("store failure on {} {}", req.prologue().method().text(), req.path().path(), e);
+          send(req, res, ApiError.unavailable("the database is unavailable; retry shortly"));
+        });
+    r.error(
+        Exception.class,
+        (req, res, e) -> {
+          LOG.error(
+              "unexpected failure on {} {}", req.prologue().method().text(), req.path().path(), e);
+          send(
+              req,
+              res,
+              ApiError.internal(
+                  "internal error; see the server log for request " + requestId(res)));
+        });
+  }
+
+  static void send(ServerRequest req, ServerResponse res, ApiError e) {
+    if (res.isSent()) {
+      return;
+    }
+    res.status(e.status);
+    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+    res.send(envelope(e, requestId(res)).getBytes(StandardCharsets.UTF_8));
+  }
+
+  static String envelope(ApiError e, String requestId) {
+    ObjectNode root = Json.mapper().createObjectNode().put("type", "error");
+    ObjectNode error = root.putObject("error").put("type", e.type).put("message", e.getMessage());
+    if (e.errorCode != null) {
+      error.putObject("details").put("error_code", e.errorCode);
+    }
+    root.put("request_id", requestId);
+    return root.toString();
+  }
+
+  static String requestId(ServerResponse res) {
+    return res.headers().first(RequestIds.REQUEST_ID).orElse("");
+  }
+}

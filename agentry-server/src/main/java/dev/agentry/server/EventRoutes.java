@@ -1,0 +1,194 @@
+package dev.agentry.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentry.core.EnvironmentConfig;
+import dev.agentry.core.EventDraft;
+import dev.agentry.core.EventQuery;
+import dev.agentry.core.Json;
+import dev.agentry.core.PageKey;
+import dev.agentry.core.Session;
+import dev.agentry.core.SessionStatus;
+import dev.agentry.core.SortOrder;
+import dev.agentry.core.StoreException;
+import dev.agentry.core.StoredEvent;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** {@code /v1/sessions/{id}/events}: send, list, and the SSE stream. */
+final class EventRoutes implements Api.Routes {
+  static final int MAX_EVENTS_PER_SEND = 100;
+  private static final Set<String> DELTA_TYPES = Set.of("agent.message", "agent.thinking");
+  private final Api api;
+  private final EventStream stream;
+
+  EventRoutes(Api api, EventStream stream) {
+    this.api = api;
+    this.stream = stream;
+  }
+
+  @Override
+  public void register(HttpRouting.Builder r) {
+    r.post("/v1/sessions/{id}/events", this::send)
+        .get("/v1/sessions/{id}/events", this::list)
+        .get("/v1/sessions/{id}/events/stream", this::stream);
+  }
+
+  private void send(ServerRequest req, ServerResponse res) {
+    String sessionId = Api.param(req, "id");
+    JsonNode body = Http.objectBody(req, api.maxBodyBytes());
+    Session session = SessionRoutes.find(api, sessionId);
+    if (Fields.isNullOrAbsent(body, "events")) {
+      throw ApiError.invalid("events: is required");
+    }
+    List<UserEventParser.Parsed> parsed =
+        Fields.array(body.get("events"), "events", MAX_EVENTS_PER_SEND, UserEventParser::parse);
+    if (parsed.isEmpty()) {
+      throw ApiError.invalid("events: must not be empty");
+    }
+    checkSessionAccepts(session);
+    Instant now = api.now();
+    List<EventDraft> drafts = new ArrayList<>();
+    for (int i = 0; i < parsed.size(); i++) {
+      UserEventParser.Parsed p = parsed.get(i);
+      checkReferences(session, p, "events[" + i + "]");
+      boolean processed =
+          p.processedOnReceipt()
+              || (p.type().equals(UserEventParser.INTERRUPT)
+                  && session.status() == SessionStatus.IDLE);
+      drafts.add(EventDraft.of(p.type(), p.payload().toString(), processed ? now : null));
+    }
+    List<StoredEvent> stored;
+    try {
+      stored = api.store().events().append(sessionId, drafts);
+    } catch (StoreException.NotFound e) {
+      throw ApiError.notFound("session " + sessionId + " not found");
+    }
+    StringBuilder out = new StringBuilder("{\"data\":[");
+    for (int i = 0; i < stored.size(); i++) {
+      out.append(i == 0 ? "" : ",").append(stored.get(i).toJson());
+    }
+    Http.ok(res, out.append("]}").toString());
+  }
+
+  private static void checkSessionAccepts(Session session) {
+    if (session.archivedAt() != null) {
+      throw ApiError.invalid(
+          "session " + session.id() + " is archived and read-only", "session_archived");
+    }
+    if (session.status() == SessionStatus.TERMINATED) {
+      throw ApiError.invalid("session " + session.id() + " is terminated", "session_terminated");
+    }
+  }
+
+  /** Answers must name a call this session made, of the kind they answer. */
+  private void checkReferences(Session session, UserEventParser.Parsed p, String path) {
+    switch (p.type()) {
+      case UserEventParser.TOOL_CONFIRMATION ->
+          requireEvent(
+              session,
+              p.payload(),
+              "tool_use_id",
+              path,
+              Set.of("agent.tool_use", "agent.mcp_tool_use"));
+      case UserEventParser.CUSTOM_TOOL_RESULT ->
+          requireEvent(
+              session, p.payload(), "custom_tool_use_id", path, Set.of("agent.custom_tool_use"));
+      case UserEventParser.TOOL_RESULT -> {
+        if (!(environmentConfig(session) instanceof EnvironmentConfig.SelfHosted)) {
+          throw ApiError.invalid(
+              path + ".type: user.tool_result is only for self_hosted environments");
+        }
+        requireEvent(session, p.payload(), "tool_use_id", path, Set.of("agent.tool_use"));
+      }
+      default -> {}
+    }
+  }
+
+  private EnvironmentConfig environmentConfig(Session session) {
+    return api.store()
+        .environments()
+        .find(session.environmentId())
+        .map(e -> e.config())
+        .orElse(null);
+  }
+
+  private void requireEvent(
+      Session session, ObjectNode payload, String field, String path, Set<String> types) {
+    String id = payload.path(field).asText();
+    StoredEvent target = api.store().events().find(session.id(), id).orElse(null);
+    if (target == null || !types.contains(target.type())) {
+      throw ApiError.invalid(
+          path
+              + "."
+              + field
+              + ": "
+              + id
+              + " is not a "
+              + String.join(" or ", types)
+              + " event of this session");
+    }
+  }
+
+  private void list(ServerRequest req, ServerResponse res) {
+    String sessionId = Api.param(req, "id");
+    SessionRoutes.find(api, sessionId);
+    Query q = Api.query(req);
+    Listing listing = Listing.of(q, "events:" + sessionId, SortOrder.ASC, 1000, 1000, false);
+    var query =
+        new EventQuery(new HashSet<>(q.all("types")), q.timeRange("created_at"), listing.request());
+    var page = api.store().events().list(sessionId, query);
+    ObjectNode out = listing.render(page, EventRoutes::tree, e -> new PageKey(e.seq(), ""));
+    Http.ok(res, out);
+  }
+
+  private static JsonNode tree(StoredEvent e) {
+    try {
+      return Json.mapper().readTree(e.toJson());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+      throw new IllegalStateException("stored event " + e.id() + " is not valid JSON", ex);
+    }
+  }
+
+  private void stream(ServerRequest req, ServerResponse res) {
+    String sessionId = Api.param(req, "id");
+    SessionRoutes.find(api, sessionId);
+    Query q = Api.query(req);
+    List<String> deltas = q.all("event_deltas");
+    if (deltas.size() > 100) {
+      throw ApiError.invalid("event_deltas[]: at most 100 values");
+    }
+    for (String d : deltas) {
+      if (!DELTA_TYPES.contains(d)) {
+        throw ApiError.invalid(
+            "event_deltas[]: must be agent.message or agent.thinking, got '" + d + "'");
+      }
+    }
+    long resumeAfter = resumePosition(req, sessionId);
+    stream.run(sessionId, resumeAfter, res);
+  }
+
+  /** The seq after which to resume, from {@code Last-Event-ID} (an event id or a seq), or -1. */
+  private long resumePosition(ServerRequest req, String sessionId) {
+    var header = req.headers().value(io.helidon.http.HeaderNames.create("Last-Event-ID"));
+    if (header.isEmpty() || header.get().isBlank()) {
+      return -1;
+    }
+    String value = header.get().trim();
+    if (value.chars().allMatch(Character::isDigit) && value.length() < 19) {
+      return Long.parseLong(value);
+    }
+    return api.store()
+        .events()
+        .find(sessionId, value)
+        .map(StoredEvent::seq)
+        .orElseThrow(
+            () -> ApiError.invalid("Last-Event-ID: " + value + " is not an event of this session"));
+  }
+}

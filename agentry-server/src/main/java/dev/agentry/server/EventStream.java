@@ -1,0 +1,128 @@
+package dev.agentry.server;
+
+import dev.agentry.core.EventStore;
+import dev.agentry.core.IdKind;
+import dev.agentry.core.Ids;
+import dev.agentry.core.StoredEvent;
+import dev.agentry.core.Timestamps;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SSE connection to a session's log. Every event goes out as {@code event: message} (the only
+ * frame name all official SDKs accept), heartbeats as {@code event: ping}. With a resume position
+ * (the {@code Last-Event-ID} extension) it first replays the log after that position, then goes
+ * live; events are deduplicated by {@code seq}, so the switch loses and repeats nothing.
+ */
+final class EventStream {
+  private static final Logger LOG = LoggerFactory.getLogger(EventStream.class);
+  private static final int REPLAY_CHUNK = 500;
+
+  private final EventStore events;
+  private final StreamHub hub;
+  private final Duration heartbeat;
+
+  EventStream(EventStore events, StreamHub hub, Duration heartbeat) {
+    this.events = events;
+    this.hub = hub;
+    this.heartbeat = heartbeat;
+  }
+
+  /**
+   * Streams until the client goes away, the session is deleted, or the server stops.
+   *
+   * @param resumeAfter the last {@code seq} the client has, or -1 for live events only
+   */
+  void run(String sessionId, long resumeAfter, ServerResponse res) {
+    StreamHub.Connection conn = hub.open(sessionId);
+    EventStore.Subscription subscription = events.subscribe(sessionId, conn::offer);
+    try {
+      res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
+      res.header(HeaderNames.CACHE_CONTROL, "no-cache");
+      res.header("X-Accel-Buffering", "no");
+      try (OutputStream out = res.outputStream()) {
+        ping(out);
+        long lastSent = resumeAfter >= 0 ? catchUp(sessionId, resumeAfter, out) : -1;
+        loop(sessionId, conn, out, lastSent);
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      LOG.debug("stream of {} closed by the client: {}", sessionId, e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      subscription.close();
+      hub.close(sessionId, conn);
+    }
+  }
+
+  private void loop(String sessionId, StreamHub.Connection conn, OutputStream out, long lastSent)
+      throws IOException, InterruptedException {
+    while (true) {
+      if (conn.takeLagging()) {
+        lastSent = catchUp(sessionId, Math.max(lastSent, 0), out);
+      }
+      StreamHub.Signal signal = conn.poll(heartbeat.toMillis());
+      switch (signal) {
+        case null -> ping(out);
+        case StreamHub.Event e -> {
+          if (e.event().seq() > lastSent) {
+            write(out, e.event());
+            lastSent = e.event().seq();
+          }
+        }
+        case StreamHub.Deleted d -> {
+          frame(out, "message", deletedEvent());
+          return;
+        }
+        case StreamHub.Shutdown s -> {
+          return;
+        }
+      }
+    }
+  }
+
+  /** Sends everything after {@code afterSeq} from the log; returns the last seq sent. */
+  private long catchUp(String sessionId, long afterSeq, OutputStream out) throws IOException {
+    long last = afterSeq;
+    while (true) {
+      List<StoredEvent> batch = events.readAfter(sessionId, last, REPLAY_CHUNK);
+      for (StoredEvent e : batch) {
+        write(out, e);
+        last = e.seq();
+      }
+      if (batch.size() < REPLAY_CHUNK) {
+        return last;
+      }
+    }
+  }
+
+  private static String deletedEvent() {
+    return "{\"type\":\"session.deleted\",\"id\":\""
+        + Ids.next(IdKind.EVENT)
+        + "\",\"processed_at\":\""
+        + Timestamps.format(java.time.Instant.now())
+        + "\"}";
+  }
+
+  private static void write(OutputStream out, StoredEvent e) throws IOException {
+    String frame = "id: " + e.id() + "\nevent: message\ndata: " + e.toJson() + "\n\n";
+    out.write(frame.getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+
+  private static void ping(OutputStream out) throws IOException {
+    frame(out, "ping", "{\"type\":\"ping\"}");
+  }
+
+  private static void frame(OutputStream out, String name, String data) throws IOException {
+    out.write(("event: " + name + "\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+    out.flush();
+  }
+}

@@ -1,0 +1,39 @@
+package dev.agentry.server;
+
+import dev.agentry.core.Json;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/** {@code /healthz} (the process answers) and {@code /readyz} (the store answers too). */
+final class HealthRoutes implements Api.Routes {
+  private final Api api;
+
+  HealthRoutes(Api api) {
+    this.api = api;
+  }
+
+  @Override
+  public void register(HttpRouting.Builder r) {
+    r.get(
+            "/healthz",
+            (req, res) -> Http.ok(res, Json.mapper().createObjectNode().put("status", "ok")))
+        .get("/readyz", this::ready);
+  }
+
+  private void ready(ServerRequest req, ServerResponse res) {
+    var body = Json.mapper().createObjectNode();
+    var store = body.putObject("store").put("backend", api.store().describe());
+    try {
+      api.store().ping();
+      store.put("status", "ok");
+      body.put("status", "ok");
+      body.put("sse_subscribers", api.streams().subscribers());
+      Http.ok(res, body);
+    } catch (RuntimeException e) {
+      store.put("status", "unavailable");
+      body.put("status", "unavailable");
+      Http.json(res, 503, body);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.agentry.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentry.core.Json;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/** Reading JSON bodies within the size limit, and writing JSON responses. */
+final class Http {
+  private Http() {}
+
+  /**
+   * The request body as a JSON value. An empty body reads as an empty object, so that action
+   * endpoints ({@code /archive}) work with or without one.
+   */
+  static JsonNode body(ServerRequest req, long maxBytes) {
+    long declared = req.headers().contentLength().orElse(-1);
+    if (declared > maxBytes) {
+      throw tooLarge(maxBytes);
+    }
+    byte[] bytes = readLimited(req, maxBytes);
+    if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
+      return Json.mapper().createObjectNode();
+    }
+    try {
+      JsonNode node = Json.mapper().readTree(bytes);
+      if (node == null || node.isMissingNode()) {
+        return Json.mapper().createObjectNode();
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      String location =
+          e.getLocation() == null
+              ? ""
+              : " at line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr();
+      throw ApiError.invalid("body: malformed JSON" + location + ": " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw ApiError.invalid("body: could not be read");
+    }
+  }
+
+  /** The body as a JSON object, or a 400 saying it must be one. */
+  static JsonNode objectBody(ServerRequest req, long maxBytes) {
+    JsonNode node = body(req, maxBytes);
+    if (!node.isObject()) {
+      throw ApiError.invalid("body: must be a JSON object");
+    }
+    return node;
+  }
+
+  private static byte[] readLimited(ServerRequest req, long maxBytes) {
+    if (!req.content().hasEntity()) {
+      return new byte[0];
+    }
+    try (InputStream in = req.content().inputStream()) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buf = new byte[16384];
+      long total = 0;
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        total += n;
+        if (total > maxBytes) {
+          throw tooLarge(maxBytes);
+        }
+        out.write(buf, 0, n);
+      }
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw ApiError.invalid("body: could not be read");
+    } catch (UncheckedIOException e) {
+      throw ApiError.invalid("body: could not be read");
+    }
+  }
+
+  private static ApiError tooLarge(long maxBytes) {
+    return ApiError.tooLarge("body: must be at most " + maxBytes + " bytes");
+  }
+
+  static void json(ServerResponse res, int status, Object value) {
+    String text = value instanceof String s ? s : Json.write(value);
+    res.status(status);
+    res.header(HeaderNames.CONTENT_TYPE, "application/json");
+    res.send(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  static void ok(ServerResponse res, Object value) {
+    json(res, 200, value);
+  }
+}

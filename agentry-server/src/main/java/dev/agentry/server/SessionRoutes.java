@@ -1,0 +1,319 @@
+package dev.agentry.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentry.core.Agent;
+import dev.agentry.core.Environment;
+import dev.agentry.core.EventDraft;
+import dev.agentry.core.IdKind;
+import dev.agentry.core.Ids;
+import dev.agentry.core.Json;
+import dev.agentry.core.PageKey;
+import dev.agentry.core.ResourceFilter;
+import dev.agentry.core.Session;
+import dev.agentry.core.SessionFilter;
+import dev.agentry.core.SessionStatus;
+import dev.agentry.core.SessionUsage;
+import dev.agentry.core.SortOrder;
+import dev.agentry.core.StoreException;
+import dev.agentry.core.Timestamps;
+import dev.agentry.core.Vault;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code /v1/sessions}: create, list (bidirectional cursor), retrieve, update, archive, delete. */
+final class SessionRoutes implements Api.Routes {
+  static final int MAX_INITIAL_EVENTS = 50;
+  private final Api api;
+
+  SessionRoutes(Api api) {
+    this.api = api;
+  }
+
+  @Override
+  public void register(HttpRouting.Builder r) {
+    r.post("/v1/sessions", this::create)
+        .get("/v1/sessions", this::list)
+        .get("/v1/sessions/{id}", this::retrieve)
+        .post("/v1/sessions/{id}", this::update)
+        .post("/v1/sessions/{id}/archive", this::archive)
+        .delete("/v1/sessions/{id}", this::delete);
+  }
+
+  private void create(ServerRequest req, ServerResponse res) {
+    JsonNode body = Http.objectBody(req, api.maxBodyBytes());
+    Agent agent = agent(body);
+    Environment env = environment(body);
+    List<String> vaultIds = vaultIds(body);
+    if (!Fields.isNullOrAbsent(body, "resources") && !body.get("resources").isEmpty()) {
+      throw ApiError.invalid(
+          "resources: session resources (repositories, files, memory stores) are not supported by"
+              + " this server yet; mount data through the workspace instead",
+          "unsupported_feature");
+    }
+    String title = Fields.optionalString(body, "", "title", 0, 1024);
+    Map<String, String> metadata = Fields.metadata(body, "");
+    List<EventDraft> initial = initialEvents(body);
+    Instant now = api.now();
+    Session session =
+        new Session(
+            Ids.next(IdKind.SESSION),
+            title,
+            SessionStatus.IDLE,
+            env.id(),
+            agent,
+            metadata,
+            vaultIds,
+            List.of(),
+            SessionUsage.ZERO,
+            now,
+            now,
+            null);
+    Http.ok(res, Views.session(api.store().sessions().create(session, initial), now));
+  }
+
+  /** The agent as {@code "agent_…"} (latest) or {@code {type:"agent", id, version?}}. */
+  private Agent agent(JsonNode body) {
+    if (Fields.isNullOrAbsent(body, "agent")) {
+      throw ApiError.invalid("agent: is required");
+    }
+    JsonNode node = body.get("agent");
+    String id;
+    Integer version = null;
+    if (node.isTextual()) {
+      id = Fields.checkString(node, "agent", 1, 128);
+    } else {
+      String type = Fields.type(node, "agent", List.of("agent", "agent_with_overrides"));
+      if (type.equals("agent_with_overrides")) {
+        throw ApiError.invalid(
+            "agent.type: agent_with_overrides is not supported yet; create an agent version instead",
+            "unsupported_feature");
+      }
+      id = Fields.requiredString(node, "agent", "id", 1, 128);
+      version = Fields.optionalInt(node, "agent", "version", 1, Integer.MAX_VALUE);
+    }
+    var found =
+        version == null
+            ? api.store().agents().find(id)
+            : api.store().agents().findVersion(id, version);
+    Agent agent =
+        found.orElseThrow(
+            () ->
+                ApiError.invalid(
+                    "agent: no agent "
+                        + id
+                        + (node.isTextual() || !node.has("version") ? "" : " with that version"),
+                    "agent_not_found"));
+    if (agent.archivedAt() != null) {
+      throw ApiError.invalid("agent: agent " + id + " is archived", "agent_archived");
+    }
+    return agent;
+  }
+
+  private Environment environment(JsonNode body) {
+    String id = Fields.requiredString(body, "", "environment_id", 1, 128);
+    Environment env =
+        api.store()
+            .environments()
+            .find(id)
+            .orElseThrow(
+                () ->
+                    ApiError.invalid(
+                        "environment_id: no environment " + id, "environment_not_found"));
+    if (env.archivedAt() != null) {
+      throw ApiError.invalid(
+          "environment_id: environment " + id + " is archived", "environment_archived");
+    }
+    return env;
+  }
+
+  private List<String> vaultIds(JsonNode body) {
+    List<String> ids = Fields.stringArray(body, "", "vault_ids", 20, 128);
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      String path = "vault_ids[" + i + "]";
+      if (!seen.add(id)) {
+        throw ApiError.invalid(path + ": " + id + " is listed twice");
+      }
+      Vault v =
+          api.store()
+              .vaults()
+              .find(id)
+              .orElseThrow(() -> ApiError.invalid(path + ": no vault " + id, "vault_not_found"));
+      if (v.archivedAt() != null) {
+        throw ApiError.invalid(path + ": vault " + id + " is archived", "vault_archived");
+      }
+    }
+    return ids;
+  }
+
+  private List<EventDraft> initialEvents(JsonNode body) {
+    List<UserEventParser.Parsed> parsed =
+        Fields.optionalArray(
+            body, "", "initial_events", MAX_INITIAL_EVENTS, UserEventParser::parse);
+    List<EventDraft> drafts = new ArrayList<>();
+    Instant now = api.now();
+    for (int i = 0; i < parsed.size(); i++) {
+      UserEventParser.Parsed p = parsed.get(i);
+      if (!p.type().equals(UserEventParser.MESSAGE)
+          && !p.type().equals(UserEventParser.DEFINE_OUTCOME)) {
+        throw ApiError.invalid(
+            "initial_events["
+                + i
+                + "].type: only user.message and user.define_outcome are allowed");
+      }
+      drafts.add(
+          EventDraft.of(p.type(), p.payload().toString(), p.processedOnReceipt() ? now : null));
+    }
+    return drafts;
+  }
+
+  private void list(ServerRequest req, ServerResponse res) {
+    Query q = Api.query(req);
+    Listing listing = Listing.of(q, "sessions", SortOrder.DESC, 20, 100, true);
+    Set<SessionStatus> statuses = new HashSet<>();
+    for (String s : q.all("statuses")) {
+      SessionStatus status = SessionStatus.fromWire(s);
+      if (status == null) {
+        throw ApiError.invalid(
+            "statuses[]: must be one of idle, running, rescheduling, terminated");
+      }
+      statuses.add(status);
+    }
+    var filter =
+        new SessionFilter(
+            q.first("agent_id"),
+            q.integer("agent_version", 1),
+            statuses,
+            new ResourceFilter(q.flag("include_archived"), q.timeRange("created_at")));
+    var page = api.store().sessions().list(filter, listing.request());
+    Instant now = api.now();
+    Http.ok(
+        res,
+        listing.render(
+            page,
+            s -> Views.session(s, now),
+            s -> new PageKey(Timestamps.toMicros(s.createdAt()), s.id())));
+  }
+
+  private void retrieve(ServerRequest req, ServerResponse res) {
+    Http.ok(res, Views.session(find(api, Api.param(req, "id")), api.now()));
+  }
+
+  private void update(ServerRequest req, ServerResponse res) {
+    String id = Api.param(req, "id");
+    JsonNode body = Http.objectBody(req, api.maxBodyBytes());
+    Session current = find(api, id);
+    if (body.has("vault_ids")) {
+      throw ApiError.invalid("vault_ids: cannot be changed after a session is created");
+    }
+    if (body.has("agent")) {
+      throw ApiError.invalid(
+          "agent: session-local agent changes are not supported yet", "unsupported_feature");
+    }
+    ObjectNode changed = Json.mapper().createObjectNode();
+    String title = current.title();
+    if (body.has("title")) {
+      title = Fields.optionalString(body, "", "title", 0, 1024);
+      changed.put("title", title);
+    }
+    Map<String, String> metadata = current.metadata();
+    if (!Fields.isNullOrAbsent(body, "metadata")) {
+      metadata = Fields.patchMetadata(current.metadata(), body.get("metadata"), "metadata", false);
+      changed.set("metadata", Json.mapper().valueToTree(metadata));
+    }
+    if (changed.isEmpty()) {
+      Http.ok(res, Views.session(current, api.now()));
+      return;
+    }
+    String newTitle = title;
+    Map<String, String> newMetadata = metadata;
+    Instant now = api.now();
+    Session updated =
+        api.store()
+            .sessions()
+            .update(
+                id,
+                s ->
+                    new Session(
+                        s.id(),
+                        newTitle,
+                        s.status(),
+                        s.environmentId(),
+                        s.agent(),
+                        newMetadata,
+                        s.vaultIds(),
+                        s.resources(),
+                        s.usage(),
+                        s.createdAt(),
+                        now,
+                        s.archivedAt()));
+    api.store()
+        .events()
+        .append(id, List.of(EventDraft.of("session.updated", changed.toString(), now)));
+    Http.ok(res, Views.session(updated, now));
+  }
+
+  private void archive(ServerRequest req, ServerResponse res) {
+    String id = Api.param(req, "id");
+    Session current = find(api, id);
+    if (current.archivedAt() != null) {
+      Http.ok(res, Views.session(current, api.now()));
+      return;
+    }
+    Instant now = api.now();
+    Session archived =
+        api.store()
+            .sessions()
+            .update(
+                id,
+                s ->
+                    new Session(
+                        s.id(),
+                        s.title(),
+                        s.status(),
+                        s.environmentId(),
+                        s.agent(),
+                        s.metadata(),
+                        s.vaultIds(),
+                        s.resources(),
+                        s.usage(),
+                        s.createdAt(),
+                        now,
+                        now));
+    Http.ok(res, Views.session(archived, now));
+  }
+
+  private void delete(ServerRequest req, ServerResponse res) {
+    String id = Api.param(req, "id");
+    Session current = find(api, id);
+    if (current.status() == SessionStatus.RUNNING
+        || current.status() == SessionStatus.RESCHEDULING) {
+      throw ApiError.invalid(
+          "session " + id + " is " + current.status().wireName() + "; interrupt it before deleting",
+          "session_running");
+    }
+    try {
+      api.store().sessions().delete(id);
+    } catch (StoreException.NotFound e) {
+      throw ApiError.notFound("session " + id + " not found");
+    }
+    api.streams().sessionDeleted(id);
+    Http.ok(res, Views.deleted(id, "session_deleted"));
+  }
+
+  static Session find(Api api, String id) {
+    return api.store()
+        .sessions()
+        .find(id)
+        .orElseThrow(() -> ApiError.notFound("session " + id + " not found"));
+  }
+}
