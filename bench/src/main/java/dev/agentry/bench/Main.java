@@ -1,0 +1,54 @@
+package dev.agentry.bench;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Runs the load drivers: {@code store} (SQLite and PostgreSQL appends), {@code store-sqlite},
+ * {@code store-pg}, {@code sse} (server delivery to SSE subscribers) or {@code all}. System
+ * properties {@code bench.warmup} and {@code bench.seconds} set each store case's warm-up and
+ * measured window (default 2 s and 6 s); {@code bench.sse.events}, {@code bench.sse.rate} and
+ * {@code bench.sse.subscribers} shape the SSE run (default 2000 events at 500/s to 100
+ * subscribers).
+ */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    String what = args.length == 0 ? "all" : args[0].toLowerCase(Locale.ROOT);
+    PrintStream out = System.out;
+    Duration warmup = Duration.ofSeconds(Long.getLong("bench.warmup", 2));
+    Duration measure = Duration.ofSeconds(Long.getLong("bench.seconds", 6));
+    int events = Integer.getInteger("bench.sse.events", 2000);
+    int rate = Integer.getInteger("bench.sse.rate", 500);
+    int subscribers = Integer.getInteger("bench.sse.subscribers", 100);
+    long begin = System.nanoTime();
+    out.println(
+        "# Agentry benchmarks ("
+            + what
+            + ", "
+            + Runtime.getRuntime().availableProcessors()
+            + " CPUs, Java "
+            + Runtime.version()
+            + ")");
+    StoreAppendBench store = new StoreAppendBench(warmup, measure, out);
+    switch (what) {
+      case "store" -> store.run(true, true);
+      case "store-sqlite" -> store.run(true, false);
+      case "store-pg" -> store.run(false, true);
+      case "sse" -> new SseDeliveryBench(subscribers, events, rate, out).run();
+      case "all" -> {
+        store.run(true, true);
+        new SseDeliveryBench(subscribers, events, rate, out).run();
+      }
+      default -> {
+        System.err.println("usage: Main store|store-sqlite|store-pg|sse|all");
+        System.exit(2);
+      }
+    }
+    out.printf(Locale.ROOT, "%nTotal wall time: %.1f s%n", (System.nanoTime() - begin) / 1e9);
+    // Helidon and the stores leave no non-daemon threads behind, but be certain the run ends.
+    System.exit(0);
+  }
+}

@@ -1,0 +1,260 @@
+package dev.agentry.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentry.core.Json;
+import dev.agentry.server.AgentryServer;
+import dev.agentry.server.ServerConfig;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * End-to-end delivery through the real server (SQLite store in a temporary directory): {@code
+ * subscribers} clients hold {@code GET /v1/sessions/{id}/events/stream} open on one session, and a
+ * paced sender posts {@code events} single-event {@code user.message} requests. For every (event,
+ * subscriber) pair the latency is from just before the sender starts the POST to the moment the
+ * subscriber has read the event's {@code data:} line; the POST's own latency (request to 200, which
+ * includes the durable append) is reported separately. Client and server share the machine.
+ */
+final class SseDeliveryBench {
+  private static final String KEY = "sk-bench-0123456789abcdef";
+  private static final String MARK = "bench#";
+
+  private final int subscribers;
+  private final int events;
+  private final int ratePerSecond;
+  private final int senders;
+  private final PrintStream out;
+
+  SseDeliveryBench(int subscribers, int events, int ratePerSecond, PrintStream out) {
+    this.subscribers = subscribers;
+    this.events = events;
+    this.ratePerSecond = ratePerSecond;
+    this.senders = 8;
+    this.out = out;
+  }
+
+  void run() throws Exception {
+    Path dir = TempDirs.create("agentry-bench-sse-");
+    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+    try (AgentryServer server =
+        AgentryServer.start(
+            ServerConfig.fromEnv(Map.of())
+                .withPort(0)
+                .withDataDir(dir)
+                .withApiKey(KEY)
+                .withHeartbeat(Duration.ofSeconds(5)),
+            Clock.systemUTC(),
+            quiet)) {
+      // HTTP/1.1: one connection per subscriber, as SSE clients have in practice.
+      HttpClient http =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .connectTimeout(Duration.ofSeconds(5))
+              .build();
+      String base = "http://127.0.0.1:" + server.port();
+      String agent =
+          post(http, base + "/v1/agents", "{\"name\":\"b\",\"model\":\"claude-sonnet-4-6\"}");
+      String env = post(http, base + "/v1/environments", "{\"name\":\"e\"}");
+      String session =
+          post(
+              http,
+              base + "/v1/sessions",
+              "{\"agent\":\"" + agent + "\",\"environment_id\":\"" + env + "\"}");
+      measure(http, base, session);
+    } finally {
+      TempDirs.delete(dir);
+    }
+  }
+
+  private void measure(HttpClient http, String base, String session) throws Exception {
+    AtomicLongArray sentAt = new AtomicLongArray(events);
+    CountDownLatch connected = new CountDownLatch(subscribers);
+    CountDownLatch finished = new CountDownLatch(subscribers);
+    List<Histogram> delivery = new ArrayList<>();
+    AtomicInteger received = new AtomicInteger();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Stream<String>> streams = java.util.Collections.synchronizedList(new ArrayList<>());
+    HttpRequest streamRequest =
+        HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session + "/events/stream"))
+            .header("x-api-key", KEY)
+            .header("accept", "text/event-stream")
+            .GET()
+            .build();
+    for (int s = 0; s < subscribers; s++) {
+      Histogram h = Latency.histogram();
+      delivery.add(h);
+      Thread.ofVirtual()
+          .name("subscriber-" + s)
+          .start(
+              () -> {
+                boolean pinged = false;
+                int got = 0;
+                try {
+                  HttpResponse<Stream<String>> res =
+                      http.send(streamRequest, HttpResponse.BodyHandlers.ofLines());
+                  if (res.statusCode() != 200) {
+                    throw new IllegalStateException("stream answered " + res.statusCode());
+                  }
+                  streams.add(res.body());
+                  Iterator<String> lines = res.body().iterator();
+                  while (got < events && lines.hasNext()) {
+                    String line = lines.next();
+                    if (!pinged && line.equals("event: ping")) {
+                      pinged = true;
+                      connected.countDown();
+                    } else if (line.startsWith("data: ")) {
+                      int at = line.indexOf(MARK);
+                      if (at >= 0) {
+                        long now = System.nanoTime();
+                        int i = parseIndex(line, at + MARK.length());
+                        Latency.record(h, now - sentAt.get(i));
+                        got++;
+                        received.incrementAndGet();
+                      }
+                    }
+                  }
+                } catch (Throwable e) {
+                  if (got < events) {
+                    failure.compareAndSet(null, e);
+                  }
+                } finally {
+                  if (!pinged) {
+                    connected.countDown();
+                  }
+                  finished.countDown();
+                }
+              });
+    }
+    if (!connected.await(30, TimeUnit.SECONDS) || failure.get() != null) {
+      throw new IllegalStateException("subscribers did not connect", failure.get());
+    }
+
+    // Paced sending: event i is due at start + i / rate; a few senders keep the pace when one
+    // POST is slow.
+    List<Histogram> acks = new ArrayList<>();
+    AtomicInteger next = new AtomicInteger();
+    long intervalNanos = 1_000_000_000L / ratePerSecond;
+    long start = System.nanoTime() + 10_000_000L;
+    List<Thread> senderThreads = new ArrayList<>();
+    String eventsUri = base + "/v1/sessions/" + session + "/events";
+    for (int s = 0; s < senders; s++) {
+      Histogram h = Latency.histogram();
+      acks.add(h);
+      senderThreads.add(
+          Thread.ofVirtual()
+              .name("sender-" + s)
+              .start(
+                  () -> {
+                    try {
+                      for (int i = next.getAndIncrement(); i < events; i = next.getAndIncrement()) {
+                        long due = start + i * intervalNanos;
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                          TimeUnit.NANOSECONDS.sleep(wait);
+                        }
+                        String body =
+                            "{\"events\":[{\"type\":\"user.message\",\"content\":[{\"type\":\"text\","
+                                + "\"text\":\""
+                                + MARK
+                                + i
+                                + "\"}]}]}";
+                        HttpRequest req =
+                            HttpRequest.newBuilder(URI.create(eventsUri))
+                                .header("x-api-key", KEY)
+                                .header("content-type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build();
+                        long t0 = System.nanoTime();
+                        sentAt.set(i, t0);
+                        HttpResponse<String> res =
+                            http.send(req, HttpResponse.BodyHandlers.ofString());
+                        Latency.record(h, System.nanoTime() - t0);
+                        if (res.statusCode() != 200) {
+                          throw new IllegalStateException(
+                              "send answered " + res.statusCode() + ": " + res.body());
+                        }
+                      }
+                    } catch (Throwable e) {
+                      failure.compareAndSet(null, e);
+                    }
+                  }));
+    }
+    for (Thread t : senderThreads) {
+      t.join();
+    }
+    double sendSeconds = (System.nanoTime() - start) / 1e9;
+    boolean all = finished.await(20, TimeUnit.SECONDS);
+    double deliverSeconds = (System.nanoTime() - start) / 1e9;
+    synchronized (streams) {
+      streams.forEach(Stream::close);
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("the SSE benchmark failed", failure.get());
+    }
+    out.println();
+    out.printf(
+        "### SSE delivery: %d subscribers, %d events paced at %d/s (sent in %.2f s, %d/%d"
+            + " deliveries%s)%n",
+        subscribers,
+        events,
+        ratePerSecond,
+        sendSeconds,
+        received.get(),
+        (long) subscribers * events,
+        all ? "" : ", SOME MISSING after 20 s");
+    Latency.header(out, "measurement");
+    Latency.row(out, "POST /events ack (request to 200)", Latency.merge(acks), sendSeconds);
+    Latency.row(
+        out,
+        "SSE delivery (POST start to data line, per subscriber)",
+        Latency.merge(delivery),
+        deliverSeconds);
+  }
+
+  private static int parseIndex(String line, int from) {
+    int i = from;
+    int value = 0;
+    while (i < line.length() && Character.isDigit(line.charAt(i))) {
+      value = value * 10 + (line.charAt(i) - '0');
+      i++;
+    }
+    return value;
+  }
+
+  private static String post(HttpClient http, String uri, String body)
+      throws IOException, InterruptedException {
+    HttpResponse<String> res =
+        http.send(
+            HttpRequest.newBuilder(URI.create(uri))
+                .header("x-api-key", KEY)
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (res.statusCode() / 100 != 2) {
+      throw new IllegalStateException(
+          "POST " + uri + " answered " + res.statusCode() + ": " + res.body());
+    }
+    JsonNode json = Json.mapper().readTree(res.body());
+    return json.get("id").asText();
+  }
+}
