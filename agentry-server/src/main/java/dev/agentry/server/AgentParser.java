@@ -18,6 +18,10 @@ final class AgentParser {
   static final int MAX_TOOLS = 128;
   static final int MAX_MCP_SERVERS = 20;
   static final int MAX_SKILLS = 20;
+
+  /** The effort a model runs at when the agent names none, as the hosted API reports it. */
+  static final ModelConfig.Effort DEFAULT_EFFORT = new ModelConfig.Effort("high");
+
   private static final List<String> EFFORTS = List.of("low", "medium", "high", "xhigh", "max");
 
   private AgentParser() {}
@@ -87,11 +91,11 @@ final class AgentParser {
 
   static ModelConfig model(JsonNode node, String path) {
     if (node.isTextual()) {
-      return new ModelConfig(Fields.checkString(node, path, 1, 256), null, null, null);
+      return new ModelConfig(Fields.checkString(node, path, 1, 256), DEFAULT_EFFORT, null, null);
     }
     Fields.object(node, path);
     String id = Fields.requiredString(node, path, "id", 1, 256);
-    ModelConfig.Effort effort = null;
+    ModelConfig.Effort effort = DEFAULT_EFFORT;
     JsonNode e = node.get("effort");
     if (e != null && !e.isNull()) {
       String level =

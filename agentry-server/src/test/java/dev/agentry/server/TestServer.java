@@ -1,0 +1,77 @@
+package dev.agentry.server;
+
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/** A real server on a random port, with a pinned key, and clients that talk to it. */
+final class TestServer implements AutoCloseable {
+  static final String KEY = "sk-agentry-test-0123456789abcdef";
+  final AgentryServer server;
+  final HttpClient http = HttpClient.newHttpClient();
+
+  TestServer(Path dataDir, String databaseUrl) {
+    ServerConfig config =
+        ServerConfig.fromEnv(Map.of())
+            .withPort(0)
+            .withDataDir(dataDir)
+            .withApiKey(KEY)
+            .withDatabaseUrl(databaseUrl)
+            .withMaxBodyBytes(64 * 1024)
+            .withHeartbeat(Duration.ofMillis(500));
+    server =
+        AgentryServer.start(
+            config,
+            Clock.systemUTC(),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+  }
+
+  String baseUrl() {
+    return "http://127.0.0.1:" + server.port();
+  }
+
+  AnthropicClient sdk() {
+    return AnthropicOkHttpClient.builder().baseUrl(baseUrl()).apiKey(KEY).maxRetries(0).build();
+  }
+
+  /** A raw call, for what the SDK cannot send (malformed bodies, foreign cursors). */
+  HttpResponse<String> call(String method, String path, String body) {
+    return call(method, path, body, Map.of("x-api-key", KEY));
+  }
+
+  HttpResponse<String> call(String method, String path, String body, Map<String, String> headers) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(baseUrl() + path))
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body))
+            .header("content-type", "application/json");
+    headers.forEach(b::header);
+    try {
+      return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}
