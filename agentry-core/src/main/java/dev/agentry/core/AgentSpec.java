@@ -26,5 +26,9 @@ public record AgentSpec(
     mcpServers = List.copyOf(mcpServers);
     skills = List.copyOf(skills);
     metadata = Map.copyOf(metadata);
+    // JSON null reads back as a NullNode; keep "absent" as null so stored specs compare equal.
+    multiagent = multiagent == null || multiagent.isNull() ? null : multiagent;
+    executionIdentity =
+        executionIdentity == null || executionIdentity.isNull() ? null : executionIdentity;
   }
 }

@@ -1,0 +1,289 @@
+package dev.agentry.testkit;
+
+import static dev.agentry.testkit.StoreFixtures.draft;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentry.core.Agent;
+import dev.agentry.core.EventDraft;
+import dev.agentry.core.PageKey;
+import dev.agentry.core.PageRequest;
+import dev.agentry.core.ResourceFilter;
+import dev.agentry.core.Session;
+import dev.agentry.core.SessionFilter;
+import dev.agentry.core.SessionRepository;
+import dev.agentry.core.SessionRepository.Lease;
+import dev.agentry.core.SessionStatus;
+import dev.agentry.core.SessionUsage;
+import dev.agentry.core.SortOrder;
+import dev.agentry.core.StoreException;
+import dev.agentry.core.StoredEvent;
+import dev.agentry.core.TimeRange;
+import dev.agentry.core.Timestamps;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Sessions: atomic creation with their first events, updates, listings, leases. */
+public abstract class SessionStoreContract extends StoreTestBase {
+  private static final Duration TTL = Duration.ofSeconds(30);
+
+  private SessionRepository sessions() {
+    return store.sessions();
+  }
+
+  private Agent agent() {
+    return store.agents().create(StoreFixtures.agent(StoreFixtures.uniqueEpoch()));
+  }
+
+  @Test
+  void createSession_roundTripsTheWholeRecord() {
+    Session s = StoreFixtures.session(agent(), Instant.parse("2026-03-04T05:06:07.123456789Z"));
+    Session stored = sessions().create(s, List.of());
+    assertThat(stored.createdAt()).isEqualTo(Timestamps.truncate(s.createdAt()));
+    assertThat(sessions().find(s.id())).contains(stored);
+    assertThat(stored.agent()).isEqualTo(s.agent());
+    assertThat(sessions().find("sesn_missing")).isEmpty();
+  }
+
+  @Test
+  void createSession_withInitialEvents_isAtomic() {
+    Instant processed = Instant.parse("2026-01-01T00:00:00Z");
+    EventDraft a = new EventDraft("sevt_a" + System.nanoTime(), "user.message", "{}", processed);
+    Session s = StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch());
+    sessions().create(s, List.of(a, draft("user.message")));
+    List<StoredEvent> log = store.events().readAfter(s.id(), 0, 10);
+    assertThat(log).extracting(StoredEvent::seq).containsExactly(1L, 2L);
+    assertThat(log.get(0).processedAt()).isEqualTo(processed);
+    assertThat(log.get(1).processedAt()).isNull();
+    assertThat(store.events().append(s.id(), List.of(draft("x"))).get(0).seq()).isEqualTo(3);
+
+    Session clash = StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch());
+    assertThatThrownBy(() -> sessions().create(clash, List.of(draft("x"), a)))
+        .isInstanceOf(StoreException.Conflict.class);
+    assertThat(sessions().find(clash.id())).isEmpty();
+    assertThat(store.events().lastSeq(clash.id())).isZero();
+  }
+
+  @Test
+  void createSession_withTakenId_conflicts() {
+    Session s =
+        sessions().create(StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch()), List.of());
+    assertThatThrownBy(() -> sessions().create(s, List.of()))
+        .isInstanceOf(StoreException.Conflict.class);
+  }
+
+  @Test
+  void update_appliesTheChangeAtomically() throws Exception {
+    Session s =
+        sessions().create(StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch()), List.of());
+    runConcurrently(
+        8,
+        t -> {
+          for (int i = 0; i < 20; i++) {
+            sessions().update(s.id(), x -> withUsage(x, x.usage().inputTokens() + 1));
+          }
+        });
+    Session after =
+        sessions().update(s.id(), x -> x.withStatus(SessionStatus.RUNNING, x.updatedAt()));
+    assertThat(after.usage().inputTokens()).isEqualTo(160);
+    assertThat(sessions().find(s.id()).orElseThrow().status()).isEqualTo(SessionStatus.RUNNING);
+    assertThatThrownBy(() -> sessions().update("sesn_missing", x -> x))
+        .isInstanceOf(StoreException.NotFound.class);
+  }
+
+  private static Session withUsage(Session s, long inputTokens) {
+    return new Session(
+        s.id(),
+        s.title(),
+        s.status(),
+        s.environmentId(),
+        s.agent(),
+        s.metadata(),
+        s.vaultIds(),
+        s.resources(),
+        new SessionUsage(inputTokens, 0, 0, 0, 0),
+        s.createdAt(),
+        s.updatedAt(),
+        s.archivedAt());
+  }
+
+  private static Session archived(Session s, Instant at) {
+    return new Session(
+        s.id(),
+        s.title(),
+        s.status(),
+        s.environmentId(),
+        s.agent(),
+        s.metadata(),
+        s.vaultIds(),
+        s.resources(),
+        s.usage(),
+        s.createdAt(),
+        at,
+        at);
+  }
+
+  @Test
+  void delete_removesTheSessionAndItsLog() {
+    Session s =
+        sessions()
+            .create(
+                StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch()), List.of(draft("x")));
+    store.events().append(s.id(), List.of(draft("y")));
+    assertThat(sessions().delete(s.id())).isTrue();
+    assertThat(sessions().delete(s.id())).isFalse();
+    assertThat(sessions().find(s.id())).isEmpty();
+    assertThat(store.events().lastSeq(s.id())).isZero();
+    assertThatThrownBy(() -> store.events().append(s.id(), List.of(draft("z"))))
+        .isInstanceOf(StoreException.NotFound.class);
+    sessions().create(s, List.of());
+    assertThat(store.events().append(s.id(), List.of(draft("z"))).get(0).seq()).isEqualTo(1);
+  }
+
+  @Test
+  void list_filtersByAgentVersionStatusAndArchive_andPagesBothWays() {
+    Instant base = StoreFixtures.uniqueEpoch();
+    Agent a = agent();
+    Agent b = agent();
+    List<Session> made = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      Session s = StoreFixtures.session(i % 3 == 0 ? b : a, base.plusSeconds(i / 2));
+      made.add(sessions().create(s, List.of()));
+    }
+    sessions().update(made.get(1).id(), x -> x.withStatus(SessionStatus.RUNNING, x.updatedAt()));
+    sessions().update(made.get(2).id(), x -> archived(x, base));
+    TimeRange window = new TimeRange(null, base, base.plusSeconds(3600), null);
+    ResourceFilter active = new ResourceFilter(false, window);
+    List<Session> all =
+        walkForward(
+            5,
+            SortOrder.ASC,
+            r -> sessions().list(new SessionFilter(null, null, Set.of(), active), r),
+            SessionStoreContract::key);
+    assertThat(all).extracting(Session::id).hasSize(11).doesNotContain(made.get(2).id());
+    assertThat(all)
+        .isSortedAccordingTo(
+            (x, y) ->
+                x.createdAt().equals(y.createdAt())
+                    ? x.id().compareTo(y.id())
+                    : x.createdAt().compareTo(y.createdAt()));
+    List<Session> desc =
+        walkForward(
+            4,
+            SortOrder.DESC,
+            r ->
+                sessions()
+                    .list(
+                        new SessionFilter(null, null, Set.of(), new ResourceFilter(true, window)),
+                        r),
+            SessionStoreContract::key);
+    assertThat(desc).hasSize(12);
+    assertThat(
+            walkBackward(
+                3,
+                SortOrder.DESC,
+                key(desc.get(11)),
+                r ->
+                    sessions()
+                        .list(
+                            new SessionFilter(
+                                null, null, Set.of(), new ResourceFilter(true, window)),
+                            r),
+                SessionStoreContract::key))
+        .isEqualTo(desc.subList(0, 11));
+    assertThat(
+            sessions()
+                .list(
+                    new SessionFilter(b.id(), 1, Set.of(), active),
+                    PageRequest.first(20, SortOrder.ASC))
+                .items())
+        .hasSize(4);
+    assertThat(
+            sessions()
+                .list(
+                    new SessionFilter(a.id(), 2, Set.of(), active),
+                    PageRequest.first(20, SortOrder.ASC))
+                .items())
+        .isEmpty();
+    assertThat(
+            sessions()
+                .list(
+                    new SessionFilter(null, null, Set.of(SessionStatus.RUNNING), active),
+                    PageRequest.first(20, SortOrder.ASC))
+                .items())
+        .extracting(Session::id)
+        .containsExactly(made.get(1).id());
+  }
+
+  private static PageKey key(Session s) {
+    return new PageKey(Timestamps.toMicros(s.createdAt()), s.id());
+  }
+
+  @Test
+  void tryLease_onFreeSession_givesAToken_andRenewsForTheSameOwner() {
+    String s =
+        sessions()
+            .create(StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch()), List.of())
+            .id();
+    Instant now = Instant.now();
+    Lease first = sessions().tryLease(s, "a", now, TTL).orElseThrow();
+    assertThat(first.expiresAt()).isEqualTo(Timestamps.truncate(now.plus(TTL)));
+    Lease renewed = sessions().tryLease(s, "a", now.plusSeconds(10), TTL).orElseThrow();
+    assertThat(renewed.token()).isEqualTo(first.token());
+    assertThat(renewed.expiresAt()).isAfter(first.expiresAt());
+  }
+
+  @Test
+  void tryLease_heldByAnotherOwner_isRefusedUntilItExpires() {
+    String s =
+        sessions()
+            .create(StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch()), List.of())
+            .id();
+    Instant now = Instant.now();
+    Lease a = sessions().tryLease(s, "a", now, TTL).orElseThrow();
+    assertThat(sessions().tryLease(s, "b", now.plusSeconds(29), TTL)).isEmpty();
+    Lease b = sessions().tryLease(s, "b", now.plus(TTL), TTL).orElseThrow();
+    assertThat(b.token()).isGreaterThan(a.token());
+    assertThat(sessions().tryLease(s, "a", now.plusSeconds(31), TTL)).isEmpty();
+  }
+
+  @Test
+  void releaseLease_freesIt_andTheNextOwnerGetsALargerToken() {
+    String s =
+        sessions()
+            .create(StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch()), List.of())
+            .id();
+    Instant now = Instant.now();
+    Lease a = sessions().tryLease(s, "a", now, TTL).orElseThrow();
+    sessions().releaseLease(a);
+    Lease b = sessions().tryLease(s, "b", now, TTL).orElseThrow();
+    assertThat(b.token()).isGreaterThan(a.token());
+    sessions().releaseLease(a);
+    assertThat(sessions().tryLease(s, "c", now, TTL)).isEmpty();
+    Lease again = sessions().tryLease(s, "a", now.plus(TTL), TTL).orElseThrow();
+    assertThat(again.token()).isGreaterThan(b.token());
+  }
+
+  @Test
+  void tryLease_onUnknownSession_isNotFound() {
+    assertThatThrownBy(() -> sessions().tryLease("sesn_missing", "a", Instant.now(), TTL))
+        .isInstanceOf(StoreException.NotFound.class);
+  }
+
+  @Test
+  void sessionsAndLeases_surviveCloseAndReopen() {
+    Session s =
+        sessions().create(StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch()), List.of());
+    Instant now = Instant.now();
+    Lease a = sessions().tryLease(s.id(), "a", now, TTL).orElseThrow();
+    reopen();
+    assertThat(sessions().find(s.id())).contains(s);
+    assertThat(sessions().tryLease(s.id(), "b", now, TTL)).isEmpty();
+    assertThat(sessions().tryLease(s.id(), "b", now.plus(TTL), TTL).orElseThrow().token())
+        .isGreaterThan(a.token());
+  }
+}
