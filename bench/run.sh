@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 ./mvnw -q -B ${MVN_OFFLINE:+-o} -pl bench -am package -DskipTests
-exec "$JAVA_HOME/bin/java" ${BENCH_JAVA_OPTS:-} \
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED ${BENCH_JAVA_OPTS:-} \
   -cp "bench/target/bench.jar:$(cat bench/target/classpath.txt)" \
   dev.agentry.bench.Main "${1:-all}"

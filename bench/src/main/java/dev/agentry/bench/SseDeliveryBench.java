@@ -32,7 +32,8 @@ import org.HdrHistogram.Histogram;
  * paced sender posts {@code events} single-event {@code user.message} requests. For every (event,
  * subscriber) pair the latency is from just before the sender starts the POST to the moment the
  * subscriber has read the event's {@code data:} line; the POST's own latency (request to 200, which
- * includes the durable append) is reported separately. Client and server share the machine.
+ * includes the durable append) is reported separately. The first {@code min(500, events / 4)}
+ * events are a warm-up and are not counted. Client and server share the machine.
  */
 final class SseDeliveryBench {
   private static final String KEY = "sk-bench-0123456789abcdef";
@@ -42,13 +43,15 @@ final class SseDeliveryBench {
   private final int events;
   private final int ratePerSecond;
   private final int senders;
+  private final int warmup;
   private final PrintStream out;
 
   SseDeliveryBench(int subscribers, int events, int ratePerSecond, PrintStream out) {
     this.subscribers = subscribers;
     this.events = events;
     this.ratePerSecond = ratePerSecond;
-    this.senders = 8;
+    this.senders = 16;
+    this.warmup = Math.min(500, events / 4);
     this.out = out;
   }
 
@@ -86,7 +89,8 @@ final class SseDeliveryBench {
   }
 
   private void measure(HttpClient http, String base, String session) throws Exception {
-    AtomicLongArray sentAt = new AtomicLongArray(events);
+    int total = warmup + events;
+    AtomicLongArray sentAt = new AtomicLongArray(total);
     CountDownLatch connected = new CountDownLatch(subscribers);
     CountDownLatch finished = new CountDownLatch(subscribers);
     List<Histogram> delivery = new ArrayList<>();
@@ -116,7 +120,7 @@ final class SseDeliveryBench {
                   }
                   streams.add(res.body());
                   Iterator<String> lines = res.body().iterator();
-                  while (got < events && lines.hasNext()) {
+                  while (got < total && lines.hasNext()) {
                     String line = lines.next();
                     if (!pinged && line.equals("event: ping")) {
                       pinged = true;
@@ -126,14 +130,16 @@ final class SseDeliveryBench {
                       if (at >= 0) {
                         long now = System.nanoTime();
                         int i = parseIndex(line, at + MARK.length());
-                        Latency.record(h, now - sentAt.get(i));
                         got++;
-                        received.incrementAndGet();
+                        if (i >= warmup) {
+                          Latency.record(h, now - sentAt.get(i));
+                          received.incrementAndGet();
+                        }
                       }
                     }
                   }
                 } catch (Throwable e) {
-                  if (got < events) {
+                  if (got < total) {
                     failure.compareAndSet(null, e);
                   }
                 } finally {
@@ -165,7 +171,7 @@ final class SseDeliveryBench {
               .start(
                   () -> {
                     try {
-                      for (int i = next.getAndIncrement(); i < events; i = next.getAndIncrement()) {
+                      for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
                         long due = start + i * intervalNanos;
                         long wait = due - System.nanoTime();
                         if (wait > 0) {
@@ -187,7 +193,9 @@ final class SseDeliveryBench {
                         sentAt.set(i, t0);
                         HttpResponse<String> res =
                             http.send(req, HttpResponse.BodyHandlers.ofString());
-                        Latency.record(h, System.nanoTime() - t0);
+                        if (i >= warmup) {
+                          Latency.record(h, System.nanoTime() - t0);
+                        }
                         if (res.statusCode() != 200) {
                           throw new IllegalStateException(
                               "send answered " + res.statusCode() + ": " + res.body());
@@ -201,9 +209,10 @@ final class SseDeliveryBench {
     for (Thread t : senderThreads) {
       t.join();
     }
-    double sendSeconds = (System.nanoTime() - start) / 1e9;
+    long measuredFrom = start + warmup * intervalNanos;
+    double sendSeconds = (System.nanoTime() - measuredFrom) / 1e9;
     boolean all = finished.await(20, TimeUnit.SECONDS);
-    double deliverSeconds = (System.nanoTime() - start) / 1e9;
+    double deliverSeconds = (System.nanoTime() - measuredFrom) / 1e9;
     synchronized (streams) {
       streams.forEach(Stream::close);
     }
@@ -212,11 +221,12 @@ final class SseDeliveryBench {
     }
     out.println();
     out.printf(
-        "### SSE delivery: %d subscribers, %d events paced at %d/s (sent in %.2f s, %d/%d"
-            + " deliveries%s)%n",
+        "### SSE delivery: %d subscribers, %d events paced at %d/s after %d warm-up events"
+            + " (measured events sent in %.2f s, %d/%d deliveries%s)%n",
         subscribers,
         events,
         ratePerSecond,
+        warmup,
         sendSeconds,
         received.get(),
         (long) subscribers * events,
