@@ -135,7 +135,7 @@ class SdkCompatibilityTest {
                     stream.stream().limit(2).forEach(received::add);
                   }
                 });
-    awaitSubscribers(1);
+    awaitSubscribers(server, 1);
     var sent = client.beta().sessions().events().send(session.id(), message("hello"));
     client.beta().sessions().events().send(session.id(), message("again"));
     reader.join(TimeUnit.SECONDS.toMillis(10));
@@ -204,7 +204,7 @@ class SdkCompatibilityTest {
         .isInstanceOf(UnauthorizedException.class);
   }
 
-  static void awaitSubscribers(int n) throws InterruptedException {
+  static void awaitSubscribers(TestServer server, int n) throws InterruptedException {
     for (int i = 0; i < 200; i++) {
       var ready = server.call("GET", "/readyz", null);
       if (ready.body().contains("\"sse_subscribers\":" + n)) {
