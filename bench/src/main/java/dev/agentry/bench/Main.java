@@ -31,6 +31,8 @@ public final class Main {
             + Runtime.getRuntime().availableProcessors()
             + " CPUs, Java "
             + Runtime.version()
+            + ", load average "
+            + loadAverage()
             + ")");
     StoreAppendBench store = new StoreAppendBench(warmup, measure, out);
     switch (what) {
@@ -47,8 +49,23 @@ public final class Main {
         System.exit(2);
       }
     }
-    out.printf(Locale.ROOT, "%nTotal wall time: %.1f s%n", (System.nanoTime() - begin) / 1e9);
+    out.printf(
+        Locale.ROOT,
+        "%nTotal wall time: %.1f s; load average at the end %s%n",
+        (System.nanoTime() - begin) / 1e9,
+        loadAverage());
     // Helidon and the stores leave no non-daemon threads behind, but be certain the run ends.
     System.exit(0);
+  }
+
+  /** {@code /proc/loadavg}'s first three fields: other work on the machine skews the results. */
+  private static String loadAverage() {
+    try {
+      String[] f =
+          java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 }
