@@ -44,4 +44,36 @@ public record Session(
         at,
         archivedAt);
   }
+
+  public Session withDetails(String newTitle, Map<String, String> newMetadata, Instant at) {
+    return new Session(
+        id,
+        newTitle,
+        status,
+        environmentId,
+        agent,
+        newMetadata,
+        vaultIds,
+        resources,
+        usage,
+        createdAt,
+        at,
+        archivedAt);
+  }
+
+  public Session archived(Instant at) {
+    return new Session(
+        id,
+        title,
+        status,
+        environmentId,
+        agent,
+        metadata,
+        vaultIds,
+        resources,
+        usage,
+        createdAt,
+        at,
+        at);
+  }
 }

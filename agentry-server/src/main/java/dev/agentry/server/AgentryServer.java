@@ -64,7 +64,7 @@ public final class AgentryServer implements AutoCloseable {
           });
       StreamHub streams = new StreamHub();
       Api api = new Api(store, clock, config.maxBodyBytes(), streams);
-      EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat());
+      EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat(), clock);
       List<Api.Routes> groups =
           List.of(
               new HealthRoutes(api),

@@ -10,6 +10,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -28,11 +29,13 @@ final class EventStream {
   private final EventStore events;
   private final StreamHub hub;
   private final Duration heartbeat;
+  private final Clock clock;
 
-  EventStream(EventStore events, StreamHub hub, Duration heartbeat) {
+  EventStream(EventStore events, StreamHub hub, Duration heartbeat, Clock clock) {
     this.events = events;
     this.hub = hub;
     this.heartbeat = heartbeat;
+    this.clock = clock;
   }
 
   /**
@@ -103,11 +106,11 @@ final class EventStream {
     }
   }
 
-  private static String deletedEvent() {
+  private String deletedEvent() {
     return "{\"type\":\"session.deleted\",\"id\":\""
         + Ids.next(IdKind.EVENT)
         + "\",\"processed_at\":\""
-        + Timestamps.format(java.time.Instant.now())
+        + Timestamps.format(clock.instant())
         + "\"}";
   }
 

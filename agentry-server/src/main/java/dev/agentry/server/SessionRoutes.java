@@ -238,24 +238,7 @@ final class SessionRoutes implements Api.Routes {
     Map<String, String> newMetadata = metadata;
     Instant now = api.now();
     Session updated =
-        api.store()
-            .sessions()
-            .update(
-                id,
-                s ->
-                    new Session(
-                        s.id(),
-                        newTitle,
-                        s.status(),
-                        s.environmentId(),
-                        s.agent(),
-                        newMetadata,
-                        s.vaultIds(),
-                        s.resources(),
-                        s.usage(),
-                        s.createdAt(),
-                        now,
-                        s.archivedAt()));
+        api.store().sessions().update(id, s -> s.withDetails(newTitle, newMetadata, now));
     api.store()
         .events()
         .append(id, List.of(EventDraft.of("session.updated", changed.toString(), now)));
@@ -270,25 +253,7 @@ final class SessionRoutes implements Api.Routes {
       return;
     }
     Instant now = api.now();
-    Session archived =
-        api.store()
-            .sessions()
-            .update(
-                id,
-                s ->
-                    new Session(
-                        s.id(),
-                        s.title(),
-                        s.status(),
-                        s.environmentId(),
-                        s.agent(),
-                        s.metadata(),
-                        s.vaultIds(),
-                        s.resources(),
-                        s.usage(),
-                        s.createdAt(),
-                        now,
-                        now));
+    Session archived = api.store().sessions().update(id, s -> s.archived(now));
     Http.ok(res, Views.session(archived, now));
   }
 
