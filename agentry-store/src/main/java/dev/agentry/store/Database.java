@@ -24,7 +24,7 @@ final class Database implements AutoCloseable {
   private final DataSource reads;
   private final List<Writer> writers;
   private final List<AutoCloseable> resources;
-  private final SeqAllocator seqs;
+  private final Appender appender;
   private final String description;
 
   Database(
@@ -32,14 +32,14 @@ final class Database implements AutoCloseable {
       Clock clock,
       DataSource reads,
       List<Writer> writers,
-      SeqAllocator seqs,
+      Appender appender,
       String description,
       List<AutoCloseable> resources) {
     this.dialect = dialect;
     this.clock = clock;
     this.reads = reads;
     this.writers = List.copyOf(writers);
-    this.seqs = seqs;
+    this.appender = appender;
     this.description = description;
     this.resources = List.copyOf(resources);
   }
@@ -68,8 +68,8 @@ final class Database implements AutoCloseable {
     return Timestamps.truncate(clock.instant());
   }
 
-  SeqAllocator seqs() {
-    return seqs;
+  Appender appender() {
+    return appender;
   }
 
   String description() {

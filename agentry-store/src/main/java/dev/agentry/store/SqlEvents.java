@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
-/** The event log on either database; numbering is the {@link SeqAllocator}'s job. */
+/** The event log on either database; numbering is the {@link Appender}'s job. */
 final class SqlEvents implements EventStore {
   static final String COLUMNS = "session_id, seq, id, type, payload, created_at, processed_at";
   static final RowMapper<StoredEvent> EVENT =
@@ -57,8 +57,11 @@ final class SqlEvents implements EventStore {
     return db.write(
         sessionId,
         tx -> {
-          long first = db.seqs().reserve(tx, sessionId, batch.size(), fence);
-          List<StoredEvent> events = insert(tx, sessionId, first, batch, db.now());
+          if (batch.isEmpty()) {
+            db.appender().reserve(tx, sessionId, 0, fence);
+            return List.<StoredEvent>of();
+          }
+          List<StoredEvent> events = db.appender().append(tx, sessionId, batch, fence, db.now());
           tx.onCommit(() -> hub.publish(sessionId, events));
           return events;
         });

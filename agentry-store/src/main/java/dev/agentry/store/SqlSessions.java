@@ -95,7 +95,7 @@ final class SqlSessions implements SessionRepository {
         id,
         tx -> {
           tx.update("DELETE FROM events WHERE session_id = ?", id);
-          db.seqs().forget(tx, id);
+          db.appender().forget(tx, id);
           return TABLE.delete(tx, id);
         });
   }
@@ -126,7 +126,7 @@ final class SqlSessions implements SessionRepository {
                           + tx.dialect().forUpdate(),
                       rs -> new Holder(rs.getString(1), rs.getLong(2), Rows.instant(rs, 3)),
                       sessionId)
-                  .orElseThrow(() -> SeqAllocator.noSession(sessionId));
+                  .orElseThrow(() -> Appender.noSession(sessionId));
           boolean sameOwner = owner.equals(h.owner());
           boolean free =
               h.owner() == null

@@ -57,13 +57,14 @@ public final class Stores {
     reads.setMaximumPoolSize(SQLITE_READERS);
     HikariDataSource pool = new HikariDataSource(reads);
     Writer writer =
-        new Writer("agentry-sqlite-writer", source::getConnection, Dialect.SQLITE, SQLITE_BATCH);
+        new Writer(
+            "agentry-sqlite-writer", source::getConnection, Dialect.SQLITE, SQLITE_BATCH, true);
     return new Database(
         Dialect.SQLITE,
         config.clock(),
         pool,
         List.of(writer),
-        new CachedSeqAllocator(),
+        new SqliteAppender(),
         "sqlite:" + file,
         List.of(pool));
   }
@@ -89,14 +90,15 @@ public final class Stores {
     Writer[] writers = new Writer[PG_WRITERS];
     for (int i = 0; i < writers.length; i++) {
       writers[i] =
-          new Writer("agentry-pg-writer-" + i, pool::getConnection, Dialect.POSTGRESQL, PG_BATCH);
+          new Writer(
+              "agentry-pg-writer-" + i, pool::getConnection, Dialect.POSTGRESQL, PG_BATCH, false);
     }
     return new Database(
         Dialect.POSTGRESQL,
         config.clock(),
         pool,
         List.of(writers),
-        new RowLockSeqAllocator(),
+        new PostgresAppender(),
         config.describePostgres(),
         List.of(pool));
   }

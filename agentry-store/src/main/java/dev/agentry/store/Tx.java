@@ -1,5 +1,6 @@
 package dev.agentry.store;
 
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -59,6 +60,10 @@ final class Tx {
       statements.put(sql, ps);
     }
     return ps;
+  }
+
+  Array array(String sqlType, Object[] values) throws SQLException {
+    return connection.createArrayOf(sqlType, values);
   }
 
   int update(String sql, Object... params) throws SQLException {

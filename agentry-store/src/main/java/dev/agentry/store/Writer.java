@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Group commit: one thread takes every queued write, runs up to {@code maxBatch} of them in one
- * transaction (each inside its own savepoint, so a failing write does not take the others down),
- * commits once and only then completes the writers' futures. Many concurrent writers thus share one
- * fsync.
+ * transaction (each inside its own savepoint, or optimistically with a replay, so a failing write
+ * does not take the others down), commits once and only then completes the writers' futures. Many
+ * concurrent writers thus share one fsync.
  */
 final class Writer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Writer.class);
@@ -47,12 +47,18 @@ final class Writer implements AutoCloseable {
   private final Connections connections;
   private final Dialect dialect;
   private final int maxBatch;
+  private final boolean savepoints;
   private final Thread thread;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
   private Connection connection;
   private boolean closed;
 
-  Writer(String name, Connections connections, Dialect dialect, int maxBatch) {
+  /**
+   * @param savepoints whether each write gets a savepoint; without, a batch runs optimistically and
+   *     is replayed write by write if one fails (cheaper where a savepoint is a network round trip)
+   */
+  Writer(String name, Connections connections, Dialect dialect, int maxBatch, boolean savepoints) {
+    this.savepoints = savepoints;
     this.connections = connections;
     this.dialect = dialect;
     this.maxBatch = maxBatch;
@@ -124,6 +130,21 @@ final class Writer implements AutoCloseable {
   }
 
   private void runBatch(List<Job<?>> jobs) {
+    if (jobs.size() == 1 || savepoints) {
+      runTogether(jobs, jobs.size() > 1);
+    } else if (!runTogether(jobs, false)) {
+      // The optimistic batch failed: replay each write alone so that only the failing one fails.
+      for (Job<?> job : jobs) {
+        runTogether(List.of(job), false);
+      }
+    }
+  }
+
+  /**
+   * Runs {@code jobs} in one transaction and completes them, unless a job fails in a batch without
+   * savepoints: then the batch is rolled back, nothing is completed, and it returns false.
+   */
+  private boolean runTogether(List<Job<?>> jobs, boolean useSavepoints) {
     Object[] results = new Object[jobs.size()];
     Throwable[] errors = new Throwable[jobs.size()];
     Tx tx;
@@ -132,13 +153,13 @@ final class Writer implements AutoCloseable {
     } catch (SQLException e) {
       failAll(jobs, errors, Dialect.wrap("opening the write connection", e));
       discardConnection();
-      return;
+      return true;
     }
-    boolean savepoints = jobs.size() > 1;
+    boolean isolated = jobs.size() == 1;
     int succeeded = 0;
     try {
       for (int i = 0; i < jobs.size(); i++) {
-        Savepoint sp = savepoints ? connection.setSavepoint() : null;
+        Savepoint sp = useSavepoints ? connection.setSavepoint() : null;
         try {
           results[i] = jobs.get(i).work().run(tx);
           if (sp != null) {
@@ -147,11 +168,15 @@ final class Writer implements AutoCloseable {
           tx.taskDone(true);
           succeeded++;
         } catch (SQLException | RuntimeException e) {
-          if (sp != null) {
-            connection.rollback(sp);
-          }
           tx.taskDone(false);
           errors[i] = e instanceof SQLException se ? translate(se) : e;
+          if (sp != null) {
+            connection.rollback(sp);
+          } else if (!isolated) {
+            connection.rollback();
+            tx.batchDone(false);
+            return false;
+          }
         }
       }
       if (succeeded > 0) {
@@ -163,7 +188,7 @@ final class Writer implements AutoCloseable {
       tx.batchDone(false);
       failAll(jobs, errors, Dialect.wrap("committing a write batch", e));
       discardConnection();
-      return;
+      return true;
     }
     tx.batchDone(true);
     for (int i = 0; i < jobs.size(); i++) {
@@ -173,6 +198,7 @@ final class Writer implements AutoCloseable {
         jobs.get(i).complete(results[i]);
       }
     }
+    return true;
   }
 
   private StoreException translate(SQLException e) {

@@ -10,7 +10,7 @@ import java.util.Map;
  * cache changes as soon as a task assigns numbers; a rollback of that task or of its batch undoes
  * the change, so the cache always matches what is (or is about to be) committed.
  */
-final class CachedSeqAllocator implements SeqAllocator {
+final class SqliteAppender implements Appender {
   private static final int CAPACITY = 100_000;
 
   private final Map<String, Long> last =
@@ -26,9 +26,9 @@ final class CachedSeqAllocator implements SeqAllocator {
     if (fence != null) {
       long token =
           tx.one("SELECT lease_token FROM sessions WHERE id = ?", rs -> rs.getLong(1), sessionId)
-              .orElseThrow(() -> SeqAllocator.noSession(sessionId));
+              .orElseThrow(() -> Appender.noSession(sessionId));
       if (token != fence) {
-        throw SeqAllocator.stale(sessionId);
+        throw Appender.stale(sessionId);
       }
     }
     Long known = last.get(sessionId);
@@ -40,7 +40,7 @@ final class CachedSeqAllocator implements SeqAllocator {
                         + " FROM sessions s WHERE s.id = ?",
                     rs -> rs.getLong(1),
                     sessionId)
-                .orElseThrow(() -> SeqAllocator.noSession(sessionId));
+                .orElseThrow(() -> Appender.noSession(sessionId));
     last.put(sessionId, current + count);
     tx.onRollback(() -> restore(sessionId, known));
     return current + 1;
