@@ -3,16 +3,11 @@ package dev.agentry.store;
 import dev.agentry.core.Environment;
 import dev.agentry.core.EnvironmentRepository;
 import dev.agentry.core.Json;
-import dev.agentry.core.Page;
-import dev.agentry.core.PageRequest;
-import dev.agentry.core.ResourceFilter;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
-import java.util.function.UnaryOperator;
 
 /** Environments: the whole record as JSON, the name in a unique column. */
-final class SqlEnvironments implements EnvironmentRepository {
+final class SqlEnvironments extends DocRepository<Environment> implements EnvironmentRepository {
   private static final DocTable<Environment> TABLE =
       new DocTable<>(
           "environment",
@@ -31,25 +26,8 @@ final class SqlEnvironments implements EnvironmentRepository {
           "body",
           rs -> Json.read(rs.getString(1), Environment.class));
 
-  private final Database db;
-
   SqlEnvironments(Database db) {
-    this.db = db;
-  }
-
-  @Override
-  public Environment create(Environment environment) {
-    return db.write(null, tx -> TABLE.insert(tx, environment));
-  }
-
-  @Override
-  public Optional<Environment> find(String id) {
-    return db.read(tx -> TABLE.find(tx, id, false));
-  }
-
-  @Override
-  public Environment update(String id, UnaryOperator<Environment> change) {
-    return db.write(null, tx -> TABLE.update(tx, id, change));
+    super(db, TABLE);
   }
 
   @Override
@@ -69,15 +47,5 @@ final class SqlEnvironments implements EnvironmentRepository {
                     e.createdAt(),
                     now,
                     now));
-  }
-
-  @Override
-  public boolean delete(String id) {
-    return db.write(null, tx -> TABLE.delete(tx, id));
-  }
-
-  @Override
-  public Page<Environment> list(ResourceFilter filter, PageRequest page) {
-    return db.read(tx -> TABLE.list(tx, TABLE.select().resource("", filter), page));
   }
 }

@@ -19,7 +19,7 @@ import java.util.function.UnaryOperator;
  * Vaults and their credentials. A credential's sealed secrets live in their own binary column,
  * never in the JSON body, so that nothing that reads bodies can leak them.
  */
-final class SqlVaults implements VaultRepository {
+final class SqlVaults extends DocRepository<Vault> implements VaultRepository {
   private static final DocTable<Vault> VAULTS =
       new DocTable<>(
           "vault",
@@ -78,25 +78,8 @@ final class SqlVaults implements VaultRepository {
                 Rows.instant(rs, 7));
           });
 
-  private final Database db;
-
   SqlVaults(Database db) {
-    this.db = db;
-  }
-
-  @Override
-  public Vault create(Vault vault) {
-    return db.write(null, tx -> VAULTS.insert(tx, vault));
-  }
-
-  @Override
-  public Optional<Vault> find(String id) {
-    return db.read(tx -> VAULTS.find(tx, id, false));
-  }
-
-  @Override
-  public Vault update(String id, UnaryOperator<Vault> change) {
-    return db.write(null, tx -> VAULTS.update(tx, id, change));
+    super(db, VAULTS);
   }
 
   @Override
@@ -117,11 +100,6 @@ final class SqlVaults implements VaultRepository {
           tx.update("DELETE FROM credentials WHERE vault_id = ?", id);
           return VAULTS.delete(tx, id);
         });
-  }
-
-  @Override
-  public Page<Vault> list(ResourceFilter filter, PageRequest page) {
-    return db.read(tx -> VAULTS.list(tx, VAULTS.select().resource("", filter), page));
   }
 
   @Override

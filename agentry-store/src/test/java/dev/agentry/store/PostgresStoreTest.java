@@ -3,21 +3,10 @@ package dev.agentry.store;
 import dev.agentry.core.Store;
 import dev.agentry.testkit.PostgresTestDatabase;
 import dev.agentry.testkit.StoreContract;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class PostgresStoreTest extends StoreContract {
-  private static final PostgresTestDatabase DATABASE = new PostgresTestDatabase();
-
-  @BeforeAll
-  static void createDatabase() {
-    DATABASE.create();
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    DATABASE.close();
-  }
+  @RegisterExtension static final PostgresTestDatabase DATABASE = new PostgresTestDatabase();
 
   @Override
   protected Store openStore() {

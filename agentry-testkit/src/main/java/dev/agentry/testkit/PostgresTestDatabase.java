@@ -6,14 +6,21 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HexFormat;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A throwaway PostgreSQL database: {@link #create()} makes {@code agentry_test_<random>} on the
  * server named by {@code AGENTRY_TEST_PG_URL} (default: a local server with role {@code agentry})
  * and returns its JDBC URL; {@link #close()} drops it. An unreachable server is an error, not a
  * reason to skip: CI guarantees PostgreSQL runs.
+ *
+ * <p>As a JUnit extension ({@code @RegisterExtension static final PostgresTestDatabase DB = new
+ * PostgresTestDatabase();}) it creates the database before the class's tests and drops it after.
  */
-public final class PostgresTestDatabase implements AutoCloseable {
+public final class PostgresTestDatabase
+    implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
   public static final String URL_VARIABLE = "AGENTRY_TEST_PG_URL";
   public static final String DEFAULT_URL =
       "jdbc:postgresql://127.0.0.1:5432/postgres?user=agentry&password=agentry";
@@ -47,6 +54,16 @@ public final class PostgresTestDatabase implements AutoCloseable {
       throw new IllegalStateException("create() first");
     }
     return jdbcUrl;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    create();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    close();
   }
 
   /** Drops the database, disconnecting whoever still uses it. */

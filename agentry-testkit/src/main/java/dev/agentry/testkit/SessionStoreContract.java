@@ -96,22 +96,15 @@ public abstract class SessionStoreContract extends StoreTestBase {
   }
 
   private static Session withUsage(Session s, long inputTokens) {
-    return new Session(
-        s.id(),
-        s.title(),
-        s.status(),
-        s.environmentId(),
-        s.agent(),
-        s.metadata(),
-        s.vaultIds(),
-        s.resources(),
-        new SessionUsage(inputTokens, 0, 0, 0, 0),
-        s.createdAt(),
-        s.updatedAt(),
-        s.archivedAt());
+    return copy(s, new SessionUsage(inputTokens, 0, 0, 0, 0), s.updatedAt(), s.archivedAt());
   }
 
   private static Session archived(Session s, Instant at) {
+    return copy(s, s.usage(), at, at);
+  }
+
+  private static Session copy(
+      Session s, SessionUsage usage, Instant updatedAt, Instant archivedAt) {
     return new Session(
         s.id(),
         s.title(),
@@ -121,10 +114,10 @@ public abstract class SessionStoreContract extends StoreTestBase {
         s.metadata(),
         s.vaultIds(),
         s.resources(),
-        s.usage(),
+        usage,
         s.createdAt(),
-        at,
-        at);
+        updatedAt,
+        archivedAt);
   }
 
   @Test
