@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.core.JsonValue;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.BadRequestException;
 import com.anthropic.errors.NotFoundException;
@@ -19,10 +20,15 @@ import com.anthropic.models.beta.environments.EnvironmentCreateParams;
 import com.anthropic.models.beta.sessions.BetaManagedAgentsSession;
 import com.anthropic.models.beta.sessions.SessionCreateParams;
 import com.anthropic.models.beta.sessions.SessionListParams;
+import com.anthropic.models.beta.sessions.SessionUpdateParams;
+import com.anthropic.models.beta.sessions.events.BetaManagedAgentsSessionEventType;
 import com.anthropic.models.beta.sessions.events.BetaManagedAgentsStreamSessionEvents;
 import com.anthropic.models.beta.sessions.events.BetaManagedAgentsUserMessageEventParams;
 import com.anthropic.models.beta.sessions.events.EventListParams;
 import com.anthropic.models.beta.sessions.events.EventSendParams;
+import com.anthropic.models.beta.vaults.VaultCreateParams;
+import com.anthropic.models.beta.vaults.credentials.BetaManagedAgentsStaticBearerCreateParams;
+import com.anthropic.models.beta.vaults.credentials.CredentialCreateParams;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,26 +37,36 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The official Anthropic Java SDK, pointed at Agentry by base URL, drives the launch surface. */
+/**
+ * The official Anthropic Java SDK, pointed at Agentry by base URL, drives the launch surface. This
+ * class runs it on embedded SQLite; {@link SdkCompatibilityPostgresTest} on PostgreSQL.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SdkCompatibilityTest {
-  @TempDir static Path dataDir;
-  static TestServer server;
-  static AnthropicClient client;
+  @TempDir static Path dataRoot;
+  TestServer server;
+  AnthropicClient client;
+
+  /** The database the server uses; null means embedded SQLite. */
+  String databaseUrl() {
+    return null;
+  }
 
   @BeforeAll
-  static void start() {
-    server = new TestServer(dataDir, null);
+  void start() {
+    server = new TestServer(dataRoot.resolve(getClass().getSimpleName()), databaseUrl());
     client = server.sdk();
   }
 
   @AfterAll
-  static void stop() {
+  void stop() {
     server.close();
   }
 
-  static BetaManagedAgentsAgent agent(String name) {
+  BetaManagedAgentsAgent agent(String name) {
     return client
         .beta()
         .agents()
@@ -62,14 +78,14 @@ class SdkCompatibilityTest {
                 .build());
   }
 
-  static BetaEnvironment environment(String name) {
+  BetaEnvironment environment(String name) {
     return client
         .beta()
         .environments()
         .create(EnvironmentCreateParams.builder().name(name).build());
   }
 
-  static BetaManagedAgentsSession session(String agentId, String envId) {
+  BetaManagedAgentsSession session(String agentId, String envId) {
     return client
         .beta()
         .sessions()
@@ -77,7 +93,7 @@ class SdkCompatibilityTest {
             SessionCreateParams.builder().agent(agentId).environmentId(envId).title("t").build());
   }
 
-  static EventSendParams message(String text) {
+  EventSendParams message(String text) {
     return EventSendParams.builder()
         .addEvent(BetaManagedAgentsUserMessageEventParams.builder().addTextContent(text).build())
         .build();
@@ -202,6 +218,67 @@ class SdkCompatibilityTest {
             .build();
     assertThatThrownBy(() -> stranger.beta().agents().list())
         .isInstanceOf(UnauthorizedException.class);
+  }
+
+  @Test
+  void vaultCredential_secretIsNeverEchoed() {
+    var vault =
+        client.beta().vaults().create(VaultCreateParams.builder().displayName("prod").build());
+    var credential =
+        client
+            .beta()
+            .vaults()
+            .credentials()
+            .create(
+                vault.id(),
+                CredentialCreateParams.builder()
+                    .displayName("github")
+                    .auth(
+                        BetaManagedAgentsStaticBearerCreateParams.builder()
+                            .mcpServerUrl("https://mcp.example.com/mcp")
+                            .token("ghp_never_echo_this_0123456789")
+                            .build())
+                    .build());
+    assertThat(credential.vaultId()).isEqualTo(vault.id());
+    assertThat(credential.auth().isStaticBearer()).isTrue();
+    assertThat(credential.auth().asStaticBearer().mcpServerUrl())
+        .isEqualTo("https://mcp.example.com/mcp");
+    assertThat(credential.toString()).doesNotContain("ghp_never_echo_this");
+    assertThat(client.beta().vaults().credentials().list(vault.id()).data()).hasSize(1);
+  }
+
+  @Test
+  void sessionUpdate_patchesMetadata_andEventsFilterByType() {
+    var session = session(agent("meta").id(), environment("meta-env").id());
+    client
+        .beta()
+        .sessions()
+        .update(
+            session.id(),
+            SessionUpdateParams.builder()
+                .title("renamed")
+                .metadata(
+                    SessionUpdateParams.Metadata.builder()
+                        .putAdditionalProperty("team", JsonValue.from("infra"))
+                        .build())
+                .build());
+    var updated = client.beta().sessions().retrieve(session.id());
+    assertThat(updated.title()).contains("renamed");
+    assertThat(updated.metadata()._additionalProperties()).containsKey("team");
+
+    client.beta().sessions().events().send(session.id(), message("typed"));
+    var onlyMessages =
+        client
+            .beta()
+            .sessions()
+            .events()
+            .list(
+                session.id(),
+                EventListParams.builder()
+                    .types(List.of(BetaManagedAgentsSessionEventType.USER_MESSAGE))
+                    .build());
+    assertThat(onlyMessages.data()).hasSize(1);
+    assertThat(onlyMessages.data().getFirst().isUserMessage()).isTrue();
   }
 
   static void awaitSubscribers(TestServer server, int n) throws InterruptedException {
