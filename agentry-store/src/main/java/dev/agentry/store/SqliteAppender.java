@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * SQLite's allocator: the single writer is the only one that appends, so the last seq of each
+ * SQLite's appender: the single writer is the only one that appends, so the last seq of each
  * session it has touched lives in memory and an append needs no query to number its events. The
  * cache changes as soon as a task assigns numbers; a rollback of that task or of its batch undoes
  * the change, so the cache always matches what is (or is about to be) committed.

@@ -122,7 +122,16 @@ final class Writer implements AutoCloseable {
         stop = true;
       }
       if (!batch.isEmpty()) {
-        runBatch(batch);
+        try {
+          runBatch(batch);
+        } catch (RuntimeException | Error e) {
+          // Whatever broke, the writers waiting on this batch must not hang and the thread must
+          // live on for the next one.
+          LOG.error("a write batch failed unexpectedly", e);
+          StoreException failure = new StoreException("write failed unexpectedly", e);
+          batch.forEach(job -> job.future().completeExceptionally(failure));
+          discardConnection();
+        }
       }
       batch.clear();
     }

@@ -6,8 +6,10 @@
  * <p>Writes go through group-commit writers: each writer thread runs many queued writes in one
  * transaction (a savepoint each) and commits once, so concurrent appenders share an fsync. On
  * SQLite one writer owns the only write connection and numbers events from an in-memory last-seq
- * cache. On PostgreSQL several writers split the sessions among them, and an append bumps {@code
- * sessions.last_seq} under the row lock, which keeps numbering gapless across nodes too.
+ * cache. On PostgreSQL several writers split the sessions among them; an append is one statement
+ * that bumps {@code sessions.last_seq} under the row lock (which keeps numbering gapless across
+ * nodes too) and inserts the events, and since a savepoint would cost a round trip per write, a
+ * batch runs without them and is replayed write by write in the rare case that one write fails.
  *
  * <p>Subscribers are notified after commit, in seq order, but only of writes made through this
  * process. Serving subscribers on several nodes of one PostgreSQL database needs a cross-node
