@@ -1,0 +1,276 @@
+package dev.agentry.sandbox;
+
+import dev.agentry.core.ExecResult;
+import dev.agentry.core.Sandbox;
+import dev.agentry.core.SandboxException;
+import dev.agentry.core.SandboxLimits;
+import dev.agentry.core.SandboxProvider;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One sandbox per session, over the session's workspace. A sandbox is started lazily by the first
+ * {@link #sandboxFor} call, reused by the next ones, started again (over the same workspace) when
+ * it died or was reclaimed, and reclaimed after {@link SandboxLimits#idleTimeout()} without use and
+ * with no call in flight. Thread-safe: concurrent first calls for a session get one sandbox.
+ *
+ * <p>The idle sweep runs every quarter of the idle timeout (between 1 s and 1 min) on the given
+ * scheduler; idle time is read from the given {@link Clock}.
+ */
+public final class SandboxManager implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SandboxManager.class);
+
+  private final SandboxProvider provider;
+  private final Workspaces workspaces;
+  private final SandboxLimits limits;
+  private final Clock clock;
+  private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+  private final ScheduledFuture<?> sweep;
+  private volatile boolean closed;
+
+  private SandboxManager(
+      SandboxProvider provider,
+      Workspaces workspaces,
+      SandboxLimits limits,
+      Clock clock,
+      ScheduledExecutorService scheduler) {
+    this.provider = provider;
+    this.workspaces = workspaces;
+    this.limits = limits;
+    this.clock = clock;
+    long period = Math.clamp(limits.idleTimeout().toMillis() / 4, 1_000L, 60_000L);
+    this.sweep =
+        scheduler.scheduleWithFixedDelay(this::sweepSafely, period, period, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A manager that provisions with {@code provider} over {@code workspaces}. The scheduler is not
+   * owned: {@link #close()} cancels the sweep and leaves the scheduler running.
+   */
+  public static SandboxManager create(
+      SandboxProvider provider,
+      Workspaces workspaces,
+      SandboxLimits limits,
+      Clock clock,
+      ScheduledExecutorService scheduler) {
+    return new SandboxManager(provider, workspaces, limits, clock, scheduler);
+  }
+
+  /**
+   * The live sandbox of {@code sessionId}, started if there is none (the workspace is made if
+   * missing). The returned sandbox counts its calls in flight so it is not reclaimed mid-call;
+   * closing it closes the session's sandbox.
+   *
+   * @throws IllegalArgumentException if the id is not a session id
+   * @throws SandboxException if the sandbox cannot start, or the manager is closed
+   */
+  public Sandbox sandboxFor(String sessionId) {
+    workspaces.path(sessionId);
+    Slot slot = slots.computeIfAbsent(sessionId, id -> new Slot());
+    slot.lock.lock();
+    try {
+      if (closed) {
+        throw new SandboxException("the sandbox manager is closed");
+      }
+      if (slot.sandbox == null || !slot.sandbox.isAlive()) {
+        if (slot.sandbox != null) {
+          log.info("sandbox of {} is gone; starting a new one over the same workspace", sessionId);
+          slot.sandbox.close();
+        }
+        Sandbox raw = provider.provision(sessionId, workspaces.create(sessionId), limits);
+        slot.sandbox = new Tracked(raw, slot);
+      }
+      slot.lastUsed = clock.instant();
+      return slot.sandbox;
+    } finally {
+      slot.lock.unlock();
+    }
+  }
+
+  /** Closes the session's sandbox, if any; its workspace stays, and the next call starts anew. */
+  public void release(String sessionId) {
+    Slot slot = slots.get(sessionId);
+    if (slot != null) {
+      slot.lock.lock();
+      try {
+        slot.closeSandbox();
+      } finally {
+        slot.lock.unlock();
+      }
+    }
+  }
+
+  /** Closes the session's sandbox and deletes its workspace. */
+  public void deleteSession(String sessionId) {
+    workspaces.path(sessionId);
+    Slot slot = slots.computeIfAbsent(sessionId, id -> new Slot());
+    slot.lock.lock();
+    try {
+      slot.closeSandbox();
+      workspaces.remove(sessionId);
+      slots.remove(sessionId, slot);
+    } finally {
+      slot.lock.unlock();
+    }
+  }
+
+  /** The number of live sandboxes. */
+  public int alive() {
+    int n = 0;
+    for (Slot slot : slots.values()) {
+      Sandbox s = slot.sandbox;
+      if (s != null && s.isAlive()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Closes sandboxes unused for the idle timeout with no call in flight, and dead ones; returns how
+   * many were closed. The periodic sweep calls this.
+   */
+  int reclaimIdle() {
+    Instant cutoff = clock.instant().minus(limits.idleTimeout());
+    int reclaimed = 0;
+    for (Map.Entry<String, Slot> e : slots.entrySet()) {
+      Slot slot = e.getValue();
+      if (!slot.lock.tryLock()) {
+        continue;
+      }
+      try {
+        Tracked s = slot.sandbox;
+        if (s == null) {
+          continue;
+        }
+        boolean dead = !s.isAlive();
+        if (dead || (s.inFlight.get() == 0 && !slot.lastUsed.isAfter(cutoff))) {
+          log.info("reclaiming the {} sandbox of {}", dead ? "dead" : "idle", e.getKey());
+          slot.closeSandbox();
+          reclaimed++;
+        }
+      } finally {
+        slot.lock.unlock();
+      }
+    }
+    return reclaimed;
+  }
+
+  private void sweepSafely() {
+    try {
+      reclaimIdle();
+    } catch (RuntimeException e) {
+      log.warn("idle sandbox sweep failed", e);
+    }
+  }
+
+  /** Closes every sandbox and stops the idle sweep; later {@link #sandboxFor} calls fail. */
+  @Override
+  public void close() {
+    closed = true;
+    sweep.cancel(false);
+    for (Slot slot : slots.values()) {
+      slot.lock.lock();
+      try {
+        slot.closeSandbox();
+      } finally {
+        slot.lock.unlock();
+      }
+    }
+  }
+
+  private final class Slot {
+    final ReentrantLock lock = new ReentrantLock();
+    volatile Tracked sandbox;
+    volatile Instant lastUsed = Instant.EPOCH;
+
+    void closeSandbox() {
+      Tracked s = sandbox;
+      sandbox = null;
+      if (s != null) {
+        try {
+          s.delegate.close();
+        } catch (RuntimeException e) {
+          log.warn("closing a sandbox failed", e);
+        }
+      }
+    }
+
+    void touch() {
+      lastUsed = clock.instant();
+    }
+  }
+
+  /** Counts calls in flight and stamps the last use, for the idle sweep. */
+  private static final class Tracked implements Sandbox {
+    final Sandbox delegate;
+    final Slot slot;
+    final AtomicInteger inFlight = new AtomicInteger();
+
+    Tracked(Sandbox delegate, Slot slot) {
+      this.delegate = delegate;
+      this.slot = slot;
+    }
+
+    @Override
+    public ExecResult shell(String command, Duration timeout) {
+      enter();
+      try {
+        return delegate.shell(command, timeout);
+      } finally {
+        leave();
+      }
+    }
+
+    @Override
+    public void restartShell() {
+      enter();
+      try {
+        delegate.restartShell();
+      } finally {
+        leave();
+      }
+    }
+
+    @Override
+    public ExecResult exec(List<String> argv, byte[] stdin, Duration timeout) {
+      enter();
+      try {
+        return delegate.exec(argv, stdin, timeout);
+      } finally {
+        leave();
+      }
+    }
+
+    private void enter() {
+      inFlight.incrementAndGet();
+      slot.touch();
+    }
+
+    private void leave() {
+      slot.touch();
+      inFlight.decrementAndGet();
+    }
+
+    @Override
+    public boolean isAlive() {
+      return delegate.isAlive();
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+}
