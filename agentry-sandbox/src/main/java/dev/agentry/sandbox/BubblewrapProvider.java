@@ -1,0 +1,154 @@
+package dev.agentry.sandbox;
+
+import dev.agentry.core.Sandbox;
+import dev.agentry.core.SandboxException;
+import dev.agentry.core.SandboxLimits;
+import dev.agentry.core.SandboxProvider;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bubblewrap sandboxes (see SANDBOX-NOTES): the host is probed on first use, not at construction,
+ * so a server without bubblewrap still starts and reports why sandboxes are unavailable.
+ */
+final class BubblewrapProvider implements SandboxProvider {
+  private static final Logger log = LoggerFactory.getLogger(BubblewrapProvider.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final int uid;
+  private final int gid;
+  private final Path cgroupRoot;
+  private BwrapHost host; // guarded by this
+  private SandboxException unavailable; // guarded by this
+
+  BubblewrapProvider(int uid, int gid, Path cgroupRoot) {
+    this.uid = uid;
+    this.gid = gid;
+    this.cgroupRoot = cgroupRoot;
+  }
+
+  synchronized BwrapHost host() {
+    if (unavailable != null) {
+      throw unavailable;
+    }
+    if (host == null) {
+      try {
+        host = BwrapHost.probe(uid, gid, cgroupRoot);
+      } catch (SandboxException e) {
+        unavailable = e;
+        log.error("sandboxes unavailable: {}", e.getMessage());
+        throw e;
+      }
+      log.info("sandbox enforcement: {}", host.describe());
+    }
+    return host;
+  }
+
+  @Override
+  public Sandbox provision(String sessionId, Path workspace, SandboxLimits limits) {
+    BwrapHost h = host();
+    Path ws = realDirectory(workspace);
+    if (h.dropToUid) {
+      chownIfNeeded(ws, h.uid, h.gid);
+    }
+    String name = "sb-" + HexFormat.of().formatHex(RANDOM.generateSeed(6));
+    Cgroups.Set cg = null;
+    if (h.cgroups.limitsMemory() || h.cgroups.limitsProcesses() || h.cgroups.limitsCpu()) {
+      try {
+        cg = h.cgroups.create(name, limits);
+      } catch (IOException e) {
+        throw new SandboxException("cannot create the cgroups of sandbox " + name + ": " + e, e);
+      }
+    }
+    long cpuSeconds = Math.max(1, limits.maxTimeout().toSeconds());
+    BwrapLauncher launcher =
+        new BwrapLauncher(
+            h,
+            ws.toString(),
+            cg,
+            limits.tmpBytes(),
+            limits.maxFileBytes(),
+            cpuSeconds,
+            limits.maxProcesses());
+    try {
+      ProcessSandbox sb = new ProcessSandbox(name, launcher, limits, ws).start();
+      log.debug("sandbox {} for session {} over {}", name, sessionId, ws);
+      return sb;
+    } catch (RuntimeException e) {
+      launcher.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public Map<String, String> enforcement() {
+    try {
+      return host().describe();
+    } catch (SandboxException e) {
+      Map<String, String> m = new LinkedHashMap<>();
+      m.put("isolation", "unavailable: " + e.getMessage());
+      return m;
+    }
+  }
+
+  static Path realDirectory(Path workspace) {
+    try {
+      Path real = workspace.toRealPath();
+      if (!Files.isDirectory(real, LinkOption.NOFOLLOW_LINKS)) {
+        throw new SandboxException("workspace is not a directory: " + workspace);
+      }
+      return real;
+    } catch (IOException e) {
+      throw new SandboxException("workspace does not exist: " + workspace, e);
+    }
+  }
+
+  /**
+   * Files the agent writes must belong to the sandbox uid, and files written by the host (as root)
+   * must be writable by the agent; a whole-tree walk only happens when the root has the wrong
+   * owner.
+   */
+  private static void chownIfNeeded(Path ws, int uid, int gid) {
+    try {
+      Object owner = Files.getAttribute(ws, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      if (owner instanceof Integer o && o == uid) {
+        return;
+      }
+      Files.walkFileTree(
+          ws,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+                throws IOException {
+              chown(dir, uid, gid);
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
+              chown(file, uid, gid);
+              return FileVisitResult.CONTINUE;
+            }
+          });
+    } catch (IOException e) {
+      throw new SandboxException("cannot hand workspace " + ws + " to uid " + uid + ": " + e, e);
+    }
+  }
+
+  private static void chown(Path p, int uid, int gid) throws IOException {
+    Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+    Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+  }
+}

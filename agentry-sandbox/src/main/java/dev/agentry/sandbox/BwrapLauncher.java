@@ -1,0 +1,179 @@
+package dev.agentry.sandbox;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Builds the host command line for one bubblewrap sandbox:
+ *
+ * <pre>
+ * /bin/sh -c WRAPPER sh SECCOMP WORKSPACE cgroup.procs... -- [setpriv ...] [prlimit ...] bwrap ...
+ * </pre>
+ *
+ * <p>The wrapper (still root) writes its own pid into each cgroup before exec'ing, so bwrap and
+ * every descendant start inside the limits with no window; it opens the seccomp filter on fd 9 and
+ * the workspace on fd 8 ({@code --bind-fd}), because Java cannot pass extra fds and because opening
+ * the workspace as root means its ancestors need not be searchable by the sandbox uid. dash only
+ * handles fds 0-9. Then setpriv drops to the dedicated uid, prlimit sets rlimits, and bwrap builds
+ * the mount namespace. The environment is empty from the start, so even bwrap's own
+ * /proc/pid/environ holds nothing of the server's.
+ */
+final class BwrapLauncher implements Launcher {
+  private static final String WRAPPER =
+      "f=$1 w=$2; shift 2; "
+          + "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; "
+          + "exec \"$@\" 9<\"$f\" 8<\"$w\"";
+
+  static final String SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+  /** /etc files a shell, python and git need; everything else of /etc stays out. */
+  private static final List<String> ETC_ALLOWLIST =
+      List.of(
+          "/etc/alternatives",
+          "/etc/ld.so.cache",
+          "/etc/ld.so.conf",
+          "/etc/ld.so.conf.d",
+          "/etc/ssl",
+          "/etc/ca-certificates",
+          "/etc/localtime",
+          "/etc/nsswitch.conf",
+          "/etc/protocols",
+          "/etc/services",
+          "/etc/mime.types");
+
+  private final BwrapHost host;
+  private final String workspace;
+  private final Cgroups.Set cgroups; // null when the host has no usable cgroups
+  private final long tmpBytes;
+  private final long maxFileBytes;
+  private final long cpuSeconds;
+  private final int maxProcesses;
+
+  BwrapLauncher(
+      BwrapHost host,
+      String workspace,
+      Cgroups.Set cgroups,
+      long tmpBytes,
+      long maxFileBytes,
+      long cpuSeconds,
+      int maxProcesses) {
+    this.host = host;
+    this.workspace = workspace;
+    this.cgroups = cgroups;
+    this.tmpBytes = tmpBytes;
+    this.maxFileBytes = maxFileBytes;
+    this.cpuSeconds = cpuSeconds;
+    this.maxProcesses = maxProcesses;
+  }
+
+  @Override
+  public ProcessBuilder command(List<String> argv) {
+    List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", WRAPPER, "sh"));
+    cmd.add(host.seccompFile.toString());
+    cmd.add(workspace);
+    if (cgroups != null) {
+      cmd.addAll(cgroups.procs());
+    }
+    cmd.add("--");
+    if (host.dropToUid) {
+      cmd.addAll(
+          List.of(
+              host.setpriv,
+              "--reuid=" + host.uid,
+              "--regid=" + host.gid,
+              "--clear-groups",
+              "--inh-caps=-all"));
+    }
+    cmd.addAll(List.of(host.prlimit, "--fsize=" + maxFileBytes));
+    if (!host.cgroups.limitsCpu()) {
+      cmd.add("--cpu=" + cpuSeconds); // per process CPU seconds: the fallback for a CPU quota
+    }
+    if (!host.cgroups.limitsProcesses() && host.dropToUid) {
+      cmd.add("--nproc=" + maxProcesses); // per uid, and root ignores it: only useful here
+    }
+    cmd.add("--");
+    cmd.add(host.bwrap);
+    cmd.addAll(profile());
+    cmd.add("--");
+    cmd.addAll(argv);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().clear();
+    return pb;
+  }
+
+  private List<String> profile() {
+    List<String> a = new ArrayList<>();
+    a.addAll(List.of("--ro-bind", "/usr", "/usr"));
+    for (String d : host.usrSymlinks) {
+      a.addAll(List.of("--symlink", "usr/" + d, "/" + d));
+    }
+    for (String etc : ETC_ALLOWLIST) {
+      a.addAll(List.of("--ro-bind-try", etc, etc));
+    }
+    a.addAll(List.of("--ro-bind", host.passwd.toString(), "/etc/passwd"));
+    a.addAll(List.of("--ro-bind", host.group.toString(), "/etc/group"));
+    a.addAll(List.of("--bind-fd", "8", "/workspace"));
+    a.addAll(List.of("--size", Long.toString(tmpBytes), "--tmpfs", "/tmp"));
+    a.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
+    a.addAll(
+        List.of(
+            "--unshare-user",
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-net",
+            "--unshare-cgroup",
+            "--disable-userns",
+            "--uid",
+            "1000",
+            "--gid",
+            "1000",
+            "--hostname",
+            "sandbox",
+            "--die-with-parent",
+            "--new-session",
+            // No reaper: the command is pid 1, so bwrap waits for it and leaves no orphan zombie
+            // (with a reaper, bwrap 0.8 orphans it, which piles up if the JVM is itself pid 1).
+            "--as-pid-1",
+            "--clearenv"));
+    env(a, "PATH", SANDBOX_PATH);
+    env(a, "HOME", "/workspace");
+    env(a, "WORKSPACE", "/workspace");
+    env(a, "LANG", "C.UTF-8");
+    env(a, "TERM", "dumb");
+    env(a, "USER", "agent");
+    a.addAll(List.of("--cap-drop", "ALL", "--seccomp", "9", "--remount-ro", "/"));
+    a.addAll(List.of("--chdir", "/workspace"));
+    return a;
+  }
+
+  private static void env(List<String> a, String k, String v) {
+    a.add("--setenv");
+    a.add(k);
+    a.add(v);
+  }
+
+  @Override
+  public long[] counters() {
+    return cgroups == null ? new long[2] : cgroups.counters();
+  }
+
+  @Override
+  public void kill(Process p) {
+    // SIGKILL to bwrap: --die-with-parent kills pid 1 and with it the whole pid namespace,
+    // including setsid'ed daemons, which a process-tree walk would miss.
+    p.destroyForcibly();
+  }
+
+  @Override
+  public void close() {
+    if (cgroups != null) {
+      cgroups.remove();
+    }
+  }
+
+  @Override
+  public String workspacePath() {
+    return "/workspace";
+  }
+}

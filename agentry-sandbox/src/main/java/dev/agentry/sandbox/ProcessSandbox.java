@@ -1,0 +1,280 @@
+package dev.agentry.sandbox;
+
+import dev.agentry.core.ExecResult;
+import dev.agentry.core.Sandbox;
+import dev.agentry.core.SandboxException;
+import dev.agentry.core.SandboxLimits;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A sandbox made of processes started by a {@link Launcher}: one persistent shell plus one-shot
+ * {@code exec}s. Backend-neutral, so the bubblewrap and unsafe-local providers behave alike.
+ */
+final class ProcessSandbox implements Sandbox {
+  private static final Logger log = LoggerFactory.getLogger(ProcessSandbox.class);
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+
+  private final String id;
+  private final Launcher launcher;
+  private final SandboxLimits limits;
+  private final Path workspace;
+  private final Set<Process> running = ConcurrentHashMap.newKeySet();
+  private final Object shellLock = new Object();
+  private ShellSession shell; // guarded by shellLock
+  private ShellSession.State state; // last known cwd + exports, guarded by shellLock
+  private volatile boolean closed;
+
+  ProcessSandbox(String id, Launcher launcher, SandboxLimits limits, Path workspace) {
+    this.id = id;
+    this.launcher = launcher;
+    this.limits = limits;
+    this.workspace = workspace;
+    this.state = fresh();
+  }
+
+  /** Starts the shell now so that a sandbox that cannot start fails provisioning, not a call. */
+  ProcessSandbox start() {
+    synchronized (shellLock) {
+      shell = startShell(null);
+    }
+    return this;
+  }
+
+  private ShellSession.State fresh() {
+    return new ShellSession.State(launcher.workspacePath(), "");
+  }
+
+  @Override
+  public ExecResult shell(String command, Duration timeout) {
+    Duration t = clamp(timeout);
+    synchronized (shellLock) {
+      ensureOpen();
+      String note = "";
+      if (shell == null || !shell.alive()) {
+        if (shell != null) {
+          note =
+              "[shell restarted: the previous shell had exited; working directory and exported"
+                  + " variables restored]\n";
+        }
+        shell = startShell(state);
+      }
+      long[] before = launcher.counters();
+      CappedOutput out = new CappedOutput(limits.maxOutputBytes());
+      ShellSession.Reply reply = shell.run(command, t, out);
+      String suffix = "";
+      int exit = reply.exitCode();
+      boolean timedOut = false;
+      switch (reply.status()) {
+        case DONE -> state = reply.state();
+        case TIMEOUT -> {
+          timedOut = true;
+          shell = startShell(state);
+          suffix =
+              "[command timed out after "
+                  + seconds(t)
+                  + " and was killed with every process it started; the shell was restarted in "
+                  + state.pwd()
+                  + " with exported variables restored]";
+        }
+        case DIED -> {
+          suffix =
+              "[the shell exited (code "
+                  + exit
+                  + "); the next call starts a fresh shell with the working directory and exported"
+                  + " variables restored]";
+        }
+      }
+      return finish(note, out, exit, timedOut, before, suffix);
+    }
+  }
+
+  @Override
+  public void restartShell() {
+    synchronized (shellLock) {
+      ensureOpen();
+      if (shell != null) {
+        shell.kill();
+      }
+      state = fresh();
+      shell = startShell(null);
+    }
+  }
+
+  @Override
+  public ExecResult exec(List<String> argv, byte[] stdin, Duration timeout) {
+    ensureOpen();
+    Duration t = clamp(timeout);
+    long[] before = launcher.counters();
+    CappedOutput out = new CappedOutput(limits.maxOutputBytes());
+    Process p;
+    try {
+      ProcessBuilder pb = launcher.command(argv);
+      pb.redirectErrorStream(true);
+      p = pb.start();
+    } catch (IOException e) {
+      throw new SandboxException("sandbox " + id + " could not start a process: " + e, e);
+    }
+    running.add(p);
+    try {
+      Thread writer = Thread.ofVirtual().start(() -> feed(p.getOutputStream(), stdin));
+      Thread reader = Thread.ofVirtual().start(() -> drain(p.getInputStream(), out));
+      boolean timedOut = !p.waitFor(t.toMillis(), TimeUnit.MILLISECONDS);
+      if (timedOut) {
+        launcher.kill(p);
+        p.waitFor(5, TimeUnit.SECONDS);
+      }
+      // A daemon that kept the pipe open must not hang the call (only possible without a pid ns).
+      reader.join(Duration.ofSeconds(2));
+      if (reader.isAlive()) {
+        p.getInputStream().close();
+        reader.join(Duration.ofSeconds(1));
+      }
+      writer.interrupt();
+      int exit = timedOut ? 124 : p.exitValue();
+      String suffix = timedOut ? "[command timed out after " + seconds(t) + " and was killed]" : "";
+      return finish("", out, exit, timedOut, before, suffix);
+    } catch (InterruptedException e) {
+      launcher.kill(p);
+      Thread.currentThread().interrupt();
+      throw new SandboxException("interrupted", e);
+    } catch (IOException e) {
+      throw new SandboxException("sandbox " + id + " I/O failed: " + e, e);
+    } finally {
+      running.remove(p);
+    }
+  }
+
+  private ExecResult finish(
+      String note, CappedOutput out, int exit, boolean timedOut, long[] before, String suffix) {
+    long[] after = launcher.counters();
+    String text = note + out.text();
+    String failure = null;
+    String why = "";
+    if (after[0] > before[0]) {
+      failure = "memory";
+      why =
+          "[a process was killed: the sandbox reached its memory limit of "
+              + limits.memoryBytes()
+              + " bytes]";
+    } else if (after[1] > before[1]) {
+      failure = "processes";
+      why = "[the sandbox reached its limit of " + limits.maxProcesses() + " processes]";
+    } else if (exit == 128 + 25
+        || text.contains("File size limit exceeded")
+        || text.contains("File too large")) {
+      failure = "file_size";
+      why = "[a file reached the size limit of " + limits.maxFileBytes() + " bytes]";
+    } else if (timedOut) {
+      failure = "timeout";
+    } else {
+      long used = WorkspaceUsage.bytes(workspace, limits.workspaceQuotaBytes());
+      if (used > limits.workspaceQuotaBytes()) {
+        failure = "disk";
+        why =
+            "[the workspace uses more than its quota of "
+                + limits.workspaceQuotaBytes()
+                + " bytes; delete files to continue]";
+      }
+    }
+    StringBuilder sb = new StringBuilder(text);
+    for (String s : new String[] {why, suffix}) {
+      if (!s.isEmpty()) {
+        if (sb.length() > 0 && sb.charAt(sb.length() - 1) != '\n') {
+          sb.append('\n');
+        }
+        sb.append(s);
+      }
+    }
+    return new ExecResult(exit, sb.toString(), out.truncated(), failure);
+  }
+
+  private ShellSession startShell(ShellSession.State restore) {
+    try {
+      ShellSession s = new ShellSession(launcher);
+      CappedOutput out = new CappedOutput(4096);
+      String script = restore == null ? "true" : restore.restoreScript();
+      ShellSession.Reply r = s.run(script, START_TIMEOUT, out);
+      if (r.status() != ShellSession.Status.DONE) {
+        s.kill();
+        throw new SandboxException("sandbox " + id + " failed to start its shell: " + out.text());
+      }
+      if (restore == null) {
+        state = r.state();
+      }
+      return s;
+    } catch (IOException e) {
+      throw new SandboxException("sandbox " + id + " failed to start its shell: " + e, e);
+    }
+  }
+
+  @Override
+  public boolean isAlive() {
+    return !closed;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    synchronized (shellLock) {
+      if (shell != null) {
+        shell.kill();
+      }
+    }
+    for (Process p : running) {
+      launcher.kill(p);
+    }
+    launcher.close();
+    log.debug("sandbox {} closed", id);
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new SandboxException("sandbox " + id + " is closed");
+    }
+  }
+
+  private Duration clamp(Duration t) {
+    if (t == null || t.isZero() || t.isNegative()) {
+      return limits.defaultTimeout();
+    }
+    return t.compareTo(limits.maxTimeout()) > 0 ? limits.maxTimeout() : t;
+  }
+
+  private static String seconds(Duration t) {
+    return t.toMillis() % 1000 == 0 ? t.toSeconds() + " s" : t.toMillis() / 1000.0 + " s";
+  }
+
+  private static void feed(OutputStream os, byte[] data) {
+    try (os) {
+      if (data != null && data.length > 0) {
+        os.write(data);
+      }
+    } catch (IOException ignored) {
+      // the process exited without reading all of its input: not an error
+    }
+  }
+
+  private static void drain(InputStream in, CappedOutput out) {
+    byte[] buf = new byte[64 * 1024];
+    try {
+      for (int n; (n = in.read(buf)) > 0; ) {
+        out.write(buf, 0, n);
+      }
+    } catch (IOException ignored) {
+      // stream closed after a kill
+    }
+  }
+}

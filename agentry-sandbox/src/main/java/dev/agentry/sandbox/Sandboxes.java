@@ -1,0 +1,72 @@
+package dev.agentry.sandbox;
+
+import dev.agentry.core.SandboxProvider;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Entry point: the sandbox providers this module offers. */
+public final class Sandboxes {
+  /**
+   * Environment key choosing the provider: {@code bubblewrap} (default) or {@code unsafe-local}.
+   */
+  public static final String ENV_KEY = "AGENTRY_SANDBOX";
+
+  /** Environment key for the host uid (and gid) sandboxes run as when the server is root. */
+  public static final String ENV_UID = "AGENTRY_SANDBOX_UID";
+
+  /** The default dedicated uid/gid for sandboxed processes when the server runs as root. */
+  public static final int DEFAULT_UID = 10001;
+
+  private Sandboxes() {}
+
+  /**
+   * Bubblewrap sandboxes. Nothing is probed here: the first {@code provision} or {@code
+   * enforcement} call checks the host, and a missing bwrap makes {@code provision} throw a {@code
+   * SandboxException} that says what to install.
+   */
+  public static SandboxProvider bubblewrap() {
+    return bubblewrap(DEFAULT_UID);
+  }
+
+  /**
+   * Bubblewrap sandboxes running as {@code uid}:{@code uid} on the host when the server is root.
+   */
+  public static SandboxProvider bubblewrap(int uid) {
+    if (uid <= 0) {
+      throw new IllegalArgumentException("sandbox uid must be a positive non-root uid: " + uid);
+    }
+    return new BubblewrapProvider(uid, uid, Path.of("/sys/fs/cgroup"));
+  }
+
+  /**
+   * No isolation at all: plain processes in the workspace with rlimits, a timeout and a clean
+   * environment. Development only; logs a warning when created.
+   */
+  public static SandboxProvider unsafeLocal() {
+    return new UnsafeLocalProvider();
+  }
+
+  /** Chooses by {@value #ENV_KEY}; an unknown value is a configuration error, not a fallback. */
+  public static SandboxProvider fromEnv(Map<String, String> env) {
+    String kind = env.getOrDefault(ENV_KEY, "bubblewrap").trim();
+    return switch (kind) {
+      case "", "bubblewrap" -> bubblewrap(uidFrom(env));
+      case "unsafe-local" -> unsafeLocal();
+      default ->
+          throw new IllegalArgumentException(
+              ENV_KEY + " must be 'bubblewrap' or 'unsafe-local', not '" + kind + "'");
+    };
+  }
+
+  private static int uidFrom(Map<String, String> env) {
+    String v = env.get(ENV_UID);
+    if (v == null || v.isBlank()) {
+      return DEFAULT_UID;
+    }
+    try {
+      return Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(ENV_UID + " must be a number, not '" + v + "'", e);
+    }
+  }
+}
