@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -51,10 +52,17 @@ public final class Workspaces {
     return root.resolve(sessionId);
   }
 
-  /** Makes the workspace if missing and returns it; existing content is kept. */
+  /**
+   * Makes the workspace if missing and returns it; existing content is kept. The workspaces folder
+   * is made {@code rwx--x--x}: a sandbox running under its own uid must traverse it to reach its
+   * workspace, but no one else may list the sessions (the data dir's own ancestors must be
+   * traversable too).
+   */
   public Path create(String sessionId) {
     Path dir = path(sessionId);
     try {
+      Files.createDirectories(root);
+      Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
       Files.createDirectories(dir);
       return dir;
     } catch (IOException e) {

@@ -102,7 +102,12 @@ def do_read(req, budget):
     if start > n:
         raise Refused("view_range start %d is past the end of the file (%d lines)" % (start, n))
     text = "".join(out)
-    return fit(text, budget, "[output truncated at the output limit; pass view_range to read the rest]\n")
+    cut = fit(text, budget, "")
+    if cut == text:
+        return text
+    last = int(cut.rstrip("\n").rsplit("\n", 1)[-1].split("\t", 1)[0] or 0)
+    return cut + "[output truncated at the output limit after line %d; pass view_range [%d, -1] to read on]\n" % (
+        last, last + 1)
 
 
 def open_for_write(real):
@@ -242,9 +247,10 @@ def do_grep(req, budget):
     rel = os.path.relpath(target, ROOT)
     rg = "/usr/bin/rg" if os.path.exists("/usr/bin/rg") else None
     if rg:
-        argv = [rg, "--no-config", "--no-heading", "--line-number", "--color", "never", "-e", pattern]
+        argv = [rg, "--no-config", "--no-heading", "--with-filename", "--line-number", "--color", "never", "-e", pattern]
         argv += ["--", rel] if rel != "." else []
-        p = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        p = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
         data = p.stdout.read(cap + 1)
         if len(data) > cap:
             p.kill()
@@ -256,7 +262,9 @@ def do_grep(req, budget):
         if len(data) <= cap and code not in (0, 1):
             raise Refused("grep failed: " + (err.strip() or "ripgrep exited with %d" % code))
         text = data[:cap].decode("utf-8", "replace")
-        return fit(text, budget, note) if len(data) <= cap else fit(text[: text.rfind("\n") + 1] + note, budget, note)
+        if len(data) > cap:
+            text = text[: text.rfind("\n") + 1] + note
+        return fit(text, budget, note)
     return grep_fallback(pattern, target, cap, note, budget)
 
 
