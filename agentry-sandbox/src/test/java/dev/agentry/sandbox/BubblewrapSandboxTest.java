@@ -1,0 +1,57 @@
+package dev.agentry.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentry.core.SandboxException;
+import dev.agentry.core.SandboxProvider;
+import dev.agentry.testkit.SandboxContract;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BubblewrapSandboxTest extends SandboxContract {
+  static final SandboxProvider PROVIDER =
+      new BubblewrapProvider(10001, 10001, Path.of("/sys/fs/cgroup"));
+
+  @Override
+  protected SandboxProvider provider() {
+    return PROVIDER;
+  }
+
+  @Test
+  void theShellRunsAsTheUnprivilegedAgentInsideTheWorkspace() {
+    assertThat(sandbox.shell("id -un; pwd; hostname", T).output())
+        .isEqualTo("agent\n/workspace\nsandbox\n");
+  }
+
+  @Test
+  void enforcementNamesEachMechanism() {
+    Map<String, String> e = PROVIDER.enforcement();
+    assertThat(e).containsKeys("isolation", "memory", "processes", "cpu", "file_size", "disk");
+    assertThat(e.get("isolation")).contains("bubblewrap").contains("seccomp");
+    assertThat(e.get("file_size")).isEqualTo("RLIMIT_FSIZE");
+  }
+
+  @Test
+  void closingRemovesTheSandboxCgroups() {
+    sandbox.close();
+    assertThat(Path.of("/sys/fs/cgroup/pids/agentry").toFile().list())
+        .noneMatch(n -> n.startsWith("sb-") && !n.equals("probe"))
+        .as("cgroups of open sandboxes of other tests may exist; this one is gone");
+  }
+
+  @Test
+  void fromEnvRejectsUnknownKinds() {
+    assertThatThrownBy(() -> Sandboxes.fromEnv(Map.of("AGENTRY_SANDBOX", "docker")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("AGENTRY_SANDBOX");
+  }
+
+  @Test
+  void aMissingWorkspaceIsAClearSandboxException() {
+    assertThatThrownBy(() -> PROVIDER.provision("x", Path.of("/nonexistent/ws"), limits()))
+        .isInstanceOf(SandboxException.class)
+        .hasMessageContaining("workspace");
+  }
+}
