@@ -139,8 +139,8 @@ class FileToolEscapeTest {
 
   @Test
   void globAndGrep_overTheWholeWorkspace_doNotFollowSymlinksOut() {
-    ToolOutcome grep = tools.execute(SID, "grep", input("pattern", "SECRET|root:"));
-    assertThat(grep.text()).doesNotContain(SECRET).doesNotContain("root:");
+    ToolOutcome grep = tools.execute(SID, "grep", input("pattern", "HOST-CONTENT|^root"));
+    assertThat(grep.text()).doesNotContain(SECRET).doesNotContain("root:x");
 
     ToolOutcome glob = tools.execute(SID, "glob", input("pattern", "**/*"));
     assertThat(glob.text()).doesNotContain("passwd").doesNotContain("notes.txt");
