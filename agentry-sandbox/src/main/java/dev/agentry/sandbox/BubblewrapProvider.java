@@ -61,6 +61,7 @@ final class BubblewrapProvider implements SandboxProvider {
     Path ws = realDirectory(workspace);
     if (h.dropToUid) {
       chownIfNeeded(ws, h.uid, h.gid);
+      makeTraversable(ws.getParent());
     }
     String name = "sb-" + HexFormat.of().formatHex(RANDOM.generateSeed(6));
     Cgroups.Set cg = null;
@@ -144,6 +145,27 @@ final class BubblewrapProvider implements SandboxProvider {
           });
     } catch (IOException e) {
       throw new SandboxException("cannot hand workspace " + ws + " to uid " + uid + ": " + e, e);
+    }
+  }
+
+  /**
+   * bwrap resolves the bind source as the sandbox uid (even via {@code --bind-fd}), so every
+   * ancestor of the workspace needs search permission for others. Only {@code o+x} is added (no
+   * listing); inside the sandbox no host path is visible anyway.
+   */
+  private static void makeTraversable(Path dir) {
+    for (Path d = dir; d != null; d = d.getParent()) {
+      try {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> perms =
+            Files.getPosixFilePermissions(d);
+        if (perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+          Files.setPosixFilePermissions(d, perms);
+          log.warn("made {} searchable (o+x) so that the sandbox uid can reach workspaces", d);
+        }
+      } catch (IOException e) {
+        throw new SandboxException(
+            "the sandbox uid cannot reach the workspace: " + d + " is not searchable: " + e, e);
+      }
     }
   }
 
