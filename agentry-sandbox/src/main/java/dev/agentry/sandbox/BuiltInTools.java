@@ -21,12 +21,13 @@ import java.util.function.Function;
  * <ul>
  *   <li>{@code bash}: the command's combined output ({@code "(no output)"} if none). A non-zero
  *       exit is not an error outcome; the text ends with {@code "\n[exit code: N]"}. Output cut at
- *       the sandbox's output limit ends with {@code "\n[output truncated: …]"}. A tripped limit
- *       (timeout, memory, processes, file size, disk) is an error outcome saying which. {@code
- *       timeout_ms} defaults to {@link SandboxLimits#defaultTimeout()}; above {@link
- *       SandboxLimits#maxTimeout()} it is refused. {@code restart: true} gives a fresh shell first;
- *       with no command it reports the restart. When the session's environment asked for network
- *       access, the text ends with a note that this sandbox has no network yet.
+ *       the sandbox's output limit ends with one {@code "[output truncated: …]"} note (the
+ *       sandbox's own, or ours if it gave none). A tripped limit (timeout, memory, processes, file
+ *       size, disk) is an error outcome saying which. {@code timeout_ms} defaults to {@link
+ *       SandboxLimits#defaultTimeout()}; above {@link SandboxLimits#maxTimeout()} it is refused.
+ *       {@code restart: true} gives a fresh shell first; with no command it reports the restart.
+ *       When the session's environment asked for network access, the text ends with a note that
+ *       this sandbox has no network yet.
  *   <li>{@code read}: {@code cat -n} style, a six-wide right-aligned line number, a tab, the line.
  *       Files over 256 KiB are refused unless {@code view_range} is given (then at most 256 KiB of
  *       lines is shown, with a note on how to go on); the text is also cut to the output limit,
@@ -130,7 +131,7 @@ public final class BuiltInTools implements ToolExecutor {
                   + (out.isEmpty() ? "" : "\nOutput before it stopped:\n" + out)));
     }
     StringBuilder text = new StringBuilder(r.output() == null ? "" : r.output());
-    if (r.truncated()) {
+    if (r.truncated() && text.indexOf("[output truncated") < 0) {
       text.append(text.isEmpty() || text.charAt(text.length() - 1) == '\n' ? "" : "\n")
           .append("[output truncated: only ")
           .append(limits.maxOutputBytes())
