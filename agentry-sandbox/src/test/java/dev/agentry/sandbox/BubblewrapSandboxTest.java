@@ -42,6 +42,28 @@ class BubblewrapSandboxTest extends SandboxContract {
   }
 
   @Test
+  void coldStartAndWarmRoundTripAreFast(@org.junit.jupiter.api.io.TempDir Path other) {
+    long t0 = System.nanoTime();
+    try (var sb = PROVIDER.provision("timing", other, limits())) {
+      long cold = System.nanoTime() - t0;
+      long[] rtt = new long[50];
+      for (int i = 0; i < rtt.length; i++) {
+        long s = System.nanoTime();
+        sb.shell("echo hi", T);
+        rtt[i] = System.nanoTime() - s;
+      }
+      long e0 = System.nanoTime();
+      sb.exec(java.util.List.of("/bin/true"), null, T);
+      long exec = System.nanoTime() - e0;
+      java.util.Arrays.sort(rtt);
+      System.out.printf(
+          "sandbox cold start %.1f ms, warm shell round trip median %.2f ms, exec %.1f ms%n",
+          cold / 1e6, rtt[rtt.length / 2] / 1e6, exec / 1e6);
+      assertThat(rtt[rtt.length / 2]).isLessThan(50_000_000L);
+    }
+  }
+
+  @Test
   void fromEnvRejectsUnknownKinds() {
     assertThatThrownBy(() -> Sandboxes.fromEnv(Map.of("AGENTRY_SANDBOX", "docker")))
         .isInstanceOf(IllegalArgumentException.class)
