@@ -1,7 +1,13 @@
 package dev.agentry.server;
 
+import dev.agentry.core.SandboxProvider;
 import dev.agentry.core.SecretBox;
 import dev.agentry.core.Store;
+import dev.agentry.core.ToolExecutor;
+import dev.agentry.sandbox.BuiltInTools;
+import dev.agentry.sandbox.SandboxManager;
+import dev.agentry.sandbox.Sandboxes;
+import dev.agentry.sandbox.Workspaces;
 import dev.agentry.store.StoreConfig;
 import dev.agentry.store.Stores;
 import io.helidon.webserver.WebServer;
@@ -12,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -26,13 +34,37 @@ public final class AgentryServer implements AutoCloseable {
   private final WebServer webServer;
   private final Store store;
   private final StreamHub streams;
+  private final Api.Hands hands;
   private final Optional<String> generatedKey;
 
-  private AgentryServer(WebServer webServer, Store store, StreamHub streams, Optional<String> key) {
+  private AgentryServer(
+      WebServer webServer, Store store, StreamHub streams, Api.Hands hands, Optional<String> key) {
     this.webServer = webServer;
     this.store = store;
     this.streams = streams;
+    this.hands = hands;
     this.generatedKey = key;
+  }
+
+  /**
+   * The sandbox provider chosen by {@code AGENTRY_SANDBOX} and the manager of session sandboxes.
+   * Nothing is probed or started here: a missing bubblewrap surfaces at the first tool call.
+   */
+  private static Api.Hands hands(ServerConfig config, Path dataDir, Clock clock) {
+    SandboxProvider provider =
+        config.sandbox().equals("unsafe-local") ? Sandboxes.unsafeLocal() : Sandboxes.bubblewrap();
+    ScheduledExecutorService sweeper =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("agentry-sandbox-sweeper").daemon().factory());
+    SandboxManager manager =
+        SandboxManager.create(
+            provider, Workspaces.of(dataDir), config.sandboxLimits(), clock, sweeper);
+    return new Api.Hands(manager, provider, config.sandboxLimits());
+  }
+
+  /** The built-in tools of this server's sandboxes, for the harness to route tool calls to. */
+  public ToolExecutor tools() {
+    return BuiltInTools.create(hands.sandboxes(), hands.limits());
   }
 
   /** Starts a server; {@code console} receives the one-time admin key notice, if one is made. */
@@ -63,7 +95,8 @@ public final class AgentryServer implements AutoCloseable {
             console.println("  " + secret);
           });
       StreamHub streams = new StreamHub();
-      Api api = new Api(store, clock, config.maxBodyBytes(), streams);
+      Api.Hands hands = hands(config, dataDir, clock);
+      Api api = new Api(store, clock, config.maxBodyBytes(), streams, hands);
       EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat(), clock);
       List<Api.Routes> groups =
           List.of(
@@ -96,7 +129,7 @@ public final class AgentryServer implements AutoCloseable {
           web.port(),
           store.describe(),
           dataDir);
-      return new AgentryServer(web, store, streams, key);
+      return new AgentryServer(web, store, streams, hands, key);
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -120,6 +153,7 @@ public final class AgentryServer implements AutoCloseable {
   public void close() {
     streams.shutdown();
     webServer.stop();
+    hands.sandboxes().close();
     store.close();
   }
 

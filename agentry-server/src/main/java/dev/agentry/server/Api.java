@@ -1,13 +1,19 @@
 package dev.agentry.server;
 
+import dev.agentry.core.SandboxLimits;
+import dev.agentry.core.SandboxProvider;
 import dev.agentry.core.Store;
+import dev.agentry.sandbox.SandboxManager;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import java.time.Clock;
 import java.time.Instant;
 
 /** What every route group needs: the store, the clock, and the request limits. */
-record Api(Store store, Clock clock, long maxBodyBytes, StreamHub streams) {
+record Api(Store store, Clock clock, long maxBodyBytes, StreamHub streams, Hands hands) {
+
+  /** The sandbox side the API touches: session workspaces and what the sandboxes enforce. */
+  record Hands(SandboxManager sandboxes, SandboxProvider provider, SandboxLimits limits) {}
 
   Instant now() {
     return dev.agentry.core.Timestamps.truncate(clock.instant());

@@ -1,5 +1,6 @@
 package dev.agentry.server;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentry.core.Json;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -21,6 +22,19 @@ final class HealthRoutes implements Api.Routes {
         .get("/readyz", this::ready);
   }
 
+  /** What the sandboxes enforce and by which mechanism, or why they cannot start. */
+  private ObjectNode sandbox() {
+    ObjectNode out = Json.mapper().createObjectNode();
+    out.put("alive", api.hands().sandboxes().alive());
+    try {
+      api.hands().provider().enforcement().forEach(out::put);
+      out.put("status", "ok");
+    } catch (RuntimeException e) {
+      out.put("status", "unavailable").put("reason", e.getMessage());
+    }
+    return out;
+  }
+
   private void ready(ServerRequest req, ServerResponse res) {
     var body = Json.mapper().createObjectNode();
     var store = body.putObject("store").put("backend", api.store().describe());
@@ -29,6 +43,7 @@ final class HealthRoutes implements Api.Routes {
       store.put("status", "ok");
       body.put("status", "ok");
       body.put("sse_subscribers", api.streams().subscribers());
+      body.set("sandbox", sandbox());
       Http.ok(res, body);
     } catch (RuntimeException e) {
       store.put("status", "unavailable");

@@ -1,5 +1,6 @@
 package dev.agentry.server;
 
+import dev.agentry.core.SandboxLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -18,7 +19,9 @@ public record ServerConfig(
     String apiKey,
     String masterKey,
     long maxBodyBytes,
-    Duration heartbeat) {
+    Duration heartbeat,
+    String sandbox,
+    SandboxLimits sandboxLimits) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -26,6 +29,11 @@ public record ServerConfig(
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
 
   public ServerConfig {
+    require(
+        "bubblewrap".equals(sandbox) || "unsafe-local".equals(sandbox),
+        "AGENTRY_SANDBOX",
+        "must be bubblewrap or unsafe-local");
+    require(sandboxLimits != null, "AGENTRY_SANDBOX_*", "limits must be set");
     require(host != null && !host.isBlank(), "AGENTRY_HOST", "must not be empty");
     require(port >= 0 && port <= 65535, "AGENTRY_PORT", "must be between 0 and 65535");
     require(dataDir != null, "AGENTRY_DATA_DIR", "must be set");
@@ -49,6 +57,7 @@ public record ServerConfig(
 
   /** The defaults, overridden by whichever {@code AGENTRY_*} variables {@code env} sets. */
   public static ServerConfig fromEnv(Map<String, String> env) {
+    SandboxSettings sandbox = SandboxSettings.fromEnv(env);
     return new ServerConfig(
         env.getOrDefault("AGENTRY_HOST", DEFAULT_HOST),
         (int) number(env, "AGENTRY_PORT", DEFAULT_PORT),
@@ -57,45 +66,135 @@ public record ServerConfig(
         blankToNull(env.get("AGENTRY_API_KEY")),
         blankToNull(env.get("AGENTRY_MASTER_KEY")),
         number(env, "AGENTRY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
-        Duration.ofMillis(number(env, "AGENTRY_SSE_HEARTBEAT_MS", DEFAULT_HEARTBEAT.toMillis())));
+        Duration.ofMillis(number(env, "AGENTRY_SSE_HEARTBEAT_MS", DEFAULT_HEARTBEAT.toMillis())),
+        sandbox.backend(),
+        sandbox.limits());
   }
 
   public ServerConfig withHost(String value) {
     return new ServerConfig(
-        value, port, dataDir, databaseUrl, apiKey, masterKey, maxBodyBytes, heartbeat);
+        value,
+        port,
+        dataDir,
+        databaseUrl,
+        apiKey,
+        masterKey,
+        maxBodyBytes,
+        heartbeat,
+        sandbox,
+        sandboxLimits);
   }
 
   public ServerConfig withPort(int value) {
     return new ServerConfig(
-        host, value, dataDir, databaseUrl, apiKey, masterKey, maxBodyBytes, heartbeat);
+        host,
+        value,
+        dataDir,
+        databaseUrl,
+        apiKey,
+        masterKey,
+        maxBodyBytes,
+        heartbeat,
+        sandbox,
+        sandboxLimits);
   }
 
   public ServerConfig withDataDir(Path value) {
     return new ServerConfig(
-        host, port, value, databaseUrl, apiKey, masterKey, maxBodyBytes, heartbeat);
+        host,
+        port,
+        value,
+        databaseUrl,
+        apiKey,
+        masterKey,
+        maxBodyBytes,
+        heartbeat,
+        sandbox,
+        sandboxLimits);
   }
 
   public ServerConfig withDatabaseUrl(String value) {
-    return new ServerConfig(host, port, dataDir, value, apiKey, masterKey, maxBodyBytes, heartbeat);
+    return new ServerConfig(
+        host,
+        port,
+        dataDir,
+        value,
+        apiKey,
+        masterKey,
+        maxBodyBytes,
+        heartbeat,
+        sandbox,
+        sandboxLimits);
   }
 
   public ServerConfig withApiKey(String value) {
     return new ServerConfig(
-        host, port, dataDir, databaseUrl, value, masterKey, maxBodyBytes, heartbeat);
+        host,
+        port,
+        dataDir,
+        databaseUrl,
+        value,
+        masterKey,
+        maxBodyBytes,
+        heartbeat,
+        sandbox,
+        sandboxLimits);
   }
 
   public ServerConfig withMasterKey(String value) {
     return new ServerConfig(
-        host, port, dataDir, databaseUrl, apiKey, value, maxBodyBytes, heartbeat);
+        host,
+        port,
+        dataDir,
+        databaseUrl,
+        apiKey,
+        value,
+        maxBodyBytes,
+        heartbeat,
+        sandbox,
+        sandboxLimits);
   }
 
   public ServerConfig withMaxBodyBytes(long value) {
-    return new ServerConfig(host, port, dataDir, databaseUrl, apiKey, masterKey, value, heartbeat);
+    return new ServerConfig(
+        host,
+        port,
+        dataDir,
+        databaseUrl,
+        apiKey,
+        masterKey,
+        value,
+        heartbeat,
+        sandbox,
+        sandboxLimits);
   }
 
   public ServerConfig withHeartbeat(Duration value) {
     return new ServerConfig(
-        host, port, dataDir, databaseUrl, apiKey, masterKey, maxBodyBytes, value);
+        host,
+        port,
+        dataDir,
+        databaseUrl,
+        apiKey,
+        masterKey,
+        maxBodyBytes,
+        value,
+        sandbox,
+        sandboxLimits);
+  }
+
+  public ServerConfig withSandbox(String backend, SandboxLimits limits) {
+    return new ServerConfig(
+        host,
+        port,
+        dataDir,
+        databaseUrl,
+        apiKey,
+        masterKey,
+        maxBodyBytes,
+        heartbeat,
+        backend,
+        limits);
   }
 
   public Optional<String> database() {

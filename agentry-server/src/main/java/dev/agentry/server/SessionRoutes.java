@@ -272,6 +272,7 @@ final class SessionRoutes implements Api.Routes {
       throw ApiError.notFound("session " + id + " not found");
     }
     api.streams().sessionDeleted(id);
+    api.hands().sandboxes().deleteSession(id);
     Http.ok(res, Views.deleted(id, "session_deleted"));
   }
 
