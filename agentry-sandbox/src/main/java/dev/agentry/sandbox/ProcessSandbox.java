@@ -75,7 +75,18 @@ final class ProcessSandbox implements Sandbox {
       int exit = reply.exitCode();
       boolean timedOut = false;
       switch (reply.status()) {
-        case DONE -> state = reply.state();
+        case DONE -> {
+          state = reply.state();
+          if (launcher.counters()[1] > before[1]) {
+            // A fork bomb's background jobs outlive the command; only a new pid namespace stops
+            // them.
+            shell.kill();
+            shell = startShell(state);
+            suffix =
+                "[the shell was restarted to stop runaway processes; working directory and exported"
+                    + " variables restored]";
+          }
+        }
         case TIMEOUT -> {
           timedOut = true;
           shell = startShell(state);

@@ -202,6 +202,10 @@ class SandboxEscapeTest {
   void aDaemonDoesNotSurviveClose() throws Exception {
     String marker = "24681357";
     sh("setsid nohup sleep " + marker + " >/dev/null 2>&1 &");
+    long started = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (hostProcessesWith(marker).isEmpty() && System.nanoTime() < started) {
+      Thread.sleep(20); // the daemon is forked and exec'd asynchronously
+    }
     assertThat(hostProcessesWith(marker)).isNotEmpty();
     sandbox.close();
     long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
