@@ -9,5 +9,13 @@ public interface ToolExecutor {
    * Runs tool {@code name} with {@code input}. Bad input and tool failures come back as an error
    * outcome for the model, never as an exception.
    */
-  ToolOutcome execute(String sessionId, String name, JsonNode input);
+  default ToolOutcome execute(String sessionId, String name, JsonNode input) {
+    return execute(sessionId, name, input, new Cancellation());
+  }
+
+  /**
+   * Runs the tool; flipping {@code cancellation} (a {@code user.interrupt}) kills what the tool
+   * started and makes the call return an error outcome that says it was interrupted.
+   */
+  ToolOutcome execute(String sessionId, String name, JsonNode input, Cancellation cancellation);
 }

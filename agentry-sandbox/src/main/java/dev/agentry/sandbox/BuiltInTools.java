@@ -1,6 +1,7 @@
 package dev.agentry.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentry.core.Cancellation;
 import dev.agentry.core.ExecResult;
 import dev.agentry.core.Sandbox;
 import dev.agentry.core.SandboxException;
@@ -82,7 +83,14 @@ public final class BuiltInTools implements ToolExecutor {
   }
 
   @Override
-  public ToolOutcome execute(String sessionId, String name, JsonNode input) {
+  public ToolOutcome execute(
+      String sessionId, String name, JsonNode input, Cancellation cancellation) {
+    // An interrupt closes the session's sandbox: that kills whatever the call started, and the
+    // next call gets a fresh sandbox over the same workspace.
+    cancellation.onCancel(() -> manager.release(sessionId));
+    if (cancellation.isCancelled()) {
+      return ToolOutcome.error(name + " was interrupted before it ran");
+    }
     try {
       if ("bash".equals(name)) {
         return bash(sessionId, ToolInputs.object(input));
@@ -98,6 +106,9 @@ public final class BuiltInTools implements ToolExecutor {
     } catch (ToolInputs.Invalid e) {
       return ToolOutcome.error(name + ": " + e.getMessage());
     } catch (SandboxException e) {
+      if (cancellation.isCancelled()) {
+        return ToolOutcome.error(name + " was interrupted; what it started was killed");
+      }
       return ToolOutcome.error(
           name
               + " failed: the sandbox failed ("
