@@ -31,6 +31,13 @@ public interface SessionRepository {
   Page<Session> list(SessionFilter filter, PageRequest page);
 
   /**
+   * Ids of up to {@code limit} sessions a harness must wake after a restart, newest first: those
+   * {@code running} or {@code rescheduling} (a run died with the process) and those not terminated
+   * that have queued user events ({@code processed_at} null).
+   */
+  List<String> withPendingWork(int limit);
+
+  /**
    * Takes the session's lease for {@code owner} if it is free, expired, or already held by {@code
    * owner}; a take by a new owner gets a larger fencing token than any before it.
    */

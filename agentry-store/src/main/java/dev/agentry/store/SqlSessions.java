@@ -114,6 +114,21 @@ final class SqlSessions implements SessionRepository {
   }
 
   @Override
+  public List<String> withPendingWork(int limit) {
+    // No index on processed_at: the EXISTS walks each session's log by its primary key, and this
+    // runs once at start-up.
+    return db.read(
+        tx ->
+            tx.query(
+                "SELECT s.id FROM sessions s WHERE s.status IN ('running', 'rescheduling')"
+                    + " OR (s.status <> 'terminated' AND EXISTS (SELECT 1 FROM events e"
+                    + " WHERE e.session_id = s.id AND e.processed_at IS NULL))"
+                    + " ORDER BY s.id DESC LIMIT ?",
+                rs -> rs.getString(1),
+                limit));
+  }
+
+  @Override
   public Optional<Lease> tryLease(String sessionId, String owner, Instant now, Duration ttl) {
     long nowMicros = Timestamps.toMicros(now);
     Instant expires = Timestamps.truncate(now.plus(ttl));

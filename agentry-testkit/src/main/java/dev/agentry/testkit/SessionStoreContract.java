@@ -217,6 +217,31 @@ public abstract class SessionStoreContract extends StoreTestBase {
   }
 
   @Test
+  void withPendingWork_findsRunningAndQueuedSessions_notIdleOrTerminatedOnes() {
+    Instant at = StoreFixtures.uniqueEpoch();
+    Session running = StoreFixtures.session(agent(), at).withStatus(SessionStatus.RUNNING, at);
+    Session rescheduling =
+        StoreFixtures.session(agent(), at).withStatus(SessionStatus.RESCHEDULING, at);
+    Session queued = StoreFixtures.session(agent(), at);
+    Session idle = StoreFixtures.session(agent(), at);
+    Session terminated =
+        StoreFixtures.session(agent(), at).withStatus(SessionStatus.TERMINATED, at);
+    sessions().create(running, List.of());
+    sessions().create(rescheduling, List.of());
+    sessions().create(queued, List.of(draft("user.message")));
+    sessions().create(idle, List.of());
+    sessions().create(terminated, List.of(draft("user.message")));
+    String queuedEvent = store.events().readAfter(queued.id(), 0, 1).get(0).id();
+
+    List<String> pending = sessions().withPendingWork(100_000);
+    assertThat(pending).contains(running.id(), rescheduling.id(), queued.id());
+    assertThat(pending).doesNotContain(idle.id(), terminated.id());
+
+    store.events().markProcessed(queued.id(), List.of(queuedEvent), Instant.now());
+    assertThat(sessions().withPendingWork(100_000)).doesNotContain(queued.id());
+  }
+
+  @Test
   void tryLease_onFreeSession_givesAToken_andRenewsForTheSameOwner() {
     String s =
         sessions()
