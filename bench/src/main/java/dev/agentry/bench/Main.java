@@ -6,11 +6,13 @@ import java.util.Locale;
 
 /**
  * Runs the load drivers: {@code store} (SQLite and PostgreSQL appends), {@code store-sqlite},
- * {@code store-pg}, {@code sse} (server delivery to SSE subscribers) or {@code all}. System
- * properties {@code bench.warmup} and {@code bench.seconds} set each store case's warm-up and
- * measured window (default 2 s and 6 s); {@code bench.sse.events}, {@code bench.sse.rate} and
- * {@code bench.sse.subscribers} shape the SSE run (default 2000 events at 500/s to 100
- * subscribers).
+ * {@code store-pg}, {@code sse} (server delivery to SSE subscribers), {@code sandbox} (bubblewrap
+ * sandbox start and round-trip latency) or {@code all}. System properties {@code bench.warmup} and
+ * {@code bench.seconds} set each store case's warm-up and measured window (default 2 s and 6 s);
+ * {@code bench.sse.events}, {@code bench.sse.rate} and {@code bench.sse.subscribers} shape the SSE
+ * run (default 2000 events at 500/s to 100 subscribers); {@code bench.sandbox.cold}, {@code
+ * bench.sandbox.warm}, {@code bench.sandbox.exec} and {@code bench.sandbox.concurrent} set the
+ * sandbox sample counts (200, 2000, 200, 200).
  */
 public final class Main {
   private Main() {}
@@ -35,17 +37,26 @@ public final class Main {
             + loadAverage()
             + ")");
     StoreAppendBench store = new StoreAppendBench(warmup, measure, out);
+    SandboxBench sandbox =
+        new SandboxBench(
+            Integer.getInteger("bench.sandbox.cold", 200),
+            Integer.getInteger("bench.sandbox.warm", 2000),
+            Integer.getInteger("bench.sandbox.exec", 200),
+            Integer.getInteger("bench.sandbox.concurrent", 200),
+            out);
     switch (what) {
       case "store" -> store.run(true, true);
       case "store-sqlite" -> store.run(true, false);
       case "store-pg" -> store.run(false, true);
       case "sse" -> new SseDeliveryBench(subscribers, events, rate, out).run();
+      case "sandbox" -> sandbox.run();
       case "all" -> {
         store.run(true, true);
         new SseDeliveryBench(subscribers, events, rate, out).run();
+        sandbox.run();
       }
       default -> {
-        System.err.println("usage: Main store|store-sqlite|store-pg|sse|all");
+        System.err.println("usage: Main store|store-sqlite|store-pg|sse|sandbox|all");
         System.exit(2);
       }
     }
