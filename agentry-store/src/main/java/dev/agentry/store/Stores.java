@@ -58,7 +58,7 @@ public final class Stores {
     HikariDataSource pool = new HikariDataSource(reads);
     Writer writer =
         new Writer(
-            "agentry-sqlite-writer", source::getConnection, Dialect.SQLITE, SQLITE_BATCH, true);
+            "agentry-sqlite-writer", source::getConnection, Dialect.SQLITE, SQLITE_BATCH, false);
     return new Database(
         Dialect.SQLITE,
         config.clock(),
