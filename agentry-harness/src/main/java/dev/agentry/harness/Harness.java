@@ -1,0 +1,129 @@
+package dev.agentry.harness;
+
+import dev.agentry.core.ModelClient;
+import dev.agentry.core.Store;
+import dev.agentry.core.ToolExecutor;
+import java.time.Clock;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The brain: runs sessions' agent loops on virtual threads. Holds no session state; every run
+ * rebuilds it from the log. At most one runner per session in this process, and a lease with a
+ * fencing token keeps other processes out.
+ */
+public final class Harness implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Harness.class);
+  private static final int RECOVER_LIMIT = 100_000;
+
+  private final Store store;
+  private final ModelClient model;
+  private final ToolExecutor tools;
+  private final HarnessConfig config;
+  private final Clock clock;
+  private final String owner = "harness-" + UUID.randomUUID();
+  private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofVirtual().name("harness-timer").factory());
+
+  /** Sessions with a runner; the value says whether a wake came in while it ran. */
+  private final Map<String, Boolean> wakes = new ConcurrentHashMap<>();
+
+  private final Map<String, Runner> active = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  private Harness(
+      Store store, ModelClient model, ToolExecutor tools, HarnessConfig config, Clock clock) {
+    this.store = store;
+    this.model = model;
+    this.tools = tools;
+    this.config = config;
+    this.clock = clock;
+  }
+
+  public static Harness create(
+      Store store, ModelClient model, ToolExecutor tools, HarnessConfig config, Clock clock) {
+    return new Harness(store, model, tools, config, clock);
+  }
+
+  /**
+   * Schedules a run of the session if it has work. Returns at once; cheap to call after every
+   * append, since a wake during a run only makes that runner read the log once more.
+   */
+  public void wake(String sessionId) {
+    if (closed) {
+      return;
+    }
+    boolean[] start = {false};
+    wakes.compute(
+        sessionId,
+        (id, again) -> {
+          if (again == null) {
+            start[0] = true;
+            return Boolean.FALSE;
+          }
+          return Boolean.TRUE;
+        });
+    if (start[0]) {
+      runners.execute(() -> drive(sessionId));
+    }
+  }
+
+  /** At start-up: wakes every session a previous process left running or with queued events. */
+  public void recover() {
+    store.sessions().withPendingWork(RECOVER_LIMIT).forEach(this::wake);
+  }
+
+  /** Stops runs in progress; their sessions resume from the log on the next start. */
+  @Override
+  public void close() {
+    closed = true;
+    active.values().forEach(Runner::stop);
+    runners.shutdown();
+    try {
+      if (!runners.awaitTermination(10, TimeUnit.SECONDS)) {
+        runners.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    timer.shutdownNow();
+  }
+
+  private void drive(String sessionId) {
+    while (true) {
+      Runner runner = new Runner(sessionId, store, model, tools, config, clock, owner, timer);
+      active.put(sessionId, runner);
+      try {
+        if (!closed) {
+          runner.run();
+        }
+      } catch (RuntimeException e) {
+        LOG.error("session {}: run failed; the next wake resumes from the log", sessionId, e);
+      } finally {
+        active.remove(sessionId);
+      }
+      boolean[] again = {false};
+      wakes.compute(
+          sessionId,
+          (id, woken) -> {
+            if (Boolean.TRUE.equals(woken) && !closed) {
+              again[0] = true;
+              return Boolean.FALSE;
+            }
+            return null;
+          });
+      if (!again[0]) {
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.agentry.harness;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentry.core.StoredEvent;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the harness must do next, folded from the log alone: nothing here survives between runs, so
+ * a runner that died anywhere is followed by one that reads the same facts.
+ */
+final class LogState {
+  /** The last {@code session.status_*} event, as a phase of the turn. */
+  enum Phase {
+    NONE,
+    RUNNING,
+    RESCHEDULED,
+    IDLE,
+    TERMINATED
+  }
+
+  final List<StoredEvent> queuedInterrupts = new ArrayList<>();
+  final List<StoredEvent> queuedOthers = new ArrayList<>();
+
+  /** Built-in tool calls without a result, by event id. */
+  final Map<String, StoredEvent> openToolUses = new LinkedHashMap<>();
+
+  /** Custom tool calls the client has not answered, by event id. */
+  final Map<String, StoredEvent> openCustomUses = new LinkedHashMap<>();
+
+  /** Open custom calls that an interrupt (stored processed while idle) has overtaken. */
+  final List<String> interruptedCustomUses = new ArrayList<>();
+
+  Phase phase = Phase.NONE;
+  String lastIdleStop;
+  List<String> lastIdleEventIds = List.of();
+  String danglingSpanId;
+  int toolRoundsThisTurn;
+  int failuresInARow;
+  private boolean roundHasTools;
+
+  private LogState() {}
+
+  static LogState fold(List<StoredEvent> log) {
+    LogState s = new LogState();
+    log.forEach(s::apply);
+    s.interruptedCustomUses.retainAll(s.openCustomUses.keySet());
+    return s;
+  }
+
+  boolean turnOpen() {
+    return phase == Phase.RUNNING || phase == Phase.RESCHEDULED;
+  }
+
+  boolean blockedOnAction() {
+    return phase == Phase.IDLE && "requires_action".equals(lastIdleStop);
+  }
+
+  private void apply(StoredEvent e) {
+    String type = e.type();
+    if (type.startsWith("user.") && e.processedAt() == null) {
+      (type.equals("user.interrupt") ? queuedInterrupts : queuedOthers).add(e);
+      return;
+    }
+    JsonNode p = Events.payload(e);
+    switch (type) {
+      case "user.interrupt" -> interruptedCustomUses.addAll(openCustomUses.keySet());
+      case "session.status_running" -> {
+        if (phase != Phase.RUNNING && phase != Phase.RESCHEDULED && !blockedOnAction()) {
+          toolRoundsThisTurn = 0;
+          failuresInARow = 0;
+        }
+        phase = Phase.RUNNING;
+      }
+      case "session.status_rescheduled" -> phase = Phase.RESCHEDULED;
+      case "session.status_terminated" -> phase = Phase.TERMINATED;
+      case "session.status_idle" -> {
+        phase = Phase.IDLE;
+        JsonNode reason = p.path("stop_reason");
+        lastIdleStop = reason.path("type").asText();
+        List<String> ids = new ArrayList<>();
+        reason.path("event_ids").forEach(id -> ids.add(id.asText()));
+        lastIdleEventIds = ids;
+      }
+      case "span.model_request_start" -> {
+        danglingSpanId = e.id();
+        roundHasTools = false;
+      }
+      case "span.model_request_end" -> {
+        danglingSpanId = null;
+        if (!p.path("is_error").asBoolean(false)) {
+          failuresInARow = 0;
+          if (roundHasTools) {
+            toolRoundsThisTurn++;
+          }
+        }
+      }
+      case "session.error" -> {
+        if (p.path("error").path("retry_status").path("type").asText().equals("retrying")) {
+          failuresInARow++;
+        }
+      }
+      case "agent.tool_use" -> {
+        openToolUses.put(e.id(), e);
+        roundHasTools = true;
+      }
+      case "agent.custom_tool_use" -> {
+        openCustomUses.put(e.id(), e);
+        roundHasTools = true;
+      }
+      case "agent.tool_result" -> {
+        String id = p.path("tool_use_id").asText();
+        openToolUses.remove(id);
+        openCustomUses.remove(id);
+      }
+      case "user.custom_tool_result" ->
+          openCustomUses.remove(p.path("custom_tool_use_id").asText());
+      default -> {}
+    }
+  }
+}

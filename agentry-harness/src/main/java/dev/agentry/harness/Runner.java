@@ -1,0 +1,472 @@
+package dev.agentry.harness;
+
+import dev.agentry.core.AgentSpec;
+import dev.agentry.core.Cancellation;
+import dev.agentry.core.ContentBlock;
+import dev.agentry.core.EventDraft;
+import dev.agentry.core.EventStore;
+import dev.agentry.core.ModelClient;
+import dev.agentry.core.ModelException;
+import dev.agentry.core.ModelRequest;
+import dev.agentry.core.ModelResponse;
+import dev.agentry.core.ModelStreamListener;
+import dev.agentry.core.Session;
+import dev.agentry.core.SessionRepository.Lease;
+import dev.agentry.core.SessionStatus;
+import dev.agentry.core.Store;
+import dev.agentry.core.StoreException;
+import dev.agentry.core.StoredEvent;
+import dev.agentry.core.ToolExecutor;
+import dev.agentry.core.ToolOutcome;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run of one session under its lease: read the log, take the one next step it calls for, repeat
+ * until the session waits on someone else. Each step appends its events (fenced by the lease)
+ * before acting on them, so a run may die between any two steps and the next run resumes from the
+ * log. This is the loop's state table in code; each branch of {@link #step} is one row.
+ */
+final class Runner {
+  private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
+
+  private final String sessionId;
+  private final Store store;
+  private final ModelClient model;
+  private final ToolExecutor tools;
+  private final HarnessConfig config;
+  private final Clock clock;
+  private final String owner;
+  private final ScheduledExecutorService timer;
+  private final SessionLedger ledger;
+  private final AtomicReference<Cancellation> current = new AtomicReference<>(new Cancellation());
+  private volatile boolean interruptPending;
+  private volatile boolean stopping;
+  private Lease lease;
+
+  /** The span of the request whose response is being journalled. */
+  private String pendingStart;
+
+  Runner(
+      String sessionId,
+      Store store,
+      ModelClient model,
+      ToolExecutor tools,
+      HarnessConfig config,
+      Clock clock,
+      String owner,
+      ScheduledExecutorService timer) {
+    this.sessionId = sessionId;
+    this.store = store;
+    this.model = model;
+    this.tools = tools;
+    this.config = config;
+    this.clock = clock;
+    this.owner = owner;
+    this.timer = timer;
+    this.ledger = new SessionLedger(store.sessions(), sessionId, clock);
+  }
+
+  /** Stops the run soon: cancels what is in flight; the next run resumes from the log. */
+  void stop() {
+    stopping = true;
+    current.get().cancel();
+  }
+
+  void run() {
+    Optional<Lease> taken =
+        store.sessions().tryLease(sessionId, owner, clock.instant(), config.leaseTtl());
+    if (taken.isEmpty()) {
+      return; // another runner owns the session; it reads the same log
+    }
+    lease = taken.get();
+    long period = Math.max(10, config.leaseTtl().toMillis() / 3);
+    ScheduledFuture<?> renewal =
+        timer.scheduleAtFixedRate(this::renew, period, period, TimeUnit.MILLISECONDS);
+    EventStore.Subscription sub = store.events().subscribe(sessionId, this::onEvent);
+    try {
+      while (!stopping && step()) {
+        // each step re-reads the log
+      }
+    } catch (StoreException.StaleFence e) {
+      LOG.info("session {}: lease moved to another runner; stopping", sessionId);
+    } catch (StoreException.NotFound e) {
+      LOG.debug("session {} was deleted while running", sessionId);
+    } finally {
+      sub.close();
+      renewal.cancel(false);
+      try {
+        store.sessions().releaseLease(lease);
+      } catch (RuntimeException e) {
+        LOG.debug("session {}: releasing the lease failed; it expires", sessionId, e);
+      }
+    }
+  }
+
+  private void renew() {
+    try {
+      if (store
+          .sessions()
+          .tryLease(sessionId, owner, clock.instant(), config.leaseTtl())
+          .isEmpty()) {
+        stop(); // lost: our appends would be refused anyway; stop work in progress now
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("session {}: lease renewal failed", sessionId, e);
+    }
+  }
+
+  /** The store's thread: must not block. An interrupt cancels whatever the step is doing. */
+  private void onEvent(StoredEvent e) {
+    if (e.type().equals("user.interrupt") && e.processedAt() == null) {
+      interruptPending = true;
+      current.get().cancel();
+    }
+  }
+
+  private Cancellation newCancellation() {
+    Cancellation c = new Cancellation();
+    current.set(c);
+    // An interrupt that arrived after the log was read, but before this step began.
+    if (interruptPending || stopping) {
+      c.cancel();
+    }
+    return c;
+  }
+
+  /** Takes the next step the log calls for; false when the session waits on someone else. */
+  private boolean step() {
+    interruptPending = false;
+    List<StoredEvent> log = readAll();
+    Optional<Session> found = store.sessions().find(sessionId);
+    if (found.isEmpty() || found.get().status() == SessionStatus.TERMINATED) {
+      return false;
+    }
+    Session session = found.get();
+    LogState s = LogState.fold(log);
+    if (!s.queuedInterrupts.isEmpty() || !s.interruptedCustomUses.isEmpty()) {
+      interrupt(s);
+      return true;
+    }
+    if (s.danglingSpanId != null) {
+      // A request whose runner died: close its span; the request is simply issued again.
+      append(List.of(Events.spanEnd(s.danglingSpanId, true, null, clock.instant())));
+      return true;
+    }
+    if (!s.openToolUses.isEmpty()) {
+      resumeTools(session, s);
+      return true;
+    }
+    if (!s.openCustomUses.isEmpty()) {
+      List<String> open = List.copyOf(s.openCustomUses.keySet());
+      if (s.blockedOnAction() && new HashSet<>(s.lastIdleEventIds).equals(new HashSet<>(open))) {
+        return false;
+      }
+      append(List.of(Events.requiresAction(open, clock.instant())));
+      ledger.moveTo(SessionStatus.IDLE);
+      return true;
+    }
+    if (s.phase == LogState.Phase.TERMINATED) {
+      return false;
+    }
+    if (!s.queuedOthers.isEmpty()) {
+      takeQueued(s);
+      return true;
+    }
+    Context ctx = ContextBuilder.build(log, config.toolResultContextChars());
+    if (!ctx.awaitingModel()) {
+      if (s.turnOpen()) {
+        append(List.of(Events.idle("end_turn", clock.instant())));
+        ledger.moveTo(SessionStatus.IDLE);
+        return true;
+      }
+      return false;
+    }
+    if (s.blockedOnAction() || s.phase == LogState.Phase.RESCHEDULED) {
+      // Every custom call is answered, or a backoff ended: the turn goes on.
+      append(List.of(Events.running(clock.instant())));
+      ledger.moveTo(SessionStatus.RUNNING);
+      return true;
+    }
+    if (!s.turnOpen()) {
+      return false; // e.g. a turn ended by an interrupt after its tool results
+    }
+    if (s.toolRoundsThisTurn >= config.maxToolRounds()) {
+      append(
+          List.of(
+              Events.error(
+                  "tool_use_limit_reached_error",
+                  "the turn reached the limit of " + config.maxToolRounds() + " tool rounds",
+                  "exhausted",
+                  clock.instant()),
+              Events.idle("retries_exhausted", clock.instant())));
+      ledger.moveTo(SessionStatus.IDLE);
+      return true;
+    }
+    AgentSpec spec = session.agent().spec();
+    if (Compaction.due(ctx, config, spec.model().id())) {
+      Optional<Long> cut = Compaction.cut(ctx);
+      if (cut.isPresent()) {
+        compact(spec, log, cut.get(), s);
+        return true;
+      }
+    }
+    ModelRequest request = request(spec, ctx.messages());
+    Optional<ModelResponse> response = call(request, s);
+    response.ifPresent(r -> act(r, Toolset.of(spec)));
+    return true;
+  }
+
+  private void takeQueued(LogState s) {
+    // Append before marking: a run that dies in between leaves the events queued, not lost.
+    if (!s.turnOpen()) {
+      append(List.of(Events.running(clock.instant())));
+      ledger.moveTo(SessionStatus.RUNNING);
+    }
+    store
+        .events()
+        .markProcessed(sessionId, s.queuedOthers.stream().map(StoredEvent::id).toList(), now());
+  }
+
+  private void interrupt(LogState s) {
+    List<EventDraft> drafts = new ArrayList<>();
+    if (s.danglingSpanId != null) {
+      drafts.add(Events.spanEnd(s.danglingSpanId, true, null, clock.instant()));
+    }
+    s.openToolUses
+        .keySet()
+        .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_TOOL, true, now())));
+    s.openCustomUses
+        .keySet()
+        .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_CUSTOM, true, now())));
+    boolean active = s.turnOpen() || s.blockedOnAction();
+    if (active) {
+      drafts.add(Events.idle("end_turn", clock.instant()));
+    }
+    if (!drafts.isEmpty()) {
+      append(drafts);
+    }
+    if (active) {
+      ledger.moveTo(SessionStatus.IDLE);
+    }
+    if (!s.queuedInterrupts.isEmpty()) {
+      store
+          .events()
+          .markProcessed(
+              sessionId, s.queuedInterrupts.stream().map(StoredEvent::id).toList(), now());
+    }
+  }
+
+  /**
+   * Tool calls a dead runner journalled but never answered: read-only ones are run again; a
+   * side-effecting one may have half-happened, so the model is told the outcome is unknown.
+   */
+  private void resumeTools(Session session, LogState s) {
+    Cancellation c = newCancellation();
+    for (StoredEvent use : s.openToolUses.values()) {
+      if (c.isCancelled()) {
+        return;
+      }
+      var p = Events.payload(use);
+      String name = p.path("name").asText();
+      if (config.readOnlyTools().contains(name)) {
+        runTool(use.id(), name, p.path("input"), c);
+      } else {
+        append(List.of(Events.toolResult(use.id(), Events.UNKNOWN_OUTCOME, true, now())));
+      }
+    }
+  }
+
+  private ModelRequest request(AgentSpec spec, List<dev.agentry.core.ModelMessage> messages) {
+    String effort = spec.model().effort() == null ? null : spec.model().effort().type();
+    return new ModelRequest(
+        spec.model().id(),
+        spec.system(),
+        messages,
+        Toolset.of(spec).definitions(),
+        config.maxOutputTokens(),
+        effort);
+  }
+
+  /**
+   * One model request inside its span; failures are journalled and retried per the config. Empty
+   * when there is no response to act on.
+   */
+  private Optional<ModelResponse> call(ModelRequest request, LogState s) {
+    StoredEvent start = append(List.of(Events.spanStart(clock.instant()))).get(0);
+    Cancellation c = newCancellation();
+    ModelResponse response;
+    try {
+      response = model.send(request, ModelStreamListener.NONE, c);
+    } catch (ModelException e) {
+      if (c.isCancelled() || e instanceof ModelException.Cancelled) {
+        append(List.of(Events.spanEnd(start.id(), true, null, clock.instant())));
+      } else {
+        failed(start, e, s, c);
+      }
+      return Optional.empty();
+    } catch (RuntimeException e) {
+      LOG.warn("session {}: model client failed", sessionId, e);
+      failed(start, new ModelException("unknown_error", String.valueOf(e), false, 0, null), s, c);
+      return Optional.empty();
+    }
+    if (c.isCancelled()) {
+      // Interrupted as it finished: drop the answer rather than act on it after the interrupt.
+      append(List.of(Events.spanEnd(start.id(), true, response.usage(), clock.instant())));
+      ledger.addUsage(response.usage());
+      return Optional.empty();
+    }
+    pendingStart = start.id();
+    return Optional.of(response);
+  }
+
+  private void failed(StoredEvent start, ModelException e, LogState s, Cancellation c) {
+    int failure = s.failuresInARow + 1;
+    EventDraft end = Events.spanEnd(start.id(), true, null, clock.instant());
+    if (!e.retryable()) {
+      append(
+          List.of(
+              end, Events.error(e, "terminal", now()), Events.idle("end_turn", clock.instant())));
+      ledger.moveTo(SessionStatus.IDLE);
+    } else if (failure >= config.modelRetryAttempts()) {
+      append(
+          List.of(
+              end,
+              Events.error(e, "exhausted", now()),
+              Events.idle("retries_exhausted", clock.instant())));
+      ledger.moveTo(SessionStatus.IDLE);
+    } else {
+      append(List.of(end, Events.error(e, "retrying", now()), Events.rescheduled(now())));
+      ledger.moveTo(SessionStatus.RESCHEDULING);
+      await(Backoff.delay(config, failure, e), c);
+    }
+  }
+
+  /** Waits out a backoff; an interrupt (or stop) cuts it short. */
+  private static void await(java.time.Duration delay, Cancellation c) {
+    CompletableFuture<Void> cut = new CompletableFuture<>();
+    c.onCancel(() -> cut.complete(null));
+    try {
+      cut.get(delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      // the backoff elapsed
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Journals the response, then runs its built-in tool calls one by one. */
+  private void act(ModelResponse r, Toolset toolset) {
+    Cancellation c = current.get();
+    List<EventDraft> drafts = new ArrayList<>();
+    if (r.content().stream().anyMatch(b -> b instanceof ContentBlock.Thinking)) {
+      drafts.add(Events.thinking(now()));
+    }
+    List<String> texts = new ArrayList<>();
+    List<ContentBlock.ToolUse> builtIn = new ArrayList<>();
+    List<ContentBlock.ToolUse> custom = new ArrayList<>();
+    for (ContentBlock b : r.content()) {
+      switch (b) {
+        case ContentBlock.Text t -> {
+          if (!t.text().isEmpty()) {
+            texts.add(t.text());
+          }
+        }
+        case ContentBlock.ToolUse u ->
+            (toolset.custom().contains(u.name()) ? custom : builtIn).add(u);
+        default -> {}
+      }
+    }
+    if (!texts.isEmpty()) {
+      drafts.add(Events.message(texts, now()));
+    }
+    builtIn.forEach(u -> drafts.add(Events.toolUse(u.name(), u.input(), now())));
+    custom.forEach(u -> drafts.add(Events.customToolUse(u.name(), u.input(), now())));
+    drafts.add(Events.spanEnd(pendingStart, false, r.usage(), clock.instant()));
+    List<StoredEvent> stored = append(drafts);
+    ledger.addUsage(r.usage());
+    for (StoredEvent e : stored) {
+      if (!e.type().equals("agent.tool_use")) {
+        continue;
+      }
+      if (c.isCancelled()) {
+        return; // the interrupt step answers the calls not yet run
+      }
+      var p = Events.payload(e);
+      runTool(e.id(), p.path("name").asText(), p.path("input"), c);
+    }
+  }
+
+  private void runTool(
+      String toolUseId,
+      String name,
+      com.fasterxml.jackson.databind.JsonNode input,
+      Cancellation c) {
+    ToolOutcome out;
+    try {
+      out = tools.execute(sessionId, name, input, c);
+    } catch (RuntimeException e) {
+      LOG.warn("session {}: tool {} threw", sessionId, name, e);
+      out = ToolOutcome.error("the tool failed: " + e.getMessage());
+    }
+    if (c.isCancelled()) {
+      out = ToolOutcome.error(Events.INTERRUPTED_TOOL);
+    }
+    append(List.of(Events.toolResult(toolUseId, out.text(), out.isError(), now())));
+  }
+
+  /** Summarises the log through {@code through} in a separate request; the log keeps it all. */
+  private void compact(AgentSpec spec, List<StoredEvent> log, long through, LogState s) {
+    List<StoredEvent> prefix = log.stream().filter(e -> e.seq() <= through).toList();
+    Context upTo = ContextBuilder.build(prefix, config.toolResultContextChars());
+    Optional<ModelResponse> response = call(request(spec, Compaction.request(upTo)), s);
+    if (response.isEmpty()) {
+      return;
+    }
+    StringBuilder summary = new StringBuilder();
+    for (ContentBlock b : response.get().content()) {
+      if (b instanceof ContentBlock.Text t) {
+        summary.append(t.text());
+      }
+    }
+    append(
+        List.of(
+            Events.spanEnd(pendingStart, false, response.get().usage(), clock.instant()),
+            Events.compacted(summary.toString(), through, now())));
+    ledger.addUsage(response.get().usage());
+  }
+
+  private List<StoredEvent> append(List<EventDraft> drafts) {
+    return store.events().append(sessionId, drafts, lease.token());
+  }
+
+  private List<StoredEvent> readAll() {
+    List<StoredEvent> all = new ArrayList<>();
+    long after = 0;
+    while (true) {
+      List<StoredEvent> page = store.events().readAfter(sessionId, after, 1000);
+      all.addAll(page);
+      if (page.size() < 1000) {
+        return all;
+      }
+      after = page.get(page.size() - 1).seq();
+    }
+  }
+
+  private java.time.Instant now() {
+    return clock.instant();
+  }
+}

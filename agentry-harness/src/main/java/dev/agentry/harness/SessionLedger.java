@@ -1,0 +1,103 @@
+package dev.agentry.harness;
+
+import dev.agentry.core.ModelUsage;
+import dev.agentry.core.Session;
+import dev.agentry.core.SessionRepository;
+import dev.agentry.core.SessionStateMachine;
+import dev.agentry.core.SessionStatus;
+import dev.agentry.core.SessionTrigger;
+import dev.agentry.core.SessionUsage;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The sessions-table side of a run: status through the state machine, token usage and active time.
+ * The log is written first, so a runner that lost its lease never gets here.
+ */
+final class SessionLedger {
+  private final SessionRepository sessions;
+  private final String sessionId;
+  private final Clock clock;
+  private Instant activeSince;
+
+  SessionLedger(SessionRepository sessions, String sessionId, Clock clock) {
+    this.sessions = sessions;
+    this.sessionId = sessionId;
+    this.clock = clock;
+  }
+
+  void moveTo(SessionStatus target) {
+    Instant now = clock.instant();
+    sessions.update(
+        sessionId,
+        s -> {
+          if (s.status() == target) {
+            return s;
+          }
+          SessionStatus next =
+              SessionStateMachine.transition(s.status(), trigger(s.status(), target));
+          Session moved = with(s.withStatus(next, now), s.usage(), activeSeconds(now, next));
+          return moved;
+        });
+  }
+
+  void addUsage(ModelUsage u) {
+    Instant now = clock.instant();
+    sessions.update(
+        sessionId,
+        s -> {
+          SessionUsage was = s.usage() == null ? SessionUsage.ZERO : s.usage();
+          SessionUsage sum =
+              new SessionUsage(
+                  was.inputTokens() + u.inputTokens(),
+                  was.outputTokens() + u.outputTokens(),
+                  was.cacheReadInputTokens() + u.cacheReadInputTokens(),
+                  was.cacheCreationInputTokens() + u.cacheCreationInputTokens(),
+                  was.activeSeconds());
+          return with(s, sum, activeSeconds(now, s.status()));
+        });
+  }
+
+  /** Seconds to add since the last update, counting only time spent working. */
+  private double activeSeconds(Instant now, SessionStatus after) {
+    double secs =
+        activeSince == null ? 0 : Duration.between(activeSince, now).toNanos() / 1_000_000_000.0;
+    activeSince = after == SessionStatus.IDLE ? null : now;
+    return Math.max(0, secs);
+  }
+
+  private static SessionTrigger trigger(SessionStatus from, SessionStatus to) {
+    return switch (to) {
+      case RUNNING ->
+          from == SessionStatus.RESCHEDULING
+              ? SessionTrigger.RETRY_STARTED
+              : SessionTrigger.RUN_STARTED;
+      case IDLE -> SessionTrigger.TURN_ENDED;
+      case RESCHEDULING -> SessionTrigger.TRANSIENT_ERROR;
+      case TERMINATED -> SessionTrigger.FATAL_ERROR;
+    };
+  }
+
+  private static Session with(Session s, SessionUsage usage, double addSeconds) {
+    SessionUsage u = usage == null ? SessionUsage.ZERO : usage;
+    return new Session(
+        s.id(),
+        s.title(),
+        s.status(),
+        s.environmentId(),
+        s.agent(),
+        s.metadata(),
+        s.vaultIds(),
+        s.resources(),
+        new SessionUsage(
+            u.inputTokens(),
+            u.outputTokens(),
+            u.cacheReadInputTokens(),
+            u.cacheCreationInputTokens(),
+            u.activeSeconds() + addSeconds),
+        s.createdAt(),
+        s.updatedAt(),
+        s.archivedAt());
+  }
+}

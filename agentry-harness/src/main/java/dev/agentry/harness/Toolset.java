@@ -1,0 +1,93 @@
+package dev.agentry.harness;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentry.core.AgentSpec;
+import dev.agentry.core.Json;
+import dev.agentry.core.ToolConfig;
+import dev.agentry.core.ToolDefinition;
+import dev.agentry.core.ToolSpec;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The tools an agent offers the model, and which of them the client (not we) executes. */
+record Toolset(List<ToolDefinition> definitions, Set<String> custom) {
+
+  /** cma-api §2 input schemas; the web tools are not offered until the sandbox runs them. */
+  private static final Map<String, String[]> BUILT_IN =
+      Map.of(
+          "bash",
+          new String[] {
+            "Run a shell command in the session's sandbox; the shell keeps its state between calls.",
+            "{\"type\":\"object\",\"properties\":{\"command\":{\"type\":\"string\"},"
+                + "\"restart\":{\"type\":\"boolean\"},\"timeout_ms\":{\"type\":\"integer\"}},"
+                + "\"required\":[\"command\"]}"
+          },
+          "read",
+          new String[] {
+            "Read a file, optionally a range of lines [first, last].",
+            "{\"type\":\"object\",\"properties\":{\"file_path\":{\"type\":\"string\"},"
+                + "\"view_range\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}},"
+                + "\"required\":[\"file_path\"]}"
+          },
+          "write",
+          new String[] {
+            "Create or overwrite a file.",
+            "{\"type\":\"object\",\"properties\":{\"file_path\":{\"type\":\"string\"},"
+                + "\"content\":{\"type\":\"string\"}},\"required\":[\"file_path\",\"content\"]}"
+          },
+          "edit",
+          new String[] {
+            "Replace old_string with new_string in a file (once, or everywhere with replace_all).",
+            "{\"type\":\"object\",\"properties\":{\"file_path\":{\"type\":\"string\"},"
+                + "\"old_string\":{\"type\":\"string\"},\"new_string\":{\"type\":\"string\"},"
+                + "\"replace_all\":{\"type\":\"boolean\"}},"
+                + "\"required\":[\"file_path\",\"old_string\",\"new_string\"]}"
+          },
+          "glob",
+          new String[] {
+            "List files matching a glob pattern.",
+            "{\"type\":\"object\",\"properties\":{\"pattern\":{\"type\":\"string\"},"
+                + "\"path\":{\"type\":\"string\"}},\"required\":[\"pattern\"]}"
+          },
+          "grep",
+          new String[] {
+            "Search file contents for a regular expression.",
+            "{\"type\":\"object\",\"properties\":{\"pattern\":{\"type\":\"string\"},"
+                + "\"path\":{\"type\":\"string\"}},\"required\":[\"pattern\"]}"
+          });
+
+  static Toolset of(AgentSpec spec) {
+    List<ToolDefinition> defs = new ArrayList<>();
+    Set<String> custom = new HashSet<>();
+    for (ToolSpec tool : spec.tools()) {
+      switch (tool) {
+        case ToolSpec.AgentToolset set -> {
+          for (ToolConfig c : set.configs()) {
+            String[] builtIn = BUILT_IN.get(c.name());
+            if (c.enabled() && builtIn != null) {
+              defs.add(new ToolDefinition(c.name(), builtIn[0], schema(builtIn[1])));
+            }
+          }
+        }
+        case ToolSpec.CustomTool c -> {
+          defs.add(new ToolDefinition(c.name(), c.description(), c.inputSchema()));
+          custom.add(c.name());
+        }
+        // MCP tools need the MCP client, which is not built yet.
+        case ToolSpec.McpToolset m -> {}
+      }
+    }
+    return new Toolset(List.copyOf(defs), Set.copyOf(custom));
+  }
+
+  private static JsonNode schema(String json) {
+    try {
+      return Json.mapper().readTree(json);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("built-in schema", e);
+    }
+  }
+}
