@@ -1,0 +1,282 @@
+package dev.agentry.harness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentry.core.ContentBlock;
+import dev.agentry.core.ModelException;
+import dev.agentry.core.ModelMessage;
+import dev.agentry.core.SessionStatus;
+import dev.agentry.core.StoredEvent;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AgentLoopTest extends HarnessTestBase {
+
+  @Test
+  void plainReply_emitsTheTurnInOrder_andGoesIdle() {
+    model.thenText("hello there");
+    StoredEvent msg = say("hi");
+    awaitIdles(1);
+
+    assertThat(types())
+        .containsExactly(
+            "user.message",
+            "session.status_running",
+            "span.model_request_start",
+            "agent.message",
+            "span.model_request_end",
+            "session.status_idle");
+    assertThat(store.events().find(sessionId, msg.id()).orElseThrow().processedAt()).isNotNull();
+    assertThat(Events.payload(ofType("agent.message").get(0)).toString())
+        .isEqualTo("{\"content\":[{\"type\":\"text\",\"text\":\"hello there\"}]}");
+    var end = Events.payload(ofType("span.model_request_end").get(0));
+    assertThat(end.path("model_request_start_id").asText())
+        .isEqualTo(ofType("span.model_request_start").get(0).id());
+    assertThat(end.path("is_error").asBoolean()).isFalse();
+    assertThat(end.path("model_usage").path("input_tokens").asLong()).isEqualTo(10);
+    assertThat(Events.payload(ofType("session.status_idle").get(0)).toString())
+        .isEqualTo("{\"stop_reason\":{\"type\":\"end_turn\"},\"stop_details\":null}");
+    assertThat(stored().usage().inputTokens()).isEqualTo(10);
+    assertThat(stored().usage().outputTokens()).isEqualTo(5);
+    assertThat(stored().status()).isEqualTo(SessionStatus.IDLE);
+
+    var request = model.requests.get(0);
+    assertThat(request.model()).isEqualTo("claude-test");
+    assertThat(request.system()).isEqualTo("You are a test.");
+    assertThat(request.maxTokens()).isEqualTo(8192);
+    assertThat(request.effort()).isEqualTo("high");
+    assertThat(request.messages())
+        .containsExactly(ModelMessage.user(List.of(new ContentBlock.Text("hi"))));
+    assertThat(request.tools())
+        .extracting(t -> t.name())
+        .containsExactly("bash", "read", "write", "edit", "glob", "grep", "lookup");
+  }
+
+  @Test
+  void toolRoundTrip_journalsTheCallBeforeTheResult_andFeedsItBackUnderTheSameId() {
+    model.thenTool("bash", "{\"command\":\"ls\"}").thenText("done");
+    say("list files");
+    awaitIdles(1);
+
+    assertThat(types())
+        .containsExactly(
+            "user.message",
+            "session.status_running",
+            "span.model_request_start",
+            "agent.tool_use",
+            "span.model_request_end",
+            "agent.tool_result",
+            "span.model_request_start",
+            "agent.message",
+            "span.model_request_end",
+            "session.status_idle");
+    StoredEvent use = ofType("agent.tool_use").get(0);
+    assertThat(Events.payload(use).toString())
+        .isEqualTo(
+            "{\"name\":\"bash\",\"input\":{\"command\":\"ls\"},\"evaluated_permission\":\"allow\"}");
+    var result = Events.payload(ofType("agent.tool_result").get(0));
+    assertThat(result.path("tool_use_id").asText()).isEqualTo(use.id());
+    assertThat(result.path("is_error").asBoolean()).isFalse();
+    assertThat(tools.calls).extracting(FakeTools.Call::name).containsExactly("bash");
+
+    List<ModelMessage> second = model.requests.get(1).messages();
+    assertThat(second).hasSize(3);
+    assertThat(second.get(1).content())
+        .containsExactly(
+            new ContentBlock.ToolUse(use.id(), "bash", FakeModel.json("{\"command\":\"ls\"}")));
+    assertThat(second.get(2).content())
+        .containsExactly(
+            new ContentBlock.ToolResult(use.id(), "bash ran with {\"command\":\"ls\"}", false));
+  }
+
+  @Test
+  void customTool_requiresAction_partialAnswerReIdlesWithTheRest_fullAnswerResumes() {
+    model
+        .then(
+            (r, c) ->
+                new dev.agentry.core.ModelResponse(
+                    List.of(
+                        new ContentBlock.ToolUse("t1", "lookup", FakeModel.json("{\"q\":1}")),
+                        new ContentBlock.ToolUse("t2", "lookup", FakeModel.json("{\"q\":2}"))),
+                    "tool_use",
+                    dev.agentry.core.ModelUsage.ZERO))
+        .thenText("thanks");
+    say("look things up");
+    awaitIdles(1);
+    List<StoredEvent> uses = ofType("agent.custom_tool_use");
+    assertThat(uses).hasSize(2);
+    assertThat(Events.payload(uses.get(0)).toString())
+        .isEqualTo("{\"name\":\"lookup\",\"input\":{\"q\":1}}");
+    assertThat(Events.payload(ofType("session.status_idle").get(0)).path("stop_reason").toString())
+        .isEqualTo(
+            "{\"type\":\"requires_action\",\"event_ids\":[\""
+                + uses.get(0).id()
+                + "\",\""
+                + uses.get(1).id()
+                + "\"]}");
+    assertThat(tools.calls).isEmpty();
+
+    appendProcessed(
+        "user.custom_tool_result",
+        "{\"custom_tool_use_id\":\""
+            + uses.get(0).id()
+            + "\",\"content\":[{\"type\":\"text\",\"text\":\"one\"}],\"is_error\":false}");
+    awaitIdles(2);
+    assertThat(
+            Events.payload(ofType("session.status_idle").get(1))
+                .path("stop_reason")
+                .path("event_ids")
+                .toString())
+        .isEqualTo("[\"" + uses.get(1).id() + "\"]");
+    assertThat(model.requests).hasSize(1);
+
+    appendProcessed(
+        "user.custom_tool_result",
+        "{\"custom_tool_use_id\":\""
+            + uses.get(1).id()
+            + "\",\"content\":[{\"type\":\"text\",\"text\":\"two\"}],\"is_error\":false}");
+    awaitIdles(3);
+    assertThat(model.requests).hasSize(2);
+    assertThat(
+            Events.payload(ofType("session.status_idle").get(2))
+                .path("stop_reason")
+                .path("type")
+                .asText())
+        .isEqualTo("end_turn");
+    assertThat(model.requests.get(1).messages().get(2).content())
+        .containsExactly(
+            new ContentBlock.ToolResult(uses.get(0).id(), "one", false),
+            new ContentBlock.ToolResult(uses.get(1).id(), "two", false));
+  }
+
+  @Test
+  void messagesQueuedWhileRunning_areProcessedInOrderAfterTheCurrentStep() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    model
+        .then(
+            (r, c) -> {
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+              return FakeModel.text("first answer");
+            })
+        .thenText("second answer");
+    say("one");
+    org.awaitility.Awaitility.await().until(() -> model.requests.size() == 1);
+    say("two");
+    say("three");
+    release.countDown();
+    awaitIdles(1);
+    org.awaitility.Awaitility.await().until(() -> model.requests.size() == 2);
+    awaitIdles(1);
+
+    assertThat(ofType("session.status_idle")).hasSize(1);
+    assertThat(model.requests.get(1).messages())
+        .containsExactly(
+            ModelMessage.user(List.of(new ContentBlock.Text("one"))),
+            ModelMessage.assistant(List.of(new ContentBlock.Text("first answer"))),
+            ModelMessage.user(
+                List.of(new ContentBlock.Text("two"), new ContentBlock.Text("three"))));
+    assertThat(ofType("user.message")).allSatisfy(e -> assertThat(e.processedAt()).isNotNull());
+  }
+
+  @Test
+  void retryableError_thenSuccess_reportsRetrying_reschedules_andRunsAgain() {
+    model
+        .thenThrow(new ModelException("model_overloaded_error", "overloaded", true, 529, null))
+        .thenText("ok");
+    say("hi");
+    awaitIdles(1);
+    assertThat(types())
+        .containsExactly(
+            "user.message",
+            "session.status_running",
+            "span.model_request_start",
+            "span.model_request_end",
+            "session.error",
+            "session.status_rescheduled",
+            "session.status_running",
+            "span.model_request_start",
+            "agent.message",
+            "span.model_request_end",
+            "session.status_idle");
+    assertThat(Events.payload(ofType("session.error").get(0)).toString())
+        .isEqualTo(
+            "{\"error\":{\"type\":\"model_overloaded_error\",\"message\":\"overloaded\",\"retry_status\":{\"type\":\"retrying\"}}}");
+    assertThat(Events.payload(ofType("span.model_request_end").get(0)).path("is_error").asBoolean())
+        .isTrue();
+  }
+
+  @Test
+  void retriesExhausted_endsIdleWithRetriesExhausted() {
+    ModelException busy =
+        new ModelException(
+            "model_rate_limited_error", "slow down", true, 429, Duration.ofMillis(1));
+    model.thenThrow(busy).thenThrow(busy).thenThrow(busy);
+    say("hi");
+    awaitIdles(1);
+    List<StoredEvent> errors = ofType("session.error");
+    assertThat(errors)
+        .extracting(e -> Events.payload(e).path("error").path("retry_status").path("type").asText())
+        .containsExactly("retrying", "retrying", "exhausted");
+    assertThat(
+            Events.payload(ofType("session.status_idle").get(0))
+                .path("stop_reason")
+                .path("type")
+                .asText())
+        .isEqualTo("retries_exhausted");
+    assertThat(model.requests).hasSize(3);
+    assertThat(stored().status()).isEqualTo(SessionStatus.IDLE);
+  }
+
+  @Test
+  void nonRetryableError_isTerminal_andEndsTheTurn() {
+    model.thenThrow(new ModelException("billing_error", "no credit", false, 402, null));
+    say("hi");
+    awaitIdles(1);
+    assertThat(types())
+        .containsExactly(
+            "user.message",
+            "session.status_running",
+            "span.model_request_start",
+            "span.model_request_end",
+            "session.error",
+            "session.status_idle");
+    assertThat(
+            Events.payload(ofType("session.error").get(0))
+                .path("error")
+                .path("retry_status")
+                .path("type")
+                .asText())
+        .isEqualTo("terminal");
+    assertThat(
+            Events.payload(ofType("session.status_idle").get(0))
+                .path("stop_reason")
+                .path("type")
+                .asText())
+        .isEqualTo("end_turn");
+  }
+
+  @Test
+  void toolRoundLimit_reportsToolUseLimitReached_andStops() {
+    harness.close();
+    harness =
+        Harness.create(
+            store, model, tools, config().withMaxToolRounds(2), java.time.Clock.systemUTC());
+    model.thenTool("glob", "{\"pattern\":\"*\"}").thenTool("glob", "{\"pattern\":\"*\"}");
+    say("loop");
+    awaitIdles(1);
+    assertThat(tools.calls).hasSize(2);
+    assertThat(Events.payload(ofType("session.error").get(0)).path("error").path("type").asText())
+        .isEqualTo("tool_use_limit_reached_error");
+    assertThat(
+            Events.payload(ofType("session.status_idle").get(0))
+                .path("stop_reason")
+                .path("type")
+                .asText())
+        .isEqualTo("retries_exhausted");
+  }
+}
