@@ -220,7 +220,11 @@ final class AnthropicModelClient implements ModelClient {
       }
       ((ObjectNode) tools.get(tools.size() - 1)).set("cache_control", ephemeral());
     }
-    if (request.effort() != null && !request.effort().isBlank()) {
+    // "high" is the API's own default, and models without effort control reject the field: send
+    // it only when the agent asked for something else.
+    if (request.effort() != null
+        && !request.effort().isBlank()
+        && !request.effort().equals("high")) {
       body.putObject("output_config").put("effort", request.effort());
     }
     ArrayNode messages = body.putArray("messages");
