@@ -396,8 +396,17 @@ final class Runner {
     builtIn.forEach(u -> drafts.add(Events.toolUse(u.name(), u.input(), now())));
     custom.forEach(u -> drafts.add(Events.customToolUse(u.name(), u.input(), now())));
     drafts.add(Events.spanEnd(pendingStart, false, r.usage(), clock.instant()));
+    boolean empty = texts.isEmpty() && builtIn.isEmpty() && custom.isEmpty();
+    if (empty) {
+      // Nothing to add to the context: asking again would get the same empty answer forever.
+      drafts.add(Events.idle("end_turn", clock.instant()));
+    }
     List<StoredEvent> stored = append(drafts);
     ledger.addUsage(r.usage());
+    if (empty) {
+      ledger.moveTo(SessionStatus.IDLE);
+      return;
+    }
     for (StoredEvent e : stored) {
       if (!e.type().equals("agent.tool_use")) {
         continue;

@@ -279,4 +279,32 @@ class AgentLoopTest extends HarnessTestBase {
                 .asText())
         .isEqualTo("retries_exhausted");
   }
+
+  @Test
+  void emptyResponse_endsTheTurnInsteadOfAskingAgain() {
+    model.then(
+        (r, c) ->
+            new dev.agentry.core.ModelResponse(
+                List.of(), "end_turn", dev.agentry.core.ModelUsage.ZERO));
+    say("hi");
+    awaitIdles(1);
+    assertThat(model.requests).hasSize(1);
+    assertThat(types()).endsWith("span.model_request_end", "session.status_idle");
+  }
+
+  @Test
+  void interrupt_onAnIdleSession_isANoOp() throws Exception {
+    model.thenText("hello");
+    say("hi");
+    awaitIdles(1);
+    int before = log().size();
+    StoredEvent interrupt = send("user.interrupt", "{}");
+    org.awaitility.Awaitility.await()
+        .until(
+            () ->
+                store.events().find(sessionId, interrupt.id()).orElseThrow().processedAt() != null);
+    Thread.sleep(100);
+    assertThat(log()).hasSize(before + 1);
+    assertThat(stored().status()).isEqualTo(SessionStatus.IDLE);
+  }
 }
