@@ -103,6 +103,8 @@ final class Runner {
       LOG.info("session {}: lease moved to another runner; stopping", sessionId);
     } catch (StoreException.NotFound e) {
       LOG.debug("session {} was deleted while running", sessionId);
+    } catch (RuntimeException e) {
+      failUnexpectedly(e);
     } finally {
       sub.close();
       renewal.cancel(false);
@@ -111,6 +113,30 @@ final class Runner {
       } catch (RuntimeException e) {
         LOG.debug("session {}: releasing the lease failed; it expires", sessionId, e);
       }
+    }
+  }
+
+  /**
+   * A bug or an unavailable dependency broke the run: say so in the log and leave the session idle
+   * rather than stuck in running. The message names the failure's kind, never its details, which
+   * could carry secrets.
+   */
+  private void failUnexpectedly(RuntimeException e) {
+    LOG.error("session {}: the run failed unexpectedly", sessionId, e);
+    try {
+      ModelException reported =
+          new ModelException(
+              "unknown_error",
+              "the agent loop failed unexpectedly (" + e.getClass().getSimpleName() + ")",
+              false,
+              0,
+              null);
+      append(
+          List.of(
+              Events.error(reported, "terminal", now()), Events.idle("end_turn", clock.instant())));
+      ledger.moveTo(SessionStatus.IDLE);
+    } catch (RuntimeException again) {
+      LOG.error("session {}: could not record the failure", sessionId, again);
     }
   }
 

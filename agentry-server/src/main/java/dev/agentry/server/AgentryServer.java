@@ -1,9 +1,13 @@
 package dev.agentry.server;
 
+import dev.agentry.core.EnvironmentConfig;
+import dev.agentry.core.ModelClient;
 import dev.agentry.core.SandboxProvider;
 import dev.agentry.core.SecretBox;
 import dev.agentry.core.Store;
 import dev.agentry.core.ToolExecutor;
+import dev.agentry.harness.Harness;
+import dev.agentry.model.ModelClients;
 import dev.agentry.sandbox.BuiltInTools;
 import dev.agentry.sandbox.SandboxManager;
 import dev.agentry.sandbox.Sandboxes;
@@ -35,15 +39,40 @@ public final class AgentryServer implements AutoCloseable {
   private final Store store;
   private final StreamHub streams;
   private final Api.Hands hands;
+  private final Harness harness;
   private final Optional<String> generatedKey;
 
   private AgentryServer(
-      WebServer webServer, Store store, StreamHub streams, Api.Hands hands, Optional<String> key) {
+      WebServer webServer,
+      Store store,
+      StreamHub streams,
+      Api.Hands hands,
+      Harness harness,
+      Optional<String> key) {
     this.webServer = webServer;
     this.store = store;
     this.streams = streams;
     this.hands = hands;
+    this.harness = harness;
     this.generatedKey = key;
+  }
+
+  /**
+   * Whether the session's environment asked for network access, which sandboxes cannot give yet:
+   * the bash tool then says so instead of failing mysteriously.
+   */
+  private static boolean wantsNetwork(Store store, String sessionId) {
+    return store
+        .sessions()
+        .find(sessionId)
+        .flatMap(s -> store.environments().find(s.environmentId()))
+        .map(
+            e ->
+                e.config() instanceof EnvironmentConfig.Cloud cloud
+                    && (cloud.networking() instanceof EnvironmentConfig.Networking.Unrestricted
+                        || (cloud.networking() instanceof EnvironmentConfig.Networking.Limited l
+                            && !l.allowedHosts().isEmpty())))
+        .orElse(false);
   }
 
   /**
@@ -62,13 +91,14 @@ public final class AgentryServer implements AutoCloseable {
     return new Api.Hands(manager, provider, config.sandboxLimits());
   }
 
-  /** The built-in tools of this server's sandboxes, for the harness to route tool calls to. */
+  /** The built-in tools of this server's sandboxes (what the harness routes tool calls to). */
   public ToolExecutor tools() {
     return BuiltInTools.create(hands.sandboxes(), hands.limits());
   }
 
   /** Starts a server; {@code console} receives the one-time admin key notice, if one is made. */
-  public static AgentryServer start(ServerConfig config, Clock clock, PrintStream console) {
+  public static AgentryServer start(
+      ServerConfig config, Clock clock, PrintStream console, ModelClient model) {
     bridgeJulLogging();
     Path dataDir = config.dataDir().toAbsolutePath().normalize();
     try {
@@ -96,7 +126,11 @@ public final class AgentryServer implements AutoCloseable {
           });
       StreamHub streams = new StreamHub();
       Api.Hands hands = hands(config, dataDir, clock);
-      Api api = new Api(store, clock, config.maxBodyBytes(), streams, hands);
+      ToolExecutor tools =
+          BuiltInTools.create(
+              hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
+      Harness harness = Harness.create(store, model, tools, config.harness(), clock);
+      Api api = new Api(store, clock, config.maxBodyBytes(), streams, hands, harness);
       EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat(), clock);
       List<Api.Routes> groups =
           List.of(
@@ -129,15 +163,17 @@ public final class AgentryServer implements AutoCloseable {
           web.port(),
           store.describe(),
           dataDir);
-      return new AgentryServer(web, store, streams, hands, key);
+      harness.recover();
+      return new AgentryServer(web, store, streams, hands, harness, key);
     } catch (RuntimeException e) {
       store.close();
       throw e;
     }
   }
 
+  /** Starts a server whose model clients are configured from the process environment. */
   public static AgentryServer start(ServerConfig config) {
-    return start(config, Clock.systemUTC(), System.out);
+    return start(config, Clock.systemUTC(), System.out, ModelClients.fromEnv(System.getenv()));
   }
 
   public int port() {
@@ -153,6 +189,7 @@ public final class AgentryServer implements AutoCloseable {
   public void close() {
     streams.shutdown();
     webServer.stop();
+    harness.close();
     hands.sandboxes().close();
     store.close();
   }

@@ -3,14 +3,19 @@ package dev.agentry.server;
 import dev.agentry.core.SandboxLimits;
 import dev.agentry.core.SandboxProvider;
 import dev.agentry.core.Store;
+import dev.agentry.harness.Harness;
 import dev.agentry.sandbox.SandboxManager;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import java.time.Clock;
 import java.time.Instant;
 
-/** What every route group needs: the store, the clock, and the request limits. */
-record Api(Store store, Clock clock, long maxBodyBytes, StreamHub streams, Hands hands) {
+/**
+ * What every route group needs: the store, the clock, the request limits, the open streams, the
+ * sandboxes, and the harness to wake when user events arrive.
+ */
+record Api(
+    Store store, Clock clock, long maxBodyBytes, StreamHub streams, Hands hands, Harness harness) {
 
   /** The sandbox side the API touches: session workspaces and what the sandboxes enforce. */
   record Hands(SandboxManager sandboxes, SandboxProvider provider, SandboxLimits limits) {}

@@ -70,6 +70,7 @@ final class EventRoutes implements Api.Routes {
     } catch (StoreException.NotFound e) {
       throw ApiError.notFound("session " + sessionId + " not found");
     }
+    api.harness().wake(sessionId);
     StringBuilder out = new StringBuilder("{\"data\":[");
     for (int i = 0; i < stored.size(); i++) {
       out.append(i == 0 ? "" : ",").append(stored.get(i).toJson());

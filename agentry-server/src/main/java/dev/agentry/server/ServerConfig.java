@@ -1,6 +1,7 @@
 package dev.agentry.server;
 
 import dev.agentry.core.SandboxLimits;
+import dev.agentry.harness.HarnessConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -21,7 +22,8 @@ public record ServerConfig(
     long maxBodyBytes,
     Duration heartbeat,
     String sandbox,
-    SandboxLimits sandboxLimits) {
+    SandboxLimits sandboxLimits,
+    HarnessConfig harness) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -34,6 +36,7 @@ public record ServerConfig(
         "AGENTRY_SANDBOX",
         "must be bubblewrap or unsafe-local");
     require(sandboxLimits != null, "AGENTRY_SANDBOX_*", "limits must be set");
+    require(harness != null, "AGENTRY_MODEL_*", "harness settings must be set");
     require(host != null && !host.isBlank(), "AGENTRY_HOST", "must not be empty");
     require(port >= 0 && port <= 65535, "AGENTRY_PORT", "must be between 0 and 65535");
     require(dataDir != null, "AGENTRY_DATA_DIR", "must be set");
@@ -68,7 +71,8 @@ public record ServerConfig(
         number(env, "AGENTRY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
         Duration.ofMillis(number(env, "AGENTRY_SSE_HEARTBEAT_MS", DEFAULT_HEARTBEAT.toMillis())),
         sandbox.backend(),
-        sandbox.limits());
+        sandbox.limits(),
+        HarnessSettings.fromEnv(env));
   }
 
   public ServerConfig withHost(String value) {
@@ -82,7 +86,8 @@ public record ServerConfig(
         maxBodyBytes,
         heartbeat,
         sandbox,
-        sandboxLimits);
+        sandboxLimits,
+        harness);
   }
 
   public ServerConfig withPort(int value) {
@@ -96,7 +101,8 @@ public record ServerConfig(
         maxBodyBytes,
         heartbeat,
         sandbox,
-        sandboxLimits);
+        sandboxLimits,
+        harness);
   }
 
   public ServerConfig withDataDir(Path value) {
@@ -110,7 +116,8 @@ public record ServerConfig(
         maxBodyBytes,
         heartbeat,
         sandbox,
-        sandboxLimits);
+        sandboxLimits,
+        harness);
   }
 
   public ServerConfig withDatabaseUrl(String value) {
@@ -124,7 +131,8 @@ public record ServerConfig(
         maxBodyBytes,
         heartbeat,
         sandbox,
-        sandboxLimits);
+        sandboxLimits,
+        harness);
   }
 
   public ServerConfig withApiKey(String value) {
@@ -138,7 +146,8 @@ public record ServerConfig(
         maxBodyBytes,
         heartbeat,
         sandbox,
-        sandboxLimits);
+        sandboxLimits,
+        harness);
   }
 
   public ServerConfig withMasterKey(String value) {
@@ -152,7 +161,8 @@ public record ServerConfig(
         maxBodyBytes,
         heartbeat,
         sandbox,
-        sandboxLimits);
+        sandboxLimits,
+        harness);
   }
 
   public ServerConfig withMaxBodyBytes(long value) {
@@ -166,7 +176,8 @@ public record ServerConfig(
         value,
         heartbeat,
         sandbox,
-        sandboxLimits);
+        sandboxLimits,
+        harness);
   }
 
   public ServerConfig withHeartbeat(Duration value) {
@@ -180,7 +191,8 @@ public record ServerConfig(
         maxBodyBytes,
         value,
         sandbox,
-        sandboxLimits);
+        sandboxLimits,
+        harness);
   }
 
   public ServerConfig withSandbox(String backend, SandboxLimits limits) {
@@ -194,7 +206,23 @@ public record ServerConfig(
         maxBodyBytes,
         heartbeat,
         backend,
-        limits);
+        limits,
+        harness);
+  }
+
+  public ServerConfig withHarness(HarnessConfig value) {
+    return new ServerConfig(
+        host,
+        port,
+        dataDir,
+        databaseUrl,
+        apiKey,
+        masterKey,
+        maxBodyBytes,
+        heartbeat,
+        sandbox,
+        sandboxLimits,
+        value);
   }
 
   public Optional<String> database() {

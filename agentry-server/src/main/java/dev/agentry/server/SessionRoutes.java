@@ -76,7 +76,11 @@ final class SessionRoutes implements Api.Routes {
             now,
             now,
             null);
-    Http.ok(res, Views.session(api.store().sessions().create(session, initial), now));
+    Session created = api.store().sessions().create(session, initial);
+    if (!initial.isEmpty()) {
+      api.harness().wake(created.id());
+    }
+    Http.ok(res, Views.session(created, now));
   }
 
   /** The agent as {@code "agent_…"} (latest) or {@code {type:"agent", id, version?}}. */

@@ -2,6 +2,7 @@ package dev.agentry.server;
 
 import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import dev.agentry.model.ModelClients;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,8 +23,13 @@ final class TestServer implements AutoCloseable {
   final HttpClient http = HttpClient.newHttpClient();
 
   TestServer(Path dataDir, String databaseUrl) {
+    this(dataDir, databaseUrl, Map.of());
+  }
+
+  /** {@code env} configures the server and its model clients as the process environment would. */
+  TestServer(Path dataDir, String databaseUrl, Map<String, String> modelEnv) {
     ServerConfig config =
-        ServerConfig.fromEnv(Map.of())
+        ServerConfig.fromEnv(modelEnv)
             .withPort(0)
             .withDataDir(dataDir)
             .withApiKey(KEY)
@@ -34,7 +40,8 @@ final class TestServer implements AutoCloseable {
         AgentryServer.start(
             config,
             Clock.systemUTC(),
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+            ModelClients.fromEnv(modelEnv));
   }
 
   String baseUrl() {

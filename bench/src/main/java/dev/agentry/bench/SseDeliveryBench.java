@@ -1,7 +1,12 @@
 package dev.agentry.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentry.core.Cancellation;
 import dev.agentry.core.Json;
+import dev.agentry.core.ModelException;
+import dev.agentry.core.ModelRequest;
+import dev.agentry.core.ModelResponse;
+import dev.agentry.core.ModelStreamListener;
 import dev.agentry.server.AgentryServer;
 import dev.agentry.server.ServerConfig;
 import java.io.IOException;
@@ -58,6 +63,9 @@ final class SseDeliveryBench {
   void run() throws Exception {
     Path dir = TempDirs.create("agentry-bench-sse-");
     PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+    // The model never answers: the first message starts a turn that waits, the rest queue behind
+    // it, so the stream carries the sent events (plus the turn's first two) and the benchmark
+    // measures fan-out, not the agent loop.
     try (AgentryServer server =
         AgentryServer.start(
             ServerConfig.fromEnv(Map.of())
@@ -66,7 +74,8 @@ final class SseDeliveryBench {
                 .withApiKey(KEY)
                 .withHeartbeat(Duration.ofSeconds(5)),
             Clock.systemUTC(),
-            quiet)) {
+            quiet,
+            SseDeliveryBench::neverAnswers)) {
       // HTTP/1.1: one connection per subscriber, as SSE clients have in practice.
       HttpClient http =
           HttpClient.newBuilder()
@@ -266,5 +275,17 @@ final class SseDeliveryBench {
     }
     JsonNode json = Json.mapper().readTree(res.body());
     return json.get("id").asText();
+  }
+
+  private static ModelResponse neverAnswers(
+      ModelRequest request, ModelStreamListener listener, Cancellation cancellation) {
+    CountDownLatch cancelled = new CountDownLatch(1);
+    cancellation.onCancel(cancelled::countDown);
+    try {
+      cancelled.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    throw new ModelException.Cancelled();
   }
 }

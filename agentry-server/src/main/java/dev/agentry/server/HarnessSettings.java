@@ -1,0 +1,61 @@
+package dev.agentry.server;
+
+import dev.agentry.harness.HarnessConfig;
+import java.time.Duration;
+import java.util.Map;
+
+/** The agent loop's settings from {@code AGENTRY_*} variables (listed in the README). */
+final class HarnessSettings {
+  private HarnessSettings() {}
+
+  static HarnessConfig fromEnv(Map<String, String> env) {
+    HarnessConfig d = HarnessConfig.defaults();
+    int attempts = (int) number(env, "AGENTRY_MODEL_RETRIES", d.modelRetryAttempts(), 1, 100);
+    Duration base =
+        Duration.ofMillis(
+            number(env, "AGENTRY_MODEL_BACKOFF_MS", d.backoffBase().toMillis(), 0, 600_000));
+    Duration max =
+        Duration.ofMillis(
+            number(env, "AGENTRY_MODEL_BACKOFF_MAX_MS", d.backoffMax().toMillis(), 0, 3_600_000));
+    if (max.compareTo(base) < 0) {
+      throw new IllegalArgumentException(
+          "AGENTRY_MODEL_BACKOFF_MAX_MS must be at least AGENTRY_MODEL_BACKOFF_MS");
+    }
+    HarnessConfig c =
+        d.withRetries(attempts, base, max)
+            .withMaxToolRounds(
+                (int) number(env, "AGENTRY_MAX_TOOL_ROUNDS", d.maxToolRounds(), 1, 100_000));
+    String threshold = env.get("AGENTRY_COMPACTION_THRESHOLD");
+    if (threshold != null && !threshold.isBlank()) {
+      double t;
+      try {
+        t = Double.parseDouble(threshold.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("AGENTRY_COMPACTION_THRESHOLD must be a number");
+      }
+      if (!(t > 0 && t <= 1)) {
+        throw new IllegalArgumentException("AGENTRY_COMPACTION_THRESHOLD must be in (0, 1]");
+      }
+      c = c.withCompaction(t, c.contextWindows());
+    }
+    return c;
+  }
+
+  private static long number(
+      Map<String, String> env, String key, long fallback, long min, long max) {
+    String v = env.get(key);
+    if (v == null || v.isBlank()) {
+      return fallback;
+    }
+    long n;
+    try {
+      n = Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
+    }
+    if (n < min || n > max) {
+      throw new IllegalArgumentException(key + " must be between " + min + " and " + max);
+    }
+    return n;
+  }
+}
