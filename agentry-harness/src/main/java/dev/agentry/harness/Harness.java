@@ -103,8 +103,11 @@ public final class Harness implements AutoCloseable {
       Runner runner = new Runner(sessionId, store, model, tools, config, clock, owner, timer);
       active.put(sessionId, runner);
       try {
-        if (!closed) {
-          runner.run();
+        if (!closed && !runner.run()) {
+          // Another runner holds the lease: maybe a live one elsewhere, maybe a dead process whose
+          // lease has yet to expire. Look again once it would have.
+          timer.schedule(
+              () -> wake(sessionId), config.leaseTtl().toMillis(), TimeUnit.MILLISECONDS);
         }
       } catch (RuntimeException e) {
         LOG.error("session {}: run failed; the next wake resumes from the log", sessionId, e);

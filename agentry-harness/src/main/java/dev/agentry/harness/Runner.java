@@ -84,11 +84,12 @@ final class Runner {
     current.get().cancel();
   }
 
-  void run() {
+  /** Runs the session until it has no work; false if another runner holds its lease. */
+  boolean run() {
     Optional<Lease> taken =
         store.sessions().tryLease(sessionId, owner, clock.instant(), config.leaseTtl());
     if (taken.isEmpty()) {
-      return; // another runner owns the session; it reads the same log
+      return false; // another runner owns the session; it reads the same log
     }
     lease = taken.get();
     long period = Math.max(10, config.leaseTtl().toMillis() / 3);
@@ -114,6 +115,7 @@ final class Runner {
         LOG.debug("session {}: releasing the lease failed; it expires", sessionId, e);
       }
     }
+    return true;
   }
 
   /**

@@ -25,6 +25,10 @@ final class HarnessSettings {
         d.withRetries(attempts, base, max)
             .withMaxToolRounds(
                 (int) number(env, "AGENTRY_MAX_TOOL_ROUNDS", d.maxToolRounds(), 1, 100_000));
+    c =
+        c.withLeaseTtl(
+            Duration.ofMillis(
+                number(env, "AGENTRY_LEASE_TTL_MS", d.leaseTtl().toMillis(), 100, 600_000)));
     String threshold = env.get("AGENTRY_COMPACTION_THRESHOLD");
     if (threshold != null && !threshold.isBlank()) {
       double t;

@@ -269,7 +269,8 @@ class AgentLoopEndToEndTest {
     say(session, "never");
     List<JsonNode> log = awaitIdle(session, 1);
     assertThat(last(log, "session.status_idle").at("/stop_reason/type").asText())
-        .as(types(log) + " " + log).isEqualTo("retries_exhausted");
+        .as(types(log) + " " + log)
+        .isEqualTo("retries_exhausted");
     assertThat(last(log, "session.error").at("/error/retry_status/type").asText())
         .isEqualTo("exhausted");
     assertThat(log.toString()).doesNotContain("sk-ant-test-secret");
