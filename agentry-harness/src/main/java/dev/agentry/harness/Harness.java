@@ -1,6 +1,7 @@
 package dev.agentry.harness;
 
 import dev.agentry.core.ModelClient;
+import dev.agentry.core.PreviewSink;
 import dev.agentry.core.Store;
 import dev.agentry.core.ToolExecutor;
 import java.time.Clock;
@@ -28,6 +29,7 @@ public final class Harness implements AutoCloseable {
   private final ToolExecutor tools;
   private final HarnessConfig config;
   private final Clock clock;
+  private final PreviewSink previews;
   private final String owner = "harness-" + UUID.randomUUID();
   private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService timer =
@@ -41,7 +43,13 @@ public final class Harness implements AutoCloseable {
   private volatile boolean closed;
 
   private Harness(
-      Store store, ModelClient model, ToolExecutor tools, HarnessConfig config, Clock clock) {
+      Store store,
+      ModelClient model,
+      ToolExecutor tools,
+      HarnessConfig config,
+      Clock clock,
+      PreviewSink previews) {
+    this.previews = previews;
     this.store = store;
     this.model = model;
     this.tools = tools;
@@ -51,7 +59,18 @@ public final class Harness implements AutoCloseable {
 
   public static Harness create(
       Store store, ModelClient model, ToolExecutor tools, HarnessConfig config, Clock clock) {
-    return new Harness(store, model, tools, config, clock);
+    return create(store, model, tools, config, clock, PreviewSink.NONE);
+  }
+
+  /** A harness that also streams live previews of responses to {@code previews}. */
+  public static Harness create(
+      Store store,
+      ModelClient model,
+      ToolExecutor tools,
+      HarnessConfig config,
+      Clock clock,
+      PreviewSink previews) {
+    return new Harness(store, model, tools, config, clock, previews);
   }
 
   /**
@@ -100,7 +119,8 @@ public final class Harness implements AutoCloseable {
 
   private void drive(String sessionId) {
     while (true) {
-      Runner runner = new Runner(sessionId, store, model, tools, config, clock, owner, timer);
+      Runner runner =
+          new Runner(sessionId, store, model, tools, config, clock, owner, timer, previews);
       active.put(sessionId, runner);
       try {
         if (!closed && !runner.run()) {

@@ -9,7 +9,7 @@ import dev.agentry.core.ModelClient;
 import dev.agentry.core.ModelException;
 import dev.agentry.core.ModelRequest;
 import dev.agentry.core.ModelResponse;
-import dev.agentry.core.ModelStreamListener;
+import dev.agentry.core.PreviewSink;
 import dev.agentry.core.Session;
 import dev.agentry.core.SessionRepository.Lease;
 import dev.agentry.core.SessionStatus;
@@ -58,6 +58,11 @@ final class Runner {
   /** The span of the request whose response is being journalled. */
   private String pendingStart;
 
+  /** Live previews of the response being streamed, with the ids its events will have. */
+  private Previews preview;
+
+  private final PreviewSink previews;
+
   Runner(
       String sessionId,
       Store store,
@@ -66,7 +71,8 @@ final class Runner {
       HarnessConfig config,
       Clock clock,
       String owner,
-      ScheduledExecutorService timer) {
+      ScheduledExecutorService timer,
+      PreviewSink previews) {
     this.sessionId = sessionId;
     this.store = store;
     this.model = model;
@@ -75,6 +81,7 @@ final class Runner {
     this.clock = clock;
     this.owner = owner;
     this.timer = timer;
+    this.previews = previews;
     this.ledger = new SessionLedger(store.sessions(), sessionId, clock);
   }
 
@@ -336,7 +343,8 @@ final class Runner {
     Cancellation c = newCancellation();
     ModelResponse response;
     try {
-      response = model.send(request, ModelStreamListener.NONE, c);
+      preview = new Previews(sessionId, previews);
+      response = model.send(request, preview, c);
     } catch (ModelException e) {
       if (c.isCancelled() || e instanceof ModelException.Cancelled) {
         append(List.of(Events.spanEnd(start.id(), true, null, clock.instant())));
@@ -401,7 +409,7 @@ final class Runner {
     Cancellation c = current.get();
     List<EventDraft> drafts = new ArrayList<>();
     if (r.content().stream().anyMatch(b -> b instanceof ContentBlock.Thinking)) {
-      drafts.add(Events.thinking(now()));
+      drafts.add(preview.persisted(Events.thinking(now())));
     }
     List<String> texts = new ArrayList<>();
     List<ContentBlock.ToolUse> builtIn = new ArrayList<>();
@@ -419,7 +427,7 @@ final class Runner {
       }
     }
     if (!texts.isEmpty()) {
-      drafts.add(Events.message(texts, now()));
+      drafts.add(preview.persisted(Events.message(texts, now())));
     }
     builtIn.forEach(u -> drafts.add(Events.toolUse(u.name(), u.input(), now())));
     custom.forEach(u -> drafts.add(Events.customToolUse(u.name(), u.input(), now())));

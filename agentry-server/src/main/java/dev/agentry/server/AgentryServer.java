@@ -129,7 +129,7 @@ public final class AgentryServer implements AutoCloseable {
       ToolExecutor tools =
           BuiltInTools.create(
               hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
-      Harness harness = Harness.create(store, model, tools, config.harness(), clock);
+      Harness harness = Harness.create(store, model, tools, config.harness(), clock, streams);
       Api api = new Api(store, clock, config.maxBodyBytes(), streams, hands, harness);
       EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat(), clock);
       List<Api.Routes> groups =

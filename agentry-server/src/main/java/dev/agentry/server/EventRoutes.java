@@ -172,7 +172,7 @@ final class EventRoutes implements Api.Routes {
       }
     }
     long resumeAfter = resumePosition(req, sessionId);
-    stream.run(sessionId, resumeAfter, res);
+    stream.run(sessionId, resumeAfter, Set.copyOf(deltas), res);
   }
 
   /** The seq after which to resume, from {@code Last-Event-ID} (an event id or a seq), or -1. */

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,9 +43,10 @@ final class EventStream {
    * Streams until the client goes away, the session is deleted, or the server stops.
    *
    * @param resumeAfter the last {@code seq} the client has, or -1 for live events only
+   * @param previews the event types ({@code agent.message}, {@code agent.thinking}) to preview live
    */
-  void run(String sessionId, long resumeAfter, ServerResponse res) {
-    StreamHub.Connection conn = hub.open(sessionId);
+  void run(String sessionId, long resumeAfter, Set<String> previews, ServerResponse res) {
+    StreamHub.Connection conn = hub.open(sessionId, previews);
     EventStore.Subscription subscription = events.subscribe(sessionId, conn::offer);
     try {
       res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
@@ -80,6 +82,7 @@ final class EventStream {
             lastSent = e.event().seq();
           }
         }
+        case StreamHub.Preview p -> frame(out, "message", p.json());
         case StreamHub.Deleted d -> {
           frame(out, "message", deletedEvent());
           return;

@@ -1,5 +1,6 @@
 package dev.agentry.server;
 
+import dev.agentry.core.PreviewSink;
 import dev.agentry.core.StoredEvent;
 import java.util.Map;
 import java.util.Set;
@@ -15,13 +16,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * holding an unbounded backlog in memory. The hub also ends every stream of a deleted session and,
  * at shutdown, every stream.
  */
-final class StreamHub {
+final class StreamHub implements PreviewSink {
   static final int QUEUE_CAPACITY = 4096;
 
   /** What a connection's queue carries: a committed event, or the end of the stream. */
   sealed interface Signal {}
 
   record Event(StoredEvent event) implements Signal {}
+
+  /** A stream-only preview ({@code event_start}/{@code event_delta}), already rendered. */
+  record Preview(String json) implements Signal {}
 
   /** The session was deleted: send {@code session.deleted} and end. */
   record Deleted() implements Signal {}
@@ -35,6 +39,18 @@ final class StreamHub {
   static final class Connection {
     private final BlockingQueue<Signal> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final AtomicBoolean lagging = new AtomicBoolean();
+    private final Set<String> previews;
+
+    Connection(Set<String> previews) {
+      this.previews = Set.copyOf(previews);
+    }
+
+    /** Previews are best effort: one that does not fit is dropped, never waited for. */
+    void offerPreview(String previewOf, String json) {
+      if (previews.contains(previewOf)) {
+        queue.offer(new Preview(json));
+      }
+    }
 
     void offer(StoredEvent e) {
       if (!queue.offer(new Event(e))) {
@@ -63,8 +79,9 @@ final class StreamHub {
     }
   }
 
-  Connection open(String sessionId) {
-    Connection c = new Connection();
+  /** A new connection; {@code previews} names the event types it wants live previews of. */
+  Connection open(String sessionId, Set<String> previews) {
+    Connection c = new Connection(previews);
     bySession.computeIfAbsent(sessionId, k -> ConcurrentHashMap.newKeySet()).add(c);
     return c;
   }
@@ -76,6 +93,14 @@ final class StreamHub {
           set.remove(c);
           return set.isEmpty() ? null : set;
         });
+  }
+
+  @Override
+  public void publish(String sessionId, String previewOf, String json) {
+    Set<Connection> set = bySession.get(sessionId);
+    if (set != null) {
+      set.forEach(c -> c.offerPreview(previewOf, json));
+    }
   }
 
   void sessionDeleted(String sessionId) {

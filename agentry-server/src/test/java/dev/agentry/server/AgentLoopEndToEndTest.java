@@ -75,9 +75,18 @@ class AgentLoopEndToEndTest {
   }
 
   static void say(String session, String text) {
-    send(
-        session,
-        "{\"type\":\"user.message\",\"content\":[{\"type\":\"text\",\"text\":\"" + text + "\"}]}");
+    say(server, session, text);
+  }
+
+  static void say(TestServer server, String session, String text) {
+    HttpResponse<String> r =
+        server.call(
+            "POST",
+            "/v1/sessions/" + session + "/events",
+            "{\"events\":[{\"type\":\"user.message\",\"content\":[{\"type\":\"text\",\"text\":\""
+                + text
+                + "\"}]}]}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
   }
 
   static List<JsonNode> events(String session) throws Exception {
