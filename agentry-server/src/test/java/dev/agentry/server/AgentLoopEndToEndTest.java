@@ -284,4 +284,31 @@ class AgentLoopEndToEndTest {
         .isEqualTo("exhausted");
     assertThat(log.toString()).doesNotContain("sk-ant-test-secret");
   }
+
+  @Test
+  void longConversation_isCompacted_andTheLogKeepsEverything() throws Exception {
+    fake.enqueue(
+        FakeAnthropic.text("First answer.").usage(150_000, 10),
+        FakeAnthropic.text("Second answer.").usage(170_000, 10),
+        FakeAnthropic.text("SUMMARY: the user asked twice."),
+        FakeAnthropic.text("Third answer, after compaction."));
+    int base = fake.requests().size();
+    String session = session(agent("[]"));
+    say(session, "first question alpha");
+    awaitIdle(session, 1);
+    say(session, "second question beta");
+    awaitIdle(session, 2);
+    say(session, "third question gamma");
+    List<JsonNode> log = awaitIdle(session, 3);
+
+    assertThat(types(log)).contains("agent.thread_context_compacted");
+    assertThat(last(log, "agent.message").toString()).contains("after compaction");
+    var requests = fake.awaitRequests(base + 4, Duration.ofSeconds(5));
+    String afterCompaction = requests.get(base + 3).body().toString();
+    assertThat(afterCompaction)
+        .contains("SUMMARY: the user asked twice.")
+        .contains("third question gamma");
+    assertThat(afterCompaction).doesNotContain("first question alpha");
+    assertThat(log.toString()).contains("first question alpha");
+  }
 }
