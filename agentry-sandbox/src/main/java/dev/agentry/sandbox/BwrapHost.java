@@ -21,6 +21,13 @@ final class BwrapHost {
   final String bwrapVersion;
   final String setpriv;
   final String prlimit;
+
+  /**
+   * Whether {@code /bin/sh}'s {@code ulimit -f} sets RLIMIT_FSIZE (soft and hard) in 512-byte
+   * blocks, as dash's does: then the launch wrapper sets it itself and no prlimit is exec'd.
+   */
+  final boolean shFsize512;
+
   final boolean dropToUid;
   final int uid;
   final int gid;
@@ -36,6 +43,7 @@ final class BwrapHost {
       String bwrapVersion,
       String setpriv,
       String prlimit,
+      boolean shFsize512,
       boolean dropToUid,
       int uid,
       int gid,
@@ -46,6 +54,7 @@ final class BwrapHost {
     this.bwrapVersion = bwrapVersion;
     this.setpriv = setpriv;
     this.prlimit = prlimit;
+    this.shFsize512 = shFsize512;
     this.dropToUid = dropToUid;
     this.uid = uid;
     this.gid = gid;
@@ -90,7 +99,17 @@ final class BwrapHost {
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
       BwrapHost h =
           new BwrapHost(
-              bwrap, version(bwrap), setpriv, prlimit, root, uid, gid, cg, dir, List.copyOf(links));
+              bwrap,
+              version(bwrap),
+              setpriv,
+              prlimit,
+              shFsize512(),
+              root,
+              uid,
+              gid,
+              cg,
+              dir,
+              List.copyOf(links));
       writeReadable(
           h.passwd,
           "root:x:0:0:root:/root:/usr/sbin/nologin\n"
@@ -161,6 +180,33 @@ final class BwrapHost {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "bubblewrap";
+    }
+  }
+
+  /**
+   * Tries {@code ulimit -f 3} in {@code /bin/sh} and reads the limit back: units differ between
+   * shells (512-byte blocks in dash and POSIX mode, 1024 in bash), so this is checked, not assumed.
+   */
+  static boolean shFsize512() {
+    try {
+      Process p =
+          new ProcessBuilder("/bin/sh", "-c", "ulimit -f 3 && exec cat /proc/self/limits")
+              .redirectErrorStream(true)
+              .start();
+      String out = new String(p.getInputStream().readAllBytes());
+      p.waitFor();
+      for (String line : out.split("\n")) {
+        if (line.startsWith("Max file size")) {
+          String[] f = line.substring("Max file size".length()).trim().split("\\s+");
+          return f.length >= 2 && f[0].equals("1536") && f[1].equals("1536");
+        }
+      }
+      return false;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

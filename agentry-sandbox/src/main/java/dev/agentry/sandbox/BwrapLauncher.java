@@ -7,7 +7,7 @@ import java.util.List;
  * Builds the host command line for one bubblewrap sandbox:
  *
  * <pre>
- * /bin/sh -c WRAPPER sh SECCOMP WORKSPACE cgroup.procs... -- [setpriv ...] [prlimit ...] bwrap ...
+ * /bin/sh -c WRAPPER sh SECCOMP WORKSPACE FSIZE-BLOCKS cgroup.procs... -- [setpriv ...] [prlimit ...] bwrap ...
  * </pre>
  *
  * <p>The wrapper (still root) writes its own pid into each cgroup before exec'ing, so bwrap and
@@ -17,11 +17,17 @@ import java.util.List;
  * handles fds 0-9. Then setpriv drops to the dedicated uid, prlimit sets rlimits, and bwrap builds
  * the mount namespace. The environment is empty from the start, so even bwrap's own
  * /proc/pid/environ holds nothing of the server's.
+ *
+ * <p>RLIMIT_FSIZE is normally set by the wrapper itself ({@code ulimit -f}, soft and hard, in
+ * 512-byte blocks, checked at probe time), saving one exec on every launch; prlimit is only exec'd
+ * when the size is not a whole number of blocks or a limit has no cgroup and needs an rlimit
+ * fallback (CPU seconds, processes per uid). FSIZE-BLOCKS is {@code -} then.
  */
 final class BwrapLauncher implements Launcher {
   private static final String WRAPPER =
-      "f=$1 w=$2; shift 2; "
+      "f=$1 w=$2 b=$3; shift 3; "
           + "while [ \"$1\" != -- ]; do echo $$ > \"$1\" || exit 125; shift; done; shift; "
+          + "[ \"$b\" = - ] || ulimit -f \"$b\" || exit 125; "
           + "exec \"$@\" 9<\"$f\" 8<\"$w\"";
 
   static final String SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin";
@@ -71,6 +77,15 @@ final class BwrapLauncher implements Launcher {
     List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", WRAPPER, "sh"));
     cmd.add(host.seccompFile.toString());
     cmd.add(workspace);
+    boolean cpuRlimit = !host.cgroups.limitsCpu();
+    boolean nprocRlimit = !host.cgroups.limitsProcesses() && host.dropToUid;
+    boolean prlimit =
+        !host.shFsize512
+            || maxFileBytes % 512 != 0
+            || maxFileBytes <= 0
+            || cpuRlimit
+            || nprocRlimit;
+    cmd.add(prlimit ? "-" : Long.toString(maxFileBytes / 512));
     if (cgroups != null) {
       cmd.addAll(cgroups.procs());
     }
@@ -84,14 +99,16 @@ final class BwrapLauncher implements Launcher {
               "--clear-groups",
               "--inh-caps=-all"));
     }
-    cmd.addAll(List.of(host.prlimit, "--fsize=" + maxFileBytes));
-    if (!host.cgroups.limitsCpu()) {
-      cmd.add("--cpu=" + cpuSeconds); // per process CPU seconds: the fallback for a CPU quota
+    if (prlimit) {
+      cmd.addAll(List.of(host.prlimit, "--fsize=" + maxFileBytes));
+      if (cpuRlimit) {
+        cmd.add("--cpu=" + cpuSeconds); // per process CPU seconds: the fallback for a CPU quota
+      }
+      if (nprocRlimit) {
+        cmd.add("--nproc=" + maxProcesses); // per uid, and root ignores it: only useful here
+      }
+      cmd.add("--");
     }
-    if (!host.cgroups.limitsProcesses() && host.dropToUid) {
-      cmd.add("--nproc=" + maxProcesses); // per uid, and root ignores it: only useful here
-    }
-    cmd.add("--");
     cmd.add(host.bwrap);
     cmd.addAll(profile());
     cmd.add("--");
@@ -158,11 +175,39 @@ final class BwrapLauncher implements Launcher {
     return cgroups == null ? new long[2] : cgroups.counters();
   }
 
+  /**
+   * SIGKILL to the sandbox's pid 1 (bwrap's only child, found via {@code
+   * /proc/PID/task/PID/children}): that tears down the whole pid namespace, including setsid'ed
+   * daemons a process-tree walk would miss, and bwrap, still alive, reaps it and exits. Killing
+   * bwrap itself instead would orphan its child, which then lingers as a zombie until the host's
+   * pid 1 reaps it (never, if the JVM is pid 1). SIGKILL to bwrap stays the fallback
+   * (--die-with-parent then kills pid 1).
+   */
   @Override
   public void kill(Process p) {
-    // SIGKILL to bwrap: --die-with-parent kills pid 1 and with it the whole pid namespace,
-    // including setsid'ed daemons, which a process-tree walk would miss.
+    long init = sandboxInit(p.pid());
+    if (init > 0 && ProcessHandle.of(init).map(ProcessHandle::destroyForcibly).orElse(false)) {
+      try {
+        if (p.waitFor(500, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     p.destroyForcibly();
+  }
+
+  private static long sandboxInit(long bwrapPid) {
+    try {
+      String kids =
+          java.nio.file.Files.readString(
+                  java.nio.file.Path.of("/proc", "" + bwrapPid, "task", "" + bwrapPid, "children"))
+              .trim();
+      return kids.isEmpty() || kids.contains(" ") ? -1 : Long.parseLong(kids);
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   @Override

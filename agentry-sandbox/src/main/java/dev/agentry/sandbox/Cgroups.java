@@ -152,6 +152,12 @@ final class Cgroups {
     Path pidsEvents;
     Path kill;
 
+    private List<Path> snapshot() {
+      synchronized (dirs) {
+        return List.copyOf(dirs);
+      }
+    }
+
     /** The {@code cgroup.procs} files the launcher writes its pid to before exec'ing bwrap. */
     List<String> procs() {
       return dirs.stream().map(d -> d.resolve("cgroup.procs").toString()).toList();
@@ -174,7 +180,7 @@ final class Cgroups {
       }
       for (int round = 0; round < 5; round++) {
         boolean any = false;
-        for (Path d : dirs) {
+        for (Path d : snapshot()) {
           for (String line : read(d.resolve("cgroup.procs")).split("\n")) {
             if (!line.isBlank()) {
               any = true;
@@ -189,21 +195,68 @@ final class Cgroups {
       }
     }
 
-    /** Kills what is left and removes the directories (they only go once empty, so retry). */
+    /**
+     * Kills what is left and removes the directories. A directory only goes once its killed
+     * processes have exited (rmdir fails with EBUSY until then, typically for 1-3 ms, longer under
+     * heavy load), so rmdir is retried with short, growing pauses instead of a fixed 10 ms sleep.
+     * If that takes longer than {@link #SYNC_REMOVE_NANOS}, a background thread keeps retrying (the
+     * kill has been done either way, so only empty-to-be directories are left to it).
+     */
     void remove() {
       killAll();
-      for (Path d : List.copyOf(dirs)) {
-        for (int i = 0; i < 100 && Files.exists(d); i++) {
-          try {
-            Files.deleteIfExists(d);
-          } catch (IOException busy) {
-            sleep(10);
-          }
+      long deadline = System.nanoTime() + SYNC_REMOVE_NANOS;
+      long pause = 50_000;
+      while (!tryRemoveAll()) {
+        if (System.nanoTime() > deadline) {
+          removeInBackground();
+          return;
         }
-        dirs.remove(d);
+        java.util.concurrent.locks.LockSupport.parkNanos(pause);
+        pause = Math.min(pause * 2, 2_000_000);
       }
     }
+
+    /** One rmdir attempt per remaining directory; true once all are gone. */
+    private boolean tryRemoveAll() {
+      synchronized (dirs) {
+        dirs.removeIf(
+            d -> {
+              try {
+                Files.deleteIfExists(d);
+                return true;
+              } catch (IOException busy) {
+                return false;
+              }
+            });
+        return dirs.isEmpty();
+      }
+    }
+
+    private void removeInBackground() {
+      org.slf4j.LoggerFactory.getLogger(Cgroups.class)
+          .debug(
+              "cgroups still busy 1 s after the kill, removing them in the background: {}", dirs);
+      Thread.ofVirtual()
+          .name("agentry-cgroup-remove")
+          .start(
+              () -> {
+                long until = System.nanoTime() + 10_000_000_000L;
+                while (!tryRemoveAll() && System.nanoTime() < until) {
+                  killAll(); // anything that was forked while the kill was in flight
+                  sleep(10);
+                }
+                if (!dirs.isEmpty()) {
+                  org.slf4j.LoggerFactory.getLogger(Cgroups.class)
+                      .warn("cgroup directories not removed (still busy after 10 s): {}", dirs);
+                }
+              });
+    }
   }
+
+  /**
+   * How long {@link Set#remove} waits for killed processes to exit before leaving it to a thread.
+   */
+  static final long SYNC_REMOVE_NANOS = 1_000_000_000L;
 
   static long counter(Path file, String key) {
     if (file == null) {

@@ -34,6 +34,13 @@ final class ProcessSandbox implements Sandbox {
   private ShellSession.State state; // last known cwd + exports, guarded by shellLock
   private volatile boolean closed;
 
+  /**
+   * The limit counters as last read, after the previous call: a shell call compares against these
+   * instead of reading them before it starts (one read per call instead of three). A limit tripped
+   * between calls (by a background process) is therefore reported on the next call, not lost.
+   */
+  private volatile long[] lastCounters;
+
   ProcessSandbox(String id, Launcher launcher, SandboxLimits limits, Path workspace) {
     this.id = id;
     this.launcher = launcher;
@@ -47,6 +54,7 @@ final class ProcessSandbox implements Sandbox {
     synchronized (shellLock) {
       shell = startShell(null);
     }
+    lastCounters = launcher.counters();
     return this;
   }
 
@@ -68,16 +76,17 @@ final class ProcessSandbox implements Sandbox {
         }
         shell = startShell(state);
       }
-      long[] before = launcher.counters();
+      long[] before = lastCounters;
       CappedOutput out = new CappedOutput(limits.maxOutputBytes());
       ShellSession.Reply reply = shell.run(command, t, out);
+      long[] after = launcher.counters();
       String suffix = "";
       int exit = reply.exitCode();
       boolean timedOut = false;
       switch (reply.status()) {
         case DONE -> {
           state = reply.state();
-          if (launcher.counters()[1] > before[1]) {
+          if (after[1] > before[1]) {
             // A fork bomb's background jobs outlive the command; only a new pid namespace stops
             // them.
             shell.kill();
@@ -105,7 +114,7 @@ final class ProcessSandbox implements Sandbox {
                   + " variables restored]";
         }
       }
-      return finish(note, out, exit, timedOut, before, suffix);
+      return finish(note, out, exit, timedOut, before, after, suffix);
     }
   }
 
@@ -153,7 +162,7 @@ final class ProcessSandbox implements Sandbox {
       writer.interrupt();
       int exit = timedOut ? 124 : p.exitValue();
       String suffix = timedOut ? "[command timed out after " + seconds(t) + " and was killed]" : "";
-      return finish("", out, exit, timedOut, before, suffix);
+      return finish("", out, exit, timedOut, before, launcher.counters(), suffix);
     } catch (InterruptedException e) {
       launcher.kill(p);
       Thread.currentThread().interrupt();
@@ -166,8 +175,14 @@ final class ProcessSandbox implements Sandbox {
   }
 
   private ExecResult finish(
-      String note, CappedOutput out, int exit, boolean timedOut, long[] before, String suffix) {
-    long[] after = launcher.counters();
+      String note,
+      CappedOutput out,
+      int exit,
+      boolean timedOut,
+      long[] before,
+      long[] after,
+      String suffix) {
+    lastCounters = after;
     String text = note + out.text();
     String failure = null;
     String why = "";
