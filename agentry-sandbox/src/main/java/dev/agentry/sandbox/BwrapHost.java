@@ -17,6 +17,8 @@ import java.util.Map;
  * workspace, where the agent could edit them).
  */
 final class BwrapHost {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BwrapHost.class);
+
   final String bwrap;
   final String bwrapVersion;
   final String setpriv;
@@ -92,6 +94,11 @@ final class BwrapHost {
       }
     }
     Cgroups cg = root && cgroupRoot != null ? Cgroups.detect(cgroupRoot) : Cgroups.none();
+    int abandoned = cg.removeAbandoned(30_000);
+    if (abandoned > 0) {
+      LOG.info(
+          "removed {} empty sandbox cgroups left by a server that did not stop cleanly", abandoned);
+    }
     try {
       Path dir = Files.createTempDirectory("agentry-sandbox-");
       // Readable by the sandbox uid (bwrap binds passwd/group as that uid), writable by nobody

@@ -77,6 +77,39 @@ final class Cgroups {
     return new Cgroups(null, null, null, null, false, null, false, null);
   }
 
+  /**
+   * Removes sandbox cgroups that a dead process left behind (a server killed with SIGKILL never
+   * closes its sandboxes; the kernel killed their processes but keeps the empty directories). Only
+   * empty ones older than {@code minAgeMillis} go, so a sandbox another live server is just
+   * creating is never touched. Returns how many were removed.
+   */
+  int removeAbandoned(long minAgeMillis) {
+    int removed = 0;
+    long cutoff = System.currentTimeMillis() - minAgeMillis;
+    for (Path parent : new Path[] {v1Memory, v1Pids, v1Cpu, v2, unifiedKill}) {
+      if (parent == null) {
+        continue;
+      }
+      try (var children = Files.list(parent)) {
+        for (Path dir :
+            children.filter(d -> d.getFileName().toString().startsWith("sb-")).toList()) {
+          if (Files.getLastModifiedTime(dir).toMillis() < cutoff
+              && read(dir.resolve("cgroup.procs")).isBlank()) {
+            try {
+              Files.delete(dir);
+              removed++;
+            } catch (IOException e) {
+              // busy or gone: a later start tries again
+            }
+          }
+        }
+      } catch (IOException e) {
+        // unreadable parent: nothing to sweep
+      }
+    }
+    return removed;
+  }
+
   boolean limitsMemory() {
     return v1Memory != null || v2 != null;
   }

@@ -30,7 +30,8 @@ final class ProcessSandbox implements Sandbox {
   private final Path workspace;
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
   private final Object shellLock = new Object();
-  private ShellSession shell; // guarded by shellLock
+  // Written under shellLock; volatile so close() can kill a running command without the lock.
+  private volatile ShellSession shell;
   private ShellSession.State state; // last known cwd + exports, guarded by shellLock
   private volatile boolean closed;
 
@@ -79,6 +80,16 @@ final class ProcessSandbox implements Sandbox {
       long[] before = lastCounters;
       CappedOutput out = new CappedOutput(limits.maxOutputBytes());
       ShellSession.Reply reply = shell.run(command, t, out);
+      if (closed) {
+        return finish(
+            note,
+            out,
+            reply.exitCode(),
+            false,
+            before,
+            before,
+            "[the sandbox was closed while the command ran; everything it started was killed]");
+      }
       long[] after = launcher.counters();
       String suffix = "";
       int exit = reply.exitCode();
@@ -254,10 +265,10 @@ final class ProcessSandbox implements Sandbox {
       return;
     }
     closed = true;
-    synchronized (shellLock) {
-      if (shell != null) {
-        shell.kill();
-      }
+    // Not under shellLock: a command may hold it for minutes, and closing must stop it now.
+    ShellSession current = shell;
+    if (current != null) {
+      current.kill();
     }
     for (Process p : running) {
       launcher.kill(p);
