@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * A session: a snapshot of one agent version working in one environment, and the handle of its
- * event log. {@code title} and {@code archivedAt} may be null.
+ * event log. {@code title}, {@code archivedAt} and {@code budget} may be null.
  */
 public record Session(
     String id,
@@ -21,12 +21,78 @@ public record Session(
     SessionUsage usage,
     Instant createdAt,
     Instant updatedAt,
-    Instant archivedAt) {
+    Instant archivedAt,
+    SessionBudget budget) {
 
   public Session {
     metadata = Map.copyOf(metadata);
     vaultIds = List.copyOf(vaultIds);
     resources = List.copyOf(resources);
+  }
+
+  /** A session without a budget. */
+  public Session(
+      String id,
+      String title,
+      SessionStatus status,
+      String environmentId,
+      Agent agent,
+      Map<String, String> metadata,
+      List<String> vaultIds,
+      List<JsonNode> resources,
+      SessionUsage usage,
+      Instant createdAt,
+      Instant updatedAt,
+      Instant archivedAt) {
+    this(
+        id,
+        title,
+        status,
+        environmentId,
+        agent,
+        metadata,
+        vaultIds,
+        resources,
+        usage,
+        createdAt,
+        updatedAt,
+        archivedAt,
+        null);
+  }
+
+  public Session withUsage(SessionUsage newUsage) {
+    return new Session(
+        id,
+        title,
+        status,
+        environmentId,
+        agent,
+        metadata,
+        vaultIds,
+        resources,
+        newUsage,
+        createdAt,
+        updatedAt,
+        archivedAt,
+        budget);
+  }
+
+  /** The budget replaced ({@code null} removes it). */
+  public Session withBudget(SessionBudget newBudget, Instant at) {
+    return new Session(
+        id,
+        title,
+        status,
+        environmentId,
+        agent,
+        metadata,
+        vaultIds,
+        resources,
+        usage,
+        createdAt,
+        at,
+        archivedAt,
+        newBudget);
   }
 
   public Session withStatus(SessionStatus next, Instant at) {
@@ -42,7 +108,8 @@ public record Session(
         usage,
         createdAt,
         at,
-        archivedAt);
+        archivedAt,
+        budget);
   }
 
   public Session withDetails(String newTitle, Map<String, String> newMetadata, Instant at) {
@@ -58,7 +125,8 @@ public record Session(
         usage,
         createdAt,
         at,
-        archivedAt);
+        archivedAt,
+        budget);
   }
 
   public Session archived(Instant at) {
@@ -74,6 +142,7 @@ public record Session(
         usage,
         createdAt,
         at,
-        at);
+        at,
+        budget);
   }
 }

@@ -23,6 +23,8 @@ import java.util.Set;
  * @param readOnlyTools built-in tools safe to re-run after a crash (default read, glob, grep)
  * @param toolResultContextChars longer tool results are truncated in the context, never in the log
  *     (default 50,000)
+ * @param spend prices for {@code list_cost} and Agentry's per-session caps (default list prices, no
+ *     caps)
  */
 public record HarnessConfig(
     int modelRetryAttempts,
@@ -35,11 +37,13 @@ public record HarnessConfig(
     int defaultContextWindow,
     int maxOutputTokens,
     Set<String> readOnlyTools,
-    int toolResultContextChars) {
+    int toolResultContextChars,
+    SpendLimits spend) {
 
   public HarnessConfig {
     contextWindows = Map.copyOf(contextWindows);
     readOnlyTools = Set.copyOf(readOnlyTools);
+    require(spend != null, "spend", "set");
     require(modelRetryAttempts >= 1, "modelRetryAttempts", ">= 1");
     require(!backoffBase.isNegative(), "backoffBase", ">= 0");
     require(backoffMax.compareTo(backoffBase) >= 0, "backoffMax", ">= backoffBase");
@@ -65,7 +69,8 @@ public record HarnessConfig(
         200_000,
         8192,
         Set.of("read", "glob", "grep"),
-        50_000);
+        50_000,
+        SpendLimits.defaults());
   }
 
   public HarnessConfig withRetries(int attempts, Duration base, Duration max) {
@@ -80,7 +85,8 @@ public record HarnessConfig(
         defaultContextWindow,
         maxOutputTokens,
         readOnlyTools,
-        toolResultContextChars);
+        toolResultContextChars,
+        spend);
   }
 
   public HarnessConfig withLeaseTtl(Duration ttl) {
@@ -95,7 +101,8 @@ public record HarnessConfig(
         defaultContextWindow,
         maxOutputTokens,
         readOnlyTools,
-        toolResultContextChars);
+        toolResultContextChars,
+        spend);
   }
 
   public HarnessConfig withMaxToolRounds(int rounds) {
@@ -110,7 +117,8 @@ public record HarnessConfig(
         defaultContextWindow,
         maxOutputTokens,
         readOnlyTools,
-        toolResultContextChars);
+        toolResultContextChars,
+        spend);
   }
 
   public HarnessConfig withCompaction(double threshold, Map<String, Integer> windows) {
@@ -125,7 +133,24 @@ public record HarnessConfig(
         defaultContextWindow,
         maxOutputTokens,
         readOnlyTools,
-        toolResultContextChars);
+        toolResultContextChars,
+        spend);
+  }
+
+  public HarnessConfig withSpend(SpendLimits value) {
+    return new HarnessConfig(
+        modelRetryAttempts,
+        backoffBase,
+        backoffMax,
+        leaseTtl,
+        maxToolRounds,
+        compactionThreshold,
+        contextWindows,
+        defaultContextWindow,
+        maxOutputTokens,
+        readOnlyTools,
+        toolResultContextChars,
+        value);
   }
 
   int contextWindow(String model) {

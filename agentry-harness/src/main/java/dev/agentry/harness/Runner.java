@@ -50,6 +50,7 @@ final class Runner {
   private final String owner;
   private final ScheduledExecutorService timer;
   private final SessionLedger ledger;
+  private final BudgetGuard budget;
   private final AtomicReference<Cancellation> current = new AtomicReference<>(new Cancellation());
   private volatile boolean interruptPending;
   private volatile boolean stopping;
@@ -83,6 +84,7 @@ final class Runner {
     this.timer = timer;
     this.previews = previews;
     this.ledger = new SessionLedger(store.sessions(), sessionId, clock);
+    this.budget = new BudgetGuard(config.spend(), ledger, clock, this::append);
   }
 
   /** Stops the run soon: cancels what is in flight; the next run resumes from the log. */
@@ -248,6 +250,9 @@ final class Runner {
               Events.idle("retries_exhausted", clock.instant())));
       ledger.moveTo(SessionStatus.IDLE);
       return true;
+    }
+    if (budget.stopIfReached(session)) {
+      return true; // before any model request, compaction's included
     }
     AgentSpec spec = session.agent().spec();
     if (Compaction.due(ctx, config, spec.model().id())) {

@@ -20,6 +20,7 @@ final class SessionLedger {
   private final String sessionId;
   private final Clock clock;
   private Instant activeSince;
+  private java.util.function.Consumer<Session> usageListener = s -> {};
 
   SessionLedger(SessionRepository sessions, String sessionId, Clock clock) {
     this.sessions = sessions;
@@ -42,21 +43,28 @@ final class SessionLedger {
         });
   }
 
+  /** Called with the updated session after each {@link #addUsage}. */
+  void onUsage(java.util.function.Consumer<Session> listener) {
+    this.usageListener = listener;
+  }
+
   void addUsage(ModelUsage u) {
     Instant now = clock.instant();
-    sessions.update(
-        sessionId,
-        s -> {
-          SessionUsage was = s.usage() == null ? SessionUsage.ZERO : s.usage();
-          SessionUsage sum =
-              new SessionUsage(
-                  was.inputTokens() + u.inputTokens(),
-                  was.outputTokens() + u.outputTokens(),
-                  was.cacheReadInputTokens() + u.cacheReadInputTokens(),
-                  was.cacheCreationInputTokens() + u.cacheCreationInputTokens(),
-                  was.activeSeconds());
-          return with(s, sum, activeSeconds(now, s.status()));
-        });
+    Session updated =
+        sessions.update(
+            sessionId,
+            s -> {
+              SessionUsage was = s.usage() == null ? SessionUsage.ZERO : s.usage();
+              SessionUsage sum =
+                  new SessionUsage(
+                      was.inputTokens() + u.inputTokens(),
+                      was.outputTokens() + u.outputTokens(),
+                      was.cacheReadInputTokens() + u.cacheReadInputTokens(),
+                      was.cacheCreationInputTokens() + u.cacheCreationInputTokens(),
+                      was.activeSeconds());
+              return with(s, sum, activeSeconds(now, s.status()));
+            });
+    usageListener.accept(updated);
   }
 
   /** Seconds to add since the last update, counting only time spent working. */
@@ -81,23 +89,12 @@ final class SessionLedger {
 
   private static Session with(Session s, SessionUsage usage, double addSeconds) {
     SessionUsage u = usage == null ? SessionUsage.ZERO : usage;
-    return new Session(
-        s.id(),
-        s.title(),
-        s.status(),
-        s.environmentId(),
-        s.agent(),
-        s.metadata(),
-        s.vaultIds(),
-        s.resources(),
+    return s.withUsage(
         new SessionUsage(
             u.inputTokens(),
             u.outputTokens(),
             u.cacheReadInputTokens(),
             u.cacheCreationInputTokens(),
-            u.activeSeconds() + addSeconds),
-        s.createdAt(),
-        s.updatedAt(),
-        s.archivedAt());
+            u.activeSeconds() + addSeconds));
   }
 }

@@ -26,6 +26,7 @@ class AgentLoopTest extends HarnessTestBase {
             "span.model_request_start",
             "agent.message",
             "span.model_request_end",
+            "session.usage",
             "session.status_idle");
     assertThat(store.events().find(sessionId, msg.id()).orElseThrow().processedAt()).isNotNull();
     assertThat(Events.payload(ofType("agent.message").get(0)).toString())
@@ -66,10 +67,12 @@ class AgentLoopTest extends HarnessTestBase {
             "span.model_request_start",
             "agent.tool_use",
             "span.model_request_end",
+            "session.usage",
             "agent.tool_result",
             "span.model_request_start",
             "agent.message",
             "span.model_request_end",
+            "session.usage",
             "session.status_idle");
     StoredEvent use = ofType("agent.tool_use").get(0);
     assertThat(Events.payload(use).toString())
@@ -202,6 +205,7 @@ class AgentLoopTest extends HarnessTestBase {
             "span.model_request_start",
             "agent.message",
             "span.model_request_end",
+            "session.usage",
             "session.status_idle");
     assertThat(Events.payload(ofType("session.error").get(0)).toString())
         .isEqualTo(
@@ -289,7 +293,7 @@ class AgentLoopTest extends HarnessTestBase {
     say("hi");
     awaitIdles(1);
     assertThat(model.requests).hasSize(1);
-    assertThat(types()).endsWith("span.model_request_end", "session.status_idle");
+    assertThat(types()).endsWith("span.model_request_end", "session.status_idle", "session.usage");
   }
 
   @Test
