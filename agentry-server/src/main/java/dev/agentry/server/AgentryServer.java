@@ -130,7 +130,15 @@ public final class AgentryServer implements AutoCloseable {
           BuiltInTools.create(
               hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
       Harness harness = Harness.create(store, model, tools, config.harness(), clock, streams);
-      Api api = new Api(store, clock, config.maxBodyBytes(), streams, hands, harness);
+      Api api =
+          new Api(
+              store,
+              clock,
+              config.maxBodyBytes(),
+              streams,
+              hands,
+              harness,
+              config.harness().spend());
       EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat(), clock);
       List<Api.Routes> groups =
           List.of(

@@ -4,6 +4,7 @@ import dev.agentry.core.SandboxLimits;
 import dev.agentry.core.SandboxProvider;
 import dev.agentry.core.Store;
 import dev.agentry.harness.Harness;
+import dev.agentry.harness.SpendLimits;
 import dev.agentry.sandbox.SandboxManager;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -12,10 +13,16 @@ import java.time.Instant;
 
 /**
  * What every route group needs: the store, the clock, the request limits, the open streams, the
- * sandboxes, and the harness to wake when user events arrive.
+ * sandboxes, the harness to wake when user events arrive, and the prices and caps of sessions.
  */
 record Api(
-    Store store, Clock clock, long maxBodyBytes, StreamHub streams, Hands hands, Harness harness) {
+    Store store,
+    Clock clock,
+    long maxBodyBytes,
+    StreamHub streams,
+    Hands hands,
+    Harness harness,
+    SpendLimits spend) {
 
   /** The sandbox side the API touches: session workspaces and what the sandboxes enforce. */
   record Hands(SandboxManager sandboxes, SandboxProvider provider, SandboxLimits limits) {}

@@ -12,6 +12,7 @@ import dev.agentry.core.SessionStatus;
 import dev.agentry.core.SortOrder;
 import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
+import dev.agentry.harness.Spend;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -53,6 +54,7 @@ final class EventRoutes implements Api.Routes {
       throw ApiError.invalid("events: must not be empty");
     }
     checkSessionAccepts(session);
+    checkBudget(session, parsed);
     Instant now = api.now();
     List<EventDraft> drafts = new ArrayList<>();
     for (int i = 0; i < parsed.size(); i++) {
@@ -85,6 +87,30 @@ final class EventRoutes implements Api.Routes {
     }
     if (session.status() == SessionStatus.TERMINATED) {
       throw ApiError.invalid("session " + session.id() + " is terminated", "session_terminated");
+    }
+  }
+
+  /**
+   * A session at its budget or an Agentry cap takes no new work: a {@code user.message} would only
+   * be stopped before its model request. Settle events (confirmations, tool results, interrupts)
+   * are still accepted.
+   */
+  private void checkBudget(Session session, List<UserEventParser.Parsed> parsed) {
+    for (int i = 0; i < parsed.size(); i++) {
+      if (!parsed.get(i).type().equals(UserEventParser.MESSAGE)) {
+        continue;
+      }
+      var reason = Spend.stopReason(session, api.spend());
+      if (reason.isPresent()) {
+        throw ApiError.invalid(
+            "events["
+                + i
+                + "]: session "
+                + session.id()
+                + " has reached its budget and accepts no user.message: "
+                + reason.get(),
+            Spend.BUDGET_REACHED);
+      }
     }
   }
 

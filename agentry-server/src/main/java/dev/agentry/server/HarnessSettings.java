@@ -1,6 +1,9 @@
 package dev.agentry.server;
 
 import dev.agentry.harness.HarnessConfig;
+import dev.agentry.harness.PriceTable;
+import dev.agentry.harness.SpendLimits;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -42,7 +45,20 @@ final class HarnessSettings {
       }
       c = c.withCompaction(t, c.contextWindows());
     }
-    return c;
+    return c.withSpend(spend(env));
+  }
+
+  /** Prices ({@code AGENTRY_PRICES_FILE}) and Agentry's per-session caps (0 or unset: none). */
+  static SpendLimits spend(Map<String, String> env) {
+    String file = env.get("AGENTRY_PRICES_FILE");
+    PriceTable prices =
+        file == null || file.isBlank()
+            ? PriceTable.defaults()
+            : PriceTable.load(Path.of(file.trim()));
+    return new SpendLimits(
+        prices,
+        number(env, "AGENTRY_MAX_SESSION_TOKENS", 0, 0, Long.MAX_VALUE),
+        number(env, "AGENTRY_MAX_ACTIVE_SECONDS", 0, 0, Long.MAX_VALUE));
   }
 
   private static long number(

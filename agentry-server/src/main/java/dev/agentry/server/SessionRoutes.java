@@ -11,6 +11,7 @@ import dev.agentry.core.Json;
 import dev.agentry.core.PageKey;
 import dev.agentry.core.ResourceFilter;
 import dev.agentry.core.Session;
+import dev.agentry.core.SessionBudget;
 import dev.agentry.core.SessionFilter;
 import dev.agentry.core.SessionStatus;
 import dev.agentry.core.SessionUsage;
@@ -61,6 +62,7 @@ final class SessionRoutes implements Api.Routes {
     String title = Fields.optionalString(body, "", "title", 0, 1024);
     Map<String, String> metadata = Fields.metadata(body, "");
     List<EventDraft> initial = initialEvents(body);
+    SessionBudget budget = BudgetParser.parse(body);
     Instant now = api.now();
     Session session =
         new Session(
@@ -75,12 +77,13 @@ final class SessionRoutes implements Api.Routes {
             SessionUsage.ZERO,
             now,
             now,
-            null);
+            null,
+            budget);
     Session created = api.store().sessions().create(session, initial);
     if (!initial.isEmpty()) {
       api.harness().wake(created.id());
     }
-    Http.ok(res, Views.session(created, now));
+    Http.ok(res, Views.session(created, now, api.spend()));
   }
 
   /** The agent as {@code "agent_…"} (latest) or {@code {type:"agent", id, version?}}. */
@@ -204,12 +207,12 @@ final class SessionRoutes implements Api.Routes {
         res,
         listing.render(
             page,
-            s -> Views.session(s, now),
+            s -> Views.session(s, now, api.spend()),
             s -> new PageKey(Timestamps.toMicros(s.createdAt()), s.id())));
   }
 
   private void retrieve(ServerRequest req, ServerResponse res) {
-    Http.ok(res, Views.session(find(api, Api.param(req, "id")), api.now()));
+    Http.ok(res, Views.session(find(api, Api.param(req, "id")), api.now(), api.spend()));
   }
 
   private void update(ServerRequest req, ServerResponse res) {
@@ -234,31 +237,45 @@ final class SessionRoutes implements Api.Routes {
       metadata = Fields.patchMetadata(current.metadata(), body.get("metadata"), "metadata", false);
       changed.set("metadata", Json.mapper().valueToTree(metadata));
     }
+    SessionBudget budget = current.budget();
+    if (body.has("budget")) {
+      budget = BudgetParser.parse(body);
+      if (current.budget() == null && budget != null) {
+        throw ApiError.invalid(
+            "budget: cannot be added after a session is created; set it on create");
+      }
+      if (!java.util.Objects.equals(budget, current.budget())) {
+        changed.set("budget", Json.mapper().valueToTree(budget));
+      }
+    }
     if (changed.isEmpty()) {
-      Http.ok(res, Views.session(current, api.now()));
+      Http.ok(res, Views.session(current, api.now(), api.spend()));
       return;
     }
     String newTitle = title;
     Map<String, String> newMetadata = metadata;
+    SessionBudget newBudget = budget;
     Instant now = api.now();
     Session updated =
-        api.store().sessions().update(id, s -> s.withDetails(newTitle, newMetadata, now));
+        api.store()
+            .sessions()
+            .update(id, s -> s.withDetails(newTitle, newMetadata, now).withBudget(newBudget, now));
     api.store()
         .events()
         .append(id, List.of(EventDraft.of("session.updated", changed.toString(), now)));
-    Http.ok(res, Views.session(updated, now));
+    Http.ok(res, Views.session(updated, now, api.spend()));
   }
 
   private void archive(ServerRequest req, ServerResponse res) {
     String id = Api.param(req, "id");
     Session current = find(api, id);
     if (current.archivedAt() != null) {
-      Http.ok(res, Views.session(current, api.now()));
+      Http.ok(res, Views.session(current, api.now(), api.spend()));
       return;
     }
     Instant now = api.now();
     Session archived = api.store().sessions().update(id, s -> s.archived(now));
-    Http.ok(res, Views.session(archived, now));
+    Http.ok(res, Views.session(archived, now, api.spend()));
   }
 
   private void delete(ServerRequest req, ServerResponse res) {

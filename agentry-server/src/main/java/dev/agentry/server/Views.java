@@ -9,6 +9,8 @@ import dev.agentry.core.Session;
 import dev.agentry.core.SessionUsage;
 import dev.agentry.core.Timestamps;
 import dev.agentry.core.Vault;
+import dev.agentry.harness.Spend;
+import dev.agentry.harness.SpendLimits;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -34,7 +36,7 @@ final class Views {
     return timestamps(n, e.createdAt(), e.updatedAt(), e.archivedAt());
   }
 
-  static ObjectNode session(Session s, Instant now) {
+  static ObjectNode session(Session s, Instant now, SpendLimits spend) {
     ObjectNode n = Json.mapper().createObjectNode().put("type", "session").put("id", s.id());
     n.put("title", s.title()).put("status", s.status().wireName());
     n.put("environment_id", s.environmentId());
@@ -43,7 +45,7 @@ final class Views {
     n.set("resources", Json.mapper().valueToTree(s.resources()));
     n.set("vault_ids", Json.mapper().valueToTree(s.vaultIds()));
     n.putArray("outcome_evaluations");
-    SessionUsage u = s.usage();
+    SessionUsage u = Spend.usage(s);
     double duration = Math.max(0, Duration.between(s.createdAt(), now).toMillis() / 1000.0);
     n.putObject("stats").put("active_seconds", u.activeSeconds()).put("duration_seconds", duration);
     ObjectNode usage = n.putObject("usage");
@@ -54,6 +56,8 @@ final class Views {
         .put("ephemeral_5m_input_tokens", u.cacheCreationInputTokens())
         .put("ephemeral_1h_input_tokens", 0);
     usage.put("active_seconds", u.activeSeconds());
+    usage.set("list_cost", Spend.listCostNode(s, spend));
+    n.set("budget", s.budget() == null ? null : Json.mapper().valueToTree(s.budget()));
     return timestamps(n, s.createdAt(), s.updatedAt(), s.archivedAt());
   }
 

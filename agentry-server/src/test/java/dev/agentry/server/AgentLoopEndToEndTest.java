@@ -136,6 +136,7 @@ class AgentLoopEndToEndTest {
             "span.model_request_start",
             "agent.message",
             "span.model_request_end",
+            "session.usage",
             "session.status_idle");
     assertThat(log.getFirst().get("processed_at").isNull()).isFalse();
     assertThat(last(log, "agent.message").toString()).contains("Hello there.");
