@@ -7,12 +7,15 @@ import java.util.Locale;
 /**
  * Runs the load drivers: {@code store} (SQLite and PostgreSQL appends), {@code store-sqlite},
  * {@code store-pg}, {@code sse} (server delivery to SSE subscribers), {@code sandbox} (bubblewrap
- * sandbox start and round-trip latency) or {@code all}. System properties {@code bench.warmup} and
- * {@code bench.seconds} set each store case's warm-up and measured window (default 2 s and 6 s);
- * {@code bench.sse.events}, {@code bench.sse.rate} and {@code bench.sse.subscribers} shape the SSE
- * run (default 2000 events at 500/s to 100 subscribers); {@code bench.sandbox.cold}, {@code
- * bench.sandbox.warm}, {@code bench.sandbox.exec} and {@code bench.sandbox.concurrent} set the
- * sandbox sample counts (200, 2000, 200, 200).
+ * sandbox start and round-trip latency), {@code harness} (the agent loop) or {@code all}. System
+ * properties {@code bench.warmup} and {@code bench.seconds} set each store case's warm-up and
+ * measured window (default 2 s and 6 s); {@code bench.sse.events}, {@code bench.sse.rate} and
+ * {@code bench.sse.subscribers} shape the SSE run (default 2000 events at 500/s to 100
+ * subscribers); {@code bench.sandbox.cold}, {@code bench.sandbox.warm}, {@code bench.sandbox.exec}
+ * and {@code bench.sandbox.concurrent} set the sandbox sample counts (200, 2000, 200, 200); {@code
+ * harness} runs the agent-loop cases, shaped by {@code bench.harness.turns}, {@code
+ * bench.harness.messages}, {@code bench.harness.concurrent}, {@code bench.harness.events} and
+ * {@code bench.harness.wakes} (1500, 200, 2000, 10000, 20).
  */
 public final class Main {
   private Main() {}
@@ -44,19 +47,29 @@ public final class Main {
             Integer.getInteger("bench.sandbox.exec", 200),
             Integer.getInteger("bench.sandbox.concurrent", 200),
             out);
+    HarnessBench harness =
+        new HarnessBench(
+            Integer.getInteger("bench.harness.turns", 1500),
+            Integer.getInteger("bench.harness.messages", 200),
+            Integer.getInteger("bench.harness.concurrent", 2000),
+            Integer.getInteger("bench.harness.events", 10_000),
+            Integer.getInteger("bench.harness.wakes", 20),
+            out);
     switch (what) {
       case "store" -> store.run(true, true);
       case "store-sqlite" -> store.run(true, false);
       case "store-pg" -> store.run(false, true);
       case "sse" -> new SseDeliveryBench(subscribers, events, rate, out).run();
       case "sandbox" -> sandbox.run();
+      case "harness" -> harness.run();
       case "all" -> {
         store.run(true, true);
         new SseDeliveryBench(subscribers, events, rate, out).run();
         sandbox.run();
+        harness.run();
       }
       default -> {
-        System.err.println("usage: Main store|store-sqlite|store-pg|sse|sandbox|all");
+        System.err.println("usage: Main store|store-sqlite|store-pg|sse|sandbox|harness|all");
         System.exit(2);
       }
     }
