@@ -78,7 +78,11 @@ class EventStreamTest {
     return new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
   }
 
-  /** Reads frames until {@code count} message frames arrived; every frame must name its event. */
+  /**
+   * Reads frames until {@code count} message frames of type {@code user.message} or {@code
+   * session.deleted} arrived (the agent loop's own events are skipped); every frame must name its
+   * event.
+   */
   static List<String> messages(BufferedReader reader, int count) throws Exception {
     List<String> data = new ArrayList<>();
     String event = null;
@@ -89,7 +93,11 @@ class EventStreamTest {
       } else if (line.startsWith("data: ")) {
         assertThat(event).as("a frame without event:").isNotNull();
         if (event.equals("message")) {
-          data.add(line.substring(6));
+          String json = line.substring(6);
+          if (json.contains("\"type\":\"user.message\"")
+              || json.contains("\"type\":\"session.deleted\"")) {
+            data.add(json);
+          }
         } else {
           assertThat(event).isEqualTo("ping");
         }
