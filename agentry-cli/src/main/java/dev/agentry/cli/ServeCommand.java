@@ -42,25 +42,26 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     ServerConfig config;
     try {
-      config = ServerConfig.fromEnv(System.getenv());
+      ServerConfig.Builder b = ServerConfig.builder(System.getenv());
       if (port != null) {
-        config = config.withPort(port);
+        b.port(port);
       }
       if (host != null) {
-        config = config.withHost(host);
+        b.host(host);
       }
       if (dataDir != null) {
-        config = config.withDataDir(dataDir);
+        b.dataDir(dataDir);
       }
       if (databaseUrl != null) {
-        config = config.withDatabaseUrl(databaseUrl.isBlank() ? null : databaseUrl);
+        b.databaseUrl(databaseUrl.isBlank() ? null : databaseUrl);
       }
       if (apiKey != null) {
-        config = config.withApiKey(apiKey);
+        b.apiKey(apiKey);
       }
       if (maxBodyBytes != null) {
-        config = config.withMaxBodyBytes(maxBodyBytes);
+        b.maxBodyBytes(maxBodyBytes);
       }
+      config = b.build();
     } catch (IllegalArgumentException e) {
       System.err.println("agentry: invalid configuration: " + e.getMessage());
       return 2;

@@ -13,13 +13,16 @@ final class HarnessSettings {
 
   static HarnessConfig fromEnv(Map<String, String> env) {
     HarnessConfig d = HarnessConfig.defaults();
-    int attempts = (int) number(env, "AGENTRY_MODEL_RETRIES", d.modelRetryAttempts(), 1, 100);
+    int attempts =
+        (int) EnvValues.number(env, "AGENTRY_MODEL_RETRIES", d.modelRetryAttempts(), 1, 100);
     Duration base =
         Duration.ofMillis(
-            number(env, "AGENTRY_MODEL_BACKOFF_MS", d.backoffBase().toMillis(), 0, 600_000));
+            EnvValues.number(
+                env, "AGENTRY_MODEL_BACKOFF_MS", d.backoffBase().toMillis(), 0, 600_000));
     Duration max =
         Duration.ofMillis(
-            number(env, "AGENTRY_MODEL_BACKOFF_MAX_MS", d.backoffMax().toMillis(), 0, 3_600_000));
+            EnvValues.number(
+                env, "AGENTRY_MODEL_BACKOFF_MAX_MS", d.backoffMax().toMillis(), 0, 3_600_000));
     if (max.compareTo(base) < 0) {
       throw new IllegalArgumentException(
           "AGENTRY_MODEL_BACKOFF_MAX_MS must be at least AGENTRY_MODEL_BACKOFF_MS");
@@ -27,11 +30,14 @@ final class HarnessSettings {
     HarnessConfig c =
         d.withRetries(attempts, base, max)
             .withMaxToolRounds(
-                (int) number(env, "AGENTRY_MAX_TOOL_ROUNDS", d.maxToolRounds(), 1, 100_000));
+                (int)
+                    EnvValues.number(
+                        env, "AGENTRY_MAX_TOOL_ROUNDS", d.maxToolRounds(), 1, 100_000));
     c =
         c.withLeaseTtl(
             Duration.ofMillis(
-                number(env, "AGENTRY_LEASE_TTL_MS", d.leaseTtl().toMillis(), 100, 600_000)));
+                EnvValues.number(
+                    env, "AGENTRY_LEASE_TTL_MS", d.leaseTtl().toMillis(), 100, 600_000)));
     String threshold = env.get("AGENTRY_COMPACTION_THRESHOLD");
     if (threshold != null && !threshold.isBlank()) {
       double t;
@@ -57,25 +63,7 @@ final class HarnessSettings {
             : PriceTable.load(Path.of(file.trim()));
     return new SpendLimits(
         prices,
-        number(env, "AGENTRY_MAX_SESSION_TOKENS", 0, 0, Long.MAX_VALUE),
-        number(env, "AGENTRY_MAX_ACTIVE_SECONDS", 0, 0, Long.MAX_VALUE));
-  }
-
-  private static long number(
-      Map<String, String> env, String key, long fallback, long min, long max) {
-    String v = env.get(key);
-    if (v == null || v.isBlank()) {
-      return fallback;
-    }
-    long n;
-    try {
-      n = Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
-    }
-    if (n < min || n > max) {
-      throw new IllegalArgumentException(key + " must be between " + min + " and " + max);
-    }
-    return n;
+        EnvValues.number(env, "AGENTRY_MAX_SESSION_TOKENS", 0, 0, Long.MAX_VALUE),
+        EnvValues.number(env, "AGENTRY_MAX_ACTIVE_SECONDS", 0, 0, Long.MAX_VALUE));
   }
 }

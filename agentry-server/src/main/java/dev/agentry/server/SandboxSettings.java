@@ -27,45 +27,31 @@ record SandboxSettings(String backend, SandboxLimits limits) {
     return new SandboxSettings(
         backend,
         new SandboxLimits(
-            (int) number(env, "AGENTRY_SANDBOX_MAX_PROCESSES", d.maxProcesses(), 8, 100_000),
-            number(env, "AGENTRY_SANDBOX_MEMORY_BYTES", d.memoryBytes(), 16L << 20, 1L << 40),
-            (int) number(env, "AGENTRY_SANDBOX_CPU_PERCENT", d.cpuPercent(), 1, 6_400),
+            (int)
+                EnvValues.number(
+                    env, "AGENTRY_SANDBOX_MAX_PROCESSES", d.maxProcesses(), 8, 100_000),
+            EnvValues.number(
+                env, "AGENTRY_SANDBOX_MEMORY_BYTES", d.memoryBytes(), 16L << 20, 1L << 40),
+            (int) EnvValues.number(env, "AGENTRY_SANDBOX_CPU_PERCENT", d.cpuPercent(), 1, 6_400),
             timeout,
             maxTimeout,
             (int)
-                number(
+                EnvValues.number(
                     env, "AGENTRY_SANDBOX_MAX_OUTPUT_BYTES", d.maxOutputBytes(), 1_024, 64L << 20),
-            number(env, "AGENTRY_SANDBOX_MAX_FILE_BYTES", d.maxFileBytes(), 1L << 20, 1L << 40),
-            number(
+            EnvValues.number(
+                env, "AGENTRY_SANDBOX_MAX_FILE_BYTES", d.maxFileBytes(), 1L << 20, 1L << 40),
+            EnvValues.number(
                 env,
                 "AGENTRY_SANDBOX_WORKSPACE_BYTES",
                 d.workspaceQuotaBytes(),
                 1L << 20,
                 1L << 44),
-            number(env, "AGENTRY_SANDBOX_TMP_BYTES", d.tmpBytes(), 1L << 20, 1L << 36),
+            EnvValues.number(env, "AGENTRY_SANDBOX_TMP_BYTES", d.tmpBytes(), 1L << 20, 1L << 36),
             millis(env, "AGENTRY_SANDBOX_IDLE_MS", d.idleTimeout(), 1_000, 86_400_000)));
   }
 
   private static Duration millis(
       Map<String, String> env, String key, Duration fallback, long min, long max) {
-    return Duration.ofMillis(number(env, key, fallback.toMillis(), min, max));
-  }
-
-  private static long number(
-      Map<String, String> env, String key, long fallback, long min, long max) {
-    String v = env.get(key);
-    if (v == null || v.isBlank()) {
-      return fallback;
-    }
-    long n;
-    try {
-      n = Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
-    }
-    if (n < min || n > max) {
-      throw new IllegalArgumentException(key + " must be between " + min + " and " + max);
-    }
-    return n;
+    return Duration.ofMillis(EnvValues.number(env, key, fallback.toMillis(), min, max));
   }
 }

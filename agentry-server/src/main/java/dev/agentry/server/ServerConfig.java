@@ -60,189 +60,120 @@ public record ServerConfig(
 
   /** The defaults, overridden by whichever {@code AGENTRY_*} variables {@code env} sets. */
   public static ServerConfig fromEnv(Map<String, String> env) {
+    return builder(env).build();
+  }
+
+  /** A builder holding the defaults and {@code env}'s {@code AGENTRY_*} values, to override. */
+  public static Builder builder(Map<String, String> env) {
     SandboxSettings sandbox = SandboxSettings.fromEnv(env);
-    return new ServerConfig(
-        env.getOrDefault("AGENTRY_HOST", DEFAULT_HOST),
-        (int) number(env, "AGENTRY_PORT", DEFAULT_PORT),
-        Path.of(env.getOrDefault("AGENTRY_DATA_DIR", "./data")),
-        blankToNull(env.get("AGENTRY_DATABASE_URL")),
-        blankToNull(env.get("AGENTRY_API_KEY")),
-        blankToNull(env.get("AGENTRY_MASTER_KEY")),
-        number(env, "AGENTRY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
-        Duration.ofMillis(number(env, "AGENTRY_SSE_HEARTBEAT_MS", DEFAULT_HEARTBEAT.toMillis())),
-        sandbox.backend(),
-        sandbox.limits(),
-        HarnessSettings.fromEnv(env));
+    Builder b = new Builder();
+    b.host = env.getOrDefault("AGENTRY_HOST", DEFAULT_HOST);
+    b.port = (int) EnvValues.number(env, "AGENTRY_PORT", DEFAULT_PORT, 0, 65535);
+    b.dataDir = Path.of(env.getOrDefault("AGENTRY_DATA_DIR", "./data"));
+    b.databaseUrl = EnvValues.string(env, "AGENTRY_DATABASE_URL");
+    b.apiKey = EnvValues.string(env, "AGENTRY_API_KEY");
+    b.masterKey = EnvValues.string(env, "AGENTRY_MASTER_KEY");
+    b.maxBodyBytes =
+        EnvValues.number(env, "AGENTRY_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 1L << 30);
+    b.heartbeat =
+        Duration.ofMillis(
+            EnvValues.number(
+                env, "AGENTRY_SSE_HEARTBEAT_MS", DEFAULT_HEARTBEAT.toMillis(), 100, 300_000));
+    b.sandbox = sandbox.backend();
+    b.sandboxLimits = sandbox.limits();
+    b.harness = HarnessSettings.fromEnv(env);
+    return b;
   }
 
-  public ServerConfig withHost(String value) {
-    return new ServerConfig(
-        value,
-        port,
-        dataDir,
-        databaseUrl,
-        apiKey,
-        masterKey,
-        maxBodyBytes,
-        heartbeat,
-        sandbox,
-        sandboxLimits,
-        harness);
-  }
+  /** Collects overrides (e.g. command-line flags); {@link #build()} validates them all. */
+  public static final class Builder {
+    private String host;
+    private int port;
+    private Path dataDir;
+    private String databaseUrl;
+    private String apiKey;
+    private String masterKey;
+    private long maxBodyBytes;
+    private Duration heartbeat;
+    private String sandbox;
+    private SandboxLimits sandboxLimits;
+    private HarnessConfig harness;
 
-  public ServerConfig withPort(int value) {
-    return new ServerConfig(
-        host,
-        value,
-        dataDir,
-        databaseUrl,
-        apiKey,
-        masterKey,
-        maxBodyBytes,
-        heartbeat,
-        sandbox,
-        sandboxLimits,
-        harness);
-  }
+    private Builder() {}
 
-  public ServerConfig withDataDir(Path value) {
-    return new ServerConfig(
-        host,
-        port,
-        value,
-        databaseUrl,
-        apiKey,
-        masterKey,
-        maxBodyBytes,
-        heartbeat,
-        sandbox,
-        sandboxLimits,
-        harness);
-  }
+    public Builder host(String value) {
+      host = value;
+      return this;
+    }
 
-  public ServerConfig withDatabaseUrl(String value) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        value,
-        apiKey,
-        masterKey,
-        maxBodyBytes,
-        heartbeat,
-        sandbox,
-        sandboxLimits,
-        harness);
-  }
+    public Builder port(int value) {
+      port = value;
+      return this;
+    }
 
-  public ServerConfig withApiKey(String value) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        databaseUrl,
-        value,
-        masterKey,
-        maxBodyBytes,
-        heartbeat,
-        sandbox,
-        sandboxLimits,
-        harness);
-  }
+    public Builder dataDir(Path value) {
+      dataDir = value;
+      return this;
+    }
 
-  public ServerConfig withMasterKey(String value) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        databaseUrl,
-        apiKey,
-        value,
-        maxBodyBytes,
-        heartbeat,
-        sandbox,
-        sandboxLimits,
-        harness);
-  }
+    /** A PostgreSQL URL, or null for embedded SQLite. */
+    public Builder databaseUrl(String value) {
+      databaseUrl = value;
+      return this;
+    }
 
-  public ServerConfig withMaxBodyBytes(long value) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        databaseUrl,
-        apiKey,
-        masterKey,
-        value,
-        heartbeat,
-        sandbox,
-        sandboxLimits,
-        harness);
-  }
+    public Builder apiKey(String value) {
+      apiKey = value;
+      return this;
+    }
 
-  public ServerConfig withHeartbeat(Duration value) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        databaseUrl,
-        apiKey,
-        masterKey,
-        maxBodyBytes,
-        value,
-        sandbox,
-        sandboxLimits,
-        harness);
-  }
+    public Builder masterKey(String value) {
+      masterKey = value;
+      return this;
+    }
 
-  public ServerConfig withSandbox(String backend, SandboxLimits limits) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        databaseUrl,
-        apiKey,
-        masterKey,
-        maxBodyBytes,
-        heartbeat,
-        backend,
-        limits,
-        harness);
-  }
+    public Builder maxBodyBytes(long value) {
+      maxBodyBytes = value;
+      return this;
+    }
 
-  public ServerConfig withHarness(HarnessConfig value) {
-    return new ServerConfig(
-        host,
-        port,
-        dataDir,
-        databaseUrl,
-        apiKey,
-        masterKey,
-        maxBodyBytes,
-        heartbeat,
-        sandbox,
-        sandboxLimits,
-        value);
+    public Builder heartbeat(Duration value) {
+      heartbeat = value;
+      return this;
+    }
+
+    public Builder sandbox(String backend, SandboxLimits limits) {
+      sandbox = backend;
+      sandboxLimits = limits;
+      return this;
+    }
+
+    public Builder harness(HarnessConfig value) {
+      harness = value;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the setting and its rule when one is out of bounds
+     */
+    public ServerConfig build() {
+      return new ServerConfig(
+          host,
+          port,
+          dataDir,
+          databaseUrl,
+          apiKey,
+          masterKey,
+          maxBodyBytes,
+          heartbeat,
+          sandbox,
+          sandboxLimits,
+          harness);
+    }
   }
 
   public Optional<String> database() {
     return Optional.ofNullable(databaseUrl);
-  }
-
-  private static long number(Map<String, String> env, String key, long fallback) {
-    String v = blankToNull(env.get(key));
-    if (v == null) {
-      return fallback;
-    }
-    try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " must be an integer, got '" + v + "'");
-    }
-  }
-
-  private static String blankToNull(String v) {
-    return v == null || v.isBlank() ? null : v;
   }
 
   private static void require(boolean ok, String key, String rule) {

@@ -29,13 +29,14 @@ final class TestServer implements AutoCloseable {
   /** {@code env} configures the server and its model clients as the process environment would. */
   TestServer(Path dataDir, String databaseUrl, Map<String, String> modelEnv) {
     ServerConfig config =
-        ServerConfig.fromEnv(modelEnv)
-            .withPort(0)
-            .withDataDir(dataDir)
-            .withApiKey(KEY)
-            .withDatabaseUrl(databaseUrl)
-            .withMaxBodyBytes(64 * 1024)
-            .withHeartbeat(Duration.ofMillis(500));
+        ServerConfig.builder(modelEnv)
+            .port(0)
+            .dataDir(dataDir)
+            .apiKey(KEY)
+            .databaseUrl(databaseUrl)
+            .maxBodyBytes(64 * 1024)
+            .heartbeat(Duration.ofMillis(500))
+            .build();
     server =
         AgentryServer.start(
             config,

@@ -243,7 +243,7 @@ final class HarnessBench {
               Map.of("ANTHROPIC_BASE_URL", fake.baseUrl(), "ANTHROPIC_API_KEY", "k"));
       try (AgentryServer server =
           AgentryServer.start(
-              ServerConfig.fromEnv(Map.of()).withPort(0).withDataDir(dir).withApiKey(KEY),
+              ServerConfig.builder(Map.of()).port(0).dataDir(dir).apiKey(KEY).build(),
               Clock.systemUTC(),
               quiet,
               model)) {

@@ -68,11 +68,12 @@ final class SseDeliveryBench {
     // measures fan-out, not the agent loop.
     try (AgentryServer server =
         AgentryServer.start(
-            ServerConfig.fromEnv(Map.of())
-                .withPort(0)
-                .withDataDir(dir)
-                .withApiKey(KEY)
-                .withHeartbeat(Duration.ofSeconds(5)),
+            ServerConfig.builder(Map.of())
+                .port(0)
+                .dataDir(dir)
+                .apiKey(KEY)
+                .heartbeat(Duration.ofSeconds(5))
+                .build(),
             Clock.systemUTC(),
             quiet,
             SseDeliveryBench::neverAnswers)) {
