@@ -12,6 +12,9 @@ import javax.crypto.spec.SecretKeySpec;
  * Seals secrets at rest with AES-256-GCM. Each sealed value is {@code version(1) ‖ nonce(12) ‖
  * ciphertext+tag}, and binds {@code context} (the owning object's id) as associated data, so a
  * ciphertext copied onto another row does not open.
+ *
+ * <p>Every plaintext sealed or opened is registered with a {@link Redactor} (the global one unless
+ * given), so that a secret the runtime has handled is redacted wherever it shows up later.
  */
 public final class SecretBox {
   private static final byte VERSION = 1;
@@ -19,8 +22,14 @@ public final class SecretBox {
   private static final int TAG_BITS = 128;
   private final SecretKeySpec key;
   private final SecureRandom random = new SecureRandom();
+  private final Redactor redactor;
 
   public SecretBox(byte[] masterKey) {
+    this(masterKey, Redactor.global());
+  }
+
+  public SecretBox(byte[] masterKey, Redactor redactor) {
+    this.redactor = redactor;
     if (masterKey.length != 32) {
       throw new IllegalArgumentException("the master key must be 32 bytes");
     }
@@ -28,6 +37,7 @@ public final class SecretBox {
   }
 
   public byte[] seal(String plaintext, String context) {
+    redactor.addJsonSecrets(plaintext);
     byte[] nonce = new byte[NONCE_BYTES];
     random.nextBytes(nonce);
     try {
@@ -57,7 +67,9 @@ public final class SecretBox {
       cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, sealed, 1, NONCE_BYTES));
       cipher.updateAAD(context.getBytes(StandardCharsets.UTF_8));
       byte[] plain = cipher.doFinal(sealed, 1 + NONCE_BYTES, sealed.length - 1 - NONCE_BYTES);
-      return new String(plain, StandardCharsets.UTF_8);
+      String opened = new String(plain, StandardCharsets.UTF_8);
+      redactor.addJsonSecrets(opened);
+      return opened;
     } catch (javax.crypto.AEADBadTagException e) {
       throw new IllegalArgumentException("sealed value does not open with this key", e);
     } catch (GeneralSecurityException e) {
