@@ -2,6 +2,7 @@ package dev.agentry.server;
 
 import dev.agentry.core.EnvironmentConfig;
 import dev.agentry.core.ModelClient;
+import dev.agentry.core.Redactor;
 import dev.agentry.core.SandboxProvider;
 import dev.agentry.core.SecretBox;
 import dev.agentry.core.Store;
@@ -115,7 +116,14 @@ public final class AgentryServer implements AutoCloseable {
                 .orElseGet(() -> StoreConfig.sqlite(dataDir))
                 .withClock(clock));
     try {
-      SecretBox box = new SecretBox(Keys.masterKey(config.masterKey(), dataDir));
+      byte[] masterKey = Keys.masterKey(config.masterKey(), dataDir);
+      SecretBox box = new SecretBox(masterKey);
+      // Secrets never leave through events, model requests, logs or errors: see Redactor.
+      Redactor redactor = Redactor.global();
+      redactor.add(java.util.Base64.getEncoder().encodeToString(masterKey));
+      Credentials.registerSecrets(store, box);
+      Store guarded = new RedactingStore(store, redactor);
+      ModelClient guardedModel = new RedactingModelClient(model, redactor);
       Optional<String> key = Keys.bootstrap(store, config.apiKey(), clock.instant());
       key.ifPresent(
           secret -> {
@@ -129,17 +137,19 @@ public final class AgentryServer implements AutoCloseable {
       ToolExecutor tools =
           BuiltInTools.create(
               hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
-      Harness harness = Harness.create(store, model, tools, config.harness(), clock, streams);
+      Harness harness =
+          Harness.create(guarded, guardedModel, tools, config.harness(), clock, streams);
       Api api =
           new Api(
-              store,
+              guarded,
               clock,
               config.maxBodyBytes(),
               streams,
               hands,
               harness,
               config.harness().spend());
-      EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat(), clock);
+      EventStream eventStream =
+          new EventStream(guarded.events(), streams, config.heartbeat(), clock);
       List<Api.Routes> groups =
           List.of(
               new HealthRoutes(api),
@@ -181,6 +191,7 @@ public final class AgentryServer implements AutoCloseable {
 
   /** Starts a server whose model clients are configured from the process environment. */
   public static AgentryServer start(ServerConfig config) {
+    Redactor.global().addFromEnv(System.getenv());
     return start(config, Clock.systemUTC(), System.out, ModelClients.fromEnv(System.getenv()));
   }
 

@@ -2,6 +2,7 @@ package dev.agentry.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentry.core.Json;
+import dev.agentry.core.Redactor;
 import dev.agentry.core.StoreException;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
@@ -55,7 +56,10 @@ final class Errors {
 
   static String envelope(ApiError e, String requestId) {
     ObjectNode root = Json.mapper().createObjectNode().put("type", "error");
-    ObjectNode error = root.putObject("error").put("type", e.type).put("message", e.getMessage());
+    ObjectNode error =
+        root.putObject("error")
+            .put("type", e.type)
+            .put("message", Redactor.global().redact(e.getMessage()));
     if (e.errorCode != null) {
       error.putObject("details").put("error_code", e.errorCode);
     }

@@ -1,0 +1,69 @@
+package dev.agentry.server;
+
+import dev.agentry.core.AgentRepository;
+import dev.agentry.core.ApiKeyRepository;
+import dev.agentry.core.EnvironmentRepository;
+import dev.agentry.core.EventStore;
+import dev.agentry.core.Redactor;
+import dev.agentry.core.SessionRepository;
+import dev.agentry.core.Store;
+import dev.agentry.core.VaultRepository;
+
+/**
+ * The store the API and the harness are given: the same store, except that every event appended
+ * goes through {@link RedactingEventStore}, so no known secret reaches the session log.
+ */
+final class RedactingStore implements Store {
+  private final Store delegate;
+  private final EventStore events;
+
+  RedactingStore(Store delegate, Redactor redactor) {
+    this.delegate = delegate;
+    this.events = new RedactingEventStore(delegate.events(), redactor);
+  }
+
+  @Override
+  public AgentRepository agents() {
+    return delegate.agents();
+  }
+
+  @Override
+  public EnvironmentRepository environments() {
+    return delegate.environments();
+  }
+
+  @Override
+  public SessionRepository sessions() {
+    return delegate.sessions();
+  }
+
+  @Override
+  public EventStore events() {
+    return events;
+  }
+
+  @Override
+  public VaultRepository vaults() {
+    return delegate.vaults();
+  }
+
+  @Override
+  public ApiKeyRepository apiKeys() {
+    return delegate.apiKeys();
+  }
+
+  @Override
+  public void ping() {
+    delegate.ping();
+  }
+
+  @Override
+  public String describe() {
+    return delegate.describe();
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}
