@@ -97,7 +97,7 @@ final class Keys {
     return key;
   }
 
-  private static byte[] decodeMasterKey(String value, String source) {
+  static byte[] decodeMasterKey(String value, String source) {
     try {
       byte[] key = Base64.getDecoder().decode(value.trim());
       if (key.length == 32) {
