@@ -1,0 +1,221 @@
+package dev.agentry.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentry.core.Credential;
+import dev.agentry.core.Json;
+import dev.agentry.core.Redactor;
+import dev.agentry.core.SecretBox;
+import dev.agentry.core.Store;
+import dev.agentry.model.ModelClients;
+import dev.agentry.server.Admin;
+import dev.agentry.server.AgentryServer;
+import dev.agentry.server.ServerConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The real commands, in process, against a temp data dir and a real server on it. */
+class AdminCommandsTest {
+  @TempDir Path dataDir;
+
+  record Run(int code, String out, String err) {}
+
+  Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        new CommandLine(new Main())
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true))
+            .execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  AgentryServer server() {
+    ServerConfig config = ServerConfig.builder(Map.of()).port(0).dataDir(dataDir).build();
+    return AgentryServer.start(
+        config,
+        Clock.systemUTC(),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        ModelClients.fromEnv(Map.of()));
+  }
+
+  static HttpResponse<String> call(
+      AgentryServer s, String key, String method, String path, String body) throws Exception {
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      return http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
+              .method(
+                  method,
+                  body == null
+                      ? HttpRequest.BodyPublishers.noBody()
+                      : HttpRequest.BodyPublishers.ofString(body))
+              .header("content-type", "application/json")
+              .header("x-api-key", key)
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+    }
+  }
+
+  String createKey(String... extra) {
+    String[] args = new String[3 + extra.length];
+    args[0] = "keys";
+    args[1] = "create";
+    args[2] = "--data-dir=" + dataDir;
+    System.arraycopy(extra, 0, args, 3, extra.length);
+    Run r = run(args);
+    assertThat(r.code()).as(r.err()).isZero();
+    Matcher m = Pattern.compile("(sk-agentry-\\S+)").matcher(r.out());
+    assertThat(m.find()).as(r.out()).isTrue();
+    return m.group(1);
+  }
+
+  @Test
+  void create_list_authenticate_revoke() throws Exception {
+    String secret = createKey("--name", "ci-bot", "--role", "admin");
+    Run list = run("keys", "list", "--data-dir", dataDir.toString());
+    assertThat(list.code()).isZero();
+    assertThat(list.out()).contains("ci-bot", "admin").doesNotContain(secret);
+    String id = list.out().lines().filter(l -> l.contains("ci-bot")).findFirst().orElseThrow();
+    id = id.split("\\s+")[0];
+
+    try (AgentryServer s = server()) {
+      assertThat(s.generatedKey()).isEmpty();
+      assertThat(call(s, secret, "GET", "/v1/agents", null).statusCode()).isEqualTo(200);
+      Run revoke = run("keys", "revoke", id, "--data-dir", dataDir.toString());
+      assertThat(revoke.code()).as(revoke.err()).isZero();
+      assertThat(call(s, secret, "GET", "/v1/agents", null).statusCode()).isEqualTo(401);
+    }
+    assertThat(run("keys", "list", "--data-dir", dataDir.toString()).out())
+        .containsPattern("ci-bot\\s+admin\\s+\\S+\\s+\\d{4}-");
+    assertThat(run("keys", "revoke", id, "--data-dir", dataDir.toString()).code()).isEqualTo(1);
+    assertThat(run("keys", "create", "--role", "root", "--data-dir", dataDir.toString()).code())
+        .isEqualTo(2);
+  }
+
+  @Test
+  void rotateMasterKey_reseals_andTheOldKeyNoLongerOpens() throws Exception {
+    String admin = createKey("--role", "admin");
+    String token = "tok_rotation_0123456789";
+    String vault;
+    try (AgentryServer s = server()) {
+      vault =
+          Json.mapper()
+              .readTree(call(s, admin, "POST", "/v1/vaults", "{\"display_name\":\"v\"}").body())
+              .get("id")
+              .asText();
+      var created =
+          call(
+              s,
+              admin,
+              "POST",
+              "/v1/vaults/" + vault + "/credentials",
+              "{\"auth\":{\"type\":\"static_bearer\",\"mcp_server_url\":\"https://m.example.com/mcp\",\"token\":\""
+                  + token
+                  + "\"}}");
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+    }
+    Path keyFile = dataDir.resolve("master.key");
+    byte[] oldKey = Base64.getDecoder().decode(Files.readString(keyFile).trim());
+
+    Run r = run("vault", "rotate-master-key", "--data-dir", dataDir.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("Re-sealed 1 credential");
+    byte[] newKey = Base64.getDecoder().decode(Files.readString(keyFile).trim());
+    assertThat(newKey).hasSize(32).isNotEqualTo(oldKey);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile)))
+        .isEqualTo("rw-------");
+    assertThat(dataDir.resolve("master.key.next")).doesNotExist();
+
+    ServerConfig config = ServerConfig.builder(Map.of()).dataDir(dataDir).build();
+    try (Store store = Admin.openStore(config)) {
+      List<Credential> creds =
+          store
+              .vaults()
+              .listCredentials(
+                  vault,
+                  dev.agentry.core.ResourceFilter.ACTIVE,
+                  dev.agentry.core.PageRequest.first(10, dev.agentry.core.SortOrder.DESC))
+              .items();
+      assertThat(creds).hasSize(1);
+      Credential c = creds.getFirst();
+      assertThat(new SecretBox(newKey, new Redactor()).open(c.sealedSecrets(), c.id()))
+          .contains(token);
+      assertThatThrownBy(
+              () -> new SecretBox(oldKey, new Redactor()).open(c.sealedSecrets(), c.id()))
+          .isInstanceOf(IllegalArgumentException.class);
+
+      // A credential that does not open with the current key: rotation refuses, changes nothing.
+      store
+          .vaults()
+          .createCredential(
+              new Credential(
+                  "vcrd_broken",
+                  vault,
+                  "broken",
+                  c.publicAuth(),
+                  new SecretBox(new byte[32], new Redactor()).seal("{}", "vcrd_broken"),
+                  Map.of(),
+                  Instant.now(),
+                  Instant.now(),
+                  null));
+    }
+    String before = Files.readString(keyFile);
+    Run refused =
+        run(
+            "vault",
+            "rotate-master-key",
+            "--data-dir",
+            dataDir.toString(),
+            "--new-key",
+            Base64.getEncoder().encodeToString(new byte[32]));
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.err()).contains("refusing", "vcrd_broken");
+    assertThat(Files.readString(keyFile)).isEqualTo(before);
+
+    // The server still opens the re-sealed credential with the rotated key file.
+    try (AgentryServer s = server()) {
+      var updated =
+          call(
+              s,
+              admin,
+              "POST",
+              "/v1/vaults/" + vault + "/credentials/" + latestId(s, admin, vault),
+              "{\"auth\":{\"type\":\"static_bearer\",\"token\":\"tok_new_0123456789\"}}");
+      assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
+    }
+  }
+
+  static String latestId(AgentryServer s, String key, String vault) throws Exception {
+    var body =
+        Json.mapper()
+            .readTree(call(s, key, "GET", "/v1/vaults/" + vault + "/credentials", null).body());
+    for (var c : body.get("data")) {
+      if (!c.get("id").asText().equals("vcrd_broken")) {
+        return c.get("id").asText();
+      }
+    }
+    throw new AssertionError(body.toString());
+  }
+}
