@@ -107,6 +107,13 @@ final class ContextBuilder {
             new ContentBlock.ToolUse(e.id(), p.path("name").asText(), p.path("input")));
       }
       case "agent.tool_result" -> result(p.path("tool_use_id").asText(), p);
+      case McpEvents.USE -> {
+        openToolUses.add(e.id());
+        String exposed =
+            McpNames.exposed(p.path("mcp_server_name").asText(), p.path("name").asText());
+        add("assistant", new ContentBlock.ToolUse(e.id(), exposed, p.path("input")));
+      }
+      case McpEvents.RESULT -> result(p.path("mcp_tool_use_id").asText(), p);
       case "user.custom_tool_result" -> result(p.path("custom_tool_use_id").asText(), p);
       default -> {}
     }

@@ -2,6 +2,7 @@ package dev.agentry.harness;
 
 import dev.agentry.core.ModelClient;
 import dev.agentry.core.PreviewSink;
+import dev.agentry.core.SecretBox;
 import dev.agentry.core.Store;
 import dev.agentry.core.ToolExecutor;
 import java.time.Clock;
@@ -30,6 +31,7 @@ public final class Harness implements AutoCloseable {
   private final HarnessConfig config;
   private final Clock clock;
   private final PreviewSink previews;
+  private final SecretBox secrets;
   private final String owner = "harness-" + UUID.randomUUID();
   private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService timer =
@@ -48,8 +50,10 @@ public final class Harness implements AutoCloseable {
       ToolExecutor tools,
       HarnessConfig config,
       Clock clock,
-      PreviewSink previews) {
+      PreviewSink previews,
+      SecretBox secrets) {
     this.previews = previews;
+    this.secrets = secrets;
     this.store = store;
     this.model = model;
     this.tools = tools;
@@ -70,7 +74,22 @@ public final class Harness implements AutoCloseable {
       HarnessConfig config,
       Clock clock,
       PreviewSink previews) {
-    return new Harness(store, model, tools, config, clock, previews);
+    return create(store, model, tools, config, clock, previews, null);
+  }
+
+  /**
+   * A harness that can also open vault credentials (with {@code secrets}) for the sessions' MCP
+   * connections; without a box, MCP servers are reached without credentials.
+   */
+  public static Harness create(
+      Store store,
+      ModelClient model,
+      ToolExecutor tools,
+      HarnessConfig config,
+      Clock clock,
+      PreviewSink previews,
+      SecretBox secrets) {
+    return new Harness(store, model, tools, config, clock, previews, secrets);
   }
 
   /**
@@ -119,8 +138,9 @@ public final class Harness implements AutoCloseable {
 
   private void drive(String sessionId) {
     while (true) {
+      McpConnections mcp = new McpConnections(store.vaults(), secrets, clock);
       Runner runner =
-          new Runner(sessionId, store, model, tools, config, clock, owner, timer, previews);
+          new Runner(sessionId, store, model, tools, config, clock, owner, timer, previews, mcp);
       active.put(sessionId, runner);
       try {
         if (!closed && !runner.run()) {
@@ -133,6 +153,7 @@ public final class Harness implements AutoCloseable {
         LOG.error("session {}: run failed; the next wake resumes from the log", sessionId, e);
       } finally {
         active.remove(sessionId);
+        mcp.close();
       }
       boolean[] again = {false};
       wakes.compute(

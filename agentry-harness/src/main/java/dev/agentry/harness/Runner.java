@@ -64,6 +64,12 @@ final class Runner {
 
   private final PreviewSink previews;
 
+  /** This run's MCP connections; the tools they offer this step, and the step's session. */
+  private final McpConnections mcp;
+
+  private McpConnections.Offer mcpOffer = McpConnections.Offer.NONE;
+  private Session stepSession;
+
   Runner(
       String sessionId,
       Store store,
@@ -73,7 +79,9 @@ final class Runner {
       Clock clock,
       String owner,
       ScheduledExecutorService timer,
-      PreviewSink previews) {
+      PreviewSink previews,
+      McpConnections mcp) {
+    this.mcp = mcp;
     this.sessionId = sessionId;
     this.store = store;
     this.model = model;
@@ -201,6 +209,11 @@ final class Runner {
       append(List.of(Events.spanEnd(s.danglingSpanId, true, null, clock.instant())));
       return true;
     }
+    List<EventDraft> mcpUnanswered = McpEvents.unanswered(log, now());
+    if (!mcpUnanswered.isEmpty()) {
+      append(mcpUnanswered); // never re-run: the outcome of a call cut short is unknown
+      return true;
+    }
     if (!s.openToolUses.isEmpty()) {
       resumeTools(session, s);
       return true;
@@ -255,6 +268,8 @@ final class Runner {
       return true; // before any model request, compaction's included
     }
     AgentSpec spec = session.agent().spec();
+    stepSession = session;
+    mcpOffer = mcp.offer(session, Toolset.of(spec).definitions(), this::append);
     if (Compaction.due(ctx, config, spec.model().id())) {
       Optional<Long> cut = Compaction.cut(ctx);
       if (cut.isPresent()) {
@@ -334,7 +349,7 @@ final class Runner {
         spec.model().id(),
         spec.system(),
         messages,
-        Toolset.of(spec).definitions(),
+        mcpOffer.plus(Toolset.of(spec).definitions()),
         config.maxOutputTokens(),
         effort);
   }
@@ -419,6 +434,7 @@ final class Runner {
     List<String> texts = new ArrayList<>();
     List<ContentBlock.ToolUse> builtIn = new ArrayList<>();
     List<ContentBlock.ToolUse> custom = new ArrayList<>();
+    List<ContentBlock.ToolUse> mcpUses = new ArrayList<>();
     for (ContentBlock b : r.content()) {
       switch (b) {
         case ContentBlock.Text t -> {
@@ -427,7 +443,10 @@ final class Runner {
           }
         }
         case ContentBlock.ToolUse u ->
-            (toolset.custom().contains(u.name()) ? custom : builtIn).add(u);
+            (mcpOffer.targets().containsKey(u.name())
+                    ? mcpUses
+                    : toolset.custom().contains(u.name()) ? custom : builtIn)
+                .add(u);
         default -> {}
       }
     }
@@ -436,8 +455,9 @@ final class Runner {
     }
     builtIn.forEach(u -> drafts.add(Events.toolUse(u.name(), u.input(), now())));
     custom.forEach(u -> drafts.add(Events.customToolUse(u.name(), u.input(), now())));
+    mcpUses.forEach(u -> drafts.add(mcpOffer.use(u.name(), u.input(), now())));
     drafts.add(Events.spanEnd(pendingStart, false, r.usage(), clock.instant()));
-    boolean empty = texts.isEmpty() && builtIn.isEmpty() && custom.isEmpty();
+    boolean empty = texts.isEmpty() && builtIn.isEmpty() && custom.isEmpty() && mcpUses.isEmpty();
     if (empty) {
       // Nothing to add to the context: asking again would get the same empty answer forever.
       drafts.add(Events.idle("end_turn", clock.instant()));
@@ -449,6 +469,10 @@ final class Runner {
       return;
     }
     for (StoredEvent e : stored) {
+      if (e.type().equals(McpEvents.USE)) {
+        append(List.of(mcp.answer(stepSession, e, c, this::append)));
+        continue;
+      }
       if (!e.type().equals("agent.tool_use")) {
         continue;
       }

@@ -138,7 +138,8 @@ public final class AgentryServer implements AutoCloseable {
           BuiltInTools.create(
               hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
       Harness harness =
-          Harness.create(guarded, guardedModel, tools, config.harness(), clock, streams);
+          Harness.create(
+              guarded, guardedModel, tools, config.harness(), clock, streams, box);
       Api api =
           new Api(
               guarded,
