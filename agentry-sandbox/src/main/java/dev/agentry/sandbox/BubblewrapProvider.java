@@ -3,7 +3,6 @@ package dev.agentry.sandbox;
 import dev.agentry.core.Sandbox;
 import dev.agentry.core.SandboxException;
 import dev.agentry.core.SandboxLimits;
-import dev.agentry.core.SandboxProvider;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -22,20 +21,26 @@ import org.slf4j.LoggerFactory;
  * Bubblewrap sandboxes (see SANDBOX-NOTES): the host is probed on first use, not at construction,
  * so a server without bubblewrap still starts and reports why sandboxes are unavailable.
  */
-final class BubblewrapProvider implements SandboxProvider {
+final class BubblewrapProvider implements EgressSandboxProvider {
   private static final Logger log = LoggerFactory.getLogger(BubblewrapProvider.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final int uid;
   private final int gid;
   private final Path cgroupRoot;
+  private final EgressProxy proxy;
   private BwrapHost host; // guarded by this
   private SandboxException unavailable; // guarded by this
 
   BubblewrapProvider(int uid, int gid, Path cgroupRoot) {
+    this(uid, gid, cgroupRoot, new EgressProxy());
+  }
+
+  BubblewrapProvider(int uid, int gid, Path cgroupRoot, EgressProxy proxy) {
     this.uid = uid;
     this.gid = gid;
     this.cgroupRoot = cgroupRoot;
+    this.proxy = proxy;
   }
 
   synchronized BwrapHost host() {
@@ -56,7 +61,8 @@ final class BubblewrapProvider implements SandboxProvider {
   }
 
   @Override
-  public Sandbox provision(String sessionId, Path workspace, SandboxLimits limits) {
+  public Sandbox provision(
+      String sessionId, Path workspace, SandboxLimits limits, EgressPolicy policy) {
     BwrapHost h = host();
     Path ws = realDirectory(workspace);
     if (h.dropToUid) {
@@ -73,6 +79,22 @@ final class BubblewrapProvider implements SandboxProvider {
       }
     }
     long cpuSeconds = Math.max(1, limits.maxTimeout().toSeconds());
+    EgressBridge egress = null;
+    if (EgressBridge.available()) {
+      try {
+        egress =
+            EgressBridge.open(
+                proxy, h.privateDir.resolve("egress").resolve(name), sessionId, policy);
+      } catch (IOException e) {
+        if (cg != null) {
+          cg.remove();
+        }
+        throw new SandboxException(
+            "cannot start the egress proxy of sandbox " + name + ": " + e, e);
+      }
+    } else {
+      log.warn("{} is missing: sandbox {} gets no egress proxy", EgressBridge.PYTHON, name);
+    }
     BwrapLauncher launcher =
         new BwrapLauncher(
             h,
@@ -81,7 +103,8 @@ final class BubblewrapProvider implements SandboxProvider {
             limits.tmpBytes(),
             limits.maxFileBytes(),
             cpuSeconds,
-            limits.maxProcesses());
+            limits.maxProcesses(),
+            egress);
     try {
       ProcessSandbox sb = new ProcessSandbox(name, launcher, limits, ws).start();
       log.debug("sandbox {} for session {} over {}", name, sessionId, ws);

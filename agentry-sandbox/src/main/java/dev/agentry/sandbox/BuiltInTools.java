@@ -27,8 +27,8 @@ import java.util.function.Function;
  *       size, disk) is an error outcome saying which. {@code timeout_ms} defaults to {@link
  *       SandboxLimits#defaultTimeout()}; above {@link SandboxLimits#maxTimeout()} it is refused.
  *       {@code restart: true} gives a fresh shell first; with no command it reports the restart.
- *       When the session's environment asked for network access, the text ends with a note that
- *       this sandbox has no network yet.
+ *       When the session's environment asked for network access and the sandboxes have no egress
+ *       proxy (e.g. {@code unsafe-local}), the text ends with a note that there is no network.
  *   <li>{@code read}: {@code cat -n} style, a six-wide right-aligned line number, a tab, the line.
  *       Files over 256 KiB are refused unless {@code view_range} is given (then at most 256 KiB of
  *       lines is shown, with a note on how to go on); the text is also cut to the output limit,
@@ -174,7 +174,9 @@ public final class BuiltInTools implements ToolExecutor {
   }
 
   private String withNetworkNote(String sessionId, String text) {
-    if (!Boolean.TRUE.equals(networkRequested.apply(sessionId))) {
+    // Sandboxes behind the egress proxy have the network their policy allows (refusals are 403s
+    // that say why); only a provider without the proxy has none at all.
+    if (manager.egressProxied() || !Boolean.TRUE.equals(networkRequested.apply(sessionId))) {
       return text;
     }
     return text + (text.endsWith("\n") ? "" : "\n") + NO_NETWORK_NOTE;

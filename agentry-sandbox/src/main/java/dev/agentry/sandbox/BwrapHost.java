@@ -153,7 +153,10 @@ final class BwrapHost {
     m.put("output", "capped, rest read and discarded");
     m.put("disk", "workspace usage checked after each call");
     m.put("tmp", "tmpfs with size cap");
-    m.put("network", "none (private network namespace)");
+    m.put(
+        "network",
+        "private network namespace; HTTP(S) only via the egress proxy (per-session policy,"
+            + " deny by default), no DNS");
     m.put("teardown", cg.get("teardown"));
     return m;
   }

@@ -54,6 +54,7 @@ final class BwrapLauncher implements Launcher {
   private final long maxFileBytes;
   private final long cpuSeconds;
   private final int maxProcesses;
+  private final EgressBridge egress; // null: no proxy bridge (python3 missing), no network at all
 
   BwrapLauncher(
       BwrapHost host,
@@ -62,8 +63,10 @@ final class BwrapLauncher implements Launcher {
       long tmpBytes,
       long maxFileBytes,
       long cpuSeconds,
-      int maxProcesses) {
+      int maxProcesses,
+      EgressBridge egress) {
     this.host = host;
+    this.egress = egress;
     this.workspace = workspace;
     this.cgroups = cgroups;
     this.tmpBytes = tmpBytes;
@@ -112,6 +115,10 @@ final class BwrapLauncher implements Launcher {
     cmd.add(host.bwrap);
     cmd.addAll(profile());
     cmd.add("--");
+    if (egress != null) {
+      // The forwarder to the egress proxy starts before the command, inside its network namespace.
+      cmd.addAll(List.of("/bin/sh", "-c", EgressBridge.START, "sh"));
+    }
     cmd.addAll(argv);
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().clear();
@@ -130,6 +137,9 @@ final class BwrapLauncher implements Launcher {
     a.addAll(List.of("--ro-bind", host.passwd.toString(), "/etc/passwd"));
     a.addAll(List.of("--ro-bind", host.group.toString(), "/etc/group"));
     a.addAll(List.of("--bind-fd", "8", "/workspace"));
+    if (egress != null) {
+      a.addAll(List.of("--ro-bind", egress.dir.toString(), EgressBridge.MOUNT));
+    }
     a.addAll(List.of("--size", Long.toString(tmpBytes), "--tmpfs", "/tmp"));
     a.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
     a.addAll(
@@ -159,6 +169,13 @@ final class BwrapLauncher implements Launcher {
     env(a, "LANG", "C.UTF-8");
     env(a, "TERM", "dumb");
     env(a, "USER", "agent");
+    if (egress != null) {
+      for (String k : List.of("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")) {
+        env(a, k, EgressBridge.PROXY_URL);
+      }
+      env(a, "NO_PROXY", "");
+      env(a, "no_proxy", "");
+    }
     a.addAll(List.of("--cap-drop", "ALL", "--seccomp", "9", "--remount-ro", "/"));
     a.addAll(List.of("--chdir", "/workspace"));
     return a;
@@ -214,6 +231,9 @@ final class BwrapLauncher implements Launcher {
   public void close() {
     if (cgroups != null) {
       cgroups.remove();
+    }
+    if (egress != null) {
+      egress.close();
     }
   }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,7 @@ public final class SandboxManager implements AutoCloseable {
   private final Workspaces workspaces;
   private final SandboxLimits limits;
   private final Clock clock;
+  private final Function<String, EgressPolicy> policies;
   private final Map<String, Slot> slots = new ConcurrentHashMap<>();
   private final ScheduledFuture<?> sweep;
   private volatile boolean closed;
@@ -44,8 +46,10 @@ public final class SandboxManager implements AutoCloseable {
       Workspaces workspaces,
       SandboxLimits limits,
       Clock clock,
-      ScheduledExecutorService scheduler) {
+      ScheduledExecutorService scheduler,
+      Function<String, EgressPolicy> policies) {
     this.provider = provider;
+    this.policies = policies;
     this.workspaces = workspaces;
     this.limits = limits;
     this.clock = clock;
@@ -64,7 +68,28 @@ public final class SandboxManager implements AutoCloseable {
       SandboxLimits limits,
       Clock clock,
       ScheduledExecutorService scheduler) {
-    return new SandboxManager(provider, workspaces, limits, clock, scheduler);
+    return create(provider, workspaces, limits, clock, scheduler, id -> EgressPolicy.DENY_ALL);
+  }
+
+  /**
+   * As {@link #create(SandboxProvider, Workspaces, SandboxLimits, Clock,
+   * ScheduledExecutorService)}; {@code policies} gives each session's egress policy, read when its
+   * sandbox starts (so a changed environment applies to the next sandbox). Providers that are not
+   * {@link EgressSandboxProvider}s ignore it.
+   */
+  public static SandboxManager create(
+      SandboxProvider provider,
+      Workspaces workspaces,
+      SandboxLimits limits,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      Function<String, EgressPolicy> policies) {
+    return new SandboxManager(provider, workspaces, limits, clock, scheduler, policies);
+  }
+
+  /** Whether this manager's sandboxes reach the network through the egress proxy. */
+  public boolean egressProxied() {
+    return provider instanceof EgressSandboxProvider;
   }
 
   /**
@@ -88,13 +113,26 @@ public final class SandboxManager implements AutoCloseable {
           log.info("sandbox of {} is gone; starting a new one over the same workspace", sessionId);
           slot.sandbox.close();
         }
-        Sandbox raw = provider.provision(sessionId, workspaces.create(sessionId), limits);
+        Sandbox raw =
+            provider instanceof EgressSandboxProvider e
+                ? e.provision(sessionId, workspaces.create(sessionId), limits, policyOf(sessionId))
+                : provider.provision(sessionId, workspaces.create(sessionId), limits);
         slot.sandbox = new Tracked(raw, slot);
       }
       slot.lastUsed = clock.instant();
       return slot.sandbox;
     } finally {
       slot.lock.unlock();
+    }
+  }
+
+  private EgressPolicy policyOf(String sessionId) {
+    try {
+      EgressPolicy p = policies.apply(sessionId);
+      return p == null ? EgressPolicy.DENY_ALL : p;
+    } catch (RuntimeException e) {
+      log.warn("cannot read the egress policy of {}; denying all egress", sessionId, e);
+      return EgressPolicy.DENY_ALL;
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentry.core.SandboxLimits;
+import dev.agentry.core.SandboxProvider;
 import dev.agentry.core.ToolOutcome;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -132,10 +133,37 @@ class BuiltInToolsTest {
   }
 
   @Test
-  void bash_whenTheEnvironmentAskedForNetwork_saysItIsNotAvailable() {
+  void bash_behindTheEgressProxy_addsNoNetworkNote() {
     ToolOutcome out = run("sesn_net", "bash", "{'command': 'echo hi'}");
-    assertThat(out.text()).startsWith("hi\n").endsWith(BuiltInTools.NO_NETWORK_NOTE);
-    assertThat(run("bash", "{'command': 'echo hi'}").text()).doesNotContain("network");
+    assertThat(out.text()).isEqualTo("hi\n");
+  }
+
+  @Test
+  void bash_withoutAnEgressProxy_whenTheEnvironmentAskedForNetwork_saysItIsNotAvailable()
+      throws java.io.IOException {
+    SandboxProvider real = Sandboxes.bubblewrap();
+    SandboxProvider plain =
+        new SandboxProvider() {
+          @Override
+          public dev.agentry.core.Sandbox provision(
+              String sessionId, Path workspace, SandboxLimits limits) {
+            return real.provision(sessionId, workspace, limits);
+          }
+
+          @Override
+          public java.util.Map<String, String> enforcement() {
+            return real.enforcement();
+          }
+        };
+    try (SandboxManager m =
+        SandboxManager.create(
+            plain, Workspaces.of(dataDir), LIMITS, Clock.systemUTC(), scheduler)) {
+      BuiltInTools t = BuiltInTools.create(m, LIMITS, id -> id.equals("sesn_net"));
+      ToolOutcome out = t.execute("sesn_net", "bash", JSON.readTree("{\"command\": \"echo hi\"}"));
+      assertThat(out.text()).startsWith("hi\n").endsWith(BuiltInTools.NO_NETWORK_NOTE);
+      assertThat(t.execute(SID, "bash", JSON.readTree("{\"command\": \"echo hi\"}")).text())
+          .doesNotContain("network");
+    }
   }
 
   @Test

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SandboxEscapeTest {
   private static final Duration T = Duration.ofSeconds(10);
-  private static final SandboxLimits SMALL =
+  static final SandboxLimits SMALL =
       new SandboxLimits(
           64,
           128L << 20,

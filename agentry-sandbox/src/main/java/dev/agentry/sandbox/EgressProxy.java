@@ -1,0 +1,656 @@
+package dev.agentry.sandbox;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sandboxes' only way out: an HTTP/1.1 forward proxy ({@code GET http://host/…}) and {@code
+ * CONNECT host:port} tunnel, listening on one Unix socket per sandbox so every connection carries
+ * its session's {@link EgressPolicy}. Each request is checked at the application layer: the target
+ * and the {@code Host} header must agree, raw IPs and ports other than 80/443 need an explicit
+ * allowlist entry, names are resolved here (the sandbox has no DNS) and a name resolving to a
+ * loopback/private/link-local address is refused unless named explicitly (SSRF and DNS-rebinding
+ * guard; the proxy connects to the address it checked). A {@code CONNECT} to port 443 must start
+ * with a TLS ClientHello whose SNI names the same host. Every decision is logged at INFO.
+ *
+ * <p>Refusals are answered {@code 403} with a one-line body naming the target and the reason.
+ */
+public final class EgressProxy {
+  private static final Logger LOG = LoggerFactory.getLogger(EgressProxy.class);
+  private static final int MAX_HEADER_BYTES = 64 * 1024;
+  private static final int CONNECT_TIMEOUT_MS = 10_000;
+  private static final Set<String> HOP_HEADERS =
+      Set.of(
+          "connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade");
+
+  /** Resolves a host name to addresses; tests inject aliases, the server uses the system's. */
+  @FunctionalInterface
+  public interface Resolver {
+    List<InetAddress> resolve(String host) throws UnknownHostException;
+  }
+
+  /** Opens the upstream TCP connection to a checked address; tests remap ports. */
+  @FunctionalInterface
+  public interface Connector {
+    void connect(Socket socket, InetSocketAddress address, int timeoutMillis) throws IOException;
+  }
+
+  private final Resolver resolver;
+  private final Connector connector;
+
+  /** A proxy resolving names with the host's resolver. */
+  public EgressProxy() {
+    this(host -> Arrays.asList(InetAddress.getAllByName(host)));
+  }
+
+  public EgressProxy(Resolver resolver) {
+    this(resolver, Socket::connect);
+  }
+
+  public EgressProxy(Resolver resolver, Connector connector) {
+    this.resolver = resolver;
+    this.connector = connector;
+  }
+
+  /** One sandbox's listener: closing it stops accepting and cuts its open connections. */
+  public final class Listener implements Closeable {
+    private final Path socket;
+    private final String session;
+    private final EgressPolicy policy;
+    private final ServerSocketChannel server;
+    private final Set<Closeable> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private Listener(Path socket, String session, EgressPolicy policy) throws IOException {
+      this.socket = socket;
+      this.session = session;
+      this.policy = policy;
+      Files.deleteIfExists(socket);
+      this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+      server.bind(UnixDomainSocketAddress.of(socket));
+      // connect(2) needs write permission on the socket; the sandbox runs as another uid.
+      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
+      Thread.ofVirtual().name("egress-accept-" + session).start(this::acceptLoop);
+    }
+
+    private void acceptLoop() {
+      while (!closed) {
+        try {
+          SocketChannel ch = server.accept();
+          open.add(ch);
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try (ch) {
+                      handle(ch, this);
+                    } catch (IOException | RuntimeException e) {
+                      LOG.debug("egress connection of {} ended: {}", session, e.toString());
+                    } finally {
+                      open.remove(ch);
+                    }
+                  });
+        } catch (IOException e) {
+          if (!closed) {
+            LOG.warn("egress listener of {} failed: {}", session, e.toString());
+          }
+          return;
+        }
+      }
+    }
+
+    void track(Closeable c) {
+      open.add(c);
+      if (closed) {
+        closeQuietly(c);
+      }
+    }
+
+    void untrack(Closeable c) {
+      open.remove(c);
+    }
+
+    public Path socket() {
+      return socket;
+    }
+
+    public EgressPolicy policy() {
+      return policy;
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      closeQuietly(server);
+      for (Closeable c : open) {
+        closeQuietly(c);
+      }
+      try {
+        Files.deleteIfExists(socket);
+      } catch (IOException ignored) {
+        // the directory goes with the sandbox anyway
+      }
+    }
+  }
+
+  /** Starts listening on {@code socket} for {@code session}'s sandbox under {@code policy}. */
+  public Listener listen(Path socket, String session, EgressPolicy policy) throws IOException {
+    return new Listener(socket, session, policy);
+  }
+
+  private record Target(String host, int port) {
+    @Override
+    public String toString() {
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+  }
+
+  private static final class Refused extends Exception {
+    private static final long serialVersionUID = 1L;
+    final int status;
+
+    Refused(int status, String reason) {
+      super(reason, null, false, false);
+      this.status = status;
+    }
+  }
+
+  private void handle(SocketChannel ch, Listener l) throws IOException {
+    InputStream in = new ChannelIn(ch);
+    OutputStream out = new ChannelOut(ch);
+    byte[] head = readHead(in);
+    if (head == null) {
+      return;
+    }
+    String text = new String(head, StandardCharsets.ISO_8859_1);
+    String[] lines = text.split("\r\n");
+    String[] req = lines[0].split(" ");
+    List<String[]> headers = new ArrayList<>();
+    for (int i = 1; i < lines.length; i++) {
+      int c = lines[i].indexOf(':');
+      if (c > 0) {
+        headers.add(
+            new String[] {lines[i].substring(0, c).trim(), lines[i].substring(c + 1).trim()});
+      }
+    }
+    Target target = null;
+    try {
+      if (req.length != 3 || !req[2].startsWith("HTTP/1.")) {
+        throw new Refused(400, "not an HTTP/1.x proxy request");
+      }
+      String method = req[0];
+      boolean connect = method.equals("CONNECT");
+      URI uri = null;
+      if (connect) {
+        target = authority(req[1], -1);
+      } else {
+        try {
+          uri = new URI(req[1]);
+        } catch (java.net.URISyntaxException e) {
+          throw new Refused(400, "bad request target");
+        }
+        if (!"http".equalsIgnoreCase(uri.getScheme()) || uri.getRawAuthority() == null) {
+          throw new Refused(
+              400,
+              "only absolute http:// URIs and CONNECT are proxied (set HTTP_PROXY/HTTPS_PROXY)");
+        }
+        target = authority(uri.getRawAuthority(), 80);
+      }
+      String hostHeader = header(headers, "host");
+      if (hostHeader != null) {
+        Target h = authority(hostHeader, target.port());
+        if (!h.host().equals(target.host()) || h.port() != target.port()) {
+          throw new Refused(
+              403, "the Host header (" + hostHeader + ") does not match the request target");
+        }
+      }
+      String why = l.policy.refusal(target.host(), target.port());
+      if (why != null) {
+        throw new Refused(403, why);
+      }
+      InetAddress addr = resolveChecked(l.policy, target);
+      byte[] first = connect ? acceptTunnel(l, target, in, out) : null;
+      if (connect && first == null) {
+        return; // refused after the 200 (logged): closing the tunnel is the refusal
+      }
+      Socket up = new Socket();
+      l.track(up);
+      try (up) {
+        try {
+          connector.connect(up, new InetSocketAddress(addr, target.port()), CONNECT_TIMEOUT_MS);
+        } catch (IOException e) {
+          if (connect) {
+            decision(l, target.toString(), false, "cannot connect: " + e.getMessage());
+            return;
+          }
+          throw new Refused(
+              502, "cannot connect to " + addr.getHostAddress() + ": " + e.getMessage());
+        }
+        if (connect) {
+          decision(l, target.toString(), true, allowReason(l.policy, target));
+          OutputStream upOut = up.getOutputStream();
+          upOut.write(first);
+          upOut.flush();
+          pipeBoth(in, out, up);
+        } else {
+          forward(l, target, method, uri, headers, in, out, up);
+        }
+      } finally {
+        l.untrack(up);
+      }
+    } catch (Refused r) {
+      String what = target == null ? lines[0] : target.toString();
+      decision(l, what, false, r.getMessage());
+      refuse(out, r.status, what, r.getMessage());
+    }
+  }
+
+  private InetAddress resolveChecked(EgressPolicy policy, Target t) throws Refused {
+    List<InetAddress> addrs;
+    try {
+      addrs = resolver.resolve(t.host());
+    } catch (UnknownHostException e) {
+      throw new Refused(502, "cannot resolve " + t.host());
+    }
+    if (addrs == null || addrs.isEmpty()) {
+      throw new Refused(502, "cannot resolve " + t.host());
+    }
+    boolean named = policy.names(t.host(), t.port());
+    for (InetAddress a : addrs) {
+      if (!named && !isPublic(a)) {
+        throw new Refused(
+            403,
+            t.host()
+                + " resolves to a non-public address ("
+                + a.getHostAddress()
+                + "); allowed only when allowed_hosts names it");
+      }
+    }
+    return addrs.get(0);
+  }
+
+  /**
+   * Answers 200 and, for port 443, reads the ClientHello and checks its SNI against the CONNECT
+   * host before anything is sent upstream. Returns the bytes to replay upstream, or null if
+   * refused.
+   */
+  private static byte[] acceptTunnel(Listener l, Target t, InputStream in, OutputStream out)
+      throws IOException {
+    out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    if (t.port() != 443) {
+      return new byte[0];
+    }
+    byte[] first = readTlsRecord(in);
+    String sni = first == null ? null : Sni.parse(first);
+    if (sni == null) {
+      decision(l, t.toString(), false, "no TLS ClientHello with SNI on a CONNECT to port 443");
+      return null;
+    }
+    if (!EgressPolicy.normalizeHost(sni).equals(t.host())) {
+      decision(l, t.toString(), false, "TLS SNI " + sni + " does not match the CONNECT host");
+      return null;
+    }
+    return first;
+  }
+
+  private static String allowReason(EgressPolicy policy, Target t) {
+    return policy.names(t.host(), t.port())
+        ? "allowed_hosts names it"
+        : "unrestricted, public address";
+  }
+
+  private void forward(
+      Listener l,
+      Target t,
+      String method,
+      URI uri,
+      List<String[]> headers,
+      InputStream in,
+      OutputStream out,
+      Socket up)
+      throws IOException {
+    decision(l, t.toString(), true, allowReason(l.policy, t));
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    if (uri.getRawQuery() != null) {
+      path += "?" + uri.getRawQuery();
+    }
+    StringBuilder sb = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\n");
+    boolean host = false;
+    for (String[] h : headers) {
+      String k = h[0].toLowerCase(Locale.ROOT);
+      if (HOP_HEADERS.contains(k)) {
+        continue;
+      }
+      host |= k.equals("host");
+      sb.append(h[0]).append(": ").append(h[1]).append("\r\n");
+    }
+    if (!host) {
+      sb.append("Host: ").append(uri.getRawAuthority()).append("\r\n");
+    }
+    sb.append("Connection: close\r\n\r\n");
+    OutputStream upOut = up.getOutputStream();
+    upOut.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+    String len = header(headers, "content-length");
+    String te = header(headers, "transfer-encoding");
+    if (te != null) {
+      // A chunked body: relayed as is; the upstream was told to close after this request.
+      Thread.ofVirtual().start(() -> copyQuietly(in, upOut));
+    } else if (len != null) {
+      long n = Long.parseLong(len.trim());
+      byte[] buf = new byte[16 * 1024];
+      while (n > 0) {
+        int r = in.read(buf, 0, (int) Math.min(buf.length, n));
+        if (r < 0) {
+          break;
+        }
+        upOut.write(buf, 0, r);
+        n -= r;
+      }
+    }
+    upOut.flush();
+    copyQuietly(up.getInputStream(), out);
+  }
+
+  private static void pipeBoth(InputStream in, OutputStream out, Socket up) throws IOException {
+    InputStream upIn = up.getInputStream();
+    OutputStream upOut = up.getOutputStream();
+    Thread t =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  copyQuietly(in, upOut);
+                  try {
+                    up.shutdownOutput();
+                  } catch (IOException ignored) {
+                    // already closed
+                  }
+                });
+    copyQuietly(upIn, out);
+    try {
+      t.join(java.time.Duration.ofSeconds(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void copyQuietly(InputStream in, OutputStream out) {
+    byte[] buf = new byte[32 * 1024];
+    try {
+      for (int n; (n = in.read(buf)) >= 0; ) {
+        out.write(buf, 0, n);
+        out.flush();
+      }
+    } catch (IOException ignored) {
+      // either side closed
+    }
+  }
+
+  private static void decision(Listener l, String target, boolean allow, String reason) {
+    LOG.info(
+        "egress session={} target={} decision={} reason={}",
+        l.session,
+        target,
+        allow ? "allow" : "deny",
+        reason);
+  }
+
+  private static void refuse(OutputStream out, int status, String target, String reason) {
+    String phrase =
+        switch (status) {
+          case 400 -> "Bad Request";
+          case 403 -> "Forbidden";
+          default -> "Bad Gateway";
+        };
+    byte[] body =
+        ("agentry egress proxy: " + target + " refused: " + reason + "\n")
+            .getBytes(StandardCharsets.UTF_8);
+    String head =
+        "HTTP/1.1 "
+            + status
+            + " "
+            + phrase
+            + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
+            + body.length
+            + "\r\nX-Agentry-Egress: denied\r\nConnection: close\r\n\r\n";
+    try {
+      out.write(head.getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+    } catch (IOException ignored) {
+      // the client went away
+    }
+  }
+
+  private static String header(List<String[]> headers, String name) {
+    for (String[] h : headers) {
+      if (h[0].equalsIgnoreCase(name)) {
+        return h[1];
+      }
+    }
+    return null;
+  }
+
+  /**
+   * {@code host[:port]} or {@code [v6][:port]}; {@code defaultPort} -1 means the port is required.
+   */
+  private static Target authority(String a, int defaultPort) throws Refused {
+    String s = a.trim();
+    int at = s.lastIndexOf('@');
+    if (at >= 0) {
+      s = s.substring(at + 1); // userinfo is not part of the target
+    }
+    String host;
+    String port = null;
+    if (s.startsWith("[")) {
+      int end = s.indexOf(']');
+      if (end < 0) {
+        throw new Refused(400, "bad authority " + a);
+      }
+      host = s.substring(0, end + 1);
+      if (end + 1 < s.length()) {
+        if (s.charAt(end + 1) != ':') {
+          throw new Refused(400, "bad authority " + a);
+        }
+        port = s.substring(end + 2);
+      }
+    } else {
+      int c = s.lastIndexOf(':');
+      if (c >= 0 && s.indexOf(':') != c) {
+        host = s; // a bare IPv6 literal
+      } else if (c >= 0) {
+        host = s.substring(0, c);
+        port = s.substring(c + 1);
+      } else {
+        host = s;
+      }
+    }
+    int p = defaultPort;
+    if (port != null && !port.isEmpty()) {
+      if (!port.matches("[0-9]{1,5}")) {
+        throw new Refused(400, "bad port in " + a);
+      }
+      p = Integer.parseInt(port);
+    }
+    if (p < 0) {
+      throw new Refused(400, "CONNECT needs host:port, not " + a);
+    }
+    String h = EgressPolicy.normalizeHost(host);
+    if (h.isEmpty() || !h.matches("[a-z0-9._:%-]+")) {
+      throw new Refused(400, "bad host in " + a);
+    }
+    return new Target(h, p);
+  }
+
+  /** Loopback, private, link-local, CGNAT, multicast, unspecified and ULA are not public. */
+  static boolean isPublic(InetAddress a) {
+    if (a.isLoopbackAddress()
+        || a.isAnyLocalAddress()
+        || a.isLinkLocalAddress()
+        || a.isSiteLocalAddress()
+        || a.isMulticastAddress()) {
+      return false;
+    }
+    byte[] b = a.getAddress();
+    if (a instanceof Inet4Address) {
+      int b0 = b[0] & 0xff;
+      int b1 = b[1] & 0xff;
+      return b0 != 0
+          && !(b0 == 100 && b1 >= 64 && b1 < 128) // CGNAT
+          && !(b0 == 192 && b1 == 0 && (b[2] & 0xff) == 0)
+          && !(b0 == 198 && (b1 == 18 || b1 == 19))
+          && b0 < 224;
+    }
+    if (a instanceof Inet6Address) {
+      int b0 = b[0] & 0xff;
+      if ((b0 & 0xfe) == 0xfc) {
+        return false; // unique local fc00::/7
+      }
+      if (b0 == 0 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
+        return false; // NAT64 64:ff9b::/96 could reach anything
+      }
+      boolean v4compat = true;
+      for (int i = 0; i < 12; i++) {
+        v4compat &= b[i] == 0;
+      }
+      return !v4compat;
+    }
+    return false;
+  }
+
+  /** The request head up to and including the blank line, or null on EOF before any byte. */
+  private static byte[] readHead(InputStream in) throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    int state = 0;
+    while (true) {
+      int c = in.read();
+      if (c < 0) {
+        return null;
+      }
+      buf.write(c);
+      state =
+          switch (state) {
+            case 0, 2 -> c == '\r' ? state + 1 : 0;
+            case 1 -> c == '\n' ? 2 : c == '\r' ? 1 : 0;
+            case 3 -> c == '\n' ? 4 : c == '\r' ? 1 : 0;
+            default -> 0;
+          };
+      if (state == 4) {
+        byte[] all = buf.toByteArray();
+        return Arrays.copyOf(all, all.length - 4);
+      }
+      if (buf.size() > MAX_HEADER_BYTES) {
+        return null;
+      }
+    }
+  }
+
+  /** The first TLS record (header included), or null when the stream does not start with one. */
+  private static byte[] readTlsRecord(InputStream in) throws IOException {
+    byte[] hdr = in.readNBytes(5);
+    if (hdr.length < 5 || hdr[0] != 0x16) {
+      return null;
+    }
+    int len = ((hdr[3] & 0xff) << 8) | (hdr[4] & 0xff);
+    byte[] body = in.readNBytes(len);
+    if (body.length < len) {
+      return null;
+    }
+    byte[] all = Arrays.copyOf(hdr, 5 + len);
+    System.arraycopy(body, 0, all, 5, len);
+    return all;
+  }
+
+  private static void closeQuietly(Closeable c) {
+    try {
+      c.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
+  /** A buffered input stream over a blocking channel; reads and writes never share a lock. */
+  private static final class ChannelIn extends InputStream {
+    private final SocketChannel ch;
+    private final ByteBuffer buf = ByteBuffer.allocate(16 * 1024).flip();
+
+    ChannelIn(SocketChannel ch) {
+      this.ch = ch;
+    }
+
+    private boolean fill() throws IOException {
+      if (buf.hasRemaining()) {
+        return true;
+      }
+      buf.clear();
+      int n = ch.read(buf);
+      buf.flip();
+      return n > 0;
+    }
+
+    @Override
+    public int read() throws IOException {
+      return fill() ? buf.get() & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      if (!fill()) {
+        return -1;
+      }
+      int n = Math.min(len, buf.remaining());
+      buf.get(b, off, n);
+      return n;
+    }
+  }
+
+  private static final class ChannelOut extends OutputStream {
+    private final SocketChannel ch;
+
+    ChannelOut(SocketChannel ch) {
+      this.ch = ch;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+      while (bb.hasRemaining()) {
+        ch.write(bb);
+      }
+    }
+  }
+}
