@@ -25,6 +25,8 @@ import java.util.Set;
  *     (default 50,000)
  * @param spend prices for {@code list_cost} and Agentry's per-session caps (default list prices, no
  *     caps)
+ * @param runtimeTools the {@code auto} permission policy's deny list and the runtime's web tools
+ *     (default: no deny list, no search provider)
  */
 public record HarnessConfig(
     int modelRetryAttempts,
@@ -38,9 +40,11 @@ public record HarnessConfig(
     int maxOutputTokens,
     Set<String> readOnlyTools,
     int toolResultContextChars,
-    SpendLimits spend) {
+    SpendLimits spend,
+    RuntimeToolSettings runtimeTools) {
 
   public HarnessConfig {
+    require(runtimeTools != null, "runtimeTools", "set");
     contextWindows = Map.copyOf(contextWindows);
     readOnlyTools = Set.copyOf(readOnlyTools);
     require(spend != null, "spend", "set");
@@ -70,7 +74,8 @@ public record HarnessConfig(
         8192,
         Set.of("read", "glob", "grep"),
         50_000,
-        SpendLimits.defaults());
+        SpendLimits.defaults(),
+        RuntimeToolSettings.defaults());
   }
 
   public HarnessConfig withRetries(int attempts, Duration base, Duration max) {
@@ -86,7 +91,8 @@ public record HarnessConfig(
         maxOutputTokens,
         readOnlyTools,
         toolResultContextChars,
-        spend);
+        spend,
+        runtimeTools);
   }
 
   public HarnessConfig withLeaseTtl(Duration ttl) {
@@ -102,7 +108,8 @@ public record HarnessConfig(
         maxOutputTokens,
         readOnlyTools,
         toolResultContextChars,
-        spend);
+        spend,
+        runtimeTools);
   }
 
   public HarnessConfig withMaxToolRounds(int rounds) {
@@ -118,7 +125,8 @@ public record HarnessConfig(
         maxOutputTokens,
         readOnlyTools,
         toolResultContextChars,
-        spend);
+        spend,
+        runtimeTools);
   }
 
   public HarnessConfig withCompaction(double threshold, Map<String, Integer> windows) {
@@ -134,7 +142,8 @@ public record HarnessConfig(
         maxOutputTokens,
         readOnlyTools,
         toolResultContextChars,
-        spend);
+        spend,
+        runtimeTools);
   }
 
   public HarnessConfig withSpend(SpendLimits value) {
@@ -150,6 +159,24 @@ public record HarnessConfig(
         maxOutputTokens,
         readOnlyTools,
         toolResultContextChars,
+        value,
+        runtimeTools);
+  }
+
+  public HarnessConfig withRuntimeTools(RuntimeToolSettings value) {
+    return new HarnessConfig(
+        modelRetryAttempts,
+        backoffBase,
+        backoffMax,
+        leaseTtl,
+        maxToolRounds,
+        compactionThreshold,
+        contextWindows,
+        defaultContextWindow,
+        maxOutputTokens,
+        readOnlyTools,
+        toolResultContextChars,
+        spend,
         value);
   }
 

@@ -30,6 +30,15 @@ final class LogState {
   /** Custom tool calls the client has not answered, by event id. */
   final Map<String, StoredEvent> openCustomUses = new LinkedHashMap<>();
 
+  /**
+   * Built-in calls whose permission evaluated to {@code ask} and that no confirmation has settled
+   * yet, by event id (docs/permissions.md).
+   */
+  final Map<String, StoredEvent> awaitingConfirmation = new LinkedHashMap<>();
+
+  /** {@code user.tool_confirmation}s not yet settled, in order. */
+  final List<StoredEvent> queuedConfirmations = new ArrayList<>();
+
   /** Open custom calls that an interrupt (stored processed while idle) has overtaken. */
   final List<String> interruptedCustomUses = new ArrayList<>();
 
@@ -46,12 +55,23 @@ final class LogState {
   static LogState fold(List<StoredEvent> log) {
     LogState s = new LogState();
     log.forEach(s::apply);
-    s.interruptedCustomUses.retainAll(s.openCustomUses.keySet());
+    s.interruptedCustomUses.removeIf(
+        id -> !s.openCustomUses.containsKey(id) && !s.awaitingConfirmation.containsKey(id));
     return s;
   }
 
   boolean turnOpen() {
     return phase == Phase.RUNNING || phase == Phase.RESCHEDULED;
+  }
+
+  /**
+   * The calls the session waits on the client for (custom results, confirmations), in log order.
+   */
+  List<String> blockingIds() {
+    List<StoredEvent> all = new ArrayList<>(openCustomUses.values());
+    all.addAll(awaitingConfirmation.values());
+    all.sort(java.util.Comparator.comparingLong(StoredEvent::seq));
+    return all.stream().map(StoredEvent::id).toList();
   }
 
   boolean blockedOnAction() {
@@ -61,12 +81,19 @@ final class LogState {
   private void apply(StoredEvent e) {
     String type = e.type();
     if (type.startsWith("user.") && e.processedAt() == null) {
-      (type.equals("user.interrupt") ? queuedInterrupts : queuedOthers).add(e);
+      switch (type) {
+        case "user.interrupt" -> queuedInterrupts.add(e);
+        case "user.tool_confirmation" -> queuedConfirmations.add(e);
+        default -> queuedOthers.add(e);
+      }
       return;
     }
     JsonNode p = Events.payload(e);
     switch (type) {
-      case "user.interrupt" -> interruptedCustomUses.addAll(openCustomUses.keySet());
+      case "user.interrupt" -> {
+        interruptedCustomUses.addAll(openCustomUses.keySet());
+        interruptedCustomUses.addAll(awaitingConfirmation.keySet());
+      }
       case "session.status_running" -> {
         if (phase != Phase.RUNNING && phase != Phase.RESCHEDULED && !blockedOnAction()) {
           toolRoundsThisTurn = 0;
@@ -103,7 +130,7 @@ final class LogState {
         }
       }
       case "agent.tool_use" -> {
-        openToolUses.put(e.id(), e);
+        (Permissions.asks(p) ? awaitingConfirmation : openToolUses).put(e.id(), e);
         roundHasTools = true;
       }
       case "agent.custom_tool_use" -> {
@@ -114,6 +141,15 @@ final class LogState {
         String id = p.path("tool_use_id").asText();
         openToolUses.remove(id);
         openCustomUses.remove(id);
+        awaitingConfirmation.remove(id);
+      }
+      case "user.tool_confirmation" -> {
+        // Settled: an allowed call is open like any other (a run that died while it ran finds
+        // it so); a denied one already has its error result.
+        StoredEvent use = awaitingConfirmation.remove(p.path("tool_use_id").asText());
+        if (use != null && "allow".equals(p.path("result").asText())) {
+          openToolUses.put(use.id(), use);
+        }
       }
       case "user.custom_tool_result" ->
           openCustomUses.remove(p.path("custom_tool_use_id").asText());

@@ -85,7 +85,7 @@ final class Runner {
     this.sessionId = sessionId;
     this.store = store;
     this.model = model;
-    this.tools = tools;
+    this.tools = RuntimeTools.wrap(tools, store, config.runtimeTools());
     this.config = config;
     this.clock = clock;
     this.owner = owner;
@@ -218,8 +218,12 @@ final class Runner {
       resumeTools(session, s);
       return true;
     }
-    if (!s.openCustomUses.isEmpty()) {
-      List<String> open = List.copyOf(s.openCustomUses.keySet());
+    if (!s.queuedConfirmations.isEmpty()) {
+      settle(Permissions.answer(s.queuedConfirmations.getFirst(), s), s);
+      return true;
+    }
+    if (!s.blockingIds().isEmpty()) {
+      List<String> open = s.blockingIds();
       if (s.blockedOnAction() && new HashSet<>(s.lastIdleEventIds).equals(new HashSet<>(open))) {
         return false;
       }
@@ -279,7 +283,8 @@ final class Runner {
     }
     ModelRequest request = request(spec, ctx.messages());
     Optional<ModelResponse> response = call(request, s);
-    response.ifPresent(r -> act(r, Toolset.of(spec)));
+    response.ifPresent(
+        r -> act(r, Toolset.of(spec), Permissions.of(spec, config.runtimeTools().auto())));
     return true;
   }
 
@@ -303,6 +308,9 @@ final class Runner {
         .keySet()
         .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_TOOL, true, now())));
     s.openCustomUses
+        .keySet()
+        .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_CUSTOM, true, now())));
+    s.awaitingConfirmation
         .keySet()
         .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_CUSTOM, true, now())));
     boolean active = s.turnOpen() || s.blockedOnAction();
@@ -335,7 +343,10 @@ final class Runner {
       }
       var p = Events.payload(use);
       String name = p.path("name").asText();
-      if (config.readOnlyTools().contains(name)) {
+      Optional<String> refused = Permissions.refusal(p);
+      if (refused.isPresent()) {
+        append(List.of(Events.toolResult(use.id(), refused.get(), true, now())));
+      } else if (config.readOnlyTools().contains(name)) {
         runTool(use.id(), name, p.path("input"), c);
       } else {
         append(List.of(Events.toolResult(use.id(), Events.UNKNOWN_OUTCOME, true, now())));
@@ -425,7 +436,7 @@ final class Runner {
   }
 
   /** Journals the response, then runs its built-in tool calls one by one. */
-  private void act(ModelResponse r, Toolset toolset) {
+  private void act(ModelResponse r, Toolset toolset, Permissions permissions) {
     Cancellation c = current.get();
     List<EventDraft> drafts = new ArrayList<>();
     if (r.content().stream().anyMatch(b -> b instanceof ContentBlock.Thinking)) {
@@ -453,7 +464,7 @@ final class Runner {
     if (!texts.isEmpty()) {
       drafts.add(preview.persisted(Events.message(texts, now())));
     }
-    builtIn.forEach(u -> drafts.add(Events.toolUse(u.name(), u.input(), now())));
+    builtIn.forEach(u -> drafts.add(permissions.toolUse(u.name(), u.input(), now())));
     custom.forEach(u -> drafts.add(Events.customToolUse(u.name(), u.input(), now())));
     mcpUses.forEach(u -> drafts.add(mcpOffer.use(u.name(), u.input(), now())));
     drafts.add(Events.spanEnd(pendingStart, false, r.usage(), clock.instant()));
@@ -480,7 +491,31 @@ final class Runner {
         return; // the interrupt step answers the calls not yet run
       }
       var p = Events.payload(e);
-      runTool(e.id(), p.path("name").asText(), p.path("input"), c);
+      Optional<String> refused = Permissions.refusal(p);
+      if (refused.isPresent()) {
+        append(List.of(Events.toolResult(e.id(), refused.get(), true, now())));
+      } else if (!Permissions.asks(p)) {
+        runTool(e.id(), p.path("name").asText(), p.path("input"), c);
+      }
+    }
+  }
+
+  /**
+   * Settles one {@code user.tool_confirmation}: a deny journals the refusal for the model, then
+   * marks the answer processed; an allow marks it processed, then runs the call (so a run that dies
+   * while the tool runs finds it open, as after any crash mid-tool).
+   */
+  private void settle(Permissions.Answer a, LogState s) {
+    if (a.pending() && !a.allow()) {
+      append(List.of(Events.toolResult(a.use().id(), a.denyText(), true, now())));
+    } else if (a.pending() && !s.turnOpen()) {
+      append(List.of(Events.running(clock.instant())));
+      ledger.moveTo(SessionStatus.RUNNING);
+    }
+    store.events().markProcessed(sessionId, List.of(a.confirmation().id()), now());
+    if (a.pending() && a.allow()) {
+      var p = Events.payload(a.use());
+      runTool(a.use().id(), p.path("name").asText(), p.path("input"), newCancellation());
     }
   }
 

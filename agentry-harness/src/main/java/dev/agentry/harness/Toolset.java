@@ -15,7 +15,7 @@ import java.util.Set;
 /** The tools an agent offers the model, and which of them the client (not we) executes. */
 record Toolset(List<ToolDefinition> definitions, Set<String> custom) {
 
-  /** cma-api §2 input schemas; the web tools are not offered until the sandbox runs them. */
+  /** cma-api §2 input schemas; the web tools run in the runtime ({@link RuntimeTools}). */
   private static final Map<String, String[]> BUILT_IN =
       Map.of(
           "bash",
@@ -57,6 +57,18 @@ record Toolset(List<ToolDefinition> definitions, Set<String> custom) {
             "Search file contents for a regular expression.",
             "{\"type\":\"object\",\"properties\":{\"pattern\":{\"type\":\"string\"},"
                 + "\"path\":{\"type\":\"string\"}},\"required\":[\"pattern\"]}"
+          },
+          "web_fetch",
+          new String[] {
+            "Fetch an http(s) URL and return its content as readable text.",
+            "{\"type\":\"object\",\"properties\":{\"url\":{\"type\":\"string\"}},"
+                + "\"required\":[\"url\"]}"
+          },
+          "web_search",
+          new String[] {
+            "Search the web; returns titles, URLs and snippets.",
+            "{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\"}},"
+                + "\"required\":[\"query\"]}"
           });
 
   static Toolset of(AgentSpec spec) {

@@ -51,7 +51,8 @@ class AgentLoopTest extends HarnessTestBase {
         .containsExactly(ModelMessage.user(List.of(new ContentBlock.Text("hi"))));
     assertThat(request.tools())
         .extracting(t -> t.name())
-        .containsExactly("bash", "read", "write", "edit", "glob", "grep", "lookup");
+        .containsExactly(
+            "bash", "read", "write", "edit", "glob", "grep", "web_fetch", "web_search", "lookup");
   }
 
   @Test
@@ -77,7 +78,8 @@ class AgentLoopTest extends HarnessTestBase {
     StoredEvent use = ofType("agent.tool_use").get(0);
     assertThat(Events.payload(use).toString())
         .isEqualTo(
-            "{\"name\":\"bash\",\"input\":{\"command\":\"ls\"},\"evaluated_permission\":\"allow\"}");
+            "{\"name\":\"bash\",\"input\":{\"command\":\"ls\"},\"evaluated_permission\":\"allow\","
+                + "\"evaluation\":{\"type\":\"always_allow\"}}");
     var result = Events.payload(ofType("agent.tool_result").get(0));
     assertThat(result.path("tool_use_id").asText()).isEqualTo(use.id());
     assertThat(result.path("is_error").asBoolean()).isFalse();

@@ -55,6 +55,7 @@ final class EventRoutes implements Api.Routes {
     }
     checkSessionAccepts(session);
     checkBudget(session, parsed);
+    ToolConfirmations.checkBatch(parsed);
     Instant now = api.now();
     List<EventDraft> drafts = new ArrayList<>();
     for (int i = 0; i < parsed.size(); i++) {
@@ -118,12 +119,7 @@ final class EventRoutes implements Api.Routes {
   private void checkReferences(Session session, UserEventParser.Parsed p, String path) {
     switch (p.type()) {
       case UserEventParser.TOOL_CONFIRMATION ->
-          requireEvent(
-              session,
-              p.payload(),
-              "tool_use_id",
-              path,
-              Set.of("agent.tool_use", "agent.mcp_tool_use"));
+          ToolConfirmations.check(api, session, p.payload(), path);
       case UserEventParser.CUSTOM_TOOL_RESULT ->
           requireEvent(
               session, p.payload(), "custom_tool_use_id", path, Set.of("agent.custom_tool_use"));

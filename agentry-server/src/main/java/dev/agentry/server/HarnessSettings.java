@@ -1,8 +1,13 @@
 package dev.agentry.server;
 
+import dev.agentry.harness.AutoPolicy;
 import dev.agentry.harness.HarnessConfig;
 import dev.agentry.harness.PriceTable;
+import dev.agentry.harness.RuntimeToolSettings;
+import dev.agentry.harness.SearchProvider;
+import dev.agentry.harness.SearxngSearchProvider;
 import dev.agentry.harness.SpendLimits;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -51,7 +56,35 @@ final class HarnessSettings {
       }
       c = c.withCompaction(t, c.contextWindows());
     }
-    return c.withSpend(spend(env));
+    return c.withSpend(spend(env)).withRuntimeTools(runtimeTools(env));
+  }
+
+  /**
+   * The auto permission policy's deny list ({@code AGENTRY_AUTO_DENY}, docs/permissions.md) and the
+   * runtime's web tools ({@code AGENTRY_WEB_SEARCH_URL}, {@code AGENTRY_WEB_TIMEOUT_MS}, {@code
+   * AGENTRY_WEB_FETCH_MAX_BYTES}).
+   */
+  static RuntimeToolSettings runtimeTools(Map<String, String> env) {
+    RuntimeToolSettings d = RuntimeToolSettings.defaults();
+    Duration timeout =
+        Duration.ofMillis(
+            EnvValues.number(
+                env, "AGENTRY_WEB_TIMEOUT_MS", d.webTimeout().toMillis(), 100, 600_000));
+    int maxBytes =
+        (int)
+            EnvValues.number(env, "AGENTRY_WEB_FETCH_MAX_BYTES", d.webMaxBytes(), 1024, 256L << 20);
+    String url = env.get("AGENTRY_WEB_SEARCH_URL");
+    SearchProvider search = null;
+    if (url != null && !url.isBlank()) {
+      try {
+        search = new SearxngSearchProvider(URI.create(url.trim()), timeout);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "AGENTRY_WEB_SEARCH_URL must be an http or https URL", e);
+      }
+    }
+    AutoPolicy auto = new AutoPolicy(AutoPolicy.parseDenyList(env.get("AGENTRY_AUTO_DENY")));
+    return new RuntimeToolSettings(auto, search, timeout, maxBytes);
   }
 
   /** Prices ({@code AGENTRY_PRICES_FILE}) and Agentry's per-session caps (0 or unset: none). */

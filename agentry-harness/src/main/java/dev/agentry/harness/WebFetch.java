@@ -1,0 +1,431 @@
+package dev.agentry.harness;
+
+import dev.agentry.core.Cancellation;
+import dev.agentry.core.ToolConfig;
+import dev.agentry.core.ToolOutcome;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.jsoup.nodes.Node;
+import org.jsoup.nodes.TextNode;
+import org.jsoup.select.NodeTraversor;
+import org.jsoup.select.NodeVisitor;
+
+/**
+ * The runtime's {@code web_fetch} tool: one http(s) GET from the harness process, never the
+ * sandbox. Every hop (the URL and each of at most {@value #MAX_REDIRECTS} redirects) is checked
+ * against the tool's {@code allowed_domains}/{@code blocked_domains} and, after DNS resolution,
+ * against private, loopback and link-local addresses (SSRF guard). HTML becomes readable text
+ * (jsoup, ADR 0009), and the text is cut to {@code max_content_tokens} at about 4 characters a
+ * token.
+ */
+final class WebFetch {
+  static final int MAX_REDIRECTS = 5;
+  static final int DEFAULT_MAX_CONTENT_TOKENS = 25_000;
+  static final int CHARS_PER_TOKEN = 4;
+
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+
+  /** Host name to addresses; tests substitute one. */
+  interface Resolver {
+    InetAddress[] resolve(String host) throws UnknownHostException;
+  }
+
+  private final RuntimeToolSettings settings;
+  private final Resolver resolver;
+
+  WebFetch(RuntimeToolSettings settings) {
+    this(settings, InetAddress::getAllByName);
+  }
+
+  WebFetch(RuntimeToolSettings settings, Resolver resolver) {
+    this.settings = settings;
+    this.resolver = resolver;
+  }
+
+  /** A refusal or failure the model should see as the tool's error result. */
+  static final class Refused extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  ToolOutcome fetch(String url, ToolConfig config, Cancellation c) {
+    try {
+      return ToolOutcome.ok(run(url, config, c));
+    } catch (Refused e) {
+      return ToolOutcome.error("web_fetch: " + e.getMessage());
+    }
+  }
+
+  private String run(String url, ToolConfig config, Cancellation c) throws Refused {
+    if (url == null || url.isBlank()) {
+      throw new Refused("input.url is required");
+    }
+    URI uri = parse(url.trim());
+    for (int hop = 0; ; hop++) {
+      check(uri, config);
+      HttpResponse<InputStream> res = send(uri, c);
+      int status = res.statusCode();
+      if (status >= 300 && status < 400 && status != 304) {
+        String location = res.headers().firstValue("Location").orElse(null);
+        close(res);
+        if (location == null) {
+          throw new Refused("HTTP " + status + " without a Location header from " + uri);
+        }
+        if (hop >= MAX_REDIRECTS) {
+          throw new Refused("more than " + MAX_REDIRECTS + " redirects, stopped at " + uri);
+        }
+        try {
+          uri = uri.resolve(new URI(location.trim()));
+        } catch (URISyntaxException | IllegalArgumentException e) {
+          throw new Refused("a redirect to an invalid URL: " + location);
+        }
+        continue;
+      }
+      return render(uri, res, config);
+    }
+  }
+
+  private static URI parse(String url) throws Refused {
+    try {
+      return new URI(url);
+    } catch (URISyntaxException e) {
+      throw new Refused("'" + url + "' is not a valid URL");
+    }
+  }
+
+  /** The per-hop checks: scheme, domain lists, then the addresses the host resolves to. */
+  private void check(URI uri, ToolConfig config) throws Refused {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new Refused("only http and https URLs can be fetched, not '" + uri + "'");
+    }
+    String host = host(uri);
+    if (host.isEmpty()) {
+      throw new Refused("the URL '" + uri + "' has no host");
+    }
+    List<String> blocked = config == null ? null : config.blockedDomains();
+    List<String> allowed = config == null ? null : config.allowedDomains();
+    if (blocked != null && blocked.stream().anyMatch(d -> matches(host, d))) {
+      throw new Refused("the domain " + host + " is blocked for this agent (blocked_domains)");
+    }
+    if (allowed != null
+        && !allowed.isEmpty()
+        && allowed.stream().noneMatch(d -> matches(host, d))) {
+      throw new Refused("the domain " + host + " is not in this agent's allowed_domains");
+    }
+    boolean explicit = allowed != null && allowed.stream().anyMatch(d -> normal(d).equals(host));
+    if (explicit) {
+      return;
+    }
+    InetAddress[] addresses;
+    try {
+      addresses = resolver.resolve(host);
+    } catch (UnknownHostException e) {
+      throw new Refused("the host " + host + " does not resolve");
+    }
+    for (InetAddress a : addresses) {
+      if (isInternal(a)) {
+        throw new Refused(
+            "the host "
+                + host
+                + " resolves to a private, loopback or link-local address; such targets are"
+                + " refused unless the host is listed in allowed_domains");
+      }
+    }
+  }
+
+  static String host(URI uri) {
+    String h = uri.getHost();
+    if (h == null) {
+      return "";
+    }
+    return normal(h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h);
+  }
+
+  private static String normal(String domain) {
+    String d = domain.trim().toLowerCase(Locale.ROOT);
+    return d.endsWith(".") ? d.substring(0, d.length() - 1) : d;
+  }
+
+  /** True when {@code host} is {@code domain} or one of its subdomains. */
+  static boolean matches(String host, String domain) {
+    String d = normal(domain);
+    return !d.isEmpty() && (host.equals(d) || host.endsWith("." + d));
+  }
+
+  /** Loopback, private, link-local, unspecified, multicast, CGNAT and unique-local addresses. */
+  static boolean isInternal(InetAddress a) {
+    if (a.isLoopbackAddress()
+        || a.isAnyLocalAddress()
+        || a.isLinkLocalAddress()
+        || a.isSiteLocalAddress()
+        || a.isMulticastAddress()) {
+      return true;
+    }
+    byte[] b = a.getAddress();
+    if (b.length == 4) {
+      int first = b[0] & 0xff;
+      int second = b[1] & 0xff;
+      return first == 0 || (first == 100 && second >= 64 && second < 128) || first >= 240;
+    }
+    if (a instanceof Inet6Address) {
+      if ((b[0] & 0xfe) == 0xfc) {
+        return true; // fc00::/7 unique local
+      }
+      boolean v4Mapped = true;
+      for (int i = 0; i < 10; i++) {
+        v4Mapped &= b[i] == 0;
+      }
+      if (v4Mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
+        try {
+          return isInternal(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)));
+        } catch (UnknownHostException e) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private HttpResponse<InputStream> send(URI uri, Cancellation c) throws Refused {
+    HttpRequest req =
+        HttpRequest.newBuilder(uri)
+            .timeout(settings.webTimeout())
+            .header("User-Agent", "Agentry-web_fetch/1.0")
+            .header("Accept", "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5")
+            .GET()
+            .build();
+    CompletableFuture<HttpResponse<InputStream>> f =
+        HTTP.sendAsync(req, HttpResponse.BodyHandlers.ofInputStream());
+    c.onCancel(() -> f.cancel(true));
+    try {
+      return f.get(settings.webTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      f.cancel(true);
+      throw new Refused("the request to " + uri + " timed out");
+    } catch (java.util.concurrent.CancellationException e) {
+      throw new Refused("interrupted");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new Refused(
+          "the request to " + uri + " failed (" + cause.getClass().getSimpleName() + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Refused("interrupted");
+    }
+  }
+
+  private static void close(HttpResponse<InputStream> res) {
+    try {
+      res.body().close();
+    } catch (IOException e) {
+      // nothing to do
+    }
+  }
+
+  private String render(URI uri, HttpResponse<InputStream> res, ToolConfig config) throws Refused {
+    int status = res.statusCode();
+    String type = res.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+    byte[] body;
+    boolean cut;
+    try (InputStream in = res.body()) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      byte[] buf = new byte[8192];
+      int limit = settings.webMaxBytes();
+      int n;
+      while (out.size() <= limit && (n = in.read(buf)) > 0) {
+        out.write(buf, 0, n);
+      }
+      cut = out.size() > limit;
+      byte[] all = out.toByteArray();
+      body = cut ? java.util.Arrays.copyOf(all, limit) : all;
+    } catch (IOException e) {
+      throw new Refused("reading the response from " + uri + " failed");
+    }
+    if (status >= 400) {
+      throw new Refused("HTTP " + status + " from " + uri);
+    }
+    String mime = type.contains(";") ? type.substring(0, type.indexOf(';')).trim() : type.trim();
+    Charset charset = charset(type);
+    String title = null;
+    String text;
+    if (mime.isEmpty() || mime.equals("text/html") || mime.equals("application/xhtml+xml")) {
+      Document doc;
+      try {
+        doc =
+            Jsoup.parse(
+                new java.io.ByteArrayInputStream(body),
+                charset == null ? null : charset.name(),
+                uri.toString());
+      } catch (IOException e) {
+        throw new Refused("the HTML from " + uri + " could not be parsed");
+      }
+      title = doc.title();
+      text = HtmlText.of(doc);
+    } else if (mime.startsWith("text/")
+        || mime.equals("application/json")
+        || mime.endsWith("+json")
+        || mime.equals("application/xml")
+        || mime.endsWith("+xml")) {
+      text = new String(body, charset == null ? StandardCharsets.UTF_8 : charset);
+    } else {
+      throw new Refused("unsupported content type '" + mime + "' at " + uri);
+    }
+    StringBuilder sb = new StringBuilder("URL: ").append(uri).append('\n');
+    if (title != null && !title.isBlank()) {
+      sb.append("Title: ").append(title.strip()).append('\n');
+    }
+    sb.append('\n');
+    int tokens =
+        config == null || config.maxContentTokens() == null
+            ? DEFAULT_MAX_CONTENT_TOKENS
+            : config.maxContentTokens();
+    long maxChars = (long) tokens * CHARS_PER_TOKEN;
+    if (text.length() > maxChars) {
+      sb.append(text, 0, (int) maxChars)
+          .append("\n\n[content truncated to max_content_tokens=")
+          .append(tokens)
+          .append(" (about ")
+          .append(CHARS_PER_TOKEN)
+          .append(" characters per token); ")
+          .append(text.length() - maxChars)
+          .append(" more characters were not included]");
+    } else {
+      sb.append(text);
+    }
+    if (cut) {
+      sb.append("\n\n[the response was larger than ")
+          .append(settings.webMaxBytes())
+          .append(" bytes; only the first part was read]");
+    }
+    return sb.toString();
+  }
+
+  private static Charset charset(String contentType) {
+    int i = contentType.indexOf("charset=");
+    if (i < 0) {
+      return null;
+    }
+    String name = contentType.substring(i + 8).split(";")[0].trim().replace("\"", "");
+    try {
+      return Charset.forName(name);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  /** Readable text of an HTML document: blocks as lines, list items as "- ", links with URLs. */
+  static final class HtmlText implements NodeVisitor {
+    private static final java.util.Set<String> DROP =
+        java.util.Set.of(
+            "script", "style", "noscript", "template", "svg", "iframe", "head", "object", "canvas");
+    private static final java.util.Set<String> BLOCK =
+        java.util.Set.of(
+            "p",
+            "div",
+            "section",
+            "article",
+            "main",
+            "header",
+            "footer",
+            "nav",
+            "aside",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "ul",
+            "ol",
+            "li",
+            "table",
+            "tr",
+            "pre",
+            "blockquote",
+            "br",
+            "hr",
+            "dl",
+            "dt",
+            "dd",
+            "figure",
+            "figcaption",
+            "form",
+            "address",
+            "body");
+    private final StringBuilder out = new StringBuilder();
+
+    static String of(Document doc) {
+      doc.select(String.join(",", DROP)).remove();
+      HtmlText v = new HtmlText();
+      NodeTraversor.traverse(v, doc.body() == null ? doc : doc.body());
+      return v.out.toString().replaceAll("[ \\t]+\\n", "\n").replaceAll("\\n{3,}", "\n\n").strip();
+    }
+
+    @Override
+    public void head(Node node, int depth) {
+      if (node instanceof TextNode t) {
+        String s = t.text().replaceAll("\\s+", " ");
+        if (!s.isBlank()) {
+          if (!out.isEmpty() && out.charAt(out.length() - 1) == '\n') {
+            s = s.stripLeading();
+          }
+          out.append(s);
+        }
+      } else if (node instanceof Element e) {
+        String tag = e.normalName();
+        if (BLOCK.contains(tag)) {
+          newline();
+        }
+        if (tag.matches("h[1-6]")) {
+          out.append("#".repeat(tag.charAt(1) - '0')).append(' ');
+        } else if (tag.equals("li")) {
+          out.append("- ");
+        }
+      }
+    }
+
+    @Override
+    public void tail(Node node, int depth) {
+      if (node instanceof Element e) {
+        String tag = e.normalName();
+        if (tag.equals("a")) {
+          String href = e.absUrl("href");
+          if (href.startsWith("http") && !e.text().isBlank() && !href.equals(e.text().strip())) {
+            out.append(" (").append(href).append(')');
+          }
+        } else if (BLOCK.contains(tag)) {
+          newline();
+        }
+      }
+    }
+
+    private void newline() {
+      if (!out.isEmpty() && out.charAt(out.length() - 1) != '\n') {
+        out.append('\n');
+      }
+    }
+  }
+}
