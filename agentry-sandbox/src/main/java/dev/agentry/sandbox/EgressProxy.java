@@ -257,7 +257,7 @@ public final class EgressProxy {
           OutputStream upOut = up.getOutputStream();
           upOut.write(first);
           upOut.flush();
-          pipeBoth(in, out, up);
+          pipeBoth(ch, in, out, up);
         } else {
           forward(l, target, method, uri, headers, in, out, up);
         }
@@ -378,7 +378,8 @@ public final class EgressProxy {
     copyQuietly(up.getInputStream(), out);
   }
 
-  private static void pipeBoth(InputStream in, OutputStream out, Socket up) throws IOException {
+  private static void pipeBoth(SocketChannel ch, InputStream in, OutputStream out, Socket up)
+      throws IOException {
     InputStream upIn = up.getInputStream();
     OutputStream upOut = up.getOutputStream();
     Thread t =
@@ -393,6 +394,11 @@ public final class EgressProxy {
                   }
                 });
     copyQuietly(upIn, out);
+    try {
+      ch.shutdownOutput(); // upstream is done: pass the EOF on, so the client closes its side too
+    } catch (IOException ignored) {
+      // the client is gone
+    }
     try {
       t.join(java.time.Duration.ofSeconds(5));
     } catch (InterruptedException e) {

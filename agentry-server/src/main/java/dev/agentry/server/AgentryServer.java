@@ -10,6 +10,7 @@ import dev.agentry.core.ToolExecutor;
 import dev.agentry.harness.Harness;
 import dev.agentry.model.ModelClients;
 import dev.agentry.sandbox.BuiltInTools;
+import dev.agentry.sandbox.EgressPolicy;
 import dev.agentry.sandbox.SandboxManager;
 import dev.agentry.sandbox.Sandboxes;
 import dev.agentry.sandbox.Workspaces;
@@ -59,8 +60,8 @@ public final class AgentryServer implements AutoCloseable {
   }
 
   /**
-   * Whether the session's environment asked for network access, which sandboxes cannot give yet:
-   * the bash tool then says so instead of failing mysteriously.
+   * Whether the session's environment asked for network access: sandboxes without the egress proxy
+   * (unsafe-local) cannot give it, and the bash tool then says so instead of failing mysteriously.
    */
   private static boolean wantsNetwork(Store store, String sessionId) {
     return store
@@ -77,10 +78,41 @@ public final class AgentryServer implements AutoCloseable {
   }
 
   /**
+   * The egress policy of a session's sandbox: its environment's networking (none configured, or not
+   * a cloud environment: everything refused), with the hosts of the agent's MCP servers for {@code
+   * allow_mcp_servers}. Read when the sandbox starts.
+   */
+  private static EgressPolicy egressPolicy(Store store, String sessionId) {
+    return store
+        .sessions()
+        .find(sessionId)
+        .map(
+            s -> {
+              List<String> mcp =
+                  s.agent() == null || s.agent().spec().mcpServers() == null
+                      ? List.of()
+                      : s.agent().spec().mcpServers().stream()
+                          .map(dev.agentry.core.McpServer::url)
+                          .filter(java.util.Objects::nonNull)
+                          .toList();
+              return store
+                  .environments()
+                  .find(s.environmentId())
+                  .map(
+                      e ->
+                          e.config() instanceof EnvironmentConfig.Cloud cloud
+                              ? EgressPolicy.of(cloud.networking(), mcp)
+                              : EgressPolicy.DENY_ALL)
+                  .orElse(EgressPolicy.DENY_ALL);
+            })
+        .orElse(EgressPolicy.DENY_ALL);
+  }
+
+  /**
    * The sandbox provider chosen by {@code AGENTRY_SANDBOX} and the manager of session sandboxes.
    * Nothing is probed or started here: a missing bubblewrap surfaces at the first tool call.
    */
-  private static Api.Hands hands(ServerConfig config, Path dataDir, Clock clock) {
+  private static Api.Hands hands(ServerConfig config, Path dataDir, Clock clock, Store store) {
     SandboxProvider provider =
         config.sandbox().equals("unsafe-local") ? Sandboxes.unsafeLocal() : Sandboxes.bubblewrap();
     ScheduledExecutorService sweeper =
@@ -88,7 +120,12 @@ public final class AgentryServer implements AutoCloseable {
             Thread.ofPlatform().name("agentry-sandbox-sweeper").daemon().factory());
     SandboxManager manager =
         SandboxManager.create(
-            provider, Workspaces.of(dataDir), config.sandboxLimits(), clock, sweeper);
+            provider,
+            Workspaces.of(dataDir),
+            config.sandboxLimits(),
+            clock,
+            sweeper,
+            id -> egressPolicy(store, id));
     return new Api.Hands(manager, provider, config.sandboxLimits());
   }
 
@@ -133,7 +170,7 @@ public final class AgentryServer implements AutoCloseable {
             console.println("  " + secret);
           });
       StreamHub streams = new StreamHub();
-      Api.Hands hands = hands(config, dataDir, clock);
+      Api.Hands hands = hands(config, dataDir, clock, store);
       ToolExecutor tools =
           BuiltInTools.create(
               hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
