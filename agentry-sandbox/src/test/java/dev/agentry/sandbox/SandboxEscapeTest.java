@@ -115,6 +115,35 @@ class SandboxEscapeTest {
   }
 
   @Test
+  void theEgressProxyRelaysNothing_underTheDefaultPolicy() throws IOException {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      server.setSoTimeout(300);
+      int port = server.getLocalPort();
+      // CONNECT and absolute-URI relays to host services, by IP and by name, and DNS: all refused.
+      ExecResult r =
+          sh(
+              "curl -sS -p http://127.0.0.1:"
+                  + port
+                  + "/ 2>&1; curl -sS http://localhost:"
+                  + port
+                  + "/; curl -sS http://example.com/; getent hosts example.com; echo rc=$?");
+      assertThat(r.output())
+          .contains("CONNECT tunnel failed, response 403")
+          .contains("localhost:" + port + " refused")
+          .contains("example.com:80 refused: this environment allows no network access")
+          .contains("rc=2");
+      boolean accepted;
+      try {
+        server.accept().close();
+        accepted = true;
+      } catch (SocketTimeoutException e) {
+        accepted = false;
+      }
+      assertThat(accepted).as("the host server saw a connection").isFalse();
+    }
+  }
+
+  @Test
   void hostLoopbackServicesAreUnreachable() throws IOException {
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       server.setSoTimeout(300);
