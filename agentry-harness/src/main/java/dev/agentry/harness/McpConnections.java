@@ -346,8 +346,8 @@ final class McpConnections implements AutoCloseable {
               .build(),
           cred);
     } catch (RuntimeException e) {
-      if (authStatus(e) != null) {
-        throw e;
+      if (authStatus(e) != null || unreachable(e)) {
+        throw e; // SSE would meet the same refusal, or the same closed port
       }
       first = e;
     }
@@ -459,6 +459,22 @@ final class McpConnections implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /** True if the host could not be reached at all (nothing listens, no route, no such name). */
+  private static boolean unreachable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException
+          || t instanceof java.net.http.HttpConnectTimeoutException
+          || t instanceof java.net.UnknownHostException
+          || t instanceof java.nio.channels.UnresolvedAddressException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 
   /** A short, secret-free account of why a connection or call failed. */
