@@ -50,6 +50,11 @@ final class ProcessSandbox implements Sandbox {
     this.state = fresh();
   }
 
+  /** The sandbox's name ({@code sb-…}): its cgroups and egress directory are named after it. */
+  String id() {
+    return id;
+  }
+
   /** Starts the shell now so that a sandbox that cannot start fails provisioning, not a call. */
   ProcessSandbox start() {
     synchronized (shellLock) {
