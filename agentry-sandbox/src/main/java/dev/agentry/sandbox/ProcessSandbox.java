@@ -107,6 +107,8 @@ final class ProcessSandbox implements Sandbox {
             // them.
             shell.kill();
             shell = startShell(state);
+            after =
+                launcher.counters(); // forks refused while the old tree died count for this call
             suffix =
                 "[the shell was restarted to stop runaway processes; working directory and exported"
                     + " variables restored]";
@@ -115,6 +117,7 @@ final class ProcessSandbox implements Sandbox {
         case TIMEOUT -> {
           timedOut = true;
           shell = startShell(state);
+          after = launcher.counters(); // as above: the next call must not inherit them
           suffix =
               "[command timed out after "
                   + seconds(t)
