@@ -99,7 +99,7 @@ final class McpConnections implements AutoCloseable {
   private final VaultRepository vaults;
   private final SecretBox box;
   private final Clock clock;
-  private final HttpClient http;
+  private HttpClient http; // for OAuth refreshes; made on first use, runs without MCP make none
   private final Map<String, Conn> open = new LinkedHashMap<>();
   private final Set<String> failed = new HashSet<>();
 
@@ -107,7 +107,6 @@ final class McpConnections implements AutoCloseable {
     this.vaults = vaults;
     this.box = box;
     this.clock = clock;
-    this.http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
   }
 
   /**
@@ -249,6 +248,13 @@ final class McpConnections implements AutoCloseable {
     }
   }
 
+  private HttpClient http() {
+    if (http == null) {
+      http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    }
+    return http;
+  }
+
   @Override
   public void close() {
     open.keySet().stream().toList().forEach(this::drop);
@@ -284,7 +290,8 @@ final class McpConnections implements AutoCloseable {
 
   private Conn connect(Session session, McpServer server) throws Failure {
     McpCredential cred =
-        McpCredential.find(vaults, box, clock, http, session.vaultIds(), server.url()).orElse(null);
+        McpCredential.find(vaults, box, clock, http(), session.vaultIds(), server.url())
+            .orElse(null);
     for (int attempt = 0; ; attempt++) {
       try {
         if (cred != null) {
