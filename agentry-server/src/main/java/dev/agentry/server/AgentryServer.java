@@ -175,8 +175,7 @@ public final class AgentryServer implements AutoCloseable {
           BuiltInTools.create(
               hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
       Harness harness =
-          Harness.create(
-              guarded, guardedModel, tools, config.harness(), clock, streams, box);
+          Harness.create(guarded, guardedModel, tools, config.harness(), clock, streams, box);
       Api api =
           new Api(
               guarded,
