@@ -80,7 +80,11 @@ final class BubblewrapProvider implements EgressSandboxProvider {
     }
     long cpuSeconds = Math.max(1, limits.maxTimeout().toSeconds());
     EgressBridge egress = null;
-    if (EgressBridge.available()) {
+    // A policy that lets nothing out needs no bridge: without it the sandbox has no way out at all,
+    // and every process it starts skips the forwarder's start-up (~15 ms).
+    if (policy.deniesAll()) {
+      log.debug("sandbox {}: egress policy allows no host; no proxy bridge", name);
+    } else if (EgressBridge.available()) {
       try {
         egress =
             EgressBridge.open(
