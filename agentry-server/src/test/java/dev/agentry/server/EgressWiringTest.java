@@ -1,0 +1,99 @@
+package dev.agentry.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.agentry.core.Json;
+import dev.agentry.core.ToolOutcome;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An environment's networking reaches its sessions' sandboxes through the server: a host the
+ * environment allows answers through the egress proxy; one it does not is refused; a session of an
+ * environment without networking has no way out.
+ */
+class EgressWiringTest {
+  @TempDir static Path dataDir;
+  static TestServer server;
+  static HttpServer upstream;
+  static HttpServer other;
+
+  @BeforeAll
+  static void start() throws Exception {
+    server = new TestServer(dataDir, null);
+    upstream = serve("allowed upstream");
+    other = serve("forbidden upstream");
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+    upstream.stop(0);
+    other.stop(0);
+  }
+
+  static HttpServer serve(String body) throws Exception {
+    HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    s.createContext(
+        "/",
+        exchange -> {
+          byte[] b = body.getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, b.length);
+          exchange.getResponseBody().write(b);
+          exchange.close();
+        });
+    s.start();
+    return s;
+  }
+
+  static String session(String environmentBody) throws Exception {
+    String agent =
+        BadInputTest.id(server.call("POST", "/v1/agents", "{\"name\":\"n\",\"model\":\"m\"}"));
+    String env = BadInputTest.id(server.call("POST", "/v1/environments", environmentBody));
+    return BadInputTest.id(
+        server.call(
+            "POST",
+            "/v1/sessions",
+            "{\"agent\":\"" + agent + "\",\"environment_id\":\"" + env + "\"}"));
+  }
+
+  static ToolOutcome bash(String session, String command) {
+    return server
+        .server
+        .tools()
+        .execute(session, "bash", Json.mapper().createObjectNode().put("command", command));
+  }
+
+  static String curl(int port) {
+    return "curl -sS --max-time 10 -w ' status=%{http_code}' http://127.0.0.1:" + port + "/ 2>&1";
+  }
+
+  @Test
+  void limitedEnvironment_reachesOnlyItsAllowedHosts() throws Exception {
+    int allowed = upstream.getAddress().getPort();
+    String session =
+        session(
+            "{\"name\":\"limited\",\"config\":{\"type\":\"cloud\",\"networking\":{\"type\":\"limited\","
+                + "\"allowed_hosts\":[\"127.0.0.1:"
+                + allowed
+                + "\"]}}}");
+    assertThat(bash(session, curl(allowed)).text()).contains("allowed upstream", "status=200");
+    assertThat(bash(session, curl(other.getAddress().getPort())).text())
+        .contains("status=403")
+        .doesNotContain("forbidden upstream");
+  }
+
+  @Test
+  void environmentWithoutNetworking_hasNoWayOut() throws Exception {
+    String session = session("{\"name\":\"closed\"}");
+    String out = bash(session, curl(upstream.getAddress().getPort())).text();
+    assertThat(out).doesNotContain("allowed upstream").doesNotContain("status=200");
+  }
+}
