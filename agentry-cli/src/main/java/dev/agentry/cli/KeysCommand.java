@@ -3,6 +3,7 @@ package dev.agentry.cli;
 import dev.agentry.core.ApiKey;
 import dev.agentry.core.Store;
 import dev.agentry.core.Timestamps;
+import dev.agentry.core.Workspace;
 import dev.agentry.server.Admin;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -57,14 +58,27 @@ final class KeysCommand implements Runnable {
 
     @Option(
         names = "--role",
-        description = "admin, member or read_only (default member).",
-        defaultValue = "member")
+        description = "admin, member or read_only (default admin).",
+        defaultValue = "admin")
     String role;
+
+    @Option(
+        names = "--workspace",
+        description = "The workspace the key acts in, created if new (default wrkspc_default).",
+        defaultValue = Workspace.DEFAULT_ID)
+    String workspace;
 
     @Override
     int run(Store s, PrintWriter out, PrintWriter err) {
-      Admin.CreatedKey created = Admin.createKey(s, name, role, Instant.now());
-      out.println("Created API key " + created.key().id() + " (" + role + "), shown once:");
+      Admin.CreatedKey created = Admin.createKey(s, name, role, workspace, Instant.now());
+      out.println(
+          "Created API key "
+              + created.key().id()
+              + " ("
+              + role
+              + " of "
+              + created.key().workspaceId()
+              + "), shown once:");
       out.println("  " + created.secret());
       return 0;
     }
@@ -74,13 +88,16 @@ final class KeysCommand implements Runnable {
   static final class List extends StoreCommand {
     @Override
     int run(Store s, PrintWriter out, PrintWriter err) {
-      out.printf("%-32s %-20s %-10s %-28s %s%n", "ID", "NAME", "ROLE", "CREATED", "REVOKED");
+      out.printf(
+          "%-32s %-20s %-10s %-32s %-28s %s%n",
+          "ID", "NAME", "ROLE", "WORKSPACE", "CREATED", "REVOKED");
       for (ApiKey k : Admin.listKeys(s)) {
         out.printf(
-            "%-32s %-20s %-10s %-28s %s%n",
+            "%-32s %-20s %-10s %-32s %-28s %s%n",
             k.id(),
             k.name(),
             k.role(),
+            k.workspaceId(),
             Timestamps.format(k.createdAt()),
             k.revokedAt() == null ? "-" : Timestamps.format(k.revokedAt()));
       }

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       ServeCommand.class,
       KeysCommand.class,
+      WorkspacesCommand.class,
       VaultCommand.class,
       CommandLine.HelpCommand.class
     })

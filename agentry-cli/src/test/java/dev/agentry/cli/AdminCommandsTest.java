@@ -115,6 +115,41 @@ class AdminCommandsTest {
   }
 
   @Test
+  void keys_actInTheirWorkspace_withTheirRole_andWorkspacesAreListed() throws Exception {
+    Run made = run("workspaces", "create", "Team Red", "--data-dir", dataDir.toString());
+    assertThat(made.code()).as(made.err()).isZero();
+    Matcher m = Pattern.compile("(wrkspc_\\w+)").matcher(made.out());
+    assertThat(m.find()).as(made.out()).isTrue();
+    String red = m.group(1);
+    String redKey = createKey("--workspace", red, "--role", "member", "--name", "red-bot");
+    String blueViewer = createKey("--workspace", "wrkspc_blue", "--role", "read_only");
+    String defaultAdmin = createKey("--name", "default-admin");
+    Run workspaces = run("workspaces", "list", "--data-dir", dataDir.toString());
+    assertThat(workspaces.out()).contains("wrkspc_default", red, "Team Red", "wrkspc_blue");
+    Run keys = run("keys", "list", "--data-dir", dataDir.toString());
+    assertThat(keys.out())
+        .contains("WORKSPACE")
+        .containsPattern("red-bot\\s+member\\s+" + red)
+        .containsPattern("default-admin\\s+admin\\s+wrkspc_default");
+    assertThat(
+            run("keys", "create", "--workspace", "team-x", "--data-dir", dataDir.toString()).code())
+        .isEqualTo(2);
+
+    try (AgentryServer s = server()) {
+      var agent =
+          call(s, redKey, "POST", "/v1/agents", "{\"name\":\"a\",\"model\":\"claude-sonnet-4-6\"}");
+      assertThat(agent.statusCode()).as(agent.body()).isEqualTo(200);
+      String id = Json.mapper().readTree(agent.body()).get("id").asText();
+      assertThat(call(s, redKey, "GET", "/v1/agents/" + id, null).statusCode()).isEqualTo(200);
+      assertThat(call(s, defaultAdmin, "GET", "/v1/agents/" + id, null).statusCode())
+          .isEqualTo(404);
+      assertThat(call(s, blueViewer, "GET", "/v1/agents", null).statusCode()).isEqualTo(200);
+      assertThat(call(s, blueViewer, "POST", "/v1/vaults", "{\"display_name\":\"v\"}").statusCode())
+          .isEqualTo(403);
+    }
+  }
+
+  @Test
   void rotateMasterKey_reseals_andTheOldKeyNoLongerOpens() throws Exception {
     String admin = createKey("--role", "admin");
     String token = "tok_rotation_0123456789";

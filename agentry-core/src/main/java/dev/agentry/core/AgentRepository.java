@@ -4,16 +4,30 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
-/** Agents and their immutable versions. */
+/**
+ * Agents and their immutable versions. The methods that take a {@code workspaceId} see only that
+ * workspace's agents (the API uses them); the others see every workspace (the runtime uses them).
+ */
 public interface AgentRepository {
 
-  /** Stores version 1 of a new agent. */
-  Agent create(Agent agent);
+  /** Stores version 1 of a new agent in the default workspace. */
+  default Agent create(Agent agent) {
+    return create(Workspace.DEFAULT_ID, agent);
+  }
+
+  /** Stores version 1 of a new agent in {@code workspaceId}. */
+  Agent create(String workspaceId, Agent agent);
 
   /** The latest version. */
   Optional<Agent> find(String id);
 
+  /** The latest version, if the agent belongs to {@code workspaceId}. */
+  Optional<Agent> find(String workspaceId, String id);
+
   Optional<Agent> findVersion(String id, int version);
+
+  /** A version, if the agent belongs to {@code workspaceId}. */
+  Optional<Agent> findVersion(String workspaceId, String id, int version);
 
   /**
    * Atomically applies {@code change} to the latest version and stores the result as the next
@@ -30,6 +44,9 @@ public interface AgentRepository {
 
   /** Latest versions, keyed by (created_at, id). */
   Page<Agent> list(ResourceFilter filter, PageRequest page);
+
+  /** Latest versions of {@code workspaceId}'s agents, keyed by (created_at, id). */
+  Page<Agent> list(String workspaceId, ResourceFilter filter, PageRequest page);
 
   /** Versions of one agent, keyed by version number in {@link PageKey#primary()}. */
   Page<Agent> versions(String id, PageRequest page);

@@ -6,6 +6,7 @@ import java.util.Optional;
 
 /** API keys, stored by hash. */
 public interface ApiKeyRepository {
+  /** Stores the key; its workspace must exist (see {@link WorkspaceRepository}). */
   ApiKey create(ApiKey key);
 
   /** The key with this secret hash, revoked or not. */

@@ -10,6 +10,7 @@ public enum IdKind {
   VAULT("vlt_"),
   CREDENTIAL("vcrd_"),
   API_KEY("apikey_"),
+  WORKSPACE("wrkspc_"),
   REQUEST("req_");
 
   private final String prefix;

@@ -6,16 +6,27 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
-/** Sessions, their status, and the leases that keep one harness per session. */
+/**
+ * Sessions, their status, and the leases that keep one harness per session. The methods that take a
+ * {@code workspaceId} see only that workspace's sessions (the API uses them); the others see every
+ * workspace (the runtime uses them). A session's events belong to its workspace.
+ */
 public interface SessionRepository {
 
   /**
-   * Stores a new session and appends {@code initialEvents} to its log in the same transaction:
-   * either both are durable or neither is.
+   * Stores a new session in the default workspace and appends {@code initialEvents} to its log in
+   * the same transaction: either both are durable or neither is.
    */
-  Session create(Session session, List<EventDraft> initialEvents);
+  default Session create(Session session, List<EventDraft> initialEvents) {
+    return create(Workspace.DEFAULT_ID, session, initialEvents);
+  }
+
+  /** As {@link #create(Session, List)}, in {@code workspaceId}. */
+  Session create(String workspaceId, Session session, List<EventDraft> initialEvents);
 
   Optional<Session> find(String id);
+
+  Optional<Session> find(String workspaceId, String id);
 
   /**
    * Atomically replaces the session with {@code change} applied to it.
@@ -29,6 +40,9 @@ public interface SessionRepository {
 
   /** Keyed by (created_at, id). */
   Page<Session> list(SessionFilter filter, PageRequest page);
+
+  /** {@code workspaceId}'s sessions, keyed by (created_at, id). */
+  Page<Session> list(String workspaceId, SessionFilter filter, PageRequest page);
 
   /**
    * Ids of up to {@code limit} sessions a harness must wake after a restart, newest first: those

@@ -14,6 +14,8 @@ public interface Store extends AutoCloseable {
 
   ApiKeyRepository apiKeys();
 
+  WorkspaceRepository workspaces();
+
   /** Throws {@link StoreException} unless the database answers a trivial query. */
   void ping();
 

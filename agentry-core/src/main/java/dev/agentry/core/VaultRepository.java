@@ -4,11 +4,21 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
-/** Vaults and their credentials. Secrets arrive and leave sealed. */
+/**
+ * Vaults and their credentials. Secrets arrive and leave sealed. The methods that take a {@code
+ * workspaceId} see only that workspace's vaults; credentials belong to their vault's workspace.
+ */
 public interface VaultRepository {
-  Vault create(Vault vault);
+  /** Creates the vault in the default workspace. */
+  default Vault create(Vault vault) {
+    return create(Workspace.DEFAULT_ID, vault);
+  }
+
+  Vault create(String workspaceId, Vault vault);
 
   Optional<Vault> find(String id);
+
+  Optional<Vault> find(String workspaceId, String id);
 
   /**
    * @throws StoreException.NotFound if there is no such vault
@@ -21,6 +31,8 @@ public interface VaultRepository {
   boolean delete(String id);
 
   Page<Vault> list(ResourceFilter filter, PageRequest page);
+
+  Page<Vault> list(String workspaceId, ResourceFilter filter, PageRequest page);
 
   Credential createCredential(Credential credential);
 

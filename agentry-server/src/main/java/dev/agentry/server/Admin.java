@@ -7,6 +7,8 @@ import dev.agentry.core.Ids;
 import dev.agentry.core.Redactor;
 import dev.agentry.core.SecretBox;
 import dev.agentry.core.Store;
+import dev.agentry.core.StoreException;
+import dev.agentry.core.Workspace;
 import dev.agentry.store.StoreConfig;
 import dev.agentry.store.Stores;
 import java.io.IOException;
@@ -50,16 +52,58 @@ public final class Admin {
   /** A new key and its secret, which exists only here: the store keeps its hash. */
   public record CreatedKey(ApiKey key, String secret) {}
 
+  /** A key of the default workspace. */
   public static CreatedKey createKey(Store store, String name, String role, Instant now) {
+    return createKey(store, name, role, Workspace.DEFAULT_ID, now);
+  }
+
+  /** A key of {@code workspaceId}, which is created (named after its id) if new. */
+  public static CreatedKey createKey(
+      Store store, String name, String role, String workspaceId, Instant now) {
     if (!ROLES.contains(role)) {
       throw new IllegalArgumentException("role must be one of admin, member, read_only");
     }
+    ensureWorkspace(store, workspaceId, workspaceId, now);
     String secret = Ids.secret(Keys.KEY_PREFIX, 43);
     ApiKey key =
         store
             .apiKeys()
-            .create(new ApiKey(Ids.next(IdKind.API_KEY), name, Keys.hash(secret), role, now, null));
+            .create(
+                new ApiKey(
+                    Ids.next(IdKind.API_KEY),
+                    name,
+                    Keys.hash(secret),
+                    role,
+                    workspaceId,
+                    now,
+                    null));
     return new CreatedKey(key, secret);
+  }
+
+  /** A new workspace with a fresh id. */
+  public static Workspace createWorkspace(Store store, String name, Instant now) {
+    if (name == null || name.isBlank() || name.length() > 256) {
+      throw new IllegalArgumentException("a workspace name must be 1 to 256 characters");
+    }
+    return store.workspaces().create(new Workspace(Ids.next(IdKind.WORKSPACE), name, now));
+  }
+
+  public static List<Workspace> listWorkspaces(Store store) {
+    return store.workspaces().list();
+  }
+
+  private static void ensureWorkspace(Store store, String id, String name, Instant now) {
+    if (!IdKind.WORKSPACE.matches(id)) {
+      throw new IllegalArgumentException(
+          "a workspace id is wrkspc_ followed by letters and digits, e.g. " + Workspace.DEFAULT_ID);
+    }
+    if (store.workspaces().find(id).isEmpty()) {
+      try {
+        store.workspaces().create(new Workspace(id, name, now));
+      } catch (StoreException.Conflict e) {
+        // made concurrently: fine
+      }
+    }
   }
 
   public static List<ApiKey> listKeys(Store store) {

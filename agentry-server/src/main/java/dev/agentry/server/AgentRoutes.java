@@ -37,7 +37,10 @@ final class AgentRoutes implements Api.Routes {
     AgentSpec spec = AgentParser.create(Http.objectBody(req, api.maxBodyBytes()));
     Instant now = api.now();
     Agent agent =
-        api.store().agents().create(new Agent(Ids.next(IdKind.AGENT), 1, spec, now, now, null));
+        api.store()
+            .agents()
+            .create(
+                Caller.workspace(req), new Agent(Ids.next(IdKind.AGENT), 1, spec, now, now, null));
     Http.ok(res, Views.agent(agent));
   }
 
@@ -45,7 +48,7 @@ final class AgentRoutes implements Api.Routes {
     Query q = Api.query(req);
     Listing listing = Listing.of(q, "agents", SortOrder.DESC, 20, 100, false);
     var filter = new ResourceFilter(q.flag("include_archived"), q.timeRange("created_at"));
-    var page = api.store().agents().list(filter, listing.request());
+    var page = api.store().agents().list(Caller.workspace(req), filter, listing.request());
     Http.ok(res, listing.render(page, Views::agent, AgentRoutes::key));
   }
 
@@ -54,8 +57,8 @@ final class AgentRoutes implements Api.Routes {
     Integer version = Api.query(req).integer("version", 1);
     Agent agent =
         (version == null
-                ? api.store().agents().find(id)
-                : api.store().agents().findVersion(id, version))
+                ? api.store().agents().find(Caller.workspace(req), id)
+                : api.store().agents().findVersion(Caller.workspace(req), id, version))
             .orElseThrow(
                 () ->
                     ApiError.notFound(
@@ -69,7 +72,7 @@ final class AgentRoutes implements Api.Routes {
     String id = Api.param(req, "id");
     JsonNode body = Http.objectBody(req, api.maxBodyBytes());
     Integer expected = Fields.optionalInt(body, "", "version", 1, Integer.MAX_VALUE);
-    Agent current = find(id);
+    Agent current = find(req, id);
     if (current.archivedAt() != null) {
       throw ApiError.invalid(
           "agent " + id + " is archived and cannot be updated", "agent_archived");
@@ -94,23 +97,23 @@ final class AgentRoutes implements Api.Routes {
 
   private void archive(ServerRequest req, ServerResponse res) {
     String id = Api.param(req, "id");
-    find(id);
+    find(req, id);
     Http.ok(res, Views.agent(api.store().agents().archive(id, api.now())));
   }
 
   private void versions(ServerRequest req, ServerResponse res) {
     String id = Api.param(req, "id");
-    find(id);
+    find(req, id);
     Listing listing =
         Listing.of(Api.query(req), "agent_versions:" + id, SortOrder.DESC, 20, 100, false);
     var page = api.store().agents().versions(id, listing.request());
     Http.ok(res, listing.render(page, Views::agent, a -> new PageKey(a.version(), "")));
   }
 
-  private Agent find(String id) {
+  private Agent find(ServerRequest req, String id) {
     return api.store()
         .agents()
-        .find(id)
+        .find(Caller.workspace(req), id)
         .orElseThrow(() -> ApiError.notFound("agent " + id + " not found"));
   }
 

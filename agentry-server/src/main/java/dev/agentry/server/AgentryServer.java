@@ -236,6 +236,11 @@ public final class AgentryServer implements AutoCloseable {
     return webServer.port();
   }
 
+  /** The store this server uses (for operator tasks in tests). */
+  Store store() {
+    return store;
+  }
+
   /** The admin key this start created, if it created one. */
   public Optional<String> generatedKey() {
     return generatedKey;

@@ -37,6 +37,10 @@ final class ApiError extends RuntimeException {
     return new ApiError(401, "authentication_error", message, null);
   }
 
+  static ApiError forbidden(String message) {
+    return new ApiError(403, "permission_error", message, null);
+  }
+
   static ApiError tooLarge(String message) {
     return new ApiError(413, "request_too_large", message, null);
   }

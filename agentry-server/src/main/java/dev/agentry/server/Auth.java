@@ -2,18 +2,26 @@ package dev.agentry.server;
 
 import dev.agentry.core.ApiKey;
 import dev.agentry.core.Store;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Requires a valid API key on {@code /v1/*}, from {@code x-api-key} or {@code Authorization:
- * Bearer} (the official SDKs send one or the other). Health endpoints stay open.
+ * Bearer} (the official SDKs send one or the other), and puts its {@link Caller} in the request
+ * context: the key's workspace scopes every route, a {@code read_only} key may only read (403
+ * {@code permission_error} otherwise), and an {@code anthropic-workspace-id} header naming any
+ * other workspace than the key's is refused with 403. Health endpoints stay open.
  */
 final class Auth implements Filter {
+  static final HeaderName WORKSPACE_HEADER = HeaderNames.create("anthropic-workspace-id");
+  private static final Set<Method> READS = Set.of(Method.GET, Method.HEAD);
   private final Store store;
 
   Auth(Store store) {
@@ -39,6 +47,25 @@ final class Auth implements Filter {
       Errors.send(req, res, ApiError.unauthenticated("invalid API key"));
       return;
     }
+    ApiKey k = key.get();
+    var requested = req.headers().value(WORKSPACE_HEADER);
+    if (requested.isPresent() && !requested.get().trim().equals(k.workspaceId())) {
+      // The same answer whether or not the named workspace exists: nothing leaks about others.
+      Errors.send(
+          req,
+          res,
+          ApiError.forbidden(
+              "anthropic-workspace-id: this API key acts only in its own workspace; send "
+                  + k.workspaceId()
+                  + " or omit the header"));
+      return;
+    }
+    if (Caller.READ_ONLY.equals(k.role()) && !READS.contains(req.prologue().method())) {
+      Errors.send(
+          req, res, ApiError.forbidden("this API key is read_only: it may only read (GET)"));
+      return;
+    }
+    req.context().register(new Caller(k.id(), k.workspaceId(), k.role()));
     chain.proceed();
   }
 

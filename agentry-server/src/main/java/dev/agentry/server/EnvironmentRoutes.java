@@ -53,7 +53,8 @@ final class EnvironmentRoutes implements Api.Routes {
             now,
             null);
     try {
-      Http.ok(res, Views.environment(api.store().environments().create(env)));
+      Http.ok(
+          res, Views.environment(api.store().environments().create(Caller.workspace(req), env)));
     } catch (StoreException.Conflict e) {
       throw duplicateName(name);
     }
@@ -63,7 +64,7 @@ final class EnvironmentRoutes implements Api.Routes {
     Query q = Api.query(req);
     Listing listing = Listing.of(q, "environments", SortOrder.DESC, 20, 100, false);
     var filter = new ResourceFilter(q.flag("include_archived"), q.timeRange("created_at"));
-    var page = api.store().environments().list(filter, listing.request());
+    var page = api.store().environments().list(Caller.workspace(req), filter, listing.request());
     Http.ok(
         res,
         listing.render(
@@ -73,13 +74,13 @@ final class EnvironmentRoutes implements Api.Routes {
   }
 
   private void retrieve(ServerRequest req, ServerResponse res) {
-    Http.ok(res, Views.environment(find(Api.param(req, "id"))));
+    Http.ok(res, Views.environment(find(req, Api.param(req, "id"))));
   }
 
   private void update(ServerRequest req, ServerResponse res) {
     String id = Api.param(req, "id");
     JsonNode body = Http.objectBody(req, api.maxBodyBytes());
-    Environment current = find(id);
+    Environment current = find(req, id);
     if (current.archivedAt() != null) {
       throw ApiError.invalid("environment " + id + " is archived", "environment_archived");
     }
@@ -134,22 +135,23 @@ final class EnvironmentRoutes implements Api.Routes {
 
   private void archive(ServerRequest req, ServerResponse res) {
     String id = Api.param(req, "id");
-    find(id);
+    find(req, id);
     Http.ok(res, Views.environment(api.store().environments().archive(id, api.now())));
   }
 
   private void delete(ServerRequest req, ServerResponse res) {
     String id = Api.param(req, "id");
+    find(req, id);
     if (!api.store().environments().delete(id)) {
       throw ApiError.notFound("environment " + id + " not found");
     }
     Http.ok(res, Views.deleted(id, "environment_deleted"));
   }
 
-  private Environment find(String id) {
+  private Environment find(ServerRequest req, String id) {
     return api.store()
         .environments()
-        .find(id)
+        .find(Caller.workspace(req), id)
         .orElseThrow(() -> ApiError.notFound("environment " + id + " not found"));
   }
 

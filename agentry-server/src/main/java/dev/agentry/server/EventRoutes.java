@@ -44,7 +44,7 @@ final class EventRoutes implements Api.Routes {
   private void send(ServerRequest req, ServerResponse res) {
     String sessionId = Api.param(req, "id");
     JsonNode body = Http.objectBody(req, api.maxBodyBytes());
-    Session session = SessionRoutes.find(api, sessionId);
+    Session session = SessionRoutes.find(api, req, sessionId);
     if (Fields.isNullOrAbsent(body, "events")) {
       throw ApiError.invalid("events: is required");
     }
@@ -161,7 +161,7 @@ final class EventRoutes implements Api.Routes {
 
   private void list(ServerRequest req, ServerResponse res) {
     String sessionId = Api.param(req, "id");
-    SessionRoutes.find(api, sessionId);
+    SessionRoutes.find(api, req, sessionId);
     Query q = Api.query(req);
     Listing listing = Listing.of(q, "events:" + sessionId, SortOrder.ASC, 1000, 1000, false);
     var query =
@@ -181,7 +181,7 @@ final class EventRoutes implements Api.Routes {
 
   private void stream(ServerRequest req, ServerResponse res) {
     String sessionId = Api.param(req, "id");
-    SessionRoutes.find(api, sessionId);
+    SessionRoutes.find(api, req, sessionId);
     Query q = Api.query(req);
     List<String> deltas = q.all("event_deltas");
     if (deltas.size() > 100) {

@@ -38,9 +38,9 @@ final class Keys {
   }
 
   /**
-   * Makes sure an admin key exists. A pinned key ({@code AGENTRY_API_KEY}) is registered if new.
-   * Otherwise, when no usable key exists, one is created and returned so that it can be shown once
-   * and written to {@code <data-dir>/admin.key}.
+   * Makes sure an admin key (of the default workspace) exists. A pinned key ({@code
+   * AGENTRY_API_KEY}) is registered if new. Otherwise, when no usable key exists, one is created
+   * and returned so that it can be shown once and written to {@code <data-dir>/admin.key}.
    */
   static Optional<String> bootstrap(Store store, String pinned, Instant now) {
     if (pinned != null) {

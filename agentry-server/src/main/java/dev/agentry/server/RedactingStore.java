@@ -8,6 +8,7 @@ import dev.agentry.core.Redactor;
 import dev.agentry.core.SessionRepository;
 import dev.agentry.core.Store;
 import dev.agentry.core.VaultRepository;
+import dev.agentry.core.WorkspaceRepository;
 
 /**
  * The store the API and the harness are given: the same store, except that every event appended
@@ -50,6 +51,11 @@ final class RedactingStore implements Store {
   @Override
   public ApiKeyRepository apiKeys() {
     return delegate.apiKeys();
+  }
+
+  @Override
+  public WorkspaceRepository workspaces() {
+    return delegate.workspaces();
   }
 
   @Override

@@ -50,9 +50,10 @@ final class SessionRoutes implements Api.Routes {
 
   private void create(ServerRequest req, ServerResponse res) {
     JsonNode body = Http.objectBody(req, api.maxBodyBytes());
-    Agent agent = agent(body);
-    Environment env = environment(body);
-    List<String> vaultIds = vaultIds(body);
+    String workspace = Caller.workspace(req);
+    Agent agent = agent(workspace, body);
+    Environment env = environment(workspace, body);
+    List<String> vaultIds = vaultIds(workspace, body);
     if (!Fields.isNullOrAbsent(body, "resources") && !body.get("resources").isEmpty()) {
       throw ApiError.invalid(
           "resources: session resources (repositories, files, memory stores) are not supported by"
@@ -79,7 +80,7 @@ final class SessionRoutes implements Api.Routes {
             now,
             null,
             budget);
-    Session created = api.store().sessions().create(session, initial);
+    Session created = api.store().sessions().create(workspace, session, initial);
     if (!initial.isEmpty()) {
       api.harness().wake(created.id());
     }
@@ -87,7 +88,7 @@ final class SessionRoutes implements Api.Routes {
   }
 
   /** The agent as {@code "agent_…"} (latest) or {@code {type:"agent", id, version?}}. */
-  private Agent agent(JsonNode body) {
+  private Agent agent(String workspace, JsonNode body) {
     if (Fields.isNullOrAbsent(body, "agent")) {
       throw ApiError.invalid("agent: is required");
     }
@@ -108,8 +109,8 @@ final class SessionRoutes implements Api.Routes {
     }
     var found =
         version == null
-            ? api.store().agents().find(id)
-            : api.store().agents().findVersion(id, version);
+            ? api.store().agents().find(workspace, id)
+            : api.store().agents().findVersion(workspace, id, version);
     Agent agent =
         found.orElseThrow(
             () ->
@@ -124,12 +125,12 @@ final class SessionRoutes implements Api.Routes {
     return agent;
   }
 
-  private Environment environment(JsonNode body) {
+  private Environment environment(String workspace, JsonNode body) {
     String id = Fields.requiredString(body, "", "environment_id", 1, 128);
     Environment env =
         api.store()
             .environments()
-            .find(id)
+            .find(workspace, id)
             .orElseThrow(
                 () ->
                     ApiError.invalid(
@@ -141,7 +142,7 @@ final class SessionRoutes implements Api.Routes {
     return env;
   }
 
-  private List<String> vaultIds(JsonNode body) {
+  private List<String> vaultIds(String workspace, JsonNode body) {
     List<String> ids = Fields.stringArray(body, "", "vault_ids", 20, 128);
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < ids.size(); i++) {
@@ -153,7 +154,7 @@ final class SessionRoutes implements Api.Routes {
       Vault v =
           api.store()
               .vaults()
-              .find(id)
+              .find(workspace, id)
               .orElseThrow(() -> ApiError.invalid(path + ": no vault " + id, "vault_not_found"));
       if (v.archivedAt() != null) {
         throw ApiError.invalid(path + ": vault " + id + " is archived", "vault_archived");
@@ -201,7 +202,7 @@ final class SessionRoutes implements Api.Routes {
             q.integer("agent_version", 1),
             statuses,
             new ResourceFilter(q.flag("include_archived"), q.timeRange("created_at")));
-    var page = api.store().sessions().list(filter, listing.request());
+    var page = api.store().sessions().list(Caller.workspace(req), filter, listing.request());
     Instant now = api.now();
     Http.ok(
         res,
@@ -212,13 +213,13 @@ final class SessionRoutes implements Api.Routes {
   }
 
   private void retrieve(ServerRequest req, ServerResponse res) {
-    Http.ok(res, Views.session(find(api, Api.param(req, "id")), api.now(), api.spend()));
+    Http.ok(res, Views.session(find(api, req, Api.param(req, "id")), api.now(), api.spend()));
   }
 
   private void update(ServerRequest req, ServerResponse res) {
     String id = Api.param(req, "id");
     JsonNode body = Http.objectBody(req, api.maxBodyBytes());
-    Session current = find(api, id);
+    Session current = find(api, req, id);
     if (body.has("vault_ids")) {
       throw ApiError.invalid("vault_ids: cannot be changed after a session is created");
     }
@@ -268,7 +269,7 @@ final class SessionRoutes implements Api.Routes {
 
   private void archive(ServerRequest req, ServerResponse res) {
     String id = Api.param(req, "id");
-    Session current = find(api, id);
+    Session current = find(api, req, id);
     if (current.archivedAt() != null) {
       Http.ok(res, Views.session(current, api.now(), api.spend()));
       return;
@@ -280,7 +281,7 @@ final class SessionRoutes implements Api.Routes {
 
   private void delete(ServerRequest req, ServerResponse res) {
     String id = Api.param(req, "id");
-    Session current = find(api, id);
+    Session current = find(api, req, id);
     if (current.status() == SessionStatus.RUNNING
         || current.status() == SessionStatus.RESCHEDULING) {
       throw ApiError.invalid(
@@ -297,10 +298,11 @@ final class SessionRoutes implements Api.Routes {
     Http.ok(res, Views.deleted(id, "session_deleted"));
   }
 
-  static Session find(Api api, String id) {
+  /** The session, if it belongs to the caller's workspace; else 404. */
+  static Session find(Api api, ServerRequest req, String id) {
     return api.store()
         .sessions()
-        .find(id)
+        .find(Caller.workspace(req), id)
         .orElseThrow(() -> ApiError.notFound("session " + id + " not found"));
   }
 }

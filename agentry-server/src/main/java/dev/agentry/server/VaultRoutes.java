@@ -57,14 +57,14 @@ final class VaultRoutes implements Api.Routes {
             now,
             now,
             null);
-    Http.ok(res, Views.vault(api.store().vaults().create(vault)));
+    Http.ok(res, Views.vault(api.store().vaults().create(Caller.workspace(req), vault)));
   }
 
   private void list(ServerRequest req, ServerResponse res) {
     Query q = Api.query(req);
     Listing listing = Listing.of(q, "vaults", SortOrder.DESC, 20, 100, false);
     var filter = new ResourceFilter(q.flag("include_archived"), q.timeRange("created_at"));
-    var page = api.store().vaults().list(filter, listing.request());
+    var page = api.store().vaults().list(Caller.workspace(req), filter, listing.request());
     Http.ok(
         res,
         listing.render(
@@ -72,13 +72,13 @@ final class VaultRoutes implements Api.Routes {
   }
 
   private void retrieve(ServerRequest req, ServerResponse res) {
-    Http.ok(res, Views.vault(find(Api.param(req, "id"))));
+    Http.ok(res, Views.vault(find(req, Api.param(req, "id"))));
   }
 
   private void update(ServerRequest req, ServerResponse res) {
     String id = Api.param(req, "id");
     JsonNode body = Http.objectBody(req, api.maxBodyBytes());
-    Vault current = find(id);
+    Vault current = find(req, id);
     String name =
         body.has("display_name")
             ? Fields.requiredString(body, "", "display_name", 1, 255)
@@ -97,12 +97,13 @@ final class VaultRoutes implements Api.Routes {
 
   private void archive(ServerRequest req, ServerResponse res) {
     String id = Api.param(req, "id");
-    find(id);
+    find(req, id);
     Http.ok(res, Views.vault(api.store().vaults().archive(id, api.now())));
   }
 
   private void delete(ServerRequest req, ServerResponse res) {
     String id = Api.param(req, "id");
+    find(req, id);
     if (!api.store().vaults().delete(id)) {
       throw ApiError.notFound("vault " + id + " not found");
     }
@@ -111,7 +112,7 @@ final class VaultRoutes implements Api.Routes {
 
   private void createCredential(ServerRequest req, ServerResponse res) {
     String vaultId = Api.param(req, "id");
-    Vault vault = find(vaultId);
+    Vault vault = find(req, vaultId);
     if (vault.archivedAt() != null) {
       throw ApiError.invalid("vault " + vaultId + " is archived", "vault_archived");
     }
@@ -135,7 +136,7 @@ final class VaultRoutes implements Api.Routes {
 
   private void listCredentials(ServerRequest req, ServerResponse res) {
     String vaultId = Api.param(req, "id");
-    find(vaultId);
+    find(req, vaultId);
     Query q = Api.query(req);
     Listing listing = Listing.of(q, "credentials:" + vaultId, SortOrder.DESC, 20, 100, false);
     var filter = new ResourceFilter(q.flag("include_archived"), q.timeRange("created_at"));
@@ -214,17 +215,17 @@ final class VaultRoutes implements Api.Routes {
     }
   }
 
-  private Vault find(String id) {
+  private Vault find(ServerRequest req, String id) {
     return api.store()
         .vaults()
-        .find(id)
+        .find(Caller.workspace(req), id)
         .orElseThrow(() -> ApiError.notFound("vault " + id + " not found"));
   }
 
   private Credential findCredential(ServerRequest req) {
     String vaultId = Api.param(req, "id");
     String id = Api.param(req, "cid");
-    find(vaultId);
+    find(req, vaultId);
     return api.store()
         .vaults()
         .findCredential(vaultId, id)

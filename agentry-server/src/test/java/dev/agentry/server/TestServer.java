@@ -53,6 +53,17 @@ final class TestServer implements AutoCloseable {
     return AnthropicOkHttpClient.builder().baseUrl(baseUrl()).apiKey(KEY).maxRetries(0).build();
   }
 
+  /** A new key of {@code workspace} (created if new) with {@code role}; returns its secret. */
+  String createKey(String workspace, String role) {
+    return Admin.createKey(server.store(), "test-" + role, role, workspace, java.time.Instant.now())
+        .secret();
+  }
+
+  /** An SDK client that authenticates with {@code key}. */
+  AnthropicClient sdk(String key) {
+    return AnthropicOkHttpClient.builder().baseUrl(baseUrl()).apiKey(key).maxRetries(0).build();
+  }
+
   /** A raw call, for what the SDK cannot send (malformed bodies, foreign cursors). */
   HttpResponse<String> call(String method, String path, String body) {
     return call(method, path, body, Map.of("x-api-key", KEY));

@@ -49,6 +49,32 @@ final class DocTable<T> {
     return find(tx, idOf.apply(value), false).orElseThrow();
   }
 
+  /**
+   * Inserts into {@code workspaceId} (the table has a {@code workspace_id} column, which updates
+   * never rewrite) and returns the row as stored.
+   */
+  T insert(Tx tx, String workspaceId, T value) throws SQLException {
+    String marks = String.join(", ", columns.stream().map(c -> "?").toList());
+    String sql =
+        "INSERT INTO "
+            + table
+            + " ("
+            + String.join(", ", columns)
+            + ", workspace_id) VALUES ("
+            + marks
+            + ", ?)";
+    Object[] row = values.apply(value);
+    Object[] params = java.util.Arrays.copyOf(row, row.length + 1);
+    params[row.length] = workspaceId;
+    write(tx, sql, params);
+    return find(tx, idOf.apply(value), false).orElseThrow();
+  }
+
+  /** The row, if it belongs to {@code workspaceId}. */
+  Optional<T> find(Tx tx, String workspaceId, String id) throws SQLException {
+    return tx.one(select + " AND workspace_id = ? AND id = ?", mapper, workspaceId, id);
+  }
+
   Optional<T> find(Tx tx, String id, boolean lock) throws SQLException {
     String suffix = lock ? tx.dialect().forUpdate() : "";
     return tx.one(select + " AND id = ?" + suffix, mapper, id);

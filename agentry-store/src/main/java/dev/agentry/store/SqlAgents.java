@@ -39,17 +39,18 @@ final class SqlAgents implements AgentRepository {
   }
 
   @Override
-  public Agent create(Agent agent) {
+  public Agent create(String workspaceId, Agent agent) {
     return db.write(
         null,
         tx -> {
           tx.update(
-              "INSERT INTO agents (id, created_at, latest_version, archived_at)"
-                  + " VALUES (?, ?, ?, ?)",
+              "INSERT INTO agents (id, created_at, latest_version, archived_at, workspace_id)"
+                  + " VALUES (?, ?, ?, ?, ?)",
               agent.id(),
               Rows.micros(agent.createdAt()),
               agent.version(),
-              Rows.micros(agent.archivedAt()));
+              Rows.micros(agent.archivedAt()),
+              workspaceId);
           insertVersion(
               tx, agent.id(), agent.version(), agent.spec(), agent.createdAt(), agent.updatedAt());
           return latest(tx, agent.id(), false).orElseThrow();
@@ -62,8 +63,26 @@ final class SqlAgents implements AgentRepository {
   }
 
   @Override
+  public Optional<Agent> find(String workspaceId, String id) {
+    return db.read(
+        tx -> tx.one(LATEST + " AND a.workspace_id = ? AND a.id = ?", AGENT, workspaceId, id));
+  }
+
+  @Override
   public Optional<Agent> findVersion(String id, int version) {
     return db.read(tx -> tx.one(SELECT + " AND a.id = ? AND v.version = ?", AGENT, id, version));
+  }
+
+  @Override
+  public Optional<Agent> findVersion(String workspaceId, String id, int version) {
+    return db.read(
+        tx ->
+            tx.one(
+                SELECT + " AND a.workspace_id = ? AND a.id = ? AND v.version = ?",
+                AGENT,
+                workspaceId,
+                id,
+                version));
   }
 
   @Override
@@ -106,6 +125,18 @@ final class SqlAgents implements AgentRepository {
     return db.read(
         tx ->
             Keyset.resource("a.").page(tx, new Query(LATEST).resource("a.", filter), page, AGENT));
+  }
+
+  @Override
+  public Page<Agent> list(String workspaceId, ResourceFilter filter, PageRequest page) {
+    return db.read(
+        tx ->
+            Keyset.resource("a.")
+                .page(
+                    tx,
+                    new Query(LATEST).and("a.workspace_id = ?", workspaceId).resource("a.", filter),
+                    page,
+                    AGENT));
   }
 
   @Override

@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /** API keys by hash. */
 final class SqlApiKeys implements ApiKeyRepository {
-  private static final String COLUMNS = "id, name, secret_hash, role, created_at, revoked_at";
+  private static final String COLUMNS =
+      "id, name, secret_hash, role, workspace_id, created_at, revoked_at";
   private static final RowMapper<ApiKey> KEY =
       rs ->
           new ApiKey(
@@ -16,8 +17,9 @@ final class SqlApiKeys implements ApiKeyRepository {
               rs.getString(2),
               rs.getString(3),
               rs.getString(4),
-              Rows.instant(rs, 5),
-              Rows.instant(rs, 6));
+              rs.getString(5),
+              Rows.instant(rs, 6),
+              Rows.instant(rs, 7));
 
   private final Database db;
 
@@ -32,11 +34,12 @@ final class SqlApiKeys implements ApiKeyRepository {
         tx -> {
           // A clash on id or hash surfaces as Conflict through the writer.
           tx.update(
-              "INSERT INTO api_keys (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)",
+              "INSERT INTO api_keys (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)",
               key.id(),
               key.name(),
               key.secretHash(),
               key.role(),
+              key.workspaceId(),
               Rows.micros(key.createdAt()),
               Rows.micros(key.revokedAt()));
           return tx.one("SELECT " + COLUMNS + " FROM api_keys WHERE id = ?", KEY, key.id())

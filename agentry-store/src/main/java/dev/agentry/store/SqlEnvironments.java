@@ -6,7 +6,7 @@ import dev.agentry.core.Json;
 import java.time.Instant;
 import java.util.List;
 
-/** Environments: the whole record as JSON, the name in a unique column. */
+/** Environments: the whole record as JSON, the name in a column unique per workspace. */
 final class SqlEnvironments extends DocRepository<Environment> implements EnvironmentRepository {
   private static final DocTable<Environment> TABLE =
       new DocTable<>(
@@ -28,6 +28,11 @@ final class SqlEnvironments extends DocRepository<Environment> implements Enviro
 
   SqlEnvironments(Database db) {
     super(db, TABLE);
+  }
+
+  @Override
+  public Environment create(Environment environment) {
+    return EnvironmentRepository.super.create(environment);
   }
 
   @Override

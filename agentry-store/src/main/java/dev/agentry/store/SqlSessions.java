@@ -61,12 +61,12 @@ final class SqlSessions implements SessionRepository {
   }
 
   @Override
-  public Session create(Session session, List<EventDraft> initialEvents) {
+  public Session create(String workspaceId, Session session, List<EventDraft> initialEvents) {
     List<EventDraft> drafts = List.copyOf(initialEvents);
     return db.write(
         session.id(),
         tx -> {
-          Session stored = TABLE.insert(tx, session);
+          Session stored = TABLE.insert(tx, workspaceId, session);
           if (!drafts.isEmpty()) {
             tx.update(
                 "UPDATE sessions SET last_seq = ? WHERE id = ?",
@@ -82,6 +82,11 @@ final class SqlSessions implements SessionRepository {
   @Override
   public Optional<Session> find(String id) {
     return db.read(tx -> TABLE.find(tx, id, false));
+  }
+
+  @Override
+  public Optional<Session> find(String workspaceId, String id) {
+    return db.read(tx -> TABLE.find(tx, workspaceId, id));
   }
 
   @Override
@@ -102,7 +107,16 @@ final class SqlSessions implements SessionRepository {
 
   @Override
   public Page<Session> list(SessionFilter filter, PageRequest page) {
-    Query q = TABLE.select().resource("", filter.common());
+    return list(TABLE.select(), filter, page);
+  }
+
+  @Override
+  public Page<Session> list(String workspaceId, SessionFilter filter, PageRequest page) {
+    return list(TABLE.select().and("workspace_id = ?", workspaceId), filter, page);
+  }
+
+  private Page<Session> list(Query q, SessionFilter filter, PageRequest page) {
+    q.resource("", filter.common());
     if (filter.agentId() != null) {
       q.and("agent_id = ?", filter.agentId());
     }

@@ -7,6 +7,7 @@ import dev.agentry.core.EventStore;
 import dev.agentry.core.SessionRepository;
 import dev.agentry.core.Store;
 import dev.agentry.core.VaultRepository;
+import dev.agentry.core.WorkspaceRepository;
 
 /** The repositories over one {@link Database}, whichever dialect it speaks. */
 final class SqlStore implements Store {
@@ -18,6 +19,7 @@ final class SqlStore implements Store {
   private final SqlEvents events;
   private final SqlVaults vaults;
   private final SqlApiKeys apiKeys;
+  private final SqlWorkspaces workspaces;
 
   SqlStore(Database db) {
     this.db = db;
@@ -27,6 +29,7 @@ final class SqlStore implements Store {
     this.events = new SqlEvents(db, hub);
     this.vaults = new SqlVaults(db);
     this.apiKeys = new SqlApiKeys(db);
+    this.workspaces = new SqlWorkspaces(db);
   }
 
   @Override
@@ -57,6 +60,11 @@ final class SqlStore implements Store {
   @Override
   public ApiKeyRepository apiKeys() {
     return apiKeys;
+  }
+
+  @Override
+  public WorkspaceRepository workspaces() {
+    return workspaces;
   }
 
   @Override

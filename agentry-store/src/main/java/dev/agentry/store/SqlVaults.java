@@ -83,6 +83,11 @@ final class SqlVaults extends DocRepository<Vault> implements VaultRepository {
   }
 
   @Override
+  public Vault create(Vault vault) {
+    return VaultRepository.super.create(vault);
+  }
+
+  @Override
   public Vault archive(String id, Instant now) {
     return update(
         id,

@@ -50,6 +50,39 @@ public abstract class SessionStoreContract extends StoreTestBase {
   }
 
   @Test
+  void sessions_scopedMethodsSeeOnlyTheirWorkspace_unscopedOnesSeeAll() {
+    String a = dev.agentry.core.Ids.next(dev.agentry.core.IdKind.WORKSPACE);
+    String b = dev.agentry.core.Ids.next(dev.agentry.core.IdKind.WORKSPACE);
+    store.workspaces().create(new dev.agentry.core.Workspace(a, "a", Instant.now()));
+    store.workspaces().create(new dev.agentry.core.Workspace(b, "b", Instant.now()));
+    Agent agent = store.agents().create(a, StoreFixtures.agent(StoreFixtures.uniqueEpoch()));
+    Instant base = StoreFixtures.uniqueEpoch();
+    Session inA =
+        sessions().create(a, StoreFixtures.session(agent, base), List.of(draft("user.message")));
+    Session inB =
+        sessions().create(b, StoreFixtures.session(agent, base.plusSeconds(1)), List.of());
+    assertThat(sessions().find(a, inA.id())).contains(inA);
+    assertThat(sessions().find(b, inA.id())).isEmpty();
+    assertThat(sessions().find(inA.id())).contains(inA);
+    assertThat(store.events().readAfter(inA.id(), 0, 10)).hasSize(1);
+    Session updated = sessions().update(inA.id(), x -> x.archived(base.plusSeconds(5)));
+    assertThat(sessions().find(a, inA.id())).contains(updated);
+    SessionFilter all =
+        new SessionFilter(null, null, Set.of(), new ResourceFilter(true, TimeRange.ALL));
+    PageRequest first = PageRequest.first(20, SortOrder.ASC);
+    assertThat(sessions().list(a, all, first).items()).containsExactly(updated);
+    assertThat(sessions().list(b, all, first).items()).containsExactly(inB);
+    assertThat(
+            sessions()
+                .list(
+                    a, new SessionFilter(agent.id(), null, Set.of(), ResourceFilter.ACTIVE), first)
+                .items())
+        .isEmpty();
+    assertThat(sessions().delete(inA.id())).isTrue();
+    assertThat(sessions().find(a, inA.id())).isEmpty();
+  }
+
+  @Test
   void createSession_withInitialEvents_isAtomic() {
     Instant processed = Instant.parse("2026-01-01T00:00:00Z");
     EventDraft a = new EventDraft("sevt_a" + System.nanoTime(), "user.message", "{}", processed);

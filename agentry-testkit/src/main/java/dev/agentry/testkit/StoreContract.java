@@ -8,6 +8,8 @@ import dev.agentry.core.AgentSpec;
 import dev.agentry.core.ApiKey;
 import dev.agentry.core.Credential;
 import dev.agentry.core.Environment;
+import dev.agentry.core.IdKind;
+import dev.agentry.core.Ids;
 import dev.agentry.core.PageKey;
 import dev.agentry.core.PageRequest;
 import dev.agentry.core.ResourceFilter;
@@ -16,6 +18,7 @@ import dev.agentry.core.StoreException;
 import dev.agentry.core.TimeRange;
 import dev.agentry.core.Timestamps;
 import dev.agentry.core.Vault;
+import dev.agentry.core.Workspace;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -310,6 +313,130 @@ public abstract class StoreContract extends StoreTestBase {
         new ApiKey("apikey_other" + System.nanoTime(), "x", k.secretHash(), "admin", at, null);
     assertThatThrownBy(() -> store.apiKeys().create(sameHash))
         .isInstanceOf(StoreException.Conflict.class);
+  }
+
+  private static String freshWorkspace(dev.agentry.core.Store store) {
+    String id = Ids.next(IdKind.WORKSPACE);
+    store.workspaces().create(new Workspace(id, "ws " + id, Instant.now()));
+    return id;
+  }
+
+  @Test
+  void workspaces_theDefaultExists_andCreatedOnesAreFoundAndListed() {
+    assertThat(store.workspaces().find(Workspace.DEFAULT_ID)).isPresent();
+    Instant at = Instant.parse("2026-03-04T05:06:07.123456Z");
+    Workspace w = new Workspace(Ids.next(IdKind.WORKSPACE), "team a", at);
+    assertThat(store.workspaces().create(w)).isEqualTo(w);
+    assertThat(store.workspaces().find(w.id())).contains(w);
+    assertThat(store.workspaces().list()).contains(w);
+    assertThat(store.workspaces().list().stream().map(Workspace::id))
+        .contains(Workspace.DEFAULT_ID);
+    assertThatThrownBy(() -> store.workspaces().create(w))
+        .isInstanceOf(StoreException.Conflict.class);
+    assertThat(store.workspaces().find("wrkspc_missing")).isEmpty();
+  }
+
+  @Test
+  void agents_scopedMethodsSeeOnlyTheirWorkspace_unscopedOnesSeeAll() {
+    String a = freshWorkspace(store);
+    String b = freshWorkspace(store);
+    Instant base = StoreFixtures.uniqueEpoch();
+    Agent inA = store.agents().create(a, StoreFixtures.agent(base));
+    Agent inB = store.agents().create(b, StoreFixtures.agent(base.plusSeconds(1)));
+    Agent inDefault = store.agents().create(StoreFixtures.agent(base.plusSeconds(2)));
+    assertThat(store.agents().find(a, inA.id())).contains(inA);
+    assertThat(store.agents().find(b, inA.id())).isEmpty();
+    assertThat(store.agents().find(inA.id())).contains(inA);
+    assertThat(store.agents().find(Workspace.DEFAULT_ID, inDefault.id())).contains(inDefault);
+    assertThat(store.agents().find(a, inDefault.id())).isEmpty();
+    assertThat(store.agents().findVersion(a, inA.id(), 1)).contains(inA);
+    assertThat(store.agents().findVersion(b, inA.id(), 1)).isEmpty();
+    Agent v2 = store.agents().update(inA.id(), null, sp -> renamed(sp, "v2"), base.plusSeconds(5));
+    assertThat(store.agents().find(a, inA.id())).contains(v2);
+    PageRequest first = PageRequest.first(20, SortOrder.ASC);
+    assertThat(store.agents().list(a, window(base, false), first).items()).containsExactly(v2);
+    assertThat(store.agents().list(b, window(base, false), first).items()).containsExactly(inB);
+    assertThat(store.agents().list(window(base, false), first).items())
+        .extracting(Agent::id)
+        .containsExactly(inA.id(), inB.id(), inDefault.id());
+  }
+
+  @Test
+  void environments_namesAreUniquePerWorkspace_andScopedMethodsSeeOnlyTheirWorkspace() {
+    String a = freshWorkspace(store);
+    String b = freshWorkspace(store);
+    Instant base = StoreFixtures.uniqueEpoch();
+    String name = "env-ws-" + base.getEpochSecond();
+    Environment inA = store.environments().create(a, StoreFixtures.environment(name, base));
+    Environment inB =
+        store.environments().create(b, StoreFixtures.environment(name, base.plusSeconds(1)));
+    assertThatThrownBy(() -> store.environments().create(a, StoreFixtures.environment(name, base)))
+        .isInstanceOf(StoreException.Conflict.class);
+    assertThat(store.environments().find(a, inA.id())).contains(inA);
+    assertThat(store.environments().find(a, inB.id())).isEmpty();
+    assertThat(store.environments().find(inB.id())).contains(inB);
+    Environment renamed =
+        store
+            .environments()
+            .update(
+                inA.id(),
+                e ->
+                    new Environment(
+                        e.id(),
+                        name + "-x",
+                        e.description(),
+                        e.config(),
+                        e.metadata(),
+                        e.scope(),
+                        e.createdAt(),
+                        e.updatedAt(),
+                        e.archivedAt()));
+    assertThat(store.environments().find(a, inA.id())).contains(renamed);
+    PageRequest first = PageRequest.first(20, SortOrder.ASC);
+    assertThat(store.environments().list(a, window(base, false), first).items())
+        .containsExactly(renamed);
+    assertThat(store.environments().list(b, window(base, false), first).items())
+        .containsExactly(inB);
+  }
+
+  @Test
+  void vaults_scopedMethodsSeeOnlyTheirWorkspace() {
+    String a = freshWorkspace(store);
+    String b = freshWorkspace(store);
+    Instant base = StoreFixtures.uniqueEpoch();
+    Vault inA = store.vaults().create(a, StoreFixtures.vault(base));
+    Vault inB = store.vaults().create(b, StoreFixtures.vault(base.plusSeconds(1)));
+    assertThat(store.vaults().find(a, inA.id())).contains(inA);
+    assertThat(store.vaults().find(b, inA.id())).isEmpty();
+    assertThat(store.vaults().find(inA.id())).contains(inA);
+    Vault archived = store.vaults().archive(inA.id(), base.plusSeconds(9));
+    assertThat(store.vaults().find(a, inA.id())).contains(archived);
+    PageRequest first = PageRequest.first(20, SortOrder.ASC);
+    assertThat(store.vaults().list(a, window(base, true), first).items()).containsExactly(archived);
+    assertThat(store.vaults().list(a, window(base, false), first).items()).isEmpty();
+    assertThat(store.vaults().list(b, window(base, false), first).items()).containsExactly(inB);
+  }
+
+  @Test
+  void apiKeys_keepTheirWorkspace_andDefaultToTheDefaultOne() {
+    String w = freshWorkspace(store);
+    Instant at = StoreFixtures.uniqueEpoch();
+    ApiKey k =
+        store
+            .apiKeys()
+            .create(
+                new ApiKey(
+                    Ids.next(IdKind.API_KEY),
+                    "k",
+                    Ids.secret("hash_", 40),
+                    "read_only",
+                    w,
+                    at,
+                    null));
+    assertThat(store.apiKeys().findByHash(k.secretHash()).orElseThrow().workspaceId()).isEqualTo(w);
+    ApiKey d = store.apiKeys().create(StoreFixtures.apiKey(at));
+    assertThat(store.apiKeys().findByHash(d.secretHash()).orElseThrow().workspaceId())
+        .isEqualTo(Workspace.DEFAULT_ID);
   }
 
   @Test
