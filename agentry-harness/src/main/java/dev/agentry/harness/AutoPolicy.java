@@ -86,7 +86,8 @@ public final class AutoPolicy {
           "permission_change", "the command changes file permissions or ownership",
           "opaque_command", "the command runs code the policy cannot inspect (eval, … | sh)",
           "unrestricted_web_fetch", "web_fetch has no allowed_domains, so any site may be fetched",
-          "unknown_tool", "the tool is not one the auto policy knows");
+          "unknown_tool", "the tool is not one the auto policy knows",
+          "mcp_tool", "MCP tools are not known to be safe, so each call is confirmed");
 
   private final List<Pattern> denyList;
 

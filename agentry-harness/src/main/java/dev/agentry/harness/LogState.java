@@ -31,8 +31,8 @@ final class LogState {
   final Map<String, StoredEvent> openCustomUses = new LinkedHashMap<>();
 
   /**
-   * Built-in calls whose permission evaluated to {@code ask} and that no confirmation has settled
-   * yet, by event id (docs/permissions.md).
+   * Built-in and MCP calls whose permission evaluated to {@code ask} and that no confirmation has
+   * settled yet, by event id (docs/permissions.md).
    */
   final Map<String, StoredEvent> awaitingConfirmation = new LinkedHashMap<>();
 
@@ -133,6 +133,15 @@ final class LogState {
         (Permissions.asks(p) ? awaitingConfirmation : openToolUses).put(e.id(), e);
         roundHasTools = true;
       }
+      case McpEvents.USE -> {
+        // An allowed MCP call is answered in the step that journals it (McpEvents.unanswered
+        // covers a run that died meanwhile); only an asking one waits here.
+        if (Permissions.asks(p)) {
+          awaitingConfirmation.put(e.id(), e);
+        }
+        roundHasTools = true;
+      }
+      case McpEvents.RESULT -> awaitingConfirmation.remove(p.path("mcp_tool_use_id").asText());
       case "agent.custom_tool_use" -> {
         openCustomUses.put(e.id(), e);
         roundHasTools = true;
@@ -145,9 +154,12 @@ final class LogState {
       }
       case "user.tool_confirmation" -> {
         // Settled: an allowed call is open like any other (a run that died while it ran finds
-        // it so); a denied one already has its error result.
+        // it so; an MCP call's is found by McpEvents.unanswered); a denied one already has its
+        // error result.
         StoredEvent use = awaitingConfirmation.remove(p.path("tool_use_id").asText());
-        if (use != null && "allow".equals(p.path("result").asText())) {
+        if (use != null
+            && use.type().equals("agent.tool_use")
+            && "allow".equals(p.path("result").asText())) {
           openToolUses.put(use.id(), use);
         }
       }

@@ -77,9 +77,9 @@ final class McpConnections implements AutoCloseable {
     }
 
     /** The {@code agent.mcp_tool_use} for a call of the exposed tool {@code name}. */
-    EventDraft use(String name, JsonNode input, Instant at) {
+    EventDraft use(String name, JsonNode input, Permissions permissions, Instant at) {
       Target t = targets.get(name);
-      return McpEvents.use(t.tool(), t.server(), input, at);
+      return permissions.mcpToolUse(t.server(), t.tool(), input, at);
     }
   }
 

@@ -6,9 +6,11 @@ import dev.agentry.core.EventDraft;
 import dev.agentry.core.StoredEvent;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The MCP tool events (cma-api §5.2), and the result that answers any kind of tool use. */
 final class McpEvents {
@@ -16,13 +18,6 @@ final class McpEvents {
   static final String RESULT = "agent.mcp_tool_result";
 
   private McpEvents() {}
-
-  static EventDraft use(String tool, String server, JsonNode input, Instant at) {
-    ObjectNode p = Events.object().put("name", tool).put("mcp_server_name", server);
-    p.set("input", input);
-    p.put("evaluated_permission", "allow");
-    return Events.draft(USE, p, at);
-  }
 
   static EventDraft result(String useId, String text, boolean isError, Instant at) {
     ObjectNode p = Events.object().put("mcp_tool_use_id", useId);
@@ -40,15 +35,30 @@ final class McpEvents {
 
   /**
    * Results for MCP calls the log holds without one (a run died while they ran): they are never
-   * re-run, since a call may have half-happened; the model is told the outcome is unknown.
+   * re-run, since a call may have half-happened; the model is told the outcome is unknown. A call
+   * that asked for a confirmation counts only once an allow has been settled (processed): before
+   * that it waits for the user, not for a result.
    */
   static List<EventDraft> unanswered(List<StoredEvent> log, Instant at) {
     Map<String, StoredEvent> open = new LinkedHashMap<>();
+    Set<String> asking = new HashSet<>();
     for (StoredEvent e : log) {
       if (e.type().equals(USE)) {
-        open.put(e.id(), e);
+        if (Permissions.asks(Events.payload(e))) {
+          asking.add(e.id());
+        } else {
+          open.put(e.id(), e);
+        }
       } else if (e.type().equals(RESULT)) {
-        open.remove(Events.payload(e).path("mcp_tool_use_id").asText());
+        String id = Events.payload(e).path("mcp_tool_use_id").asText();
+        open.remove(id);
+        asking.remove(id);
+      } else if (e.type().equals("user.tool_confirmation") && e.processedAt() != null) {
+        JsonNode p = Events.payload(e);
+        String id = p.path("tool_use_id").asText();
+        if (asking.remove(id) && "allow".equals(p.path("result").asText())) {
+          open.put(id, e);
+        }
       }
     }
     List<EventDraft> out = new ArrayList<>();

@@ -21,22 +21,33 @@ import java.util.Optional;
 final class Permissions {
   static final String DEFAULT_DENY_MESSAGE = "The user denied this tool call.";
 
+  /** The reason an {@code auto} policy asks before any MCP tool call (docs/permissions.md). */
+  static final String MCP_TOOL = "mcp_tool";
+
   private final Map<String, ToolConfig> configs;
+  private final Map<String, ToolSpec.McpToolset> mcpToolsets;
   private final AutoPolicy auto;
 
-  private Permissions(Map<String, ToolConfig> configs, AutoPolicy auto) {
+  private Permissions(
+      Map<String, ToolConfig> configs,
+      Map<String, ToolSpec.McpToolset> mcpToolsets,
+      AutoPolicy auto) {
     this.configs = configs;
+    this.mcpToolsets = mcpToolsets;
     this.auto = auto;
   }
 
   static Permissions of(AgentSpec spec, AutoPolicy auto) {
     Map<String, ToolConfig> configs = new HashMap<>();
+    Map<String, ToolSpec.McpToolset> mcp = new HashMap<>();
     for (ToolSpec tool : spec.tools()) {
       if (tool instanceof ToolSpec.AgentToolset set) {
         set.configs().forEach(c -> configs.put(c.name(), c));
+      } else if (tool instanceof ToolSpec.McpToolset set) {
+        mcp.putIfAbsent(set.mcpServerName(), set);
       }
     }
-    return new Permissions(configs, auto);
+    return new Permissions(configs, mcp, auto);
   }
 
   /** The resolved config of built-in tool {@code name} in {@code spec}, if the agent has it. */
@@ -71,6 +82,57 @@ final class Permissions {
     p.put("evaluated_permission", permission);
     p.set("evaluation", evaluation);
     return Events.draft("agent.tool_use", p, at);
+  }
+
+  /**
+   * The {@code agent.mcp_tool_use} event of a call of MCP tool {@code tool} on {@code server}, with
+   * its evaluated permission: the {@code mcp_toolset}'s {@code configs[]} entry for the tool, else
+   * its {@code default_config}, else {@code always_allow}. {@code auto} asks: the policy knows
+   * nothing about what an MCP tool does.
+   */
+  EventDraft mcpToolUse(String server, String tool, JsonNode input, Instant at) {
+    ObjectNode p = Events.object().put("name", tool).put("mcp_server_name", server);
+    p.set("input", input);
+    String type = mcpPolicy(server, tool);
+    ObjectNode evaluation = Events.object().put("type", type);
+    String permission;
+    switch (type) {
+      case "always_ask" -> permission = "ask";
+      case "auto" -> {
+        permission = "ask";
+        evaluation
+            .putObject("evaluated_permission")
+            .put("type", permission)
+            .put("reason_code", MCP_TOOL);
+      }
+      default -> {
+        permission = "allow";
+        evaluation.put("type", "always_allow");
+      }
+    }
+    p.put("evaluated_permission", permission);
+    p.set("evaluation", evaluation);
+    return Events.draft(McpEvents.USE, p, at);
+  }
+
+  private String mcpPolicy(String server, String tool) {
+    ToolSpec.McpToolset set = mcpToolsets.get(server);
+    if (set == null) {
+      return "always_allow";
+    }
+    PermissionPolicy policy = null;
+    boolean configured = false;
+    for (ToolConfig c : set.configs()) {
+      if (c.name().equals(tool)) {
+        policy = c.permissionPolicy();
+        configured = true;
+        break;
+      }
+    }
+    if (!configured && set.defaultConfig() != null) {
+      policy = set.defaultConfig().permissionPolicy();
+    }
+    return policy == null ? "always_allow" : policy.type();
   }
 
   /** True when the call waits for a {@code user.tool_confirmation}. */

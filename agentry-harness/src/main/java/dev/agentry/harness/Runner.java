@@ -219,7 +219,7 @@ final class Runner {
       return true;
     }
     if (!s.queuedConfirmations.isEmpty()) {
-      settle(Permissions.answer(s.queuedConfirmations.getFirst(), s), s);
+      settle(Permissions.answer(s.queuedConfirmations.getFirst(), s), s, session);
       return true;
     }
     if (!s.blockingIds().isEmpty()) {
@@ -311,8 +311,9 @@ final class Runner {
         .keySet()
         .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_CUSTOM, true, now())));
     s.awaitingConfirmation
-        .keySet()
-        .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_CUSTOM, true, now())));
+        .values()
+        .forEach(
+            use -> drafts.add(McpEvents.resultFor(use, Events.INTERRUPTED_CUSTOM, true, now())));
     boolean active = s.turnOpen() || s.blockedOnAction();
     if (active) {
       drafts.add(Events.idle("end_turn", clock.instant()));
@@ -466,7 +467,7 @@ final class Runner {
     }
     builtIn.forEach(u -> drafts.add(permissions.toolUse(u.name(), u.input(), now())));
     custom.forEach(u -> drafts.add(Events.customToolUse(u.name(), u.input(), now())));
-    mcpUses.forEach(u -> drafts.add(mcpOffer.use(u.name(), u.input(), now())));
+    mcpUses.forEach(u -> drafts.add(mcpOffer.use(u.name(), u.input(), permissions, now())));
     drafts.add(Events.spanEnd(pendingStart, false, r.usage(), clock.instant()));
     boolean empty = texts.isEmpty() && builtIn.isEmpty() && custom.isEmpty() && mcpUses.isEmpty();
     if (empty) {
@@ -481,7 +482,13 @@ final class Runner {
     }
     for (StoredEvent e : stored) {
       if (e.type().equals(McpEvents.USE)) {
-        append(List.of(mcp.answer(stepSession, e, c, this::append)));
+        var p = Events.payload(e);
+        Optional<String> refused = Permissions.refusal(p);
+        if (refused.isPresent()) {
+          append(List.of(McpEvents.result(e.id(), refused.get(), true, now())));
+        } else if (!Permissions.asks(p)) {
+          append(List.of(mcp.answer(stepSession, e, c, this::append)));
+        }
         continue;
       }
       if (!e.type().equals("agent.tool_use")) {
@@ -505,15 +512,17 @@ final class Runner {
    * marks the answer processed; an allow marks it processed, then runs the call (so a run that dies
    * while the tool runs finds it open, as after any crash mid-tool).
    */
-  private void settle(Permissions.Answer a, LogState s) {
+  private void settle(Permissions.Answer a, LogState s, Session session) {
     if (a.pending() && !a.allow()) {
-      append(List.of(Events.toolResult(a.use().id(), a.denyText(), true, now())));
+      append(List.of(McpEvents.resultFor(a.use(), a.denyText(), true, now())));
     } else if (a.pending() && !s.turnOpen()) {
       append(List.of(Events.running(clock.instant())));
       ledger.moveTo(SessionStatus.RUNNING);
     }
     store.events().markProcessed(sessionId, List.of(a.confirmation().id()), now());
-    if (a.pending() && a.allow()) {
+    if (a.pending() && a.allow() && a.use().type().equals(McpEvents.USE)) {
+      append(List.of(mcp.answer(session, a.use(), newCancellation(), this::append)));
+    } else if (a.pending() && a.allow()) {
       var p = Events.payload(a.use());
       runTool(a.use().id(), p.path("name").asText(), p.path("input"), newCancellation());
     }

@@ -142,6 +142,11 @@ class McpEndToEndTest {
   }
 
   static List<JsonNode> events(String session) throws Exception {
+    return eventsOf(server, session);
+  }
+
+  /** A session's events as read through {@code server}'s API (shared with other MCP tests). */
+  static List<JsonNode> eventsOf(TestServer server, String session) throws Exception {
     JsonNode body =
         Json.mapper()
             .readTree(server.call("GET", "/v1/sessions/" + session + "/events", null).body());

@@ -24,6 +24,10 @@ import org.apache.catalina.startup.Tomcat;
  */
 final class TestMcpServer implements AutoCloseable {
   final List<String> authorizations = new CopyOnWriteArrayList<>();
+
+  /** The {@code text} argument of every {@code echo} call, in order. */
+  final List<String> echoCalls = new CopyOnWriteArrayList<>();
+
   volatile Set<String> accepted;
   private final Tomcat tomcat;
   private final McpSyncServer mcp;
@@ -51,11 +55,13 @@ final class TestMcpServer implements AutoCloseable {
             .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
             .toolCall(
                 echo,
-                (exchange, req) ->
-                    McpSchema.CallToolResult.builder()
-                        .addTextContent("echo: " + req.arguments().get("text"))
-                        .isError(false)
-                        .build())
+                (exchange, req) -> {
+                  echoCalls.add(String.valueOf(req.arguments().get("text")));
+                  return McpSchema.CallToolResult.builder()
+                      .addTextContent("echo: " + req.arguments().get("text"))
+                      .isError(false)
+                      .build();
+                })
             .build();
     tomcat = new Tomcat();
     tomcat.setBaseDir(Files.createTempDirectory("tomcat").toString());
