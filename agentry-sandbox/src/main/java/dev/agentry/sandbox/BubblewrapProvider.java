@@ -4,6 +4,7 @@ import dev.agentry.core.Sandbox;
 import dev.agentry.core.SandboxException;
 import dev.agentry.core.SandboxLimits;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -30,6 +31,7 @@ final class BubblewrapProvider implements EgressSandboxProvider {
   private final Path cgroupRoot;
   private final EgressProxy proxy;
   private BwrapHost host; // guarded by this
+  private byte[] caBundle; // guarded by this: the system bundle plus the egress CA
   private SandboxException unavailable; // guarded by this
 
   BubblewrapProvider(int uid, int gid, Path cgroupRoot) {
@@ -86,9 +88,25 @@ final class BubblewrapProvider implements EgressSandboxProvider {
       log.debug("sandbox {}: egress policy allows no host; no proxy bridge", name);
     } else if (EgressBridge.available()) {
       try {
+        byte[] bundle = null;
+        byte[] caPem = null;
+        if (!policy.credentials().isEmpty()) {
+          if (proxy.ca() == null) {
+            log.warn(
+                "sandbox {}: no egress CA configured; credentials reach plain HTTP only", name);
+          } else {
+            caPem = proxy.ca().certificatePem().getBytes(StandardCharsets.US_ASCII);
+            bundle = caBundle(caPem);
+          }
+        }
         egress =
             EgressBridge.open(
-                proxy, h.privateDir.resolve("egress").resolve(name), sessionId, policy);
+                proxy,
+                h.privateDir.resolve("egress").resolve(name),
+                sessionId,
+                policy,
+                bundle,
+                caPem);
       } catch (IOException e) {
         if (cg != null) {
           cg.remove();
@@ -117,6 +135,19 @@ final class BubblewrapProvider implements EgressSandboxProvider {
       launcher.close();
       throw e;
     }
+  }
+
+  private synchronized byte[] caBundle(byte[] caPem) throws IOException {
+    if (caBundle == null) {
+      java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+      if (Files.isRegularFile(EgressBridge.SYSTEM_BUNDLE)) {
+        b.write(Files.readAllBytes(EgressBridge.SYSTEM_BUNDLE));
+        b.write('\n');
+      }
+      b.write(caPem);
+      caBundle = b.toByteArray();
+    }
+    return caBundle;
   }
 
   @Override

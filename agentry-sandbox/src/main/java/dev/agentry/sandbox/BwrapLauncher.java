@@ -139,6 +139,11 @@ final class BwrapLauncher implements Launcher {
     a.addAll(List.of("--bind-fd", "8", "/workspace"));
     if (egress != null) {
       a.addAll(List.of("--ro-bind", egress.dir.toString(), EgressBridge.MOUNT));
+      if (egress.caBundle && java.nio.file.Files.isRegularFile(EgressBridge.SYSTEM_BUNDLE)) {
+        // The sandbox (only) trusts the egress CA: its system bundle is ours, bound read-only.
+        String sys = EgressBridge.SYSTEM_BUNDLE.toString();
+        a.addAll(List.of("--ro-bind", egress.dir.resolve("ca-bundle.crt").toString(), sys));
+      }
     }
     a.addAll(List.of("--size", Long.toString(tmpBytes), "--tmpfs", "/tmp"));
     a.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
@@ -163,6 +168,13 @@ final class BwrapLauncher implements Launcher {
             // (with a reaper, bwrap 0.8 orphans it, which piles up if the JVM is itself pid 1).
             "--as-pid-1",
             "--clearenv"));
+    if (egress != null) {
+      // Placeholders only, never secrets; set first so no credential can shadow the variables
+      // below (PATH, the proxy).
+      for (EgressCredential c : egress.policy().credentials()) {
+        env(a, c.name(), c.placeholder());
+      }
+    }
     env(a, "PATH", SANDBOX_PATH);
     env(a, "HOME", "/workspace");
     env(a, "WORKSPACE", "/workspace");
@@ -175,6 +187,12 @@ final class BwrapLauncher implements Launcher {
       }
       env(a, "NO_PROXY", "");
       env(a, "no_proxy", "");
+      if (egress.caBundle) {
+        for (String k : List.of("SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE")) {
+          env(a, k, EgressBridge.CA_BUNDLE);
+        }
+        env(a, "NODE_EXTRA_CA_CERTS", EgressBridge.CA_CERT);
+      }
     }
     a.addAll(List.of("--cap-drop", "ALL", "--seccomp", "9", "--remount-ro", "/"));
     a.addAll(List.of("--chdir", "/workspace"));

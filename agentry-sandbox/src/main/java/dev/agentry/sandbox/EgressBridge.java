@@ -19,6 +19,15 @@ final class EgressBridge implements Closeable {
   static final String PROXY_URL = "http://127.0.0.1:3128";
   static final String PYTHON = "/usr/bin/python3";
 
+  /** The system CA bundle plus the egress CA (when the sandbox has credentials). */
+  static final String CA_BUNDLE = MOUNT + "/ca-bundle.crt";
+
+  /** The egress CA certificate alone (for {@code NODE_EXTRA_CA_CERTS}). */
+  static final String CA_CERT = MOUNT + "/agentry-ca.crt";
+
+  /** The host's (Debian) system bundle; the sandbox sees {@link #CA_BUNDLE} in its place. */
+  static final Path SYSTEM_BUNDLE = Path.of("/etc/ssl/certs/ca-certificates.crt");
+
   /**
    * Binds 127.0.0.1:3128, then forks: the parent exits once the port is listening (so the command
    * exec'd after it never races the forwarder), the child serves with its stdio on /dev/null (so it
@@ -74,10 +83,12 @@ final class EgressBridge implements Closeable {
 
   final Path dir;
   private final EgressProxy.Listener listener;
+  final boolean caBundle;
 
-  private EgressBridge(Path dir, EgressProxy.Listener listener) {
+  private EgressBridge(Path dir, EgressProxy.Listener listener, boolean caBundle) {
     this.dir = dir;
     this.listener = listener;
+    this.caBundle = caBundle;
   }
 
   static boolean available() {
@@ -86,13 +97,34 @@ final class EgressBridge implements Closeable {
 
   static EgressBridge open(EgressProxy proxy, Path dir, String session, EgressPolicy policy)
       throws IOException {
+    return open(proxy, dir, session, policy, null, null);
+  }
+
+  /**
+   * As {@link #open(EgressProxy, Path, String, EgressPolicy)}, also writing {@code bundle} (system
+   * CAs plus the egress CA) and {@code caPem} (the egress CA) when not null: public certificates
+   * only, never a key or a secret.
+   */
+  static EgressBridge open(
+      EgressProxy proxy, Path dir, String session, EgressPolicy policy, byte[] bundle, byte[] caPem)
+      throws IOException {
     Files.createDirectories(dir);
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path script = dir.resolve("forward.py");
     Files.writeString(script, FORWARDER);
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
+    if (bundle != null && caPem != null) {
+      for (var f : java.util.Map.of("ca-bundle.crt", bundle, "agentry-ca.crt", caPem).entrySet()) {
+        Path p = dir.resolve(f.getKey());
+        Files.write(p, f.getValue());
+        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+      }
+    }
     try {
-      return new EgressBridge(dir, proxy.listen(dir.resolve("proxy.sock"), session, policy));
+      return new EgressBridge(
+          dir,
+          proxy.listen(dir.resolve("proxy.sock"), session, policy),
+          bundle != null && caPem != null);
     } catch (IOException | RuntimeException e) {
       deleteTree(dir);
       throw e;

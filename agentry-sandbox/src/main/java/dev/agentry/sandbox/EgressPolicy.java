@@ -17,8 +17,12 @@ import java.util.Set;
  *
  * @param unrestricted any public host on ports 80/443
  * @param allowedHosts explicitly allowed {@code host} or {@code host:port} entries, lower case
+ * @param credentials the session's {@code environment_variable} credentials: the sandbox gets their
+ *     placeholders, the proxy substitutes the secrets for the hosts each is bound to (never shown
+ *     by {@link #toString()})
  */
-public record EgressPolicy(boolean unrestricted, Set<String> allowedHosts) {
+public record EgressPolicy(
+    boolean unrestricted, Set<String> allowedHosts, List<EgressCredential> credentials) {
 
   /** Everything refused: the default when an environment says nothing about networking. */
   public static final EgressPolicy DENY_ALL = new EgressPolicy(false, Set.of());
@@ -47,6 +51,22 @@ public record EgressPolicy(boolean unrestricted, Set<String> allowedHosts) {
       }
     }
     allowedHosts = Set.copyOf(norm);
+    credentials = credentials == null ? List.of() : List.copyOf(credentials);
+  }
+
+  /** A policy without credentials. */
+  public EgressPolicy(boolean unrestricted, Set<String> allowedHosts) {
+    this(unrestricted, allowedHosts, List.of());
+  }
+
+  /** This policy with {@code creds} as the session's environment-variable credentials. */
+  public EgressPolicy withCredentials(List<EgressCredential> creds) {
+    return new EgressPolicy(unrestricted, allowedHosts, creds);
+  }
+
+  /** The credentials bound to {@code host} on {@code port} (whose secrets may be sent there). */
+  List<EgressCredential> credentialsFor(String host, int port) {
+    return credentials.stream().filter(c -> c.boundTo(host, port)).toList();
   }
 
   /** Only {@code hosts} (each {@code host} or {@code host:port}). */

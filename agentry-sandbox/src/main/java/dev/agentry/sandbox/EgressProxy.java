@@ -27,6 +27,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,11 +50,22 @@ import org.slf4j.LoggerFactory;
  * with a TLS ClientHello whose SNI names the same host. Every decision is logged at INFO.
  *
  * <p>Refusals are answered {@code 403} with a one-line body naming the target and the reason.
+ *
+ * <p>Credential injection: when the session's policy carries {@link EgressCredential}s, a plain
+ * HTTP request to a host a credential is bound to has the credential's placeholder replaced by the
+ * secret in its headers (and body, if the credential asks for it). A {@code CONNECT host:443} to
+ * such a host is intercepted: the proxy answers the TLS handshake itself with a leaf certificate
+ * for {@code host} signed by the installation's {@link EgressCa} (which only sandboxes trust),
+ * reads one HTTP/1.1 request, substitutes, and sends it over a new, normally verified TLS
+ * connection to the upstream. Every other {@code CONNECT} stays an opaque tunnel. A placeholder
+ * sent to a host its credential is not bound to goes out unchanged, and the refusal to substitute
+ * is logged.
  */
 public final class EgressProxy {
   private static final Logger LOG = LoggerFactory.getLogger(EgressProxy.class);
   private static final int MAX_HEADER_BYTES = 64 * 1024;
   private static final int CONNECT_TIMEOUT_MS = 10_000;
+  private static final int MAX_INJECTED_BODY = 8 * 1024 * 1024;
   private static final Set<String> HOP_HEADERS =
       Set.of(
           "connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade");
@@ -64,6 +84,8 @@ public final class EgressProxy {
 
   private final Resolver resolver;
   private final Connector connector;
+  private final EgressCa ca; // null: no TLS interception (credentials only reach plain HTTP)
+  private final SSLSocketFactory upstreamTls;
 
   /** A proxy resolving names with the host's resolver. */
   public EgressProxy() {
@@ -75,8 +97,41 @@ public final class EgressProxy {
   }
 
   public EgressProxy(Resolver resolver, Connector connector) {
+    this(resolver, connector, null, null);
+  }
+
+  /** A proxy resolving names with the host's resolver that intercepts TLS with {@code ca}. */
+  public EgressProxy(EgressCa ca) {
+    this(host -> Arrays.asList(InetAddress.getAllByName(host)), Socket::connect, ca, null);
+  }
+
+  /**
+   * @param ca signs the leaf certificates of intercepted hosts; null disables TLS interception
+   * @param upstreamTrust verifies upstream servers of intercepted connections; null means the JVM's
+   *     default trust store
+   */
+  public EgressProxy(
+      Resolver resolver, Connector connector, EgressCa ca, X509TrustManager upstreamTrust) {
     this.resolver = resolver;
     this.connector = connector;
+    this.ca = ca;
+    try {
+      SSLContext ctx;
+      if (upstreamTrust == null) {
+        ctx = SSLContext.getDefault();
+      } else {
+        ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {upstreamTrust}, null);
+      }
+      this.upstreamTls = ctx.getSocketFactory();
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("no TLS for upstream connections", e);
+    }
+  }
+
+  /** The CA intercepted connections are answered with, or null. */
+  public EgressCa ca() {
+    return ca;
   }
 
   /** One sandbox's listener: closing it stops accepting and cuts its open connections. */
@@ -191,14 +246,7 @@ public final class EgressProxy {
     String text = new String(head, StandardCharsets.ISO_8859_1);
     String[] lines = text.split("\r\n");
     String[] req = lines[0].split(" ");
-    List<String[]> headers = new ArrayList<>();
-    for (int i = 1; i < lines.length; i++) {
-      int c = lines[i].indexOf(':');
-      if (c > 0) {
-        headers.add(
-            new String[] {lines[i].substring(0, c).trim(), lines[i].substring(c + 1).trim()});
-      }
-    }
+    List<String[]> headers = parseHeaders(lines);
     Target target = null;
     try {
       if (req.length != 3 || !req[2].startsWith("HTTP/1.")) {
@@ -238,6 +286,13 @@ public final class EgressProxy {
       byte[] first = connect ? acceptTunnel(l, target, in, out) : null;
       if (connect && first == null) {
         return; // refused after the 200 (logged): closing the tunnel is the refusal
+      }
+      if (connect
+          && target.port() == 443
+          && ca != null
+          && !l.policy.credentialsFor(target.host(), target.port()).isEmpty()) {
+        intercept(l, target, addr, first, in, out);
+        return;
       }
       Socket up = new Socket();
       l.track(up);
@@ -341,25 +396,56 @@ public final class EgressProxy {
     if (uri.getRawQuery() != null) {
       path += "?" + uri.getRawQuery();
     }
+    sendRequest(l, t, method, path, uri.getRawAuthority(), headers, in, up.getOutputStream());
+    copyQuietly(up.getInputStream(), out);
+  }
+
+  /**
+   * Writes one request upstream: hop-by-hop headers dropped, {@code Connection: close}, the
+   * placeholders of credentials bound to {@code t} replaced by their secrets in header values (and
+   * in a {@code Content-Length} body for credentials that ask for it, the length recomputed).
+   */
+  private static void sendRequest(
+      Listener l,
+      Target t,
+      String method,
+      String path,
+      String authority,
+      List<String[]> headers,
+      InputStream in,
+      OutputStream upOut)
+      throws IOException {
+    List<EgressCredential> bound = l.policy.credentialsFor(t.host(), t.port());
+    List<String[]> hs = substituteHeaders(l, t, headers, bound);
+    String len = header(hs, "content-length");
+    String te = header(hs, "transfer-encoding");
+    byte[] body = null;
+    if (te == null
+        && len != null
+        && !l.policy.credentials().isEmpty()
+        && Long.parseLong(len.trim()) <= MAX_INJECTED_BODY) {
+      body = in.readNBytes(Integer.parseInt(len.trim()));
+      body = substituteBody(l, t, body, bound);
+    }
     StringBuilder sb = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\n");
     boolean host = false;
-    for (String[] h : headers) {
+    for (String[] h : hs) {
       String k = h[0].toLowerCase(Locale.ROOT);
       if (HOP_HEADERS.contains(k)) {
         continue;
       }
       host |= k.equals("host");
-      sb.append(h[0]).append(": ").append(h[1]).append("\r\n");
+      String v = body != null && k.equals("content-length") ? Integer.toString(body.length) : h[1];
+      sb.append(h[0]).append(": ").append(v).append("\r\n");
     }
     if (!host) {
-      sb.append("Host: ").append(uri.getRawAuthority()).append("\r\n");
+      sb.append("Host: ").append(authority).append("\r\n");
     }
     sb.append("Connection: close\r\n\r\n");
-    OutputStream upOut = up.getOutputStream();
     upOut.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
-    String len = header(headers, "content-length");
-    String te = header(headers, "transfer-encoding");
-    if (te != null) {
+    if (body != null) {
+      upOut.write(body);
+    } else if (te != null) {
       // A chunked body: relayed as is; the upstream was told to close after this request.
       Thread.ofVirtual().start(() -> copyQuietly(in, upOut));
     } else if (len != null) {
@@ -375,7 +461,211 @@ public final class EgressProxy {
       }
     }
     upOut.flush();
-    copyQuietly(up.getInputStream(), out);
+  }
+
+  private static List<String[]> substituteHeaders(
+      Listener l, Target t, List<String[]> headers, List<EgressCredential> bound) {
+    if (l.policy.credentials().isEmpty()) {
+      return headers;
+    }
+    List<String[]> out = new ArrayList<>(headers.size());
+    for (String[] h : headers) {
+      String v = h[1];
+      for (EgressCredential c : l.policy.credentials()) {
+        if (!v.contains(c.placeholder())) {
+          continue;
+        }
+        String why =
+            !bound.contains(c)
+                ? "credential " + c.name() + " is not bound to " + t
+                : !c.inHeaders()
+                    ? "credential " + c.name() + " is not injected in headers"
+                    : !c.headerSafe()
+                        ? "credential " + c.name() + " is not a valid header value"
+                        : null;
+        if (why == null) {
+          v = v.replace(c.placeholder(), c.secret());
+          credentialLog(l, t, true, c.name() + " substituted in header " + h[0]);
+        } else {
+          credentialLog(
+              l, t, false, why + ": its placeholder in header " + h[0] + " is sent as is");
+        }
+      }
+      out.add(new String[] {h[0], v});
+    }
+    return out;
+  }
+
+  private static byte[] substituteBody(
+      Listener l, Target t, byte[] body, List<EgressCredential> bound) {
+    byte[] b = body;
+    for (EgressCredential c : l.policy.credentials()) {
+      byte[] ph = c.placeholderBytes();
+      if (indexOf(b, ph, 0) < 0) {
+        continue;
+      }
+      if (bound.contains(c) && c.inBody()) {
+        b = replaceAll(b, ph, c.secretBytes());
+        credentialLog(l, t, true, c.name() + " substituted in the body");
+      } else {
+        credentialLog(
+            l,
+            t,
+            false,
+            (bound.contains(c)
+                    ? "credential " + c.name() + " is not injected in bodies"
+                    : "credential " + c.name() + " is not bound to " + t)
+                + ": its placeholder in the body is sent as is");
+      }
+    }
+    return b;
+  }
+
+  private static int indexOf(byte[] hay, byte[] needle, int from) {
+    outer:
+    for (int i = from; i <= hay.length - needle.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  private static byte[] replaceAll(byte[] hay, byte[] needle, byte[] with) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(hay.length + with.length);
+    int from = 0;
+    for (int at; (at = indexOf(hay, needle, from)) >= 0; from = at + needle.length) {
+      out.write(hay, from, at - from);
+      out.write(with, 0, with.length);
+    }
+    out.write(hay, from, hay.length - from);
+    return out.toByteArray();
+  }
+
+  private static void credentialLog(Listener l, Target t, boolean substituted, String reason) {
+    LOG.info(
+        "egress session={} target={} credential={} reason={}",
+        l.session,
+        t,
+        substituted ? "substituted" : "deny",
+        reason);
+  }
+
+  /**
+   * Terminates the sandbox's TLS with a leaf certificate for {@code t} signed by the egress CA,
+   * reads one HTTP/1.1 request, and sends it, with the bound credentials substituted, over a
+   * verified TLS connection to the upstream; the response is relayed, then the connection closes.
+   */
+  private void intercept(
+      Listener l, Target t, InetAddress addr, byte[] first, InputStream in, OutputStream out)
+      throws IOException {
+    String names =
+        l.policy.credentialsFor(t.host(), t.port()).stream()
+            .map(EgressCredential::name)
+            .collect(Collectors.joining(","));
+    SSLEngine engine = ca.serverContext(t.host()).createSSLEngine();
+    engine.setUseClientMode(false);
+    TlsServerStream tls = new TlsServerStream(engine, in, out, first);
+    try {
+      tls.handshake();
+    } catch (IOException e) {
+      decision(
+          l,
+          t.toString(),
+          false,
+          "TLS handshake with the sandbox failed (intercepting for " + names + "): " + e);
+      return;
+    }
+    try {
+      byte[] head = readHead(tls.in);
+      if (head == null) {
+        return;
+      }
+      String[] lines = new String(head, StandardCharsets.ISO_8859_1).split("\r\n");
+      String[] req = lines[0].split(" ");
+      List<String[]> headers = parseHeaders(lines);
+      try {
+        if (req.length != 3 || !req[2].startsWith("HTTP/1.")) {
+          throw new Refused(400, "not an HTTP/1.x request inside the intercepted TLS connection");
+        }
+        String path = req[1];
+        if (!path.startsWith("/")) {
+          throw new Refused(400, "only origin-form request targets (/path) inside TLS");
+        }
+        String hostHeader = header(headers, "host");
+        if (hostHeader != null) {
+          Target h = authority(hostHeader, t.port());
+          if (!h.host().equals(t.host()) || h.port() != t.port()) {
+            throw new Refused(
+                403, "the Host header (" + hostHeader + ") does not match the CONNECT target");
+          }
+        }
+        Socket raw = new Socket();
+        l.track(raw);
+        try (raw) {
+          try {
+            connector.connect(raw, new InetSocketAddress(addr, t.port()), CONNECT_TIMEOUT_MS);
+          } catch (IOException e) {
+            throw new Refused(
+                502, "cannot connect to " + addr.getHostAddress() + ": " + e.getMessage());
+          }
+          SSLSocket up;
+          try {
+            up = upstreamTls(raw, t);
+          } catch (IOException e) {
+            throw new Refused(502, "TLS to the upstream failed: " + e.getMessage());
+          }
+          try (up) {
+            decision(
+                l,
+                t.toString(),
+                true,
+                allowReason(l.policy, t) + "; TLS intercepted for credentials " + names);
+            sendRequest(l, t, req[0], path, t.host(), headers, tls.in, up.getOutputStream());
+            copyQuietly(up.getInputStream(), tls.out);
+          }
+        } finally {
+          l.untrack(raw);
+        }
+      } catch (Refused r) {
+        decision(l, t.toString(), false, r.getMessage());
+        refuse(tls.out, r.status, t.toString(), r.getMessage());
+      }
+    } finally {
+      tls.close();
+    }
+  }
+
+  private SSLSocket upstreamTls(Socket raw, Target t) throws IOException {
+    SSLSocket up = (SSLSocket) upstreamTls.createSocket(raw, t.host(), t.port(), true);
+    SSLParameters p = up.getSSLParameters();
+    p.setEndpointIdentificationAlgorithm("HTTPS");
+    if (!EgressPolicy.isIpLiteral(t.host())) {
+      try {
+        p.setServerNames(List.of(new SNIHostName(t.host())));
+      } catch (IllegalArgumentException ignored) {
+        // not a valid SNI name: none is sent
+      }
+    }
+    p.setApplicationProtocols(new String[] {"http/1.1"});
+    up.setSSLParameters(p);
+    up.startHandshake();
+    return up;
+  }
+
+  private static List<String[]> parseHeaders(String[] lines) {
+    List<String[]> headers = new ArrayList<>();
+    for (int i = 1; i < lines.length; i++) {
+      int c = lines[i].indexOf(':');
+      if (c > 0) {
+        headers.add(
+            new String[] {lines[i].substring(0, c).trim(), lines[i].substring(c + 1).trim()});
+      }
+    }
+    return headers;
   }
 
   private static void pipeBoth(SocketChannel ch, InputStream in, OutputStream out, Socket up)

@@ -39,6 +39,19 @@ public final class Sandboxes {
   }
 
   /**
+   * Bubblewrap sandboxes whose egress proxy intercepts TLS for hosts with {@code
+   * environment_variable} credentials, with the installation CA kept in {@code egressCaDir}
+   * (created at first use; only sandboxes trust it).
+   */
+  public static SandboxProvider bubblewrap(int uid, Path egressCaDir) {
+    if (uid <= 0) {
+      throw new IllegalArgumentException("sandbox uid must be a positive non-root uid: " + uid);
+    }
+    return new BubblewrapProvider(
+        uid, uid, Path.of("/sys/fs/cgroup"), new EgressProxy(EgressCa.at(egressCaDir)));
+  }
+
+  /**
    * No isolation at all: plain processes in the workspace with rlimits, a timeout and a clean
    * environment. Development only; logs a warning when created.
    */

@@ -112,9 +112,14 @@ public final class AgentryServer implements AutoCloseable {
    * The sandbox provider chosen by {@code AGENTRY_SANDBOX} and the manager of session sandboxes.
    * Nothing is probed or started here: a missing bubblewrap surfaces at the first tool call.
    */
-  private static Api.Hands hands(ServerConfig config, Path dataDir, Clock clock, Store store) {
+  private static Api.Hands hands(
+      ServerConfig config, Path dataDir, Clock clock, Store store, SecretBox box) {
+    // Bubblewrap sandboxes get the session's environment_variable credentials as placeholders;
+    // the egress proxy substitutes them, intercepting TLS with the installation's egress CA.
     SandboxProvider provider =
-        config.sandbox().equals("unsafe-local") ? Sandboxes.unsafeLocal() : Sandboxes.bubblewrap();
+        config.sandbox().equals("unsafe-local")
+            ? Sandboxes.unsafeLocal()
+            : Sandboxes.bubblewrap(Sandboxes.DEFAULT_UID, dataDir.resolve("egress-ca"));
     ScheduledExecutorService sweeper =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("agentry-sandbox-sweeper").daemon().factory());
@@ -125,7 +130,7 @@ public final class AgentryServer implements AutoCloseable {
             config.sandboxLimits(),
             clock,
             sweeper,
-            id -> egressPolicy(store, id));
+            id -> EgressCredentials.attach(egressPolicy(store, id), store, box, id));
     return new Api.Hands(manager, provider, config.sandboxLimits());
   }
 
@@ -170,7 +175,7 @@ public final class AgentryServer implements AutoCloseable {
             console.println("  " + secret);
           });
       StreamHub streams = new StreamHub();
-      Api.Hands hands = hands(config, dataDir, clock, store);
+      Api.Hands hands = hands(config, dataDir, clock, store, box);
       ToolExecutor tools =
           BuiltInTools.create(
               hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
