@@ -39,11 +39,18 @@ class EgressWiringTest {
     other.stop(0);
   }
 
+  static final java.util.List<String> AUTHORIZATIONS =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   static HttpServer serve(String body) throws Exception {
     HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     s.createContext(
         "/",
         exchange -> {
+          String auth = exchange.getRequestHeaders().getFirst("Authorization");
+          if (auth != null) {
+            AUTHORIZATIONS.add(auth);
+          }
           byte[] b = body.getBytes(StandardCharsets.UTF_8);
           exchange.sendResponseHeaders(200, b.length);
           exchange.getResponseBody().write(b);
@@ -54,6 +61,10 @@ class EgressWiringTest {
   }
 
   static String session(String environmentBody) throws Exception {
+    return session(environmentBody, "[]");
+  }
+
+  static String session(String environmentBody, String vaultIds) throws Exception {
     String agent =
         BadInputTest.id(server.call("POST", "/v1/agents", "{\"name\":\"n\",\"model\":\"m\"}"));
     String env = BadInputTest.id(server.call("POST", "/v1/environments", environmentBody));
@@ -61,7 +72,13 @@ class EgressWiringTest {
         server.call(
             "POST",
             "/v1/sessions",
-            "{\"agent\":\"" + agent + "\",\"environment_id\":\"" + env + "\"}"));
+            "{\"agent\":\""
+                + agent
+                + "\",\"environment_id\":\""
+                + env
+                + "\",\"vault_ids\":"
+                + vaultIds
+                + "}"));
   }
 
   static ToolOutcome bash(String session, String command) {
@@ -95,5 +112,47 @@ class EgressWiringTest {
     String session = session("{\"name\":\"closed\"}");
     String out = bash(session, curl(upstream.getAddress().getPort())).text();
     assertThat(out).doesNotContain("allowed upstream").doesNotContain("status=200");
+  }
+
+  @Test
+  void vaultEnvironmentVariable_isAPlaceholderInside_andTheSecretAtItsHost() throws Exception {
+    int port = upstream.getAddress().getPort();
+    String secret = "ghp_realSecretValue_0123456789abcdef";
+    String vault = BadInputTest.id(server.call("POST", "/v1/vaults", "{\"display_name\":\"ci\"}"));
+    var created =
+        server.call(
+            "POST",
+            "/v1/vaults/" + vault + "/credentials",
+            "{\"auth\":{\"type\":\"environment_variable\",\"secret_name\":\"GH_TOKEN\",\"secret_value\":\""
+                + secret
+                + "\",\"networking\":{\"type\":\"limited\",\"allowed_hosts\":[\"127.0.0.1:"
+                + port
+                + "\"]}}}");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+    String session =
+        session(
+            "{\"name\":\"cred\",\"config\":{\"type\":\"cloud\",\"networking\":{\"type\":\"limited\","
+                + "\"allowed_hosts\":[\"127.0.0.1:"
+                + port
+                + "\"]}}}",
+            "[\"" + vault + "\"]");
+    String inside =
+        bash(
+                session,
+                "echo \"token=$GH_TOKEN\"; cat /proc/self/environ | tr '\\0' '\\n' | grep -c "
+                    + secret.substring(0, 12)
+                    + " || true")
+            .text();
+    assertThat(inside).contains("token=agentry-placeholder-").doesNotContain(secret);
+    AUTHORIZATIONS.clear();
+    String reply =
+        bash(
+                session,
+                "curl -sS --max-time 10 -H \"Authorization: Bearer $GH_TOKEN\" http://127.0.0.1:"
+                    + port
+                    + "/")
+            .text();
+    assertThat(reply).contains("allowed upstream").doesNotContain(secret);
+    assertThat(AUTHORIZATIONS).containsExactly("Bearer " + secret);
   }
 }
