@@ -7,6 +7,8 @@ import com.anthropic.core.JsonValue;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.models.beta.agents.AgentCreateParams;
 import com.anthropic.models.beta.agents.BetaManagedAgentsAgentToolset20260401Params;
+import com.anthropic.models.beta.agents.BetaManagedAgentsAgentToolsetDefaultConfigParams;
+import com.anthropic.models.beta.agents.BetaManagedAgentsAlwaysAskPolicy;
 import com.anthropic.models.beta.agents.BetaManagedAgentsCustomToolInputSchema;
 import com.anthropic.models.beta.agents.BetaManagedAgentsCustomToolParams;
 import com.anthropic.models.beta.agents.BetaManagedAgentsModel;
@@ -15,6 +17,7 @@ import com.anthropic.models.beta.sessions.SessionCreateParams;
 import com.anthropic.models.beta.sessions.events.BetaManagedAgentsStreamSessionEvents;
 import com.anthropic.models.beta.sessions.events.BetaManagedAgentsUserCustomToolResultEventParams;
 import com.anthropic.models.beta.sessions.events.BetaManagedAgentsUserMessageEventParams;
+import com.anthropic.models.beta.sessions.events.BetaManagedAgentsUserToolConfirmationEventParams;
 import com.anthropic.models.beta.sessions.events.EventSendParams;
 import dev.agentry.testkit.FakeAnthropic;
 import java.nio.file.Path;
@@ -204,5 +207,78 @@ class SdkAgentLoopTest {
           .contains("ships tomorrow");
     }
     assertThat(fake.requests().getLast().body().toString()).contains("ships 2026-11-26");
+  }
+
+  @Test
+  void alwaysAsk_isConfirmedAndDeniedThroughTheSdk() throws Exception {
+    fake.enqueue(
+        FakeAnthropic.toolUse("bash", "{\"command\":\"echo approved-run\"}"),
+        FakeAnthropic.toolUse("bash", "{\"command\":\"echo never-run\"}"),
+        FakeAnthropic.text("Understood, I will not run that."));
+    String session =
+        newSession(
+            AgentCreateParams.builder()
+                .name("careful")
+                .model(BetaManagedAgentsModel.of("claude-sonnet-4-6"))
+                .addTool(
+                    BetaManagedAgentsAgentToolset20260401Params.builder()
+                        .type(JsonValue.from("agent_toolset_20260401"))
+                        .defaultConfig(
+                            BetaManagedAgentsAgentToolsetDefaultConfigParams.builder()
+                                .permissionPolicy(
+                                    BetaManagedAgentsAlwaysAskPolicy.builder().build())
+                                .build())
+                        .build()));
+    try (Reader reader = new Reader(session)) {
+      SdkCompatibilityTest.awaitSubscribers(server, 1);
+      say(session, "run it if I agree");
+      List<BetaManagedAgentsStreamSessionEvents> first = reader.untilIdle();
+      var ask = first.stream().filter(e -> e.isAgentToolUse()).findFirst().orElseThrow();
+      assertThat(first.getLast().asSessionStatusIdle().stopReason().isRequiresAction()).isTrue();
+      assertThat(first.stream().noneMatch(e -> e.isAgentToolResult())).isTrue();
+
+      confirm(session, ask.asAgentToolUse().id(), true, null);
+      List<BetaManagedAgentsStreamSessionEvents> second = reader.untilIdle();
+      assertThat(
+              second.stream()
+                  .filter(e -> e.isAgentToolResult())
+                  .findFirst()
+                  .orElseThrow()
+                  .toString())
+          .contains("approved-run");
+      var secondAsk = second.stream().filter(e -> e.isAgentToolUse()).findFirst().orElseThrow();
+      assertThat(second.getLast().asSessionStatusIdle().stopReason().isRequiresAction()).isTrue();
+
+      confirm(session, secondAsk.asAgentToolUse().id(), false, "not today");
+      List<BetaManagedAgentsStreamSessionEvents> third = reader.untilIdle();
+      assertThat(third.getLast().asSessionStatusIdle().stopReason().isEndTurn()).isTrue();
+      assertThat(
+              third.stream()
+                  .filter(e -> e.isAgentToolResult())
+                  .findFirst()
+                  .orElseThrow()
+                  .toString())
+          .contains("not today")
+          .doesNotContain("never-run");
+    }
+    assertThat(fake.requests().getLast().body().toString()).contains("not today");
+  }
+
+  static void confirm(String sessionId, String toolUseId, boolean allow, String denyMessage) {
+    var confirmation =
+        BetaManagedAgentsUserToolConfirmationEventParams.builder()
+            .toolUseId(toolUseId)
+            .result(
+                allow
+                    ? BetaManagedAgentsUserToolConfirmationEventParams.Result.ALLOW
+                    : BetaManagedAgentsUserToolConfirmationEventParams.Result.DENY);
+    if (denyMessage != null) {
+      confirmation.denyMessage(denyMessage);
+    }
+    client
+        .beta()
+        .sessions()
+        .events()
+        .send(sessionId, EventSendParams.builder().addEvent(confirmation.build()).build());
   }
 }
