@@ -6,49 +6,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.Json;
 import dev.agentry.testkit.FakeAnthropic;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Whole turns through the real server: user events in over HTTP, the harness calling the fake
  * Anthropic endpoint over HTTP (as a user's proxy would be reached through ANTHROPIC_BASE_URL),
  * tools in the real sandbox, and the events read back from the log.
  */
-class AgentLoopEndToEndTest {
-  @TempDir static Path dataDir;
-  static FakeAnthropic fake;
-  static TestServer server;
-  static String envId;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fake = FakeAnthropic.start();
-    server =
-        new TestServer(
-            dataDir,
-            null,
-            Map.of(
-                "ANTHROPIC_BASE_URL", fake.baseUrl(),
-                "ANTHROPIC_API_KEY", "sk-ant-test-secret",
-                "AGENTRY_MODEL_RETRIES", "2",
-                "AGENTRY_MODEL_BACKOFF_MS", "10",
-                "AGENTRY_MODEL_BACKOFF_MAX_MS", "50"));
-    envId = BadInputTest.id(server.call("POST", "/v1/environments", "{\"name\":\"e2e\"}"));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-    fake.close();
-  }
-
+class AgentLoopEndToEndTest extends FakeModelServerTestBase {
   static String agent(String tools) throws Exception {
     return BadInputTest.id(
         server.call(

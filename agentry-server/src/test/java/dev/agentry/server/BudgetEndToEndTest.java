@@ -6,51 +6,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.Json;
 import dev.agentry.testkit.FakeAnthropic;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Usage, list cost and budgets through the real server. Each fake answer uses 100,000 input and
  * 10,000 output tokens of claude-sonnet-4-6: $0.30 + $0.15 = 45 cents at the default list prices.
  */
-class BudgetEndToEndTest {
+class BudgetEndToEndTest extends FakeModelServerTestBase {
   static final String WEATHER_TOOL =
       "[{\"type\":\"custom\",\"name\":\"get_weather\",\"description\":\"weather\","
           + "\"input_schema\":{\"type\":\"object\",\"properties\":{}}}]";
-
-  @TempDir static Path dataDir;
-  static FakeAnthropic fake;
-  static TestServer server;
-  static String envId;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fake = FakeAnthropic.start();
-    server =
-        new TestServer(
-            dataDir,
-            null,
-            Map.of(
-                "ANTHROPIC_BASE_URL", fake.baseUrl(),
-                "ANTHROPIC_API_KEY", "sk-ant-test-secret",
-                "AGENTRY_MODEL_RETRIES", "2",
-                "AGENTRY_MODEL_BACKOFF_MS", "10",
-                "AGENTRY_MODEL_BACKOFF_MAX_MS", "50"));
-    envId = BadInputTest.id(server.call("POST", "/v1/environments", "{\"name\":\"budget\"}"));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-    fake.close();
-  }
 
   static String agent(String tools) throws Exception {
     return BadInputTest.id(

@@ -11,41 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Permission policies through the real server: always_ask confirmations and the auto policy. */
-class PermissionEndToEndTest {
-  @TempDir static Path dataDir;
-  static FakeAnthropic fake;
-  static TestServer server;
-  static String envId;
-
-  @BeforeAll
-  static void start() throws Exception {
-    fake = FakeAnthropic.start();
-    server =
-        new TestServer(
-            dataDir,
-            null,
-            Map.of(
-                "ANTHROPIC_BASE_URL", fake.baseUrl(),
-                "ANTHROPIC_API_KEY", "sk-ant-test-secret",
-                "AGENTRY_MODEL_RETRIES", "2",
-                "AGENTRY_MODEL_BACKOFF_MS", "10",
-                "AGENTRY_MODEL_BACKOFF_MAX_MS", "50"));
-    envId = BadInputTest.id(server.call("POST", "/v1/environments", "{\"name\":\"perm\"}"));
-  }
-
-  @AfterAll
-  static void stop() {
-    server.close();
-    fake.close();
-  }
-
+class PermissionEndToEndTest extends FakeModelServerTestBase {
   static final String ASK_BASH =
       "[{\"type\":\"agent_toolset_20260401\",\"configs\":[{\"name\":\"bash\","
           + "\"permission_policy\":{\"type\":\"always_ask\"}}]}]";
