@@ -3,6 +3,7 @@ package dev.agentry.core;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -50,6 +51,12 @@ public interface SessionRepository {
    * that have queued user events ({@code processed_at} null).
    */
   List<String> withPendingWork(int limit);
+
+  /**
+   * How many sessions, across every workspace, have each status; every status is a key (zero when
+   * none has it). One grouped count, cheap enough to run at every metrics scrape.
+   */
+  Map<SessionStatus, Long> countByStatus();
 
   /**
    * Takes the session's lease for {@code owner} if it is free, expired, or already held by {@code

@@ -5,6 +5,7 @@ import dev.agentry.core.PreviewSink;
 import dev.agentry.core.SecretBox;
 import dev.agentry.core.Store;
 import dev.agentry.core.ToolExecutor;
+import dev.agentry.core.Tracing;
 import java.time.Clock;
 import java.util.Map;
 import java.util.UUID;
@@ -32,6 +33,7 @@ public final class Harness implements AutoCloseable {
   private final Clock clock;
   private final PreviewSink previews;
   private final SecretBox secrets;
+  private final Tracing tracing;
   private final String owner = "harness-" + UUID.randomUUID();
   private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService timer =
@@ -51,7 +53,9 @@ public final class Harness implements AutoCloseable {
       HarnessConfig config,
       Clock clock,
       PreviewSink previews,
-      SecretBox secrets) {
+      SecretBox secrets,
+      Tracing tracing) {
+    this.tracing = tracing;
     this.previews = previews;
     this.secrets = secrets;
     this.store = store;
@@ -89,7 +93,20 @@ public final class Harness implements AutoCloseable {
       Clock clock,
       PreviewSink previews,
       SecretBox secrets) {
-    return new Harness(store, model, tools, config, clock, previews, secrets);
+    return create(store, model, tools, config, clock, previews, secrets, Tracing.NONE);
+  }
+
+  /** A harness that also marks each turn's span with {@code tracing}. */
+  public static Harness create(
+      Store store,
+      ModelClient model,
+      ToolExecutor tools,
+      HarnessConfig config,
+      Clock clock,
+      PreviewSink previews,
+      SecretBox secrets,
+      Tracing tracing) {
+    return new Harness(store, model, tools, config, clock, previews, secrets, tracing);
   }
 
   /**
@@ -140,7 +157,8 @@ public final class Harness implements AutoCloseable {
     while (true) {
       McpConnections mcp = new McpConnections(store.vaults(), secrets, clock);
       Runner runner =
-          new Runner(sessionId, store, model, tools, config, clock, owner, timer, previews, mcp);
+          new Runner(
+              sessionId, store, model, tools, config, clock, owner, timer, previews, mcp, tracing);
       active.put(sessionId, runner);
       try {
         if (!closed && !runner.run()) {

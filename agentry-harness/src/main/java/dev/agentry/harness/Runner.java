@@ -18,6 +18,7 @@ import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolOutcome;
+import dev.agentry.core.Tracing;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -68,6 +69,12 @@ final class Runner {
   private final McpConnections mcp;
 
   private McpConnections.Offer mcpOffer = McpConnections.Offer.NONE;
+
+  private final Tracing tracing;
+
+  /** The span of this run's turn, opened by its first model request or tool call. */
+  private Tracing.Span turnSpan;
+
   private Session stepSession;
 
   Runner(
@@ -80,8 +87,10 @@ final class Runner {
       String owner,
       ScheduledExecutorService timer,
       PreviewSink previews,
-      McpConnections mcp) {
+      McpConnections mcp,
+      Tracing tracing) {
     this.mcp = mcp;
+    this.tracing = tracing;
     this.sessionId = sessionId;
     this.store = store;
     this.model = model;
@@ -124,6 +133,9 @@ final class Runner {
     } catch (RuntimeException e) {
       failUnexpectedly(e);
     } finally {
+      if (turnSpan != null) {
+        turnSpan.close();
+      }
       sub.close();
       renewal.cancel(false);
       try {
@@ -371,6 +383,7 @@ final class Runner {
    * when there is no response to act on.
    */
   private Optional<ModelResponse> call(ModelRequest request, LogState s) {
+    openTurnSpan();
     StoredEvent start = append(List.of(Events.spanStart(clock.instant()))).get(0);
     Cancellation c = newCancellation();
     ModelResponse response;
@@ -533,6 +546,7 @@ final class Runner {
       String name,
       com.fasterxml.jackson.databind.JsonNode input,
       Cancellation c) {
+    openTurnSpan();
     ToolOutcome out;
     try {
       out = tools.execute(sessionId, name, input, c);
@@ -565,6 +579,13 @@ final class Runner {
             Events.spanEnd(pendingStart, false, response.get().usage(), clock.instant()),
             Events.compacted(summary.toString(), through, now())));
     ledger.addUsage(response.get().usage());
+  }
+
+  /** The turn's span parents the model requests and tool calls of this run (on its thread). */
+  private void openTurnSpan() {
+    if (turnSpan == null) {
+      turnSpan = tracing.turn(sessionId);
+    }
   }
 
   private List<StoredEvent> append(List<EventDraft> drafts) {

@@ -43,6 +43,7 @@ public final class AgentryServer implements AutoCloseable {
   private final Api.Hands hands;
   private final Harness harness;
   private final Optional<String> generatedKey;
+  private final Telemetry telemetry;
 
   private AgentryServer(
       WebServer webServer,
@@ -50,7 +51,9 @@ public final class AgentryServer implements AutoCloseable {
       StreamHub streams,
       Api.Hands hands,
       Harness harness,
-      Optional<String> key) {
+      Optional<String> key,
+      Telemetry telemetry) {
+    this.telemetry = telemetry;
     this.webServer = webServer;
     this.store = store;
     this.streams = streams;
@@ -142,11 +145,22 @@ public final class AgentryServer implements AutoCloseable {
   /** Starts a server; {@code console} receives the one-time admin key notice, if one is made. */
   public static AgentryServer start(
       ServerConfig config, Clock clock, PrintStream console, ModelClient model) {
+    return start(config, clock, console, model, Telemetry.fromEnv(System.getenv()));
+  }
+
+  /** Starts a server that traces with {@code telemetry} (which it closes when it stops). */
+  static AgentryServer start(
+      ServerConfig config,
+      Clock clock,
+      PrintStream console,
+      ModelClient model,
+      Telemetry telemetry) {
     bridgeJulLogging();
     Path dataDir = config.dataDir().toAbsolutePath().normalize();
     try {
       Files.createDirectories(dataDir);
     } catch (java.io.IOException e) {
+      telemetry.close();
       throw new IllegalArgumentException(
           "AGENTRY_DATA_DIR " + dataDir + " cannot be created: " + e.getMessage());
     }
@@ -164,8 +178,15 @@ public final class AgentryServer implements AutoCloseable {
       Redactor redactor = Redactor.global();
       redactor.add(java.util.Base64.getEncoder().encodeToString(masterKey));
       Credentials.registerSecrets(store, box);
-      Store guarded = new RedactingStore(store, redactor);
-      ModelClient guardedModel = new RedactingModelClient(model, redactor);
+      // Metrics and spans (ADR 0014) wrap the redacting decorators; they record no content.
+      Metrics metrics = new Metrics();
+      Store guarded = new MeteredStore(new RedactingStore(store, redactor), metrics);
+      ModelClient guardedModel =
+          new ObservedModelClient(
+              new RedactingModelClient(model, redactor),
+              metrics,
+              telemetry.tracer(),
+              config.harness().spend().prices());
       Optional<String> key = Keys.bootstrap(store, config.apiKey(), clock.instant());
       key.ifPresent(
           secret -> {
@@ -177,10 +198,16 @@ public final class AgentryServer implements AutoCloseable {
       StreamHub streams = new StreamHub();
       Api.Hands hands = hands(config, dataDir, clock, store, box);
       ToolExecutor tools =
-          BuiltInTools.create(
-              hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
+          new ObservedToolExecutor(
+              BuiltInTools.create(
+                  hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id)),
+              metrics,
+              telemetry.tracer());
+      metrics.gauges(
+          () -> store.sessions().countByStatus(), hands.sandboxes()::alive, streams::subscribers);
       Harness harness =
-          Harness.create(guarded, guardedModel, tools, config.harness(), clock, streams, box);
+          Harness.create(
+              guarded, guardedModel, tools, config.harness(), clock, streams, box, telemetry);
       Api api =
           new Api(
               guarded,
@@ -194,7 +221,7 @@ public final class AgentryServer implements AutoCloseable {
           new EventStream(guarded.events(), streams, config.heartbeat(), clock);
       List<Api.Routes> groups =
           List.of(
-              new HealthRoutes(api),
+              new HealthRoutes(api, metrics),
               new AgentRoutes(api),
               new EnvironmentRoutes(api),
               new SessionRoutes(api),
@@ -224,9 +251,10 @@ public final class AgentryServer implements AutoCloseable {
           store.describe(),
           dataDir);
       harness.recover();
-      return new AgentryServer(web, store, streams, hands, harness, key);
+      return new AgentryServer(web, store, streams, hands, harness, key, telemetry);
     } catch (RuntimeException e) {
       store.close();
+      telemetry.close();
       throw e;
     }
   }
@@ -258,6 +286,7 @@ public final class AgentryServer implements AutoCloseable {
     harness.close();
     hands.sandboxes().close();
     store.close();
+    telemetry.close();
   }
 
   private static void bridgeJulLogging() {

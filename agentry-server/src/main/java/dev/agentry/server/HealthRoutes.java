@@ -6,12 +6,17 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-/** {@code /healthz} (the process answers) and {@code /readyz} (the store answers too). */
+/**
+ * {@code /healthz} (the process answers), {@code /readyz} (the store answers too) and {@code
+ * /metrics} (Prometheus text format). None needs a key.
+ */
 final class HealthRoutes implements Api.Routes {
   private final Api api;
+  private final Metrics metrics;
 
-  HealthRoutes(Api api) {
+  HealthRoutes(Api api, Metrics metrics) {
     this.api = api;
+    this.metrics = metrics;
   }
 
   @Override
@@ -19,7 +24,8 @@ final class HealthRoutes implements Api.Routes {
     r.get(
             "/healthz",
             (req, res) -> Http.ok(res, Json.mapper().createObjectNode().put("status", "ok")))
-        .get("/readyz", this::ready);
+        .get("/readyz", this::ready)
+        .get("/metrics", this::metrics);
   }
 
   /** What the sandboxes enforce and by which mechanism, or why they cannot start. */
@@ -33,6 +39,13 @@ final class HealthRoutes implements Api.Routes {
       out.put("status", "unavailable").put("reason", e.getMessage());
     }
     return out;
+  }
+
+  private void metrics(ServerRequest req, ServerResponse res) throws java.io.IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    metrics.write(out);
+    res.header("Content-Type", metrics.contentType());
+    res.send(out.toByteArray());
   }
 
   private void ready(ServerRequest req, ServerResponse res) {

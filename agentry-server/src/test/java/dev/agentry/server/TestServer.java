@@ -28,6 +28,11 @@ final class TestServer implements AutoCloseable {
 
   /** {@code env} configures the server and its model clients as the process environment would. */
   TestServer(Path dataDir, String databaseUrl, Map<String, String> modelEnv) {
+    this(dataDir, databaseUrl, modelEnv, null);
+  }
+
+  /** As above, tracing with {@code telemetry}; null: as the process environment says. */
+  TestServer(Path dataDir, String databaseUrl, Map<String, String> modelEnv, Telemetry telemetry) {
     ServerConfig config =
         ServerConfig.builder(modelEnv)
             .port(0)
@@ -37,12 +42,14 @@ final class TestServer implements AutoCloseable {
             .maxBodyBytes(64 * 1024)
             .heartbeat(Duration.ofMillis(500))
             .build();
+    PrintStream console =
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     server =
-        AgentryServer.start(
-            config,
-            Clock.systemUTC(),
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-            ModelClients.fromEnv(modelEnv));
+        telemetry == null
+            ? AgentryServer.start(
+                config, Clock.systemUTC(), console, ModelClients.fromEnv(modelEnv))
+            : AgentryServer.start(
+                config, Clock.systemUTC(), console, ModelClients.fromEnv(modelEnv), telemetry);
   }
 
   String baseUrl() {

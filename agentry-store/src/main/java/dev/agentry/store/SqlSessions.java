@@ -12,7 +12,9 @@ import dev.agentry.core.StoredEvent;
 import dev.agentry.core.Timestamps;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -102,6 +104,28 @@ final class SqlSessions implements SessionRepository {
           tx.update("DELETE FROM events WHERE session_id = ?", id);
           db.appender().forget(tx, id);
           return TABLE.delete(tx, id);
+        });
+  }
+
+  @Override
+  public Map<SessionStatus, Long> countByStatus() {
+    return db.read(
+        tx -> {
+          Map<SessionStatus, Long> out = new EnumMap<>(SessionStatus.class);
+          for (SessionStatus status : SessionStatus.values()) {
+            out.put(status, 0L);
+          }
+          tx.query(
+                  "SELECT status, COUNT(*) FROM sessions GROUP BY status",
+                  rs -> Map.entry(rs.getString(1), rs.getLong(2)))
+              .forEach(
+                  row -> {
+                    SessionStatus status = SessionStatus.fromWire(row.getKey());
+                    if (status != null) {
+                      out.put(status, row.getValue());
+                    }
+                  });
+          return out;
         });
   }
 

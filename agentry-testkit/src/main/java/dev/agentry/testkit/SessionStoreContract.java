@@ -40,6 +40,25 @@ public abstract class SessionStoreContract extends StoreTestBase {
   }
 
   @Test
+  void countByStatus_countsEverySessionByItsStatus_withZeroForTheRest() {
+    var before = sessions().countByStatus();
+    assertThat(before).containsOnlyKeys(SessionStatus.values());
+    Agent agent = agent();
+    Instant base = StoreFixtures.uniqueEpoch();
+    sessions().create(StoreFixtures.session(agent, base), List.of());
+    Session running =
+        sessions().create(StoreFixtures.session(agent, base.plusSeconds(1)), List.of());
+    sessions().update(running.id(), x -> x.withStatus(SessionStatus.RUNNING, base.plusSeconds(2)));
+    var after = sessions().countByStatus();
+    assertThat(after.get(SessionStatus.IDLE)).isEqualTo(before.get(SessionStatus.IDLE) + 1);
+    assertThat(after.get(SessionStatus.RUNNING)).isEqualTo(before.get(SessionStatus.RUNNING) + 1);
+    assertThat(after.get(SessionStatus.TERMINATED)).isEqualTo(before.get(SessionStatus.TERMINATED));
+    sessions().delete(running.id());
+    assertThat(sessions().countByStatus().get(SessionStatus.RUNNING))
+        .isEqualTo(before.get(SessionStatus.RUNNING));
+  }
+
+  @Test
   void createSession_roundTripsTheWholeRecord() {
     Session s = StoreFixtures.session(agent(), Instant.parse("2026-03-04T05:06:07.123456789Z"));
     Session stored = sessions().create(s, List.of());
