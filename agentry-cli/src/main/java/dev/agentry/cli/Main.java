@@ -14,6 +14,17 @@ import picocli.CommandLine.Command;
       KeysCommand.class,
       WorkspacesCommand.class,
       VaultCommand.class,
+      ResourceCommands.Agents.class,
+      ResourceCommands.Environments.class,
+      ResourceCommands.Sessions.class,
+      ResourceCommands.Vaults.class,
+      RunCommand.class,
+      SessionCommands.Tail.class,
+      SessionCommands.Send.class,
+      SessionCommands.Approve.class,
+      SessionCommands.Deny.class,
+      SessionCommands.Interrupt.class,
+      CompletionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
