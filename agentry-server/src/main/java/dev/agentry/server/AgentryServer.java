@@ -226,7 +226,8 @@ public final class AgentryServer implements AutoCloseable {
               new EnvironmentRoutes(api),
               new SessionRoutes(api),
               new EventRoutes(api, eventStream),
-              new VaultRoutes(api, box));
+              new VaultRoutes(api, box),
+              new UsageRoutes(api));
       HttpRouting.Builder routing = HttpRouting.builder();
       routing.addFilter(new RequestIds());
       routing.addFilter(new Auth(store));
