@@ -164,23 +164,24 @@ public final class AgentryServer implements AutoCloseable {
       throw new IllegalArgumentException(
           "AGENTRY_DATA_DIR " + dataDir + " cannot be created: " + e.getMessage());
     }
+    // Secrets never leave through events, model requests, logs or errors: see Redactor. Every event
+    // written passes the EventGuard (redaction, then metering once committed) inside the store.
+    Redactor redactor = Redactor.global();
+    Metrics metrics = new Metrics();
     Store store =
         Stores.open(
             config
                 .database()
                 .map(StoreConfig::postgres)
                 .orElseGet(() -> StoreConfig.sqlite(dataDir))
-                .withClock(clock));
+                .withClock(clock)
+                .withAppendHook(new EventGuard(redactor, metrics)));
     try {
       byte[] masterKey = Keys.masterKey(config.masterKey(), dataDir);
       SecretBox box = new SecretBox(masterKey);
-      // Secrets never leave through events, model requests, logs or errors: see Redactor.
-      Redactor redactor = Redactor.global();
       redactor.add(java.util.Base64.getEncoder().encodeToString(masterKey));
       Credentials.registerSecrets(store, box);
-      // Metrics and spans (ADR 0014) wrap the redacting decorators; they record no content.
-      Metrics metrics = new Metrics();
-      Store guarded = new MeteredStore(new RedactingStore(store, redactor), metrics);
+      // Metrics and spans (ADR 0014) wrap the redacting model client; they record no content.
       ModelClient guardedModel =
           new ObservedModelClient(
               new RedactingModelClient(model, redactor),
@@ -207,18 +208,17 @@ public final class AgentryServer implements AutoCloseable {
           () -> store.sessions().countByStatus(), hands.sandboxes()::alive, streams::subscribers);
       Harness harness =
           Harness.create(
-              guarded, guardedModel, tools, config.harness(), clock, streams, box, telemetry);
+              store, guardedModel, tools, config.harness(), clock, streams, box, telemetry);
       Api api =
           new Api(
-              guarded,
+              store,
               clock,
               config.maxBodyBytes(),
               streams,
               hands,
               harness,
               config.harness().spend());
-      EventStream eventStream =
-          new EventStream(guarded.events(), streams, config.heartbeat(), clock);
+      EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat(), clock);
       List<Api.Routes> groups =
           List.of(
               new HealthRoutes(api, metrics),

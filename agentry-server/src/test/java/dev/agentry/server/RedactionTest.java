@@ -192,6 +192,32 @@ class RedactionTest {
     requests.forEach(r -> assertClean(r.toString()));
   }
 
+  /** Initial events enter the log with the session, not through an append: scanned all the same. */
+  @Test
+  void initialEvents_areRedactedToo() throws Exception {
+    String env =
+        BadInputTest.id(client.call("POST", "/v1/environments", "{\"name\":\"r-initial\"}"));
+    String agent =
+        BadInputTest.id(
+            client.call("POST", "/v1/agents", "{\"name\":\"r\",\"model\":\"claude-sonnet-4-6\"}"));
+    String session =
+        BadInputTest.id(
+            client.call(
+                "POST",
+                "/v1/sessions",
+                "{\"agent\":\""
+                    + agent
+                    + "\",\"environment_id\":\""
+                    + env
+                    + "\",\"initial_events\":[{\"type\":\"user.message\",\"content\":"
+                    + "[{\"type\":\"text\",\"text\":\"start with "
+                    + SECRET
+                    + "\"}]}]}"));
+    String log = client.call("GET", "/v1/sessions/" + session + "/events?limit=100", null).body();
+    assertThat(log).contains("start with [redacted]");
+    assertClean(log);
+  }
+
   @Test
   void modelRequests_areScannedEvenWhenTheLogWasNot() {
     var redacting = new RedactingModelClient(MODEL, Redactor.global());

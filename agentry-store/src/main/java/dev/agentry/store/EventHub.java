@@ -1,5 +1,7 @@
 package dev.agentry.store;
 
+import dev.agentry.core.AppendHook;
+import dev.agentry.core.EventDraft;
 import dev.agentry.core.EventStore;
 import dev.agentry.core.StoredEvent;
 import java.util.List;
@@ -21,6 +23,17 @@ import org.slf4j.LoggerFactory;
 final class EventHub implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventHub.class);
 
+  private final AppendHook hook;
+
+  EventHub(AppendHook hook) {
+    this.hook = hook;
+  }
+
+  /** The drafts to write: every path into a session log passes here first. */
+  List<EventDraft> admit(String sessionId, List<EventDraft> drafts) {
+    return List.copyOf(hook.beforeAppend(sessionId, List.copyOf(drafts)));
+  }
+
   private final Map<String, List<Sub>> subscribers = new ConcurrentHashMap<>();
   private final ExecutorService dispatcher =
       Executors.newSingleThreadExecutor(
@@ -34,6 +47,13 @@ final class EventHub implements AutoCloseable {
 
   /** Called by the writer after commit; the subscribers are those present at commit time. */
   void publish(String sessionId, List<StoredEvent> events) {
+    if (!events.isEmpty()) {
+      try {
+        hook.afterCommit(sessionId, events);
+      } catch (RuntimeException e) {
+        LOG.error("the append hook failed after a commit to session {}", sessionId, e);
+      }
+    }
     List<Sub> subs = subscribers.get(sessionId);
     if (subs == null || subs.isEmpty() || events.isEmpty()) {
       return;

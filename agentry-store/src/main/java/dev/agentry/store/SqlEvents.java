@@ -53,7 +53,7 @@ final class SqlEvents implements EventStore {
   }
 
   private List<StoredEvent> append(String sessionId, List<EventDraft> drafts, Long fence) {
-    List<EventDraft> batch = List.copyOf(drafts);
+    List<EventDraft> batch = hub.admit(sessionId, drafts);
     return db.write(
         sessionId,
         tx -> {

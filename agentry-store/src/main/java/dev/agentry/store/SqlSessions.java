@@ -64,7 +64,7 @@ final class SqlSessions implements SessionRepository {
 
   @Override
   public Session create(String workspaceId, Session session, List<EventDraft> initialEvents) {
-    List<EventDraft> drafts = List.copyOf(initialEvents);
+    List<EventDraft> drafts = hub.admit(session.id(), initialEvents);
     return db.write(
         session.id(),
         tx -> {

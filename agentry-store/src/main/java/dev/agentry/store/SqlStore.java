@@ -2,6 +2,7 @@ package dev.agentry.store;
 
 import dev.agentry.core.AgentRepository;
 import dev.agentry.core.ApiKeyRepository;
+import dev.agentry.core.AppendHook;
 import dev.agentry.core.EnvironmentRepository;
 import dev.agentry.core.EventStore;
 import dev.agentry.core.SessionRepository;
@@ -12,7 +13,7 @@ import dev.agentry.core.WorkspaceRepository;
 /** The repositories over one {@link Database}, whichever dialect it speaks. */
 final class SqlStore implements Store {
   private final Database db;
-  private final EventHub hub = new EventHub();
+  private final EventHub hub;
   private final SqlAgents agents;
   private final SqlEnvironments environments;
   private final SqlSessions sessions;
@@ -21,8 +22,9 @@ final class SqlStore implements Store {
   private final SqlApiKeys apiKeys;
   private final SqlWorkspaces workspaces;
 
-  SqlStore(Database db) {
+  SqlStore(Database db, AppendHook hook) {
     this.db = db;
+    this.hub = new EventHub(hook);
     this.agents = new SqlAgents(db);
     this.environments = new SqlEnvironments(db);
     this.sessions = new SqlSessions(db, hub);

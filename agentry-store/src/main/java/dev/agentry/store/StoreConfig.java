@@ -1,5 +1,6 @@
 package dev.agentry.store;
 
+import dev.agentry.core.AppendHook;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Objects;
@@ -8,13 +9,14 @@ import java.util.Objects;
  * Where a store keeps its data: either a SQLite file in {@code dataDir} ({@code jdbcUrl} null) or a
  * PostgreSQL database ({@code jdbcUrl} starting with {@code jdbc:postgresql:}; credentials may be
  * given as the {@code user} and {@code password} query parameters). {@code clock} stamps events'
- * {@code created_at}.
+ * {@code created_at}; {@code appendHook} sees every event written.
  */
-public record StoreConfig(String jdbcUrl, Path dataDir, Clock clock) {
+public record StoreConfig(String jdbcUrl, Path dataDir, Clock clock, AppendHook appendHook) {
   private static final String PG_PREFIX = "jdbc:postgresql:";
 
   public StoreConfig {
     Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(appendHook, "appendHook");
     if (jdbcUrl == null) {
       Objects.requireNonNull(dataDir, "dataDir (needed when there is no jdbcUrl)");
     } else if (!jdbcUrl.startsWith(PG_PREFIX)) {
@@ -24,16 +26,22 @@ public record StoreConfig(String jdbcUrl, Path dataDir, Clock clock) {
 
   /** A SQLite store in {@code <dataDir>/agentry.db}; the directory is created if missing. */
   public static StoreConfig sqlite(Path dataDir) {
-    return new StoreConfig(null, dataDir, Clock.systemUTC());
+    return new StoreConfig(null, dataDir, Clock.systemUTC(), AppendHook.NONE);
   }
 
   /** A PostgreSQL store. */
   public static StoreConfig postgres(String jdbcUrl) {
-    return new StoreConfig(Objects.requireNonNull(jdbcUrl, "jdbcUrl"), null, Clock.systemUTC());
+    return new StoreConfig(
+        Objects.requireNonNull(jdbcUrl, "jdbcUrl"), null, Clock.systemUTC(), AppendHook.NONE);
   }
 
   public StoreConfig withClock(Clock clock) {
-    return new StoreConfig(jdbcUrl, dataDir, clock);
+    return new StoreConfig(jdbcUrl, dataDir, clock, appendHook);
+  }
+
+  /** The same store, with {@code hook} seeing every event written. */
+  public StoreConfig withAppendHook(AppendHook hook) {
+    return new StoreConfig(jdbcUrl, dataDir, clock, hook);
   }
 
   boolean isPostgres() {

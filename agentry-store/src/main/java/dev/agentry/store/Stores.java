@@ -31,7 +31,7 @@ public final class Stores {
    */
   public static Store open(StoreConfig config) {
     Database db = config.isPostgres() ? openPostgres(config) : openSqlite(config);
-    return new SqlStore(db);
+    return new SqlStore(db, config.appendHook());
   }
 
   private static Database openSqlite(StoreConfig config) {
