@@ -81,7 +81,7 @@ final class BwrapHost {
       throw new SandboxException(
           "no seccomp filter for architecture " + System.getProperty("os.arch"));
     }
-    boolean root = currentUid() == 0;
+    boolean root = serverUid() == 0;
     String setpriv = which("setpriv");
     if (root && setpriv == null) {
       throw new SandboxException(
@@ -136,7 +136,7 @@ final class BwrapHost {
     m.put(
         "isolation",
         bwrapVersion
-            + (dropToUid ? ", uid " + uid : ", uid " + currentUid() + " (server's own)")
+            + (dropToUid ? ", uid " + uid : ", the server's own uid")
             + ", seccomp ("
             + SeccompFilter.deniedCount()
             + " syscalls denied)");
@@ -161,11 +161,12 @@ final class BwrapHost {
     return m;
   }
 
-  static int currentUid() {
+  /** The uid the server runs as; bubblewrap hosts are Linux, where {@code /proc/self} tells. */
+  private static int serverUid() {
     try {
       return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-      return -1;
+    } catch (IOException e) {
+      throw new SandboxException("cannot tell which uid the server runs as: " + e.getMessage(), e);
     }
   }
 

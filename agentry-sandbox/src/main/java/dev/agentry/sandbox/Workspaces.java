@@ -136,7 +136,7 @@ public final class Workspaces {
               PosixFilePermission.OWNER_EXECUTE))) {
         Files.setPosixFilePermissions(dir, perms);
       }
-    } catch (IOException | UnsupportedOperationException e) {
+    } catch (IOException e) {
       // Best effort: the delete that follows reports the real failure.
     }
   }
