@@ -2,23 +2,20 @@ package dev.agentry.harness;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.agentry.core.Agent;
 import dev.agentry.core.AgentSpec;
 import dev.agentry.core.DefaultToolConfig;
 import dev.agentry.core.EventDraft;
-import dev.agentry.core.IdKind;
-import dev.agentry.core.Ids;
 import dev.agentry.core.ModelConfig;
 import dev.agentry.core.PermissionPolicy;
 import dev.agentry.core.Session;
 import dev.agentry.core.SessionStatus;
-import dev.agentry.core.SessionUsage;
 import dev.agentry.core.Store;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ToolConfig;
 import dev.agentry.core.ToolSpec;
 import dev.agentry.store.StoreConfig;
 import dev.agentry.store.Stores;
+import dev.agentry.testkit.StoreFixtures;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -81,20 +78,7 @@ abstract class HarnessTestBase {
             null,
             null);
     Instant now = Instant.now();
-    Agent agent = new Agent(Ids.next(IdKind.AGENT), 1, spec, now, now, null);
-    return new Session(
-        Ids.next(IdKind.SESSION),
-        null,
-        SessionStatus.IDLE,
-        Ids.next(IdKind.ENVIRONMENT),
-        agent,
-        Map.of(),
-        List.of(),
-        List.of(),
-        SessionUsage.ZERO,
-        now,
-        now,
-        null);
+    return StoreFixtures.session(StoreFixtures.agent(spec, now), now);
   }
 
   /** What the server does for POST /events: append queued, then wake. */

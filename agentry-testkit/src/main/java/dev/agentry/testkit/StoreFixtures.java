@@ -50,7 +50,12 @@ public final class StoreFixtures {
   }
 
   public static Agent agent(Instant createdAt) {
-    return new Agent(Ids.next(IdKind.AGENT), 1, spec("agent"), createdAt, createdAt, null);
+    return agent(spec("agent"), createdAt);
+  }
+
+  /** Version 1 of a new agent with {@code spec}. */
+  public static Agent agent(AgentSpec spec, Instant createdAt) {
+    return new Agent(Ids.next(IdKind.AGENT), 1, spec, createdAt, createdAt, null);
   }
 
   public static Environment environment(String name, Instant createdAt) {

@@ -1,13 +1,11 @@
 package dev.agentry.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentry.core.Agent;
 import dev.agentry.core.AgentSpec;
 import dev.agentry.core.ContentBlock;
 import dev.agentry.core.DefaultToolConfig;
 import dev.agentry.core.EventDraft;
 import dev.agentry.core.EventStore;
-import dev.agentry.core.IdKind;
 import dev.agentry.core.Ids;
 import dev.agentry.core.Json;
 import dev.agentry.core.ModelClient;
@@ -19,7 +17,6 @@ import dev.agentry.core.ModelUsage;
 import dev.agentry.core.PermissionPolicy;
 import dev.agentry.core.Session;
 import dev.agentry.core.SessionStatus;
-import dev.agentry.core.SessionUsage;
 import dev.agentry.core.Store;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ToolConfig;
@@ -34,6 +31,7 @@ import dev.agentry.server.ServerConfig;
 import dev.agentry.store.StoreConfig;
 import dev.agentry.store.Stores;
 import dev.agentry.testkit.FakeAnthropic;
+import dev.agentry.testkit.StoreFixtures;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -631,20 +629,7 @@ final class HarnessBench {
             null,
             null);
     Instant now = Instant.now();
-    Agent agent = new Agent(Ids.next(IdKind.AGENT), 1, spec, now, now, null);
-    return new Session(
-        Ids.next(IdKind.SESSION),
-        null,
-        SessionStatus.IDLE,
-        Ids.next(IdKind.ENVIRONMENT),
-        agent,
-        Map.of(),
-        List.of(),
-        List.of(),
-        SessionUsage.ZERO,
-        now,
-        now,
-        null);
+    return StoreFixtures.session(StoreFixtures.agent(spec, now), now);
   }
 
   private static String post(HttpClient http, String uri, String body)
