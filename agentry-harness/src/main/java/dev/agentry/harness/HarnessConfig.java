@@ -79,105 +79,92 @@ public record HarnessConfig(
   }
 
   public HarnessConfig withRetries(int attempts, Duration base, Duration max) {
-    return new HarnessConfig(
-        attempts,
-        base,
-        max,
-        leaseTtl,
-        maxToolRounds,
-        compactionThreshold,
-        contextWindows,
-        defaultContextWindow,
-        maxOutputTokens,
-        readOnlyTools,
-        toolResultContextChars,
-        spend,
-        runtimeTools);
+    Copy c = new Copy(this);
+    c.modelRetryAttempts = attempts;
+    c.backoffBase = base;
+    c.backoffMax = max;
+    return c.build();
   }
 
   public HarnessConfig withLeaseTtl(Duration ttl) {
-    return new HarnessConfig(
-        modelRetryAttempts,
-        backoffBase,
-        backoffMax,
-        ttl,
-        maxToolRounds,
-        compactionThreshold,
-        contextWindows,
-        defaultContextWindow,
-        maxOutputTokens,
-        readOnlyTools,
-        toolResultContextChars,
-        spend,
-        runtimeTools);
+    Copy c = new Copy(this);
+    c.leaseTtl = ttl;
+    return c.build();
   }
 
   public HarnessConfig withMaxToolRounds(int rounds) {
-    return new HarnessConfig(
-        modelRetryAttempts,
-        backoffBase,
-        backoffMax,
-        leaseTtl,
-        rounds,
-        compactionThreshold,
-        contextWindows,
-        defaultContextWindow,
-        maxOutputTokens,
-        readOnlyTools,
-        toolResultContextChars,
-        spend,
-        runtimeTools);
+    Copy c = new Copy(this);
+    c.maxToolRounds = rounds;
+    return c.build();
   }
 
   public HarnessConfig withCompaction(double threshold, Map<String, Integer> windows) {
-    return new HarnessConfig(
-        modelRetryAttempts,
-        backoffBase,
-        backoffMax,
-        leaseTtl,
-        maxToolRounds,
-        threshold,
-        windows,
-        defaultContextWindow,
-        maxOutputTokens,
-        readOnlyTools,
-        toolResultContextChars,
-        spend,
-        runtimeTools);
+    Copy c = new Copy(this);
+    c.compactionThreshold = threshold;
+    c.contextWindows = windows;
+    return c.build();
   }
 
   public HarnessConfig withSpend(SpendLimits value) {
-    return new HarnessConfig(
-        modelRetryAttempts,
-        backoffBase,
-        backoffMax,
-        leaseTtl,
-        maxToolRounds,
-        compactionThreshold,
-        contextWindows,
-        defaultContextWindow,
-        maxOutputTokens,
-        readOnlyTools,
-        toolResultContextChars,
-        value,
-        runtimeTools);
+    Copy c = new Copy(this);
+    c.spend = value;
+    return c.build();
   }
 
   public HarnessConfig withRuntimeTools(RuntimeToolSettings value) {
-    return new HarnessConfig(
-        modelRetryAttempts,
-        backoffBase,
-        backoffMax,
-        leaseTtl,
-        maxToolRounds,
-        compactionThreshold,
-        contextWindows,
-        defaultContextWindow,
-        maxOutputTokens,
-        readOnlyTools,
-        toolResultContextChars,
-        spend,
-        value);
+    Copy c = new Copy(this);
+    c.runtimeTools = value;
+    return c.build();
+  }
+
+  /** A mutable copy, so that each {@code with…} names only what it changes. */
+  private static final class Copy {
+    private int modelRetryAttempts;
+    private Duration backoffBase;
+    private Duration backoffMax;
+    private Duration leaseTtl;
+    private int maxToolRounds;
+    private double compactionThreshold;
+    private Map<String, Integer> contextWindows;
+    private int defaultContextWindow;
+    private int maxOutputTokens;
+    private Set<String> readOnlyTools;
+    private int toolResultContextChars;
+    private SpendLimits spend;
+    private RuntimeToolSettings runtimeTools;
+
+    Copy(HarnessConfig c) {
+      modelRetryAttempts = c.modelRetryAttempts;
+      backoffBase = c.backoffBase;
+      backoffMax = c.backoffMax;
+      leaseTtl = c.leaseTtl;
+      maxToolRounds = c.maxToolRounds;
+      compactionThreshold = c.compactionThreshold;
+      contextWindows = c.contextWindows;
+      defaultContextWindow = c.defaultContextWindow;
+      maxOutputTokens = c.maxOutputTokens;
+      readOnlyTools = c.readOnlyTools;
+      toolResultContextChars = c.toolResultContextChars;
+      spend = c.spend;
+      runtimeTools = c.runtimeTools;
+    }
+
+    HarnessConfig build() {
+      return new HarnessConfig(
+          modelRetryAttempts,
+          backoffBase,
+          backoffMax,
+          leaseTtl,
+          maxToolRounds,
+          compactionThreshold,
+          contextWindows,
+          defaultContextWindow,
+          maxOutputTokens,
+          readOnlyTools,
+          toolResultContextChars,
+          spend,
+          runtimeTools);
+    }
   }
 
   int contextWindow(String model) {
