@@ -61,88 +61,88 @@ public record Session(
   }
 
   public Session withUsage(SessionUsage newUsage) {
-    return new Session(
-        id,
-        title,
-        status,
-        environmentId,
-        agent,
-        metadata,
-        vaultIds,
-        resources,
-        newUsage,
-        createdAt,
-        updatedAt,
-        archivedAt,
-        budget);
+    Copy c = new Copy(this);
+    c.usage = newUsage;
+    return c.build();
   }
 
   /** The budget replaced ({@code null} removes it). */
   public Session withBudget(SessionBudget newBudget, Instant at) {
-    return new Session(
-        id,
-        title,
-        status,
-        environmentId,
-        agent,
-        metadata,
-        vaultIds,
-        resources,
-        usage,
-        createdAt,
-        at,
-        archivedAt,
-        newBudget);
+    Copy c = new Copy(this);
+    c.budget = newBudget;
+    c.updatedAt = at;
+    return c.build();
   }
 
   public Session withStatus(SessionStatus next, Instant at) {
-    return new Session(
-        id,
-        title,
-        next,
-        environmentId,
-        agent,
-        metadata,
-        vaultIds,
-        resources,
-        usage,
-        createdAt,
-        at,
-        archivedAt,
-        budget);
+    Copy c = new Copy(this);
+    c.status = next;
+    c.updatedAt = at;
+    return c.build();
   }
 
   public Session withDetails(String newTitle, Map<String, String> newMetadata, Instant at) {
-    return new Session(
-        id,
-        newTitle,
-        status,
-        environmentId,
-        agent,
-        newMetadata,
-        vaultIds,
-        resources,
-        usage,
-        createdAt,
-        at,
-        archivedAt,
-        budget);
+    Copy c = new Copy(this);
+    c.title = newTitle;
+    c.metadata = newMetadata;
+    c.updatedAt = at;
+    return c.build();
   }
 
   public Session archived(Instant at) {
-    return new Session(
-        id,
-        title,
-        status,
-        environmentId,
-        agent,
-        metadata,
-        vaultIds,
-        resources,
-        usage,
-        createdAt,
-        at,
-        at,
-        budget);
+    Copy c = new Copy(this);
+    c.updatedAt = at;
+    c.archivedAt = at;
+    return c.build();
+  }
+
+  /** A mutable copy, so that each {@code with…} names only what it changes. */
+  private static final class Copy {
+    private String id;
+    private String title;
+    private SessionStatus status;
+    private String environmentId;
+    private Agent agent;
+    private Map<String, String> metadata;
+    private List<String> vaultIds;
+    private List<JsonNode> resources;
+    private SessionUsage usage;
+    private Instant createdAt;
+    private Instant updatedAt;
+    private Instant archivedAt;
+    private SessionBudget budget;
+
+    Copy(Session s) {
+      id = s.id;
+      title = s.title;
+      status = s.status;
+      environmentId = s.environmentId;
+      agent = s.agent;
+      metadata = s.metadata;
+      vaultIds = s.vaultIds;
+      resources = s.resources;
+      usage = s.usage;
+      createdAt = s.createdAt;
+      updatedAt = s.updatedAt;
+      archivedAt = s.archivedAt;
+      budget = s.budget;
+    }
+
+    Session build() {
+      return new Session(
+          id,
+          title,
+          status,
+          environmentId,
+          agent,
+          metadata,
+          vaultIds,
+          resources,
+          usage,
+          createdAt,
+          updatedAt,
+          archivedAt,
+          budget);
+    }
   }
 }
