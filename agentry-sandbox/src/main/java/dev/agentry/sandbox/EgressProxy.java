@@ -1,12 +1,9 @@
 package dev.agentry.sandbox;
 
-import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -14,7 +11,6 @@ import java.net.StandardProtocolFamily;
 import java.net.URI;
 import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +59,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class EgressProxy {
   private static final Logger LOG = LoggerFactory.getLogger(EgressProxy.class);
-  private static final int MAX_HEADER_BYTES = 64 * 1024;
   private static final int CONNECT_TIMEOUT_MS = 10_000;
   private static final int MAX_INJECTED_BODY = 8 * 1024 * 1024;
   private static final Set<String> HOP_HEADERS =
@@ -138,7 +133,7 @@ public final class EgressProxy {
   public final class Listener implements Closeable {
     private final Path socket;
     private final String session;
-    private final EgressPolicy policy;
+    final EgressPolicy policy;
     private final ServerSocketChannel server;
     private final Set<Closeable> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -183,7 +178,7 @@ public final class EgressProxy {
     void track(Closeable c) {
       open.add(c);
       if (closed) {
-        closeQuietly(c);
+        ProxyWire.closeQuietly(c);
       }
     }
 
@@ -202,9 +197,9 @@ public final class EgressProxy {
     @Override
     public void close() {
       closed = true;
-      closeQuietly(server);
+      ProxyWire.closeQuietly(server);
       for (Closeable c : open) {
-        closeQuietly(c);
+        ProxyWire.closeQuietly(c);
       }
       try {
         Files.deleteIfExists(socket);
@@ -219,14 +214,14 @@ public final class EgressProxy {
     return new Listener(socket, session, policy);
   }
 
-  private record Target(String host, int port) {
+  record Target(String host, int port) {
     @Override
     public String toString() {
       return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     }
   }
 
-  private static final class Refused extends Exception {
+  static final class Refused extends Exception {
     private static final long serialVersionUID = 1L;
     final int status;
 
@@ -237,9 +232,9 @@ public final class EgressProxy {
   }
 
   private void handle(SocketChannel ch, Listener l) throws IOException {
-    InputStream in = new ChannelIn(ch);
-    OutputStream out = new ChannelOut(ch);
-    byte[] head = readHead(in);
+    InputStream in = new ProxyWire.ChannelIn(ch);
+    OutputStream out = new ProxyWire.ChannelOut(ch);
+    byte[] head = ProxyWire.readHead(in);
     if (head == null) {
       return;
     }
@@ -256,7 +251,7 @@ public final class EgressProxy {
       boolean connect = method.equals("CONNECT");
       URI uri = null;
       if (connect) {
-        target = authority(req[1], -1);
+        target = EgressAddresses.authority(req[1], -1);
       } else {
         try {
           uri = new URI(req[1]);
@@ -268,11 +263,11 @@ public final class EgressProxy {
               400,
               "only absolute http:// URIs and CONNECT are proxied (set HTTP_PROXY/HTTPS_PROXY)");
         }
-        target = authority(uri.getRawAuthority(), 80);
+        target = EgressAddresses.authority(uri.getRawAuthority(), 80);
       }
       String hostHeader = header(headers, "host");
       if (hostHeader != null) {
-        Target h = authority(hostHeader, target.port());
+        Target h = EgressAddresses.authority(hostHeader, target.port());
         if (!h.host().equals(target.host()) || h.port() != target.port()) {
           throw new Refused(
               403, "the Host header (" + hostHeader + ") does not match the request target");
@@ -338,7 +333,7 @@ public final class EgressProxy {
     }
     boolean named = policy.names(t.host(), t.port());
     for (InetAddress a : addrs) {
-      if (!named && !isPublic(a)) {
+      if (!named && !EgressAddresses.isPublic(a)) {
         throw new Refused(
             403,
             t.host()
@@ -362,7 +357,7 @@ public final class EgressProxy {
     if (t.port() != 443) {
       return new byte[0];
     }
-    byte[] first = readTlsRecord(in);
+    byte[] first = ProxyWire.readTlsRecord(in);
     String sni = first == null ? null : Sni.parse(first);
     if (sni == null) {
       decision(l, t.toString(), false, "no TLS ClientHello with SNI on a CONNECT to port 443");
@@ -416,7 +411,7 @@ public final class EgressProxy {
       OutputStream upOut)
       throws IOException {
     List<EgressCredential> bound = l.policy.credentialsFor(t.host(), t.port());
-    List<String[]> hs = substituteHeaders(l, t, headers, bound);
+    List<String[]> hs = CredentialSubstitution.substituteHeaders(l, t, headers, bound);
     String len = header(hs, "content-length");
     String te = header(hs, "transfer-encoding");
     byte[] body = null;
@@ -425,7 +420,7 @@ public final class EgressProxy {
         && !l.policy.credentials().isEmpty()
         && Long.parseLong(len.trim()) <= MAX_INJECTED_BODY) {
       body = in.readNBytes(Integer.parseInt(len.trim()));
-      body = substituteBody(l, t, body, bound);
+      body = CredentialSubstitution.substituteBody(l, t, body, bound);
     }
     StringBuilder sb = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\n");
     boolean host = false;
@@ -463,89 +458,7 @@ public final class EgressProxy {
     upOut.flush();
   }
 
-  private static List<String[]> substituteHeaders(
-      Listener l, Target t, List<String[]> headers, List<EgressCredential> bound) {
-    if (l.policy.credentials().isEmpty()) {
-      return headers;
-    }
-    List<String[]> out = new ArrayList<>(headers.size());
-    for (String[] h : headers) {
-      String v = h[1];
-      for (EgressCredential c : l.policy.credentials()) {
-        if (!v.contains(c.placeholder())) {
-          continue;
-        }
-        String why =
-            !bound.contains(c)
-                ? "credential " + c.name() + " is not bound to " + t
-                : !c.inHeaders()
-                    ? "credential " + c.name() + " is not injected in headers"
-                    : !c.headerSafe()
-                        ? "credential " + c.name() + " is not a valid header value"
-                        : null;
-        if (why == null) {
-          v = v.replace(c.placeholder(), c.secret());
-          credentialLog(l, t, true, c.name() + " substituted in header " + h[0]);
-        } else {
-          credentialLog(
-              l, t, false, why + ": its placeholder in header " + h[0] + " is sent as is");
-        }
-      }
-      out.add(new String[] {h[0], v});
-    }
-    return out;
-  }
-
-  private static byte[] substituteBody(
-      Listener l, Target t, byte[] body, List<EgressCredential> bound) {
-    byte[] b = body;
-    for (EgressCredential c : l.policy.credentials()) {
-      byte[] ph = c.placeholderBytes();
-      if (indexOf(b, ph, 0) < 0) {
-        continue;
-      }
-      if (bound.contains(c) && c.inBody()) {
-        b = replaceAll(b, ph, c.secretBytes());
-        credentialLog(l, t, true, c.name() + " substituted in the body");
-      } else {
-        credentialLog(
-            l,
-            t,
-            false,
-            (bound.contains(c)
-                    ? "credential " + c.name() + " is not injected in bodies"
-                    : "credential " + c.name() + " is not bound to " + t)
-                + ": its placeholder in the body is sent as is");
-      }
-    }
-    return b;
-  }
-
-  private static int indexOf(byte[] hay, byte[] needle, int from) {
-    outer:
-    for (int i = from; i <= hay.length - needle.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
-  }
-
-  private static byte[] replaceAll(byte[] hay, byte[] needle, byte[] with) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(hay.length + with.length);
-    int from = 0;
-    for (int at; (at = indexOf(hay, needle, from)) >= 0; from = at + needle.length) {
-      out.write(hay, from, at - from);
-      out.write(with, 0, with.length);
-    }
-    out.write(hay, from, hay.length - from);
-    return out.toByteArray();
-  }
-
-  private static void credentialLog(Listener l, Target t, boolean substituted, String reason) {
+  static void credentialLog(Listener l, Target t, boolean substituted, String reason) {
     LOG.info(
         "egress session={} target={} credential={} reason={}",
         l.session,
@@ -580,7 +493,7 @@ public final class EgressProxy {
       return;
     }
     try {
-      byte[] head = readHead(tls.in);
+      byte[] head = ProxyWire.readHead(tls.in);
       if (head == null) {
         return;
       }
@@ -597,7 +510,7 @@ public final class EgressProxy {
         }
         String hostHeader = header(headers, "host");
         if (hostHeader != null) {
-          Target h = authority(hostHeader, t.port());
+          Target h = EgressAddresses.authority(hostHeader, t.port());
           if (!h.host().equals(t.host()) || h.port() != t.port()) {
             throw new Refused(
                 403, "the Host header (" + hostHeader + ") does not match the CONNECT target");
@@ -751,202 +664,5 @@ public final class EgressProxy {
       }
     }
     return null;
-  }
-
-  /**
-   * {@code host[:port]} or {@code [v6][:port]}; {@code defaultPort} -1 means the port is required.
-   */
-  private static Target authority(String a, int defaultPort) throws Refused {
-    String s = a.trim();
-    int at = s.lastIndexOf('@');
-    if (at >= 0) {
-      s = s.substring(at + 1); // userinfo is not part of the target
-    }
-    String host;
-    String port = null;
-    if (s.startsWith("[")) {
-      int end = s.indexOf(']');
-      if (end < 0) {
-        throw new Refused(400, "bad authority " + a);
-      }
-      host = s.substring(0, end + 1);
-      if (end + 1 < s.length()) {
-        if (s.charAt(end + 1) != ':') {
-          throw new Refused(400, "bad authority " + a);
-        }
-        port = s.substring(end + 2);
-      }
-    } else {
-      int c = s.lastIndexOf(':');
-      if (c >= 0 && s.indexOf(':') != c) {
-        host = s; // a bare IPv6 literal
-      } else if (c >= 0) {
-        host = s.substring(0, c);
-        port = s.substring(c + 1);
-      } else {
-        host = s;
-      }
-    }
-    int p = defaultPort;
-    if (port != null && !port.isEmpty()) {
-      if (!port.matches("[0-9]{1,5}")) {
-        throw new Refused(400, "bad port in " + a);
-      }
-      p = Integer.parseInt(port);
-    }
-    if (p < 0) {
-      throw new Refused(400, "CONNECT needs host:port, not " + a);
-    }
-    String h = EgressPolicy.normalizeHost(host);
-    if (h.isEmpty() || !h.matches("[a-z0-9._:%-]+")) {
-      throw new Refused(400, "bad host in " + a);
-    }
-    return new Target(h, p);
-  }
-
-  /** Loopback, private, link-local, CGNAT, multicast, unspecified and ULA are not public. */
-  static boolean isPublic(InetAddress a) {
-    if (a.isLoopbackAddress()
-        || a.isAnyLocalAddress()
-        || a.isLinkLocalAddress()
-        || a.isSiteLocalAddress()
-        || a.isMulticastAddress()) {
-      return false;
-    }
-    byte[] b = a.getAddress();
-    if (a instanceof Inet4Address) {
-      int b0 = b[0] & 0xff;
-      int b1 = b[1] & 0xff;
-      return b0 != 0
-          && !(b0 == 100 && b1 >= 64 && b1 < 128) // CGNAT
-          && !(b0 == 192 && b1 == 0 && (b[2] & 0xff) == 0)
-          && !(b0 == 198 && (b1 == 18 || b1 == 19))
-          && b0 < 224;
-    }
-    if (a instanceof Inet6Address) {
-      int b0 = b[0] & 0xff;
-      if ((b0 & 0xfe) == 0xfc) {
-        return false; // unique local fc00::/7
-      }
-      if (b0 == 0 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b) {
-        return false; // NAT64 64:ff9b::/96 could reach anything
-      }
-      boolean v4compat = true;
-      for (int i = 0; i < 12; i++) {
-        v4compat &= b[i] == 0;
-      }
-      return !v4compat;
-    }
-    return false;
-  }
-
-  /** The request head up to and including the blank line, or null on EOF before any byte. */
-  private static byte[] readHead(InputStream in) throws IOException {
-    ByteArrayOutputStream buf = new ByteArrayOutputStream();
-    int state = 0;
-    while (true) {
-      int c = in.read();
-      if (c < 0) {
-        return null;
-      }
-      buf.write(c);
-      state =
-          switch (state) {
-            case 0, 2 -> c == '\r' ? state + 1 : 0;
-            case 1 -> c == '\n' ? 2 : c == '\r' ? 1 : 0;
-            case 3 -> c == '\n' ? 4 : c == '\r' ? 1 : 0;
-            default -> 0;
-          };
-      if (state == 4) {
-        byte[] all = buf.toByteArray();
-        return Arrays.copyOf(all, all.length - 4);
-      }
-      if (buf.size() > MAX_HEADER_BYTES) {
-        return null;
-      }
-    }
-  }
-
-  /** The first TLS record (header included), or null when the stream does not start with one. */
-  private static byte[] readTlsRecord(InputStream in) throws IOException {
-    byte[] hdr = in.readNBytes(5);
-    if (hdr.length < 5 || hdr[0] != 0x16) {
-      return null;
-    }
-    int len = ((hdr[3] & 0xff) << 8) | (hdr[4] & 0xff);
-    byte[] body = in.readNBytes(len);
-    if (body.length < len) {
-      return null;
-    }
-    byte[] all = Arrays.copyOf(hdr, 5 + len);
-    System.arraycopy(body, 0, all, 5, len);
-    return all;
-  }
-
-  private static void closeQuietly(Closeable c) {
-    try {
-      c.close();
-    } catch (IOException ignored) {
-      // closing anyway
-    }
-  }
-
-  /** A buffered input stream over a blocking channel; reads and writes never share a lock. */
-  private static final class ChannelIn extends InputStream {
-    private final SocketChannel ch;
-    private final ByteBuffer buf = ByteBuffer.allocate(16 * 1024).flip();
-
-    ChannelIn(SocketChannel ch) {
-      this.ch = ch;
-    }
-
-    private boolean fill() throws IOException {
-      if (buf.hasRemaining()) {
-        return true;
-      }
-      buf.clear();
-      int n = ch.read(buf);
-      buf.flip();
-      return n > 0;
-    }
-
-    @Override
-    public int read() throws IOException {
-      return fill() ? buf.get() & 0xff : -1;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
-      }
-      if (!fill()) {
-        return -1;
-      }
-      int n = Math.min(len, buf.remaining());
-      buf.get(b, off, n);
-      return n;
-    }
-  }
-
-  private static final class ChannelOut extends OutputStream {
-    private final SocketChannel ch;
-
-    ChannelOut(SocketChannel ch) {
-      this.ch = ch;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      ByteBuffer bb = ByteBuffer.wrap(b, off, len);
-      while (bb.hasRemaining()) {
-        ch.write(bb);
-      }
-    }
   }
 }

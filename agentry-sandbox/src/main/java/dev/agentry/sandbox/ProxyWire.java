@@ -1,0 +1,128 @@
+package dev.agentry.sandbox;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+
+/** Byte-level I/O of the egress proxy: request heads, TLS records, and blocking channel streams. */
+final class ProxyWire {
+  /** The longest request head accepted. */
+  static final int MAX_HEADER_BYTES = 64 * 1024;
+
+  private ProxyWire() {}
+
+  /** The request head up to and including the blank line, or null on EOF before any byte. */
+  static byte[] readHead(InputStream in) throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    int state = 0;
+    while (true) {
+      int c = in.read();
+      if (c < 0) {
+        return null;
+      }
+      buf.write(c);
+      state =
+          switch (state) {
+            case 0, 2 -> c == '\r' ? state + 1 : 0;
+            case 1 -> c == '\n' ? 2 : c == '\r' ? 1 : 0;
+            case 3 -> c == '\n' ? 4 : c == '\r' ? 1 : 0;
+            default -> 0;
+          };
+      if (state == 4) {
+        byte[] all = buf.toByteArray();
+        return Arrays.copyOf(all, all.length - 4);
+      }
+      if (buf.size() > MAX_HEADER_BYTES) {
+        return null;
+      }
+    }
+  }
+
+  /** The first TLS record (header included), or null when the stream does not start with one. */
+  static byte[] readTlsRecord(InputStream in) throws IOException {
+    byte[] hdr = in.readNBytes(5);
+    if (hdr.length < 5 || hdr[0] != 0x16) {
+      return null;
+    }
+    int len = ((hdr[3] & 0xff) << 8) | (hdr[4] & 0xff);
+    byte[] body = in.readNBytes(len);
+    if (body.length < len) {
+      return null;
+    }
+    byte[] all = Arrays.copyOf(hdr, 5 + len);
+    System.arraycopy(body, 0, all, 5, len);
+    return all;
+  }
+
+  static void closeQuietly(Closeable c) {
+    try {
+      c.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
+  /** A buffered input stream over a blocking channel; reads and writes never share a lock. */
+  static final class ChannelIn extends InputStream {
+    private final SocketChannel ch;
+    private final ByteBuffer buf = ByteBuffer.allocate(16 * 1024).flip();
+
+    ChannelIn(SocketChannel ch) {
+      this.ch = ch;
+    }
+
+    private boolean fill() throws IOException {
+      if (buf.hasRemaining()) {
+        return true;
+      }
+      buf.clear();
+      int n = ch.read(buf);
+      buf.flip();
+      return n > 0;
+    }
+
+    @Override
+    public int read() throws IOException {
+      return fill() ? buf.get() & 0xff : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      if (!fill()) {
+        return -1;
+      }
+      int n = Math.min(len, buf.remaining());
+      buf.get(b, off, n);
+      return n;
+    }
+  }
+
+  static final class ChannelOut extends OutputStream {
+    private final SocketChannel ch;
+
+    ChannelOut(SocketChannel ch) {
+      this.ch = ch;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+      while (bb.hasRemaining()) {
+        ch.write(bb);
+      }
+    }
+  }
+}
