@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       SessionCommands.Send.class,
       SessionCommands.Approve.class,
       SessionCommands.Deny.class,
+      SessionCommands.Result.class,
       SessionCommands.Interrupt.class,
       CompletionCommand.class,
       CommandLine.HelpCommand.class

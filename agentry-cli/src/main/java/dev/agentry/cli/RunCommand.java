@@ -5,19 +5,27 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code agentry run --agent ID [--env ID] "prompt"}: one turn of a new session, followed live.
- * Exits 0 on end_turn, 3 when a tool call waits for confirmation (or a custom tool for its result),
- * 4 when retries are exhausted or the budget is reached, 1 otherwise.
+ * {@code agentry run (--agent ID | --model MODEL) [--env ID] "prompt"}: one turn of a new session,
+ * followed live. Exits 0 on end_turn, 3 when a tool call waits for confirmation (or a custom tool
+ * for its result), 4 when retries are exhausted or the budget is reached, 1 otherwise.
+ *
+ * <p>Without {@code --env} (or with {@code --model}) it reuses one resource per server rather than
+ * creating one per run: the environment named {@value #RUN_NAME}, and an agent named {@value
+ * #RUN_NAME} per model id. Both are found by listing and created on first use, so repeated runs
+ * leave nothing behind but their sessions.
  */
 @Command(
     name = "run",
@@ -29,37 +37,52 @@ import picocli.CommandLine.Parameters;
 final class RunCommand extends ClientCommand {
   static final int REQUIRES_ACTION = 3;
   static final int STOPPED = 4;
-  private static final DateTimeFormatter STAMP =
-      DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS").withZone(ZoneOffset.UTC);
+  static final String RUN_NAME = "agentry-run";
 
-  @Option(names = "--agent", required = true, description = "The agent's id.")
+  @Option(names = "--agent", description = "The agent's id (or give --model instead).")
   String agent;
 
   @Option(
+      names = "--model",
+      description = {
+        "Instead of --agent: run with this model id (e.g. claude-sonnet-4-5, or"
+            + " scripted:examples/scripted-turn.json) and the built-in toolset under the auto"
+            + " permission policy, as the agent named "
+            + RUN_NAME
+            + " for that model, created on"
+            + " first use and reused after. A relative scripted: path that exists here is made"
+            + " absolute."
+      })
+  String model;
+
+  @Option(
       names = "--env",
-      description = "The environment's id (default: a new one named run-<timestamp>).")
+      description =
+          "The environment's id (default: the environment named "
+              + RUN_NAME
+              + ", created on first use with the default config, i.e. no network, and reused"
+              + " by every later run).")
   String env;
 
   @Option(names = "--title", description = "The session's title.")
   String title;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Also print every event as one line on stderr, as `agentry tail` does.")
+  boolean verbose;
 
   @Parameters(paramLabel = "PROMPT", arity = "1..*", description = "The prompt.")
   java.util.List<String> prompt;
 
   @Override
   int run(ApiClient api) throws IOException, InterruptedException {
-    String envId = env;
-    if (envId == null) {
-      JsonNode created =
-          api.post(
-              "/v1/environments",
-              ApiClient.object().put("name", "run-" + STAMP.format(Instant.now())));
-      envId = created.path("id").asText();
-      if (options.json) {
-        out.println(created.toString());
-      }
+    if ((agent == null) == (model == null)) {
+      throw new IllegalArgumentException("give one of --agent ID or --model MODEL");
     }
-    ObjectNode body = ApiClient.object().put("agent", agent).put("environment_id", envId);
+    String agentId = agent == null ? runAgent(api) : agent;
+    String envId = env == null ? runEnvironment(api) : env;
+    ObjectNode body = ApiClient.object().put("agent", agentId).put("environment_id", envId);
     if (title != null) {
       body.put("title", title);
     }
@@ -81,6 +104,111 @@ final class RunCommand extends ClientCommand {
             turn::onEvent);
     turn.progress.clear();
     return turn.exit;
+  }
+
+  /**
+   * The environment named {@value #RUN_NAME}, created if there is none. Names are unique per
+   * workspace, so a concurrent first run that loses the race finds the winner's.
+   */
+  String runEnvironment(ApiClient api) throws IOException, InterruptedException {
+    Optional<JsonNode> found = find(api, "/v1/environments", e -> true);
+    if (found.isEmpty()) {
+      try {
+        return created(
+            api.post(
+                "/v1/environments",
+                ApiClient.object()
+                    .put("name", RUN_NAME)
+                    .put("description", "Used by `agentry run` when no --env is given.")));
+      } catch (ApiClient.ApiException e) {
+        if (e.status != 409) {
+          throw e;
+        }
+        found = find(api, "/v1/environments", x -> true);
+      }
+    }
+    JsonNode e =
+        found.orElseThrow(
+            () -> new IllegalArgumentException("cannot create the environment " + RUN_NAME));
+    if (e.hasNonNull("archived_at")) {
+      throw new IllegalArgumentException(
+          "the environment "
+              + RUN_NAME
+              + " ("
+              + e.path("id").asText()
+              + ") is archived; delete it (agentry environments delete ID) or pass --env");
+    }
+    return e.path("id").asText();
+  }
+
+  /** The active agent named {@value #RUN_NAME} with this model, created if there is none. */
+  String runAgent(ApiClient api) throws IOException, InterruptedException {
+    String id = modelId(model);
+    Optional<JsonNode> found =
+        find(
+            api,
+            "/v1/agents",
+            a -> !a.hasNonNull("archived_at") && a.path("model").path("id").asText().equals(id));
+    if (found.isPresent()) {
+      return found.get().path("id").asText();
+    }
+    ObjectNode body =
+        ApiClient.object()
+            .put("name", RUN_NAME)
+            .put("description", "Used by `agentry run --model " + id + "`.")
+            .put("model", id)
+            .put(
+                "system",
+                "You are a capable assistant with a sandboxed Linux workspace. Use the tools to"
+                    + " check your work, and answer concisely.");
+    body.putArray("tools")
+        .addObject()
+        .put("type", "agent_toolset_20260401")
+        .putObject("default_config")
+        .putObject("permission_policy")
+        .put("type", "auto");
+    return created(api.post("/v1/agents", body));
+  }
+
+  /** A {@code scripted:} path that exists relative to here, made absolute for the server. */
+  static String modelId(String model) {
+    String prefix = "scripted:";
+    if (model.startsWith(prefix)) {
+      Path script = Path.of(model.substring(prefix.length()));
+      if (!script.isAbsolute() && Files.isRegularFile(script)) {
+        return prefix + script.toAbsolutePath().normalize();
+      }
+    }
+    return model;
+  }
+
+  private String created(JsonNode r) {
+    if (options.json) {
+      out.println(r.toString());
+    }
+    return r.path("id").asText();
+  }
+
+  /** The newest resource named {@value #RUN_NAME} that {@code matches}, archived ones included. */
+  static Optional<JsonNode> find(ApiClient api, String path, Predicate<JsonNode> matches)
+      throws IOException, InterruptedException {
+    String page = null;
+    do {
+      JsonNode r =
+          api.get(
+              path
+                  + "?limit=100&include_archived=true"
+                  + (page == null
+                      ? ""
+                      : "&page=" + URLEncoder.encode(page, StandardCharsets.UTF_8)));
+      for (JsonNode x : r.path("data")) {
+        if (x.path("name").asText().equals(RUN_NAME) && matches.test(x)) {
+          return Optional.of(x);
+        }
+      }
+      page = r.path("next_page").isTextual() ? r.path("next_page").asText() : null;
+    } while (page != null && !page.isEmpty());
+    return Optional.empty();
   }
 
   String prompt() {
@@ -120,6 +248,11 @@ final class RunCommand extends ClientCommand {
       if (options.json && !type.equals("event_start") && !type.equals("event_delta")) {
         out.println(e.toString());
         out.flush();
+      }
+      if (verbose && !type.equals("event_start") && !type.equals("event_delta")) {
+        progress.clear();
+        err.println(SessionCommands.line(e));
+        err.flush();
       }
       switch (type) {
         case "user.message" -> {
@@ -199,28 +332,8 @@ final class RunCommand extends ClientCommand {
 
     void pending(JsonNode stop) {
       out.println("Session " + sessionId + " is waiting on:");
-      for (JsonNode id : stop.path("event_ids")) {
-        JsonNode use = toolUses.get(id.asText());
-        String what =
-            use == null
-                ? ""
-                : use.path("name").asText()
-                    + " "
-                    + SessionCommands.short_(use.path("input").toString());
-        boolean custom = use != null && use.path("type").asText().equals("agent.custom_tool_use");
-        out.println(
-            "  "
-                + id.asText()
-                + "  "
-                + what
-                + (custom ? "  (custom tool: send user.custom_tool_result)" : ""));
-      }
-      out.println(
-          "Answer with: agentry approve "
-              + sessionId
-              + " TOOL_USE_ID  |  agentry deny "
-              + sessionId
-              + " TOOL_USE_ID --message WHY");
+      SessionCommands.pending(sessionId, stop, toolUses).forEach(out::println);
+      out.println("Follow the session with: agentry tail " + sessionId);
     }
   }
 

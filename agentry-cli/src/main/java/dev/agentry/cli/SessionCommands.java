@@ -8,11 +8,17 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code agentry tail|send|approve|deny|interrupt}: a session's events over HTTP. */
+/** {@code agentry tail|send|approve|deny|result|interrupt}: a session's events over HTTP. */
 final class SessionCommands {
   private SessionCommands() {}
 
@@ -115,6 +121,68 @@ final class SessionCommands {
     }
   }
 
+  @Command(
+      name = "result",
+      description = {
+        "Answer a custom tool call (agent.custom_tool_use) with a user.custom_tool_result.",
+        "The result is TEXT, or the contents of --file (- for stdin), or empty if neither."
+      })
+  static final class Result extends SendEvent {
+    @Parameters(
+        index = "1",
+        paramLabel = "TOOL_USE_ID",
+        description = "The agent.custom_tool_use event's id.")
+    String toolUseId;
+
+    @Parameters(
+        index = "2",
+        arity = "0..1",
+        paramLabel = "TEXT",
+        description = "The result, as one text block.")
+    String text;
+
+    @Option(names = "--file", paramLabel = "FILE", description = "Read the result from FILE.")
+    String file;
+
+    @Option(
+        names = "--error",
+        description = "Mark the result as an error (is_error: true): the tool call failed.")
+    boolean error;
+
+    @Override
+    ObjectNode event() {
+      if (text != null && file != null) {
+        throw new IllegalArgumentException("give the result as TEXT or --file, not both");
+      }
+      ObjectNode e =
+          ApiClient.object()
+              .put("type", "user.custom_tool_result")
+              .put("custom_tool_use_id", toolUseId)
+              .put("is_error", error);
+      String result = file == null ? text : read(file);
+      ArrayNode content = e.putArray("content");
+      if (result != null && !result.isEmpty()) {
+        content.addObject().put("type", "text").put("text", result);
+      }
+      return e;
+    }
+
+    static String read(String file) {
+      try {
+        return file.equals("-")
+            ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+            : Files.readString(Path.of(file), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
+      }
+    }
+
+    @Override
+    String done(JsonNode e) {
+      return (error ? "Sent error result for " : "Sent result for ") + toolUseId;
+    }
+  }
+
   @Command(name = "interrupt", description = "Interrupt a session's running turn.")
   static final class Interrupt extends SendEvent {
     @Override
@@ -146,13 +214,23 @@ final class SessionCommands {
 
     @Override
     int run(ApiClient api) throws IOException, InterruptedException {
+      Map<String, JsonNode> uses = new HashMap<>();
       new EventFollower(api, session, false)
           .follow(
               true,
               !noFollow,
               null,
               (e, fromHistory) -> {
+                String type = e.path("type").asText();
+                if (type.endsWith("tool_use")) {
+                  uses.put(e.path("id").asText(), e);
+                }
                 out.println(options.json ? e.toString() : line(e));
+                if (!options.json
+                    && type.equals("session.status_idle")
+                    && e.path("stop_reason").path("type").asText().equals("requires_action")) {
+                  pending(session, e.path("stop_reason"), uses).forEach(out::println);
+                }
                 out.flush();
                 return untilIdle
                     && !fromHistory
@@ -171,17 +249,57 @@ final class SessionCommands {
     return time + " " + type + (what.isEmpty() ? "" : "  " + what);
   }
 
+  /**
+   * For an idle with {@code requires_action}: two lines per pending call, what it is and the
+   * command that answers it. {@code uses} holds the tool-use events seen so far, by id.
+   */
+  static List<String> pending(String session, JsonNode stop, Map<String, JsonNode> uses) {
+    List<String> lines = new ArrayList<>();
+    for (JsonNode idNode : stop.path("event_ids")) {
+      String id = idNode.asText();
+      JsonNode use = uses.get(id);
+      boolean custom = use != null && use.path("type").asText().equals("agent.custom_tool_use");
+      lines.add(
+          "  "
+              + id
+              + (use == null
+                  ? ""
+                  : "  " + use.path("name").asText() + " " + short_(use.path("input").toString()))
+              + (custom ? "  (custom tool)" : ""));
+      String result = "agentry result " + session + " " + id + " \"RESULT\" [--error]";
+      String confirm =
+          "agentry approve "
+              + session
+              + " "
+              + id
+              + "  |  agentry deny "
+              + session
+              + " "
+              + id
+              + " --message WHY";
+      lines.add("      " + (custom ? result : use == null ? confirm + "  |  " + result : confirm));
+    }
+    return lines;
+  }
+
   static String summary(JsonNode e) {
     return switch (e.path("type").asText()) {
       case "user.message", "agent.message", "system.message" -> short_(text(e.path("content")));
-      case "agent.tool_use", "agent.mcp_tool_use", "agent.custom_tool_use" ->
+      case "agent.tool_use", "agent.mcp_tool_use" ->
           e.path("name").asText()
               + " "
               + short_(e.path("input").toString())
               + (e.path("evaluated_permission").asText().equals("ask")
                   ? "  [awaiting confirmation: " + e.path("id").asText() + "]"
                   : "");
-      case "agent.tool_result", "agent.mcp_tool_result" ->
+      case "agent.custom_tool_use" ->
+          e.path("name").asText()
+              + " "
+              + short_(e.path("input").toString())
+              + "  [custom tool, awaiting result: "
+              + e.path("id").asText()
+              + "]";
+      case "agent.tool_result", "agent.mcp_tool_result", "user.custom_tool_result" ->
           (e.path("is_error").asBoolean() ? "error: " : "ok: ") + short_(text(e.path("content")));
       case "user.tool_confirmation" ->
           e.path("result").asText()

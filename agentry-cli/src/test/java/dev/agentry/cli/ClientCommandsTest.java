@@ -121,6 +121,22 @@ class ClientCommandsTest {
     throw new AssertionError("not idle: " + events(session));
   }
 
+  static List<JsonNode> awaitEndTurn(String session) throws Exception {
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      List<JsonNode> log = events(session);
+      if (log.stream()
+          .anyMatch(
+              e ->
+                  type(e).equals("session.status_idle")
+                      && e.at("/stop_reason/type").asText().equals("end_turn"))) {
+        return log;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no end_turn: " + events(session));
+  }
+
   static String type(JsonNode e) {
     return e.path("type").asText();
   }
@@ -142,8 +158,7 @@ class ClientCommandsTest {
     assertThat(sessions.isArray()).isTrue();
     String session = sessions.path(0).path("id").asText();
     assertThat(session).startsWith("sesn_");
-    JsonNode envs = Json.mapper().readTree(ok("environments", "list", "--json").out());
-    assertThat(envs.path("data").path(0).path("name").asText()).startsWith("run-");
+    assertThat(named("environments", RunCommand.RUN_NAME)).hasSize(1);
     assertThat(ok("agents", "list").out()).contains(agent, "cli-agent");
 
     List<JsonNode> log = events(session);
@@ -213,6 +228,131 @@ class ClientCommandsTest {
     assertThat(log.toString()).contains("not today");
   }
 
+  static List<JsonNode> named(String resource, String name) throws Exception {
+    JsonNode page = Json.mapper().readTree(ok(resource, "list", "--json").out());
+    List<JsonNode> out = new ArrayList<>();
+    page.path("data").forEach(r -> out.add(r));
+    return out.stream().filter(r -> r.path("name").asText().equals(name)).toList();
+  }
+
+  @Test
+  void result_answersACustomToolCall_asTextOrAsAnErrorFromAFile() throws Exception {
+    Path yaml = dataDir.resolve("custom.yaml");
+    Files.writeString(
+        yaml,
+        """
+        name: cli-custom
+        model: claude-sonnet-4-6
+        tools:
+          - type: custom
+            name: lookup
+            input_schema: {type: object, properties: {q: {type: string}}}
+        """);
+    String agent = created(ok("agents", "create", yaml.toString()));
+    fake.enqueue(
+        FakeAnthropic.Reply.of(
+            FakeAnthropic.toolUseBlock("lookup", "{\"q\":\"first\"}"),
+            FakeAnthropic.toolUseBlock("lookup", "{\"q\":\"second\"}")),
+        FakeAnthropic.text("answered both"));
+    Run run = cli("run", "--agent", agent, "look things up");
+    assertThat(run.code()).as(run.err()).isEqualTo(RunCommand.REQUIRES_ACTION);
+    String session = run.out().replaceAll("(?s).*Session (sesn_\\w+).*", "$1");
+    List<String> uses =
+        events(session).stream()
+            .filter(e -> type(e).equals("agent.custom_tool_use"))
+            .map(e -> e.path("id").asText())
+            .toList();
+    assertThat(uses).hasSize(2);
+    assertThat(run.out())
+        .contains("  " + uses.get(0) + "  lookup {\"q\":\"first\"}  (custom tool)")
+        .contains("agentry result " + session + " " + uses.get(1) + " \"RESULT\"")
+        .doesNotContain("agentry approve");
+    assertThat(ok("tail", session, "--no-follow").out())
+        .contains("[custom tool, awaiting result: " + uses.get(0) + "]")
+        .contains("agentry result " + session + " " + uses.get(0));
+
+    assertThat(ok("result", session, uses.get(0), "forty-two").out())
+        .isEqualTo("Sent result for " + uses.get(0) + System.lineSeparator());
+    Path file = dataDir.resolve("failure.txt");
+    Files.writeString(file, "lookup service down");
+    Run json = ok("result", session, uses.get(1), "--file", file.toString(), "--error", "--json");
+    assertThat(Json.mapper().readTree(json.out()).at("/data/0/type").asText())
+        .isEqualTo("user.custom_tool_result");
+
+    List<JsonNode> log = awaitEndTurn(session);
+    List<JsonNode> results =
+        log.stream().filter(e -> type(e).equals("user.custom_tool_result")).toList();
+    assertThat(results).hasSize(2);
+    assertThat(results.get(0).path("custom_tool_use_id").asText()).isEqualTo(uses.get(0));
+    assertThat(results.get(0).at("/content/0/text").asText()).isEqualTo("forty-two");
+    assertThat(results.get(0).path("is_error").asBoolean()).isFalse();
+    assertThat(results.get(1).at("/content/0/text").asText()).isEqualTo("lookup service down");
+    assertThat(results.get(1).path("is_error").asBoolean()).isTrue();
+    assertThat(ok("tail", session, "--no-follow").out())
+        .contains("user.custom_tool_result  ok: forty-two")
+        .contains("user.custom_tool_result  error: lookup service down");
+
+    Run both = cli("result", session, uses.get(0), "x", "--file", file.toString());
+    assertThat(both.code()).isEqualTo(2);
+    assertThat(both.err()).contains("not both");
+  }
+
+  @Test
+  void examples_areAcceptedByTheServersCreateEndpoints() throws Exception {
+    Path examples = Path.of("..", "examples");
+    List<Path> yamls;
+    try (var files = Files.list(examples)) {
+      yamls = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertThat(yamls.stream().map(f -> f.getFileName().toString()))
+        .contains("coding-agent.yaml", "coding-environment.yaml", "custom-tool-agent.yaml");
+    for (Path f : yamls) {
+      String resource =
+          f.getFileName().toString().endsWith("-environment.yaml") ? "environments" : "agents";
+      String id = created(ok(resource, "create", f.toString()));
+      assertThat(id).as(f.toString()).startsWith(resource.equals("agents") ? "agent_" : "env_");
+    }
+    JsonNode agent = named("agents", "coding-agent").getFirst();
+    assertThat(agent.at("/model/id").asText()).isEqualTo("claude-sonnet-4-5");
+    assertThat(agent.at("/system").asText()).contains("Verify");
+    assertThat(agent.at("/tools/0/default_config/permission_policy/type").asText())
+        .isEqualTo("auto");
+    JsonNode env = named("environments", "coding").getFirst();
+    assertThat(env.at("/config/networking/type").asText()).isEqualTo("limited");
+    assertThat(env.at("/config/networking/allow_package_managers").asBoolean()).isTrue();
+    try (var files = Files.list(examples)) {
+      for (Path script : files.filter(f -> f.toString().endsWith(".json")).toList()) {
+        assertThat(Json.mapper().readTree(script.toFile()).path("turns").size())
+            .as(script.toString())
+            .isPositive();
+      }
+    }
+  }
+
+  @Test
+  void runWithAScriptedModel_runsTheExampleTurnInTheSandbox_andReusesItsAgentAndEnvironment()
+      throws Exception {
+    String model = "scripted:../examples/scripted-turn.json";
+    Run run = ok("run", "-v", "--model", model, "Show me the sandbox.");
+    assertThat(run.out().strip())
+        .isEqualTo("I created hello.txt in the workspace; the sandbox runs Linux.");
+    assertThat(run.err())
+        .contains("agent.tool_use  bash", "agent.tool_result  ok: ", "hello.txt", "Linux")
+        .contains("session.status_idle  end_turn");
+    ok("run", "--model", model, "Again.");
+
+    List<JsonNode> agents = named("agents", RunCommand.RUN_NAME);
+    assertThat(agents).hasSize(1);
+    assertThat(agents.getFirst().at("/model/id").asText())
+        .isEqualTo(
+            "scripted:" + Path.of("../examples/scripted-turn.json").toAbsolutePath().normalize());
+    assertThat(named("environments", RunCommand.RUN_NAME)).hasSize(1);
+
+    Run neither = cli("run", "hello");
+    assertThat(neither.code()).isEqualTo(2);
+    assertThat(neither.err()).contains("--agent", "--model");
+  }
+
   @Test
   void errors_printTheApiMessage_andExitNonZero() {
     Run missing = cli("agents", "get", "agent_nope");
@@ -228,6 +368,10 @@ class ClientCommandsTest {
   @Test
   void completion_printsABashScript() {
     Run r = ok("completion");
-    assertThat(r.out()).contains("complete -F").contains("agents").contains("approve");
+    assertThat(r.out())
+        .contains("complete -F")
+        .contains("agents")
+        .contains("approve")
+        .contains("result");
   }
 }
