@@ -5,6 +5,7 @@ import dev.agentry.core.PreviewSink;
 import dev.agentry.core.SecretBox;
 import dev.agentry.core.Store;
 import dev.agentry.core.ToolExecutor;
+import dev.agentry.core.ToolObserver;
 import dev.agentry.core.Tracing;
 import java.time.Clock;
 import java.util.Map;
@@ -34,6 +35,7 @@ public final class Harness implements AutoCloseable {
   private final PreviewSink previews;
   private final SecretBox secrets;
   private final Tracing tracing;
+  private final ToolObserver observer;
   private final String owner = "harness-" + UUID.randomUUID();
   private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService timer =
@@ -54,8 +56,10 @@ public final class Harness implements AutoCloseable {
       Clock clock,
       PreviewSink previews,
       SecretBox secrets,
-      Tracing tracing) {
+      Tracing tracing,
+      ToolObserver observer) {
     this.tracing = tracing;
+    this.observer = observer;
     this.previews = previews;
     this.secrets = secrets;
     this.store = store;
@@ -106,7 +110,26 @@ public final class Harness implements AutoCloseable {
       PreviewSink previews,
       SecretBox secrets,
       Tracing tracing) {
-    return new Harness(store, model, tools, config, clock, previews, secrets, tracing);
+    return create(
+        store, model, tools, config, clock, previews, secrets, tracing, ToolObserver.NONE);
+  }
+
+  /**
+   * A harness that also reports every tool call it runs to {@code observer}: the built-in {@code
+   * tools}, the web tools it runs itself and MCP servers' tools, each exactly once. So {@code
+   * tools} should not observe its calls too.
+   */
+  public static Harness create(
+      Store store,
+      ModelClient model,
+      ToolExecutor tools,
+      HarnessConfig config,
+      Clock clock,
+      PreviewSink previews,
+      SecretBox secrets,
+      Tracing tracing,
+      ToolObserver observer) {
+    return new Harness(store, model, tools, config, clock, previews, secrets, tracing, observer);
   }
 
   /**
@@ -158,7 +181,8 @@ public final class Harness implements AutoCloseable {
       McpConnections mcp = new McpConnections(store.vaults(), secrets, clock);
       Runner runner =
           new Runner(
-              sessionId, store, model, tools, config, clock, owner, timer, previews, mcp, tracing);
+              sessionId, store, model, tools, config, clock, owner, timer, previews, mcp, tracing,
+              observer);
       active.put(sessionId, runner);
       try {
         if (!closed && !runner.run()) {

@@ -12,6 +12,7 @@ import dev.agentry.core.Session;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ToolConfig;
 import dev.agentry.core.ToolDefinition;
+import dev.agentry.core.ToolObserver;
 import dev.agentry.core.ToolOutcome;
 import dev.agentry.core.ToolSpec;
 import dev.agentry.core.VaultRepository;
@@ -154,22 +155,31 @@ final class McpConnections implements AutoCloseable {
 
   /**
    * Runs the call {@code use} journalled and returns its {@code agent.mcp_tool_result}; an
-   * interrupt that came first answers it without a call.
+   * interrupt that came first answers it without a call. The call is reported to {@code observer}.
    */
   EventDraft answer(
-      Session session, StoredEvent use, Cancellation c, Consumer<List<EventDraft>> journal) {
+      Session session,
+      StoredEvent use,
+      Cancellation c,
+      Consumer<List<EventDraft>> journal,
+      ToolObserver observer) {
     ToolOutcome out;
     if (c.isCancelled()) {
       out = ToolOutcome.error(Events.INTERRUPTED_TOOL);
     } else {
       JsonNode p = Events.payload(use);
       out =
-          call(
-              session,
-              p.path("mcp_server_name").asText(),
-              p.path("name").asText(),
-              p.path("input"),
-              journal);
+          observer.observe(
+              session.id(),
+              ToolObserver.MCP,
+              c,
+              () ->
+                  call(
+                      session,
+                      p.path("mcp_server_name").asText(),
+                      p.path("name").asText(),
+                      p.path("input"),
+                      journal));
       if (c.isCancelled()) {
         out = ToolOutcome.error(Events.INTERRUPTED_TOOL);
       }

@@ -17,6 +17,7 @@ import dev.agentry.core.Store;
 import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ToolExecutor;
+import dev.agentry.core.ToolObserver;
 import dev.agentry.core.ToolOutcome;
 import dev.agentry.core.Tracing;
 import java.time.Clock;
@@ -72,6 +73,13 @@ final class Runner {
 
   private final Tracing tracing;
 
+  /**
+   * The one point every tool call the harness runs passes: built-in and web tools ({@link
+   * #runTool}) and MCP tools ({@link McpConnections#answer}), inside the turn's span. Custom tools
+   * are run by the client, so they have no call here to observe.
+   */
+  private final ToolObserver observed;
+
   /** The span of this run's turn, opened by its first model request or tool call. */
   private Tracing.Span turnSpan;
 
@@ -88,9 +96,15 @@ final class Runner {
       ScheduledExecutorService timer,
       PreviewSink previews,
       McpConnections mcp,
-      Tracing tracing) {
+      Tracing tracing,
+      ToolObserver observer) {
     this.mcp = mcp;
     this.tracing = tracing;
+    this.observed =
+        (id, tool, c, call) -> {
+          openTurnSpan();
+          return observer.observe(id, tool, c, call);
+        };
     this.sessionId = sessionId;
     this.store = store;
     this.model = model;
@@ -500,7 +514,7 @@ final class Runner {
         if (refused.isPresent()) {
           append(List.of(McpEvents.result(e.id(), refused.get(), true, now())));
         } else if (!Permissions.asks(p)) {
-          append(List.of(mcp.answer(stepSession, e, c, this::append)));
+          append(List.of(mcp.answer(stepSession, e, c, this::append, observed)));
         }
         continue;
       }
@@ -534,7 +548,7 @@ final class Runner {
     }
     store.events().markProcessed(sessionId, List.of(a.confirmation().id()), now());
     if (a.pending() && a.allow() && a.use().type().equals(McpEvents.USE)) {
-      append(List.of(mcp.answer(session, a.use(), newCancellation(), this::append)));
+      append(List.of(mcp.answer(session, a.use(), newCancellation(), this::append, observed)));
     } else if (a.pending() && a.allow()) {
       var p = Events.payload(a.use());
       runTool(a.use().id(), p.path("name").asText(), p.path("input"), newCancellation());
@@ -546,10 +560,14 @@ final class Runner {
       String name,
       com.fasterxml.jackson.databind.JsonNode input,
       Cancellation c) {
-    openTurnSpan();
     ToolOutcome out;
     try {
-      out = tools.execute(sessionId, name, input, c);
+      out =
+          observed.observe(
+              sessionId,
+              Toolset.observedName(name),
+              c,
+              () -> tools.execute(sessionId, name, input, c));
     } catch (RuntimeException e) {
       LOG.warn("session {}: tool {} threw", sessionId, name, e);
       out = ToolOutcome.error("the tool failed: " + e.getMessage());

@@ -5,6 +5,7 @@ import dev.agentry.core.AgentSpec;
 import dev.agentry.core.Json;
 import dev.agentry.core.ToolConfig;
 import dev.agentry.core.ToolDefinition;
+import dev.agentry.core.ToolObserver;
 import dev.agentry.core.ToolSpec;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -70,6 +71,14 @@ record Toolset(List<ToolDefinition> definitions, Set<String> custom) {
             "{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\"}},"
                 + "\"required\":[\"query\"]}"
           });
+
+  /**
+   * A tool name as reported to the {@link ToolObserver}: a built-in tool's own name, else {@link
+   * ToolObserver#OTHER} (the model may call any name; a metric label must stay bounded).
+   */
+  static String observedName(String name) {
+    return BUILT_IN.containsKey(name) ? name : ToolObserver.OTHER;
+  }
 
   static Toolset of(AgentSpec spec) {
     List<ToolDefinition> defs = new ArrayList<>();

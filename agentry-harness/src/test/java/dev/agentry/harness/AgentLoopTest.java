@@ -287,6 +287,37 @@ class AgentLoopTest extends HarnessTestBase {
   }
 
   @Test
+  void everyToolCallTheHarnessRuns_passesTheObserverOnce_underABoundedName() {
+    harness.close();
+    List<String> observed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    harness =
+        Harness.create(
+            store,
+            model,
+            tools,
+            config(),
+            java.time.Clock.systemUTC(),
+            dev.agentry.core.PreviewSink.NONE,
+            null,
+            dev.agentry.core.Tracing.NONE,
+            (id, tool, c, call) -> {
+              dev.agentry.core.ToolOutcome out = call.get();
+              observed.add(id + " " + tool + " " + (out.isError() ? "error" : "ok"));
+              return out;
+            });
+    model
+        .thenTool("glob", "{\"pattern\":\"*\"}")
+        .thenTool("web_search", "{\"query\":\"agentry\"}")
+        .thenTool("lookup", "{}");
+    say("go");
+    awaitIdles(1);
+    // the sandbox's glob and the runtime's own web_search (not configured here: an error); the
+    // custom tool is the client's to run, so it is not observed
+    assertThat(observed).containsExactly(sessionId + " glob ok", sessionId + " web_search error");
+    assertThat(tools.calls).hasSize(1);
+  }
+
+  @Test
   void emptyResponse_endsTheTurnInsteadOfAskingAgain() {
     model.then(
         (r, c) ->

@@ -199,16 +199,21 @@ public final class AgentryServer implements AutoCloseable {
       StreamHub streams = new StreamHub();
       Api.Hands hands = hands(config, dataDir, clock, store, box);
       ToolExecutor tools =
-          new ObservedToolExecutor(
-              BuiltInTools.create(
-                  hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id)),
-              metrics,
-              telemetry.tracer());
+          BuiltInTools.create(
+              hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
       metrics.gauges(
           () -> store.sessions().countByStatus(), hands.sandboxes()::alive, streams::subscribers);
       Harness harness =
           Harness.create(
-              store, guardedModel, tools, config.harness(), clock, streams, box, telemetry);
+              store,
+              guardedModel,
+              tools,
+              config.harness(),
+              clock,
+              streams,
+              box,
+              telemetry,
+              new ObservedTools(metrics, telemetry.tracer()));
       Api api =
           new Api(
               store,

@@ -64,7 +64,7 @@ final class Metrics {
   private final Histogram toolLatency =
       Histogram.builder()
           .name("agentry_tool_call_duration_seconds")
-          .help("Built-in tool call latency, by tool")
+          .help("Latency of tool calls the runtime runs (built-in, web, MCP as mcp), by tool")
           .unit(Unit.SECONDS)
           .classicOnly()
           .classicUpperBounds(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300)
@@ -73,7 +73,7 @@ final class Metrics {
   private final Counter toolErrors =
       Counter.builder()
           .name("agentry_tool_call_errors_total")
-          .help("Built-in tool calls whose result is an error, by tool")
+          .help("Tool calls the runtime runs whose result is an error, by tool")
           .labelNames("tool")
           .register(registry);
 

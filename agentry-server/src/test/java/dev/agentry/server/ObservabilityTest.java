@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
 import dev.agentry.core.Json;
 import dev.agentry.testkit.FakeAnthropic;
 import io.opentelemetry.api.common.AttributeKey;
@@ -12,7 +13,9 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -27,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code GET /metrics} and the OpenTelemetry spans of a real turn: the real server, the fake
- * Anthropic endpoint over HTTP, a bash call in the real sandbox, spans caught in memory.
+ * Anthropic endpoint over HTTP, a bash call in the real sandbox, a web_fetch of a local page and a
+ * call of a real MCP server's tool, spans caught in memory.
  */
 class ObservabilityTest {
   private static final String MODEL_KEY = "sk-ant-observability-secret-0123456789";
@@ -198,6 +202,93 @@ class ObservabilityTest {
                       .doesNotContain(VAULT_TOKEN)
                       .doesNotContain(TestServer.KEY)
                       .doesNotContain(TOOL_INPUT));
+    }
+  }
+
+  @Test
+  void webFetchAndMcpToolCalls_areMeteredAndTraced_onceEach_likeBuiltInTools() throws Exception {
+    HttpServer web = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    web.createContext(
+        "/",
+        ex -> {
+          byte[] body =
+              "<html><head><title>Obs</title></head><body><p>fetched</p></body></html>"
+                  .getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+          ex.sendResponseHeaders(200, body.length);
+          ex.getResponseBody().write(body);
+          ex.close();
+        });
+    web.start();
+    try (TestMcpServer mcp = new TestMcpServer(null)) {
+      String url = "http://127.0.0.1:" + web.getAddress().getPort() + "/" + TOOL_INPUT;
+      fake.enqueue(
+          FakeAnthropic.toolUse("web_fetch", "{\"url\":\"" + url + "\"}"),
+          FakeAnthropic.toolUse("tools__echo", "{\"text\":\"" + TOOL_INPUT + "\"}"),
+          FakeAnthropic.text("done"));
+      String agent =
+          BadInputTest.id(
+              server.call(
+                  "POST",
+                  "/v1/agents",
+                  "{\"name\":\"obs-web-mcp\",\"model\":\""
+                      + MODEL
+                      + "\",\"mcp_servers\":[{\"type\":\"url\",\"name\":\"tools\",\"url\":\""
+                      + mcp.url()
+                      + "\"}],\"tools\":[{\"type\":\"agent_toolset_20260401\",\"configs\":"
+                      + "[{\"name\":\"web_fetch\",\"allowed_domains\":[\"127.0.0.1\"]}]},"
+                      + "{\"type\":\"mcp_toolset\",\"mcp_server_name\":\"tools\"}]}"));
+      String session =
+          BadInputTest.id(
+              server.call(
+                  "POST",
+                  "/v1/sessions",
+                  "{\"agent\":\"" + agent + "\",\"environment_id\":\"" + envId + "\"}"));
+      Map<String, Double> before = scrape();
+      AgentLoopEndToEndTest.say(server, session, "fetch, then echo");
+      await().atMost(Duration.ofSeconds(30)).until(() -> idle(session));
+      assertThat(mcp.echoCalls).containsExactly(TOOL_INPUT);
+
+      Map<String, Double> after = scrape();
+      assertThat(
+              delta(before, after, "agentry_tool_call_duration_seconds_count{tool=\"web_fetch\"}"))
+          .isEqualTo(1);
+      assertThat(delta(before, after, "agentry_tool_call_errors_total{tool=\"web_fetch\"}"))
+          .isZero();
+      assertThat(delta(before, after, "agentry_tool_call_duration_seconds_count{tool=\"mcp\"}"))
+          .isEqualTo(1);
+      assertThat(delta(before, after, "agentry_tool_call_errors_total{tool=\"mcp\"}")).isZero();
+      assertThat(after.keySet())
+          .noneMatch(k -> k.contains("tools__echo"))
+          .noneMatch(k -> k.contains(TOOL_INPUT));
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> spans.getFinishedSpanItems().stream().anyMatch(s -> isTurn(s, session)));
+      List<SpanData> all = spans.getFinishedSpanItems();
+      SpanData turn = all.stream().filter(s -> isTurn(s, session)).findFirst().orElseThrow();
+      List<SpanData> tools =
+          all.stream()
+              .filter(s -> s.getName().startsWith("execute_tool "))
+              .filter(s -> session.equals(s.getAttributes().get(Telemetry.SESSION_ID)))
+              .toList();
+      assertThat(tools)
+          .extracting(SpanData::getName)
+          .containsExactly("execute_tool web_fetch", "execute_tool mcp");
+      for (SpanData tool : tools) {
+        assertThat(tool.getParentSpanId()).isEqualTo(turn.getSpanId());
+        assertThat(tool.getTraceId()).isEqualTo(turn.getTraceId());
+        assertThat(tool.getAttributes().get(ObservedTools.OUTCOME)).isEqualTo("ok");
+        tool.getAttributes()
+            .forEach(
+                (k, v) ->
+                    assertThat(String.valueOf(v))
+                        .as("attribute %s of span %s", k, tool.getName())
+                        .doesNotContain(TOOL_INPUT)
+                        .doesNotContain("127.0.0.1"));
+      }
+    } finally {
+      web.stop(0);
     }
   }
 
