@@ -237,6 +237,7 @@ public final class AgentryServer implements AutoCloseable {
       routing.addFilter(new RequestIds());
       routing.addFilter(new Auth(store));
       groups.forEach(g -> g.register(routing));
+      new ConsoleRoutes().register(routing);
       routing.any(
           (req, res) -> {
             throw ApiError.notFound(

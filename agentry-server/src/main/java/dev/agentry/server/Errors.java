@@ -5,6 +5,7 @@ import dev.agentry.core.Json;
 import dev.agentry.core.Redactor;
 import dev.agentry.core.StoreException;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -32,17 +33,32 @@ final class Errors {
           LOG.error("store failure on {} {}", req.prologue().method().text(), req.path().path(), e);
           send(req, res, ApiError.unavailable("the database is unavailable; retry shortly"));
         });
+    // Helidon answers conditional requests of the console's files (If-None-Match) by throwing a
+    // 304, and malformed ones with a 4xx: those are answers, not failures.
     r.error(
-        Exception.class,
+        HttpException.class,
         (req, res, e) -> {
-          LOG.error(
-              "unexpected failure on {} {}", req.prologue().method().text(), req.path().path(), e);
-          send(
-              req,
-              res,
-              ApiError.internal(
-                  "internal error; see the server log for request " + requestId(res)));
+          int code = e.status().code();
+          if (code < 400) {
+            res.status(e.status());
+            res.send();
+          } else if (code == 404) {
+            send(req, res, ApiError.notFound("no such file: " + req.path().path()));
+          } else if (code < 500) {
+            send(req, res, ApiError.invalid(e.getMessage()));
+          } else {
+            failed(req, res, e);
+          }
         });
+    r.error(Exception.class, Errors::failed);
+  }
+
+  private static void failed(ServerRequest req, ServerResponse res, Exception e) {
+    LOG.error("unexpected failure on {} {}", req.prologue().method().text(), req.path().path(), e);
+    send(
+        req,
+        res,
+        ApiError.internal("internal error; see the server log for request " + requestId(res)));
   }
 
   static void send(ServerRequest req, ServerResponse res, ApiError e) {

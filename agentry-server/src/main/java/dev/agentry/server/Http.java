@@ -2,6 +2,8 @@ package dev.agentry.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.agentry.core.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
@@ -16,9 +18,14 @@ import java.nio.charset.StandardCharsets;
 final class Http {
   private Http() {}
 
+  /** YAML bodies read into the same tree as JSON; SnakeYAML builds no objects, only nodes. */
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
   /**
    * The request body as a JSON value. An empty body reads as an empty object, so that action
-   * endpoints ({@code /archive}) work with or without one.
+   * endpoints ({@code /archive}) work with or without one. A body sent as {@code application/yaml}
+   * (or {@code text/yaml}) is read as YAML: agent and environment definitions are often kept so,
+   * and the console and CLI post them as written.
    */
   static JsonNode body(ServerRequest req, long maxBytes) {
     long declared = req.headers().contentLength().orElse(-1);
@@ -29,8 +36,9 @@ final class Http {
     if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
       return Json.mapper().createObjectNode();
     }
+    boolean yaml = isYaml(req);
     try {
-      JsonNode node = Json.mapper().readTree(bytes);
+      JsonNode node = (yaml ? YAML : Json.mapper()).readTree(bytes);
       if (node == null || node.isMissingNode()) {
         return Json.mapper().createObjectNode();
       }
@@ -43,10 +51,23 @@ final class Http {
                   + e.getLocation().getLineNr()
                   + ", column "
                   + e.getLocation().getColumnNr();
-      throw ApiError.invalid("body: malformed JSON" + location + ": " + e.getOriginalMessage());
+      throw ApiError.invalid(
+          "body: malformed " + (yaml ? "YAML" : "JSON") + location + ": " + e.getOriginalMessage());
     } catch (IOException e) {
       throw ApiError.invalid("body: could not be read");
     }
+  }
+
+  private static boolean isYaml(ServerRequest req) {
+    return req.headers()
+        .value(HeaderNames.CONTENT_TYPE)
+        .map(v -> v.toLowerCase(java.util.Locale.ROOT).split(";")[0].trim())
+        .filter(
+            v ->
+                v.equals("application/yaml")
+                    || v.equals("application/x-yaml")
+                    || v.equals("text/yaml"))
+        .isPresent();
   }
 
   /** The body as a JSON object, or a 400 saying it must be one. */

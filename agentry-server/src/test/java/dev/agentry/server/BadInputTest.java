@@ -71,6 +71,34 @@ class BadInputTest {
   }
 
   @Test
+  void yamlBodies_areReadAsYaml_withTheSameRules() throws Exception {
+    var yaml = java.util.Map.of("x-api-key", TestServer.KEY, "content-type", "application/yaml");
+    var made =
+        server.call(
+            "POST",
+            "/v1/agents",
+            "name: from-yaml\nmodel: claude-sonnet-4-6\ntools:\n  - type: agent_toolset_20260401\n",
+            yaml);
+    assertThat(made.statusCode()).as(made.body()).isEqualTo(200);
+    assertThat(Json.mapper().readTree(made.body()).get("name").asText()).isEqualTo("from-yaml");
+    assertError(
+        server.call("POST", "/v1/agents", "name: a\n", yaml),
+        400,
+        "invalid_request_error",
+        "model: is required");
+    assertError(
+        server.call("POST", "/v1/agents", "name: [a\n", yaml),
+        400,
+        "invalid_request_error",
+        "malformed YAML");
+    assertError(
+        server.call("POST", "/v1/agents", "- a\n- b\n", yaml),
+        400,
+        "invalid_request_error",
+        "must be a JSON object");
+  }
+
+  @Test
   void wrongTypesAndMissingFields_nameTheField() throws Exception {
     assertError(
         server.call("POST", "/v1/agents", "{\"name\":\"a\"}"),

@@ -85,7 +85,7 @@ final class TestServer implements AutoCloseable {
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(body))
             .header("content-type", "application/json");
-    headers.forEach(b::header);
+    headers.forEach(b::setHeader);
     try {
       return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {

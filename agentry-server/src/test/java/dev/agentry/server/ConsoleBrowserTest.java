@@ -1,0 +1,230 @@
+package dev.agentry.server;
+
+import static dev.agentry.testkit.FakeAnthropic.textBlock;
+import static dev.agentry.testkit.FakeAnthropic.toolUseBlock;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentry.testkit.FakeAnthropic;
+import dev.agentry.testkit.FakeAnthropic.Reply;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The web console in a real headless Chromium against a real server whose model is the fake
+ * Anthropic endpoint: log in, watch a session live over SSE, approve a pending tool call, answer a
+ * custom tool, send a message, create agents and environments from YAML and JSON.
+ */
+class ConsoleBrowserTest extends FakeModelServerTestBase {
+  @TempDir static Path profile;
+  static Browser browser;
+
+  @BeforeAll
+  static void startBrowser() {
+    browser = new Browser(profile);
+  }
+
+  @AfterAll
+  static void stopBrowser() {
+    browser.close();
+  }
+
+  static void logIn() {
+    browser.open(server.baseUrl() + "/#/sessions");
+    if (!browser.driver.findElements(By.name("api_key")).isEmpty()) {
+      browser.await(By.name("api_key")).sendKeys(TestServer.KEY);
+      browser.driver.findElement(By.cssSelector("form.login button[type=submit]")).click();
+    }
+    browser.await(By.id("sessions"));
+  }
+
+  static String session(String tools) throws Exception {
+    return PermissionEndToEndTest.session(tools);
+  }
+
+  static By event(String type) {
+    return By.cssSelector("#timeline li[data-type='" + type + "']");
+  }
+
+  static void openSession(String id) {
+    browser.open(server.baseUrl() + "/#/sessions/" + id);
+    browser.await(By.cssSelector("#stream-state[data-state=live]"));
+  }
+
+  @Test
+  void logIn_watchASessionLive_approveItsToolCall_andSendAMessage() throws Exception {
+    fake.enqueue(
+        Reply.of(
+                textBlock("Let me check the workspace."),
+                toolUseBlock("bash", "{\"command\":\"echo console-approved\"}"))
+            .delay(Duration.ofMillis(700)),
+        FakeAnthropic.text("The command printed console-approved."),
+        FakeAnthropic.text("Second answer, from the console."));
+    String id = session(PermissionEndToEndTest.ASK_BASH);
+
+    logIn();
+    WebElement row = browser.await(By.cssSelector("#sessions tr[data-id='" + id + "'] a"));
+    row.click();
+    browser.await(By.cssSelector("#stream-state[data-state=live]"));
+    // Events must arrive on this page as they happen, without a reload.
+    browser.eval("window.__sameDocument = true");
+
+    PermissionEndToEndTest.say(id, "What is in the workspace?");
+    browser.awaitText(event("user.message"), "What is in the workspace?");
+    browser.awaitText(event("agent.message"), "Let me check the workspace.");
+    WebElement approve =
+        browser.await(By.cssSelector("#timeline li.waiting button[data-action=approve]"));
+    assertThat(browser.driver.findElement(event("agent.tool_use")).getText())
+        .contains("bash")
+        .contains("echo console-approved")
+        .contains("needs approval");
+    browser.await(By.cssSelector("#session-summary [data-status=idle]"));
+    browser.screenshot("console-session-waiting-for-approval");
+
+    approve.click();
+    browser.awaitTrue(
+        "[...document.querySelectorAll(\"#timeline li[data-type='agent.message']\")]"
+            + ".some(e => e.textContent.includes('printed console-approved'))");
+    String toolText =
+        (String)
+            browser.eval(
+                "document.querySelector(\"#timeline li[data-type='agent.tool_use']\").textContent");
+    assertThat(toolText).contains("approved").contains("console-approved\n").contains("✓");
+    assertThat(browser.driver.findElements(By.cssSelector("button[data-action=approve]")))
+        .isEmpty();
+
+    WebElement box = browser.await(By.name("message"));
+    box.sendKeys("Thanks, and now?");
+    browser.driver.findElement(By.id("send")).click();
+    browser.awaitTrue(
+        "[...document.querySelectorAll(\"#timeline li[data-type='agent.message']\")]"
+            + ".some(e => e.textContent.includes('Second answer, from the console.'))");
+    assertThat(
+            browser.eval(
+                "document.querySelectorAll(\"#timeline li[data-type='user.message']\")"
+                    + ".length"))
+        .isEqualTo(2L);
+    assertThat(fake.requests().getLast().body().toString()).contains("Thanks, and now?");
+    assertThat(browser.eval("window.__sameDocument")).isEqualTo(true);
+    browser.screenshot("console-session-after-approval");
+
+    browser.open(server.baseUrl() + "/#/sessions");
+    browser.await(By.cssSelector("#sessions tr[data-id='" + id + "'][data-status=idle]"));
+    browser.screenshot("console-sessions");
+  }
+
+  @Test
+  void aCustomToolCall_isAnsweredFromTheForm() throws Exception {
+    fake.enqueue(
+        FakeAnthropic.toolUse("get_weather", "{\"city\":\"Lisbon\"}"),
+        FakeAnthropic.text("It is sunny in Lisbon."));
+    String id =
+        session(
+            "[{\"type\":\"custom\",\"name\":\"get_weather\",\"description\":\"weather\","
+                + "\"input_schema\":{\"type\":\"object\"}}]");
+    logIn();
+    openSession(id);
+    PermissionEndToEndTest.say(id, "Weather?");
+    WebElement result = browser.await(By.cssSelector("#timeline li.waiting textarea[name=result]"));
+    assertThat(browser.driver.findElement(event("agent.custom_tool_use")).getText())
+        .contains("get_weather")
+        .contains("Lisbon");
+    result.sendKeys("sunny, 24 C");
+    browser.driver.findElement(By.cssSelector("button[data-action=result]")).click();
+    browser.awaitText(event("agent.message"), "It is sunny in Lisbon.");
+    assertThat(fake.requests().getLast().body().toString()).contains("sunny, 24 C");
+    assertThat(browser.driver.findElements(By.cssSelector("#timeline li.waiting"))).isEmpty();
+  }
+
+  @Test
+  void agentsAndEnvironments_areCreatedFromYamlOrJson() {
+    logIn();
+    browser.open(server.baseUrl() + "/#/agents");
+    browser.await(By.cssSelector("#agents"));
+    browser.driver.findElement(By.cssSelector("details.card > summary")).click();
+    browser
+        .await(By.name("definition"))
+        .sendKeys(
+            "name: console-yaml-agent\nmodel: claude-sonnet-4-6\n"
+                + "system: Written in the console.\ntools:\n  - type: agent_toolset_20260401\n");
+    browser.driver.findElement(By.cssSelector("details.card button[type=submit]")).click();
+    browser.awaitText(By.cssSelector("main h1"), "console-yaml-agent");
+    assertThat(browser.driver.findElement(By.cssSelector("pre.definition")).getText())
+        .contains("Written in the console.")
+        .contains("agent_toolset_20260401");
+
+    browser.open(server.baseUrl() + "/#/environments");
+    browser.await(By.cssSelector("#environments"));
+    browser.driver.findElement(By.cssSelector("details.card > summary")).click();
+    WebElement definition = browser.await(By.name("definition"));
+    definition.sendKeys("{\"name\": \"console-json-env\", \"config\": {\"type\": \"cloud\"}}");
+    browser.driver.findElement(By.cssSelector("details.card button[type=submit]")).click();
+    browser.awaitText(By.cssSelector("main h1"), "console-json-env");
+
+    browser.open(server.baseUrl() + "/#/environments");
+    browser.driver.findElement(By.cssSelector("details.card > summary")).click();
+    browser.await(By.name("definition")).sendKeys("name: [unclosed");
+    browser.driver.findElement(By.cssSelector("details.card button[type=submit]")).click();
+    browser.awaitText(By.cssSelector("main .error-text"), "malformed YAML");
+  }
+
+  @Test
+  void whatAgentsAndUsersWrite_isShownAsText_neverAsMarkup() throws Exception {
+    String markup = "<img src=x id=injected onerror=\\\"window.__pwned=1\\\">";
+    fake.enqueue(FakeAnthropic.text("<script>window.__pwned=2</script><b id=bold>hi</b>"));
+    String id = session("[{\"type\":\"agent_toolset_20260401\"}]");
+    PermissionEndToEndTest.say(id, markup);
+    logIn();
+    openSession(id);
+    browser.awaitText(event("agent.message"), "<b id=bold>hi</b>");
+    assertThat(browser.driver.findElement(event("user.message")).getText())
+        .contains("<img src=x id=injected");
+    assertThat(browser.driver.findElements(By.id("injected"))).isEmpty();
+    assertThat(browser.driver.findElements(By.id("bold"))).isEmpty();
+    assertThat(browser.eval("window.__pwned === undefined")).isEqualTo(true);
+  }
+
+  @Test
+  void onAPhone_theSessionPageFitsTheScreen() throws Exception {
+    fake.enqueue(FakeAnthropic.text("A reply that should wrap on a narrow screen. ".repeat(8)));
+    String id = session("[{\"type\":\"agent_toolset_20260401\"}]");
+    PermissionEndToEndTest.say(id, "x".repeat(300));
+    logIn();
+    browser.phone();
+    try {
+      openSession(id);
+      browser.await(event("agent.message"));
+      assertThat(browser.eval("document.documentElement.scrollWidth <= window.innerWidth"))
+          .isEqualTo(true);
+      browser.screenshot("console-session-phone");
+      browser.open(server.baseUrl() + "/#/sessions");
+      browser.await(By.id("sessions"));
+      assertThat(browser.eval("document.documentElement.scrollWidth <= window.innerWidth"))
+          .isEqualTo(true);
+      browser.screenshot("console-sessions-phone");
+    } finally {
+      browser.driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 900));
+    }
+  }
+
+  @Test
+  void aWrongKey_isRefused_andTheApiIsNotReachedWithoutOne() {
+    browser.open(server.baseUrl() + "/");
+    browser.eval("(sessionStorage.clear(), localStorage.clear(), true)");
+    browser.open(server.baseUrl() + "/#/sessions");
+    browser.await(By.name("api_key")).sendKeys("sk-agentry-not-a-key");
+    browser.driver.findElement(By.cssSelector("form.login button[type=submit]")).click();
+    browser.awaitText(By.cssSelector("form.login .error-text"), "not valid");
+    assertThat(browser.driver.findElements(By.id("sessions"))).isEmpty();
+    var page = server.call("GET", "/", null, java.util.Map.of());
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.headers().firstValue("content-security-policy").orElseThrow())
+        .contains("script-src 'self'")
+        .contains("frame-ancestors 'none'");
+  }
+}
