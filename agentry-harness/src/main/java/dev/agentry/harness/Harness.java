@@ -9,6 +9,7 @@ import dev.agentry.core.ToolObserver;
 import dev.agentry.core.Tracing;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -46,6 +47,10 @@ public final class Harness implements AutoCloseable {
   private final Map<String, Boolean> wakes = new ConcurrentHashMap<>();
 
   private final Map<String, Runner> active = new ConcurrentHashMap<>();
+
+  /** Sessions whose lease another runner holds, to be woken again once it would have expired. */
+  private final Set<String> awaitingLease = ConcurrentHashMap.newKeySet();
+
   private volatile boolean closed;
 
   private Harness(
@@ -155,6 +160,17 @@ public final class Harness implements AutoCloseable {
     }
   }
 
+  /**
+   * The scheduler's queue: sessions woken here that no runner of this process is running right now,
+   * either about to start or waiting out another runner's lease. Runners are virtual threads, one
+   * per session, so a healthy server keeps this near zero; a growing value means sessions stuck
+   * behind leases (another process, or a dead one whose lease has yet to expire).
+   */
+  public int queueDepth() {
+    long starting = wakes.keySet().stream().filter(id -> !active.containsKey(id)).count();
+    return (int) starting + awaitingLease.size();
+  }
+
   /** At start-up: wakes every session a previous process left running or with queued events. */
   public void recover() {
     store.sessions().withPendingWork(RECOVER_LIMIT).forEach(this::wake);
@@ -188,8 +204,14 @@ public final class Harness implements AutoCloseable {
         if (!closed && !runner.run()) {
           // Another runner holds the lease: maybe a live one elsewhere, maybe a dead process whose
           // lease has yet to expire. Look again once it would have.
+          awaitingLease.add(sessionId);
           timer.schedule(
-              () -> wake(sessionId), config.leaseTtl().toMillis(), TimeUnit.MILLISECONDS);
+              () -> {
+                awaitingLease.remove(sessionId);
+                wake(sessionId);
+              },
+              config.leaseTtl().toMillis(),
+              TimeUnit.MILLISECONDS);
         }
       } catch (RuntimeException e) {
         LOG.error("session {}: run failed; the next wake resumes from the log", sessionId, e);

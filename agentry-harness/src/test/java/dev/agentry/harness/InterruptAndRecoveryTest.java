@@ -144,6 +144,8 @@ class InterruptAndRecoveryTest extends HarnessTestBase {
       second.recover();
       Thread.sleep(300);
       assertThat(other.requests).isEmpty();
+      // It waits out the first runner's lease: queued, not running.
+      assertThat(second.queueDepth()).isEqualTo(1);
     }
   }
 

@@ -201,8 +201,6 @@ public final class AgentryServer implements AutoCloseable {
       ToolExecutor tools =
           BuiltInTools.create(
               hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
-      metrics.gauges(
-          () -> store.sessions().countByStatus(), hands.sandboxes()::alive, streams::subscribers);
       Harness harness =
           Harness.create(
               store,
@@ -214,6 +212,11 @@ public final class AgentryServer implements AutoCloseable {
               box,
               telemetry,
               new ObservedTools(metrics, telemetry.tracer()));
+      metrics.gauges(
+          () -> store.sessions().countByStatus(),
+          hands.sandboxes()::alive,
+          streams::subscribers,
+          harness::queueDepth);
       Api api =
           new Api(
               store,

@@ -83,7 +83,10 @@ final class Metrics {
 
   /** The gauges read at scrape time from the rest of the server. */
   void gauges(
-      Supplier<Map<SessionStatus, Long>> sessions, IntSupplier sandboxes, IntSupplier subscribers) {
+      Supplier<Map<SessionStatus, Long>> sessions,
+      IntSupplier sandboxes,
+      IntSupplier subscribers,
+      IntSupplier queueDepth) {
     GaugeWithCallback.builder()
         .name("agentry_sessions")
         .help("Sessions by status, across workspaces")
@@ -99,6 +102,12 @@ final class Metrics {
         .name("agentry_sse_subscribers")
         .help("Open SSE event streams")
         .callback(cb -> cb.call(subscribers.getAsInt()))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("agentry_scheduler_queue_depth")
+        .help(
+            "Sessions woken but not running here: starting, or waiting out another runner's lease")
+        .callback(cb -> cb.call(queueDepth.getAsInt()))
         .register(registry);
   }
 

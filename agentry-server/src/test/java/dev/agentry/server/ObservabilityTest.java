@@ -76,6 +76,7 @@ class ObservabilityTest {
         .contains("agentry_sessions{")
         .contains("agentry_sandboxes_alive ")
         .contains("agentry_sse_subscribers ")
+        .contains("agentry_scheduler_queue_depth 0")
         .contains("jvm_memory_used_bytes");
   }
 
