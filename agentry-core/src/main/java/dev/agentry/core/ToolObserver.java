@@ -1,5 +1,6 @@
 package dev.agentry.core;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.function.Supplier;
 
 /**
@@ -17,15 +18,19 @@ public interface ToolObserver {
   String OTHER = "other";
 
   /** Observes nothing. */
-  ToolObserver NONE = (sessionId, tool, cancellation, call) -> call.get();
+  ToolObserver NONE = (sessionId, tool, input, cancellation, call) -> call.get();
 
   /**
    * Runs {@code call}, one call of tool {@code tool} for the session, on this thread and returns
    * its outcome; an exception from {@code call} passes through. {@code tool} is bounded, fit for a
-   * metric label: a built-in tool's name, {@link #MCP} or {@link #OTHER}. An observer records no
-   * input or output, only how long the call took and whether it failed or was interrupted ({@code
-   * cancellation}).
+   * metric label: a built-in tool's name, {@link #MCP} or {@link #OTHER}. An observer records how
+   * long the call took and whether it failed or was interrupted ({@code cancellation}); it records
+   * the call's {@code input} and output only where its operator opted in, and never a secret.
    */
   ToolOutcome observe(
-      String sessionId, String tool, Cancellation cancellation, Supplier<ToolOutcome> call);
+      String sessionId,
+      String tool,
+      JsonNode input,
+      Cancellation cancellation,
+      Supplier<ToolOutcome> call);
 }

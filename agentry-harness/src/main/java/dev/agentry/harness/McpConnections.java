@@ -172,6 +172,7 @@ final class McpConnections implements AutoCloseable {
           observer.observe(
               session.id(),
               ToolObserver.MCP,
+              p.path("input"),
               c,
               () ->
                   call(

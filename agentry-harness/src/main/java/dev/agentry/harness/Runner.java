@@ -101,9 +101,9 @@ final class Runner {
     this.mcp = mcp;
     this.tracing = tracing;
     this.observed =
-        (id, tool, c, call) -> {
+        (id, tool, input, c, call) -> {
           openTurnSpan();
-          return observer.observe(id, tool, c, call);
+          return observer.observe(id, tool, input, c, call);
         };
     this.sessionId = sessionId;
     this.store = store;
@@ -566,6 +566,7 @@ final class Runner {
           observed.observe(
               sessionId,
               Toolset.observedName(name),
+              input,
               c,
               () -> tools.execute(sessionId, name, input, c));
     } catch (RuntimeException e) {

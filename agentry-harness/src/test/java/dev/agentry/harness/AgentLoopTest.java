@@ -300,7 +300,7 @@ class AgentLoopTest extends HarnessTestBase {
             dev.agentry.core.PreviewSink.NONE,
             null,
             dev.agentry.core.Tracing.NONE,
-            (id, tool, c, call) -> {
+            (id, tool, input, c, call) -> {
               dev.agentry.core.ToolOutcome out = call.get();
               observed.add(id + " " + tool + " " + (out.isError() ? "error" : "ok"));
               return out;

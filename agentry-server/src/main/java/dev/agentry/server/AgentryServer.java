@@ -211,7 +211,7 @@ public final class AgentryServer implements AutoCloseable {
               streams,
               box,
               telemetry,
-              new ObservedTools(metrics, telemetry.tracer()));
+              new ObservedTools(metrics, telemetry, redactor));
       metrics.gauges(
           () -> store.sessions().countByStatus(),
           hands.sandboxes()::alive,

@@ -22,11 +22,31 @@ final class Telemetry implements Tracing, AutoCloseable {
   private final OpenTelemetry otel;
   private final Tracer tracer;
   private final AutoCloseable shutdown;
+  private final boolean capturesContent;
 
   Telemetry(OpenTelemetry otel, AutoCloseable shutdown) {
+    this(otel, shutdown, false);
+  }
+
+  private Telemetry(OpenTelemetry otel, AutoCloseable shutdown, boolean capturesContent) {
     this.otel = otel;
     this.tracer = otel.getTracer(SCOPE);
     this.shutdown = shutdown;
+    this.capturesContent = capturesContent;
+  }
+
+  /** The same traces, with tool call arguments and results on the tool spans. */
+  Telemetry capturingContent() {
+    return new Telemetry(otel, shutdown, true);
+  }
+
+  /**
+   * Whether tool spans carry the call's arguments and result: only if {@code
+   * OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true}, the switch OpenTelemetry's GenAI
+   * instrumentations use. Off by default: tool inputs and outputs are the user's data.
+   */
+  boolean capturesContent() {
+    return capturesContent;
   }
 
   /** Records nothing. */
@@ -68,10 +88,16 @@ final class Telemetry implements Tracing, AutoCloseable {
                     Map.of(
                         "otel.service.name", "agentry",
                         "otel.metrics.exporter", "none",
-                        "otel.logs.exporter", "none"))
+                        "otel.logs.exporter", "none",
+                        // The JDK HttpClient sender speaks OTLP over HTTP only (no gRPC stack).
+                        "otel.exporter.otlp.protocol", "http/protobuf"))
             .build()
             .getOpenTelemetrySdk();
-    return new Telemetry(sdk, sdk::close);
+    Telemetry telemetry = new Telemetry(sdk, sdk::close);
+    return "true"
+            .equalsIgnoreCase(setting(env, "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"))
+        ? telemetry.capturingContent()
+        : telemetry;
   }
 
   Tracer tracer() {
