@@ -22,6 +22,7 @@ function summary(s) {
 export function sessionPage(root, id) {
   const header = h('section', { id: 'session-summary' });
   const live = h('span', { class: 'live', id: 'stream-state' }, 'connecting…');
+  const waiting = h('span', { class: 'badge ask', id: 'waiting', hidden: true });
   const list = h('ol', { class: 'timeline', id: 'timeline' });
   const error = h('p', { class: 'error-text', role: 'alert' });
   const text = h('textarea', { name: 'message', rows: 2, placeholder: 'Message the agent (Ctrl+Enter sends)', 'aria-label': 'Message' });
@@ -51,14 +52,17 @@ export function sessionPage(root, id) {
     h('button', { type: 'submit', class: 'primary', id: 'send' }, 'Send'),
     h('button', { type: 'button', id: 'interrupt', onclick: () => act(send(id, { type: 'user.interrupt' })).catch(() => {}) }, 'Interrupt'),
     h('button', { type: 'button', id: 'archive', onclick: () => act(post(`/v1/sessions/${id}/archive`)).then(refresh, () => {}) }, 'Archive')));
-  clear(root, h('p', {}, h('a', { href: '#/sessions' }, '← Sessions'), ' ', live), header, list, error, composer);
+  clear(root, h('p', {}, h('a', { href: '#/sessions' }, '← Sessions'), ' ', live, ' ', waiting), header, list, error, composer);
 
-  let pending;
+  let refreshTimer;
   const refresh = () => get(`/v1/sessions/${id}`).then((s) => clear(header, ...summary(s)), (e) => { error.textContent = e.message; });
-  const refreshSoon = () => { clearTimeout(pending); pending = setTimeout(refresh, 150); };
+  const refreshSoon = () => { clearTimeout(refreshTimer); refreshTimer = setTimeout(refresh, 150); };
   const add = (ev) => {
     const atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 80;
     if (timeline.add(ev) && atBottom) composer.scrollIntoView({ block: 'end' });
+    const asks = timeline.waiting().length;
+    waiting.hidden = asks === 0;
+    waiting.textContent = `${asks} waiting for you`;
     if (REFRESHING.test(ev.type)) refreshSoon();
   };
   refresh();
@@ -67,5 +71,5 @@ export function sessionPage(root, id) {
     onOpen: async () => { (await history(id)).forEach(add); },
     onState: (state, e) => { live.textContent = state === 'closed' ? (e?.message || 'closed') : state; live.dataset.state = state; },
   });
-  return () => { stream.close(); clearTimeout(pending); };
+  return () => { stream.close(); clearTimeout(refreshTimer); };
 }

@@ -58,7 +58,8 @@ export function sessionsPage(root) {
     newSessionForm(error),
     error,
     h('div', { class: 'scroll' }, h('table', { class: 'list', id: 'sessions' },
-      h('thead', {}, h('tr', {}, ...['Session', 'Agent', 'Status', 'Tokens', 'Cost', 'Updated'].map((c) => h('th', {}, c)))),
+      h('thead', {}, h('tr', {}, ...['Session', 'Agent', 'Status', 'Tokens', 'Cost', 'Updated']
+        .map((c) => h('th', { class: c === 'Tokens' || c === 'Cost' ? 'num' : undefined }, c)))),
       body)));
   let timer;
   const refresh = async () => {

@@ -84,6 +84,7 @@ class ConsoleBrowserTest extends FakeModelServerTestBase {
         .contains("echo console-approved")
         .contains("needs approval");
     browser.await(By.cssSelector("#session-summary [data-status=idle]"));
+    assertThat(browser.await(By.id("waiting")).getText()).isEqualTo("1 waiting for you");
     browser.screenshot("console-session-waiting-for-approval");
 
     approve.click();
@@ -97,6 +98,7 @@ class ConsoleBrowserTest extends FakeModelServerTestBase {
     assertThat(toolText).contains("approved").contains("console-approved\n").contains("✓");
     assertThat(browser.driver.findElements(By.cssSelector("button[data-action=approve]")))
         .isEmpty();
+    assertThat(browser.driver.findElement(By.id("waiting")).isDisplayed()).isFalse();
 
     WebElement box = browser.await(By.name("message"));
     box.sendKeys("Thanks, and now?");
