@@ -2,19 +2,12 @@ package dev.agentry.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentry.core.Cancellation;
-import dev.agentry.core.ContentBlock;
 import dev.agentry.core.ModelClient;
 import dev.agentry.core.ModelException;
-import dev.agentry.core.ModelMessage;
 import dev.agentry.core.ModelRequest;
 import dev.agentry.core.ModelResponse;
 import dev.agentry.core.ModelStreamListener;
-import dev.agentry.core.ModelUsage;
-import dev.agentry.core.ToolDefinition;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,10 +18,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -43,7 +32,6 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class OpenAiCompatibleModelClient implements ModelClient {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final String provider;
   private final String baseUrl;
@@ -83,7 +71,7 @@ final class OpenAiCompatibleModelClient implements ModelClient {
     }
     byte[] body;
     try {
-      body = JSON.writeValueAsBytes(requestBody(request, maxCompletionTokens));
+      body = JSON.writeValueAsBytes(ChatCompletionRequest.body(request, maxCompletionTokens));
     } catch (IOException e) {
       throw new ModelException(
           "model_request_failed_error", "could not encode the request", false, 0, null);
@@ -161,7 +149,7 @@ final class OpenAiCompatibleModelClient implements ModelClient {
 
   private ModelResponse readStream(InputStream in, ModelStreamListener listener)
       throws IOException {
-    Accumulator acc = new Accumulator(listener);
+    ChatCompletionAnswer acc = new ChatCompletionAnswer(listener);
     BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
     StringBuilder data = new StringBuilder();
     String line;
@@ -181,7 +169,7 @@ final class OpenAiCompatibleModelClient implements ModelClient {
     if (!done && !data.isEmpty()) {
       done = dispatch(data, acc);
     }
-    if (!done && acc.finishReason == null) {
+    if (!done && !acc.finished()) {
       throw new ModelException(
           "model_request_failed_error",
           provider + " stream ended before the answer was complete",
@@ -193,7 +181,7 @@ final class OpenAiCompatibleModelClient implements ModelClient {
   }
 
   /** Handles one SSE data payload; true at {@code [DONE]}. */
-  private boolean dispatch(StringBuilder data, Accumulator acc) throws IOException {
+  private boolean dispatch(StringBuilder data, ChatCompletionAnswer acc) throws IOException {
     String payload = data.toString().trim();
     if (payload.isEmpty()) {
       return false;
@@ -211,276 +199,5 @@ final class OpenAiCompatibleModelClient implements ModelClient {
     }
     acc.add(chunk);
     return false;
-  }
-
-  /** Builds one answer from {@code chat.completion.chunk}s. */
-  private static final class Accumulator {
-    private final ModelStreamListener listener;
-    private int nextIndex;
-    private int thinkingIndex = -1;
-    private int textIndex = -1;
-    private final StringBuilder thinking = new StringBuilder();
-    private final StringBuilder text = new StringBuilder();
-    private final Map<Integer, Call> calls = new TreeMap<>();
-    private String finishReason;
-    private JsonNode usage;
-
-    Accumulator(ModelStreamListener listener) {
-      this.listener = listener;
-    }
-
-    void add(JsonNode chunk) {
-      if (chunk.hasNonNull("usage") && chunk.get("usage").isObject()) {
-        usage = chunk.get("usage");
-      }
-      for (JsonNode choice : chunk.path("choices")) {
-        if (choice.path("index").asInt(0) != 0) {
-          continue;
-        }
-        JsonNode delta = choice.path("delta");
-        String reasoning =
-            delta.hasNonNull("reasoning_content")
-                ? delta.get("reasoning_content").asText()
-                : delta.hasNonNull("reasoning") ? delta.get("reasoning").asText() : null;
-        if (reasoning != null && !reasoning.isEmpty()) {
-          if (thinkingIndex < 0) {
-            thinkingIndex = nextIndex++;
-          }
-          thinking.append(reasoning);
-          listener.onThinkingDelta(thinkingIndex, reasoning);
-        }
-        if (delta.hasNonNull("content") && !delta.get("content").asText().isEmpty()) {
-          String t = delta.get("content").asText();
-          if (textIndex < 0) {
-            textIndex = nextIndex++;
-          }
-          text.append(t);
-          listener.onTextDelta(textIndex, t);
-        }
-        for (JsonNode tc : delta.path("tool_calls")) {
-          int i = tc.path("index").asInt(calls.size());
-          Call call = calls.computeIfAbsent(i, k -> new Call(nextIndex++));
-          if (tc.hasNonNull("id") && !tc.get("id").asText().isEmpty()) {
-            call.id = tc.get("id").asText();
-          }
-          JsonNode fn = tc.path("function");
-          if (fn.hasNonNull("name") && !fn.get("name").asText().isEmpty()) {
-            call.name = fn.get("name").asText();
-          }
-          if (fn.hasNonNull("arguments")) {
-            JsonNode args = fn.get("arguments");
-            call.arguments.append(args.isTextual() ? args.asText() : args.toString());
-          }
-        }
-        if (choice.hasNonNull("finish_reason")) {
-          finishReason = choice.get("finish_reason").asText();
-        }
-      }
-    }
-
-    ModelResponse response() {
-      ContentBlock[] blocks = new ContentBlock[nextIndex];
-      if (thinkingIndex >= 0) {
-        blocks[thinkingIndex] = new ContentBlock.Thinking(thinking.toString(), null);
-      }
-      if (textIndex >= 0) {
-        blocks[textIndex] = new ContentBlock.Text(text.toString());
-      }
-      int n = 0;
-      for (Call c : calls.values()) {
-        String id = c.id != null ? c.id : "call_" + n;
-        blocks[c.index] = new ContentBlock.ToolUse(id, c.name, parseArguments(c.arguments));
-        n++;
-      }
-      List<ContentBlock> content = new ArrayList<>(List.of(blocks));
-      String stop =
-          switch (finishReason == null ? "stop" : finishReason) {
-            case "tool_calls", "function_call" -> "tool_use";
-            case "length" -> "max_tokens";
-            case "content_filter" -> "refusal";
-            default -> calls.isEmpty() ? "end_turn" : "tool_use";
-          };
-      long prompt = usage == null ? 0 : usage.path("prompt_tokens").asLong(0);
-      long completion = usage == null ? 0 : usage.path("completion_tokens").asLong(0);
-      long cached =
-          usage == null ? 0 : usage.path("prompt_tokens_details").path("cached_tokens").asLong(0);
-      return new ModelResponse(
-          content, stop, new ModelUsage(Math.max(0, prompt - cached), completion, cached, 0));
-    }
-  }
-
-  private static final class Call {
-    final int index;
-    String id;
-    String name = "";
-    final StringBuilder arguments = new StringBuilder();
-
-    Call(int index) {
-      this.index = index;
-    }
-  }
-
-  static JsonNode parseArguments(CharSequence arguments) {
-    String s = arguments.toString().trim();
-    if (s.isEmpty()) {
-      return NODES.objectNode();
-    }
-    try {
-      JsonNode node = JSON.readTree(s);
-      if (node != null && node.isObject()) {
-        return node;
-      }
-    } catch (IOException e) {
-      // fall through
-    }
-    // the model produced arguments that are not a JSON object: keep them for the tool to reject
-    return NODES.objectNode().put("_invalid_arguments", s);
-  }
-
-  // ------------------------------------------------------------------ request mapping
-
-  static ObjectNode requestBody(ModelRequest request, boolean maxCompletionTokens) {
-    ObjectNode body = NODES.objectNode();
-    body.put("model", request.model());
-    body.put(
-        maxCompletionTokens ? "max_completion_tokens" : "max_tokens",
-        request.maxTokens() > 0 ? request.maxTokens() : 4096);
-    body.put("stream", true);
-    body.putObject("stream_options").put("include_usage", true);
-    ArrayNode messages = body.putArray("messages");
-    if (request.system() != null && !request.system().isBlank()) {
-      messages.addObject().put("role", "system").put("content", request.system());
-    }
-    for (ModelMessage m : request.messages()) {
-      if (m.role().equals("assistant")) {
-        addAssistant(messages, m);
-      } else {
-        addUser(messages, m);
-      }
-    }
-    if (!request.tools().isEmpty()) {
-      ArrayNode tools = body.putArray("tools");
-      for (ToolDefinition t : request.tools()) {
-        ObjectNode fn = tools.addObject().put("type", "function").putObject("function");
-        fn.put("name", t.name());
-        if (t.description() != null) {
-          fn.put("description", t.description());
-        }
-        fn.set(
-            "parameters",
-            t.inputSchema() == null ? NODES.objectNode().put("type", "object") : t.inputSchema());
-      }
-    }
-    return body;
-  }
-
-  private static void addAssistant(ArrayNode messages, ModelMessage m) {
-    StringBuilder text = new StringBuilder();
-    ArrayNode calls = NODES.arrayNode();
-    for (ContentBlock b : m.content()) {
-      switch (b) {
-        case ContentBlock.Text t -> text.append(t.text());
-        case ContentBlock.ToolUse u -> {
-          ObjectNode call = calls.addObject();
-          call.put("id", u.id());
-          call.put("type", "function");
-          call.putObject("function")
-              .put("name", u.name())
-              .put("arguments", u.input() == null ? "{}" : u.input().toString());
-        }
-        case ContentBlock.Raw r -> text.append(describe(r.block()));
-        case ContentBlock.Thinking th -> {
-          // reasoning is not sent back to Chat Completions endpoints
-        }
-        case ContentBlock.ToolResult r -> text.append(r.text());
-      }
-    }
-    ObjectNode msg = messages.addObject().put("role", "assistant");
-    if (text.isEmpty()) {
-      msg.putNull("content");
-    } else {
-      msg.put("content", text.toString());
-    }
-    if (!calls.isEmpty()) {
-      msg.set("tool_calls", calls);
-    }
-  }
-
-  private static void addUser(ArrayNode messages, ModelMessage m) {
-    // tool results first: they must directly follow the assistant's tool_calls
-    for (ContentBlock b : m.content()) {
-      if (b instanceof ContentBlock.ToolResult r) {
-        String content = r.text() == null ? "" : r.text();
-        messages
-            .addObject()
-            .put("role", "tool")
-            .put("tool_call_id", r.toolUseId())
-            .put("content", r.isError() ? "Error: " + content : content);
-      }
-    }
-    ArrayNode parts = NODES.arrayNode();
-    boolean image = false;
-    for (ContentBlock b : m.content()) {
-      switch (b) {
-        case ContentBlock.Text t -> {
-          if (!t.text().isEmpty()) {
-            parts.addObject().put("type", "text").put("text", t.text());
-          }
-        }
-        case ContentBlock.Raw r -> {
-          String url = imageUrl(r.block());
-          if (url != null) {
-            image = true;
-            parts.addObject().put("type", "image_url").putObject("image_url").put("url", url);
-          } else {
-            parts.addObject().put("type", "text").put("text", describe(r.block()));
-          }
-        }
-        case ContentBlock.ToolUse u ->
-            parts.addObject().put("type", "text").put("text", "[tool call " + u.name() + "]");
-        case ContentBlock.Thinking th -> {}
-        case ContentBlock.ToolResult r -> {}
-      }
-    }
-    if (parts.isEmpty()) {
-      return;
-    }
-    ObjectNode msg = messages.addObject().put("role", "user");
-    if (image) {
-      msg.set("content", parts);
-    } else {
-      StringBuilder text = new StringBuilder();
-      for (JsonNode p : parts) {
-        if (!text.isEmpty()) {
-          text.append("\n\n");
-        }
-        text.append(p.path("text").asText());
-      }
-      msg.put("content", text.toString());
-    }
-  }
-
-  /** A data: or http(s) URL for an Anthropic image block, or null. */
-  static String imageUrl(JsonNode block) {
-    if (block == null || !block.path("type").asText().equals("image")) {
-      return null;
-    }
-    JsonNode source = block.path("source");
-    return switch (source.path("type").asText()) {
-      case "base64" ->
-          source.hasNonNull("data")
-              ? "data:"
-                  + source.path("media_type").asText("image/png")
-                  + ";base64,"
-                  + source.get("data").asText()
-              : null;
-      case "url" -> source.hasNonNull("url") ? source.get("url").asText() : null;
-      default -> null;
-    };
-  }
-
-  private static String describe(JsonNode block) {
-    String type = block == null ? "unknown" : block.path("type").asText("unknown");
-    return "[" + type + " content omitted: this model endpoint does not support it]";
   }
 }
