@@ -54,8 +54,19 @@ final class RuntimeTools implements ToolExecutor {
       return ToolOutcome.error(name + " is not enabled for this agent");
     }
     return name.equals("web_fetch")
-        ? fetch.fetch(input.path("url").asText(""), config, c)
+        ? fetch(sessionId, input.path("url").asText(""), config, c)
         : search(input.path("query").asText(""), config);
+  }
+
+  private ToolOutcome fetch(String sessionId, String url, ToolConfig config, Cancellation c) {
+    UrlSources sources = UrlSources.of(config.urlSources());
+    if (sources.restricts()) {
+      var refusal = sources.refusal(url, Events.readAll(store.events(), sessionId));
+      if (refusal.isPresent()) {
+        return ToolOutcome.error("web_fetch: " + refusal.get());
+      }
+    }
+    return fetch.fetch(url, config, c);
   }
 
   /** Runs {@code web_search}; public to the package for tests with a fake provider. */

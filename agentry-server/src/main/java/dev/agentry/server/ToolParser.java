@@ -132,7 +132,7 @@ final class ToolParser {
     JsonNode location = null;
     if ("web_fetch".equals(name)) {
       maxTokens = Fields.optionalInt(node, path, "max_content_tokens", 1, 1_000_000);
-      urlSources = optionalObject(node, path, "url_sources");
+      urlSources = urlSources(node, path);
     } else {
       location = optionalObject(node, path, "user_location");
     }
@@ -155,6 +155,63 @@ final class ToolParser {
           }
           return host;
         });
+  }
+
+  /**
+   * {@code url_sources}: each of {@code user_input}, {@code client_tool_results} and {@code
+   * server_tool_results} is {@code "all"}, {@code "none"} or, for tool results, {@code {type:
+   * "only"|"except", tools:[{type:"tool_reference", name}]}}. The harness enforces it (UrlSources).
+   */
+  private static JsonNode urlSources(JsonNode node, String path) {
+    JsonNode sources = optionalObject(node, path, "url_sources");
+    if (sources == null) {
+      return null;
+    }
+    String base = path + ".url_sources";
+    List<String> keys = List.of("user_input", "client_tool_results", "server_tool_results");
+    sources
+        .fieldNames()
+        .forEachRemaining(
+            k -> {
+              if (!keys.contains(k)) {
+                throw ApiError.invalid(base + "." + k + ": unknown field; expected one of " + keys);
+              }
+            });
+    for (String key : keys) {
+      JsonNode rule = sources.get(key);
+      String p = base + "." + key;
+      if (rule == null || rule.isNull()) {
+        continue;
+      }
+      if (rule.isTextual()) {
+        Fields.oneOf(rule.asText(), p, List.of("all", "none"));
+        continue;
+      }
+      if (key.equals("user_input") || !rule.isObject()) {
+        throw ApiError.invalid(
+            p
+                + ": must be \"all\" or \"none\""
+                + (key.equals("user_input") ? "" : " or an object"));
+      }
+      Fields.oneOf(
+          Fields.requiredString(rule, p, "type", 1, 16), p + ".type", List.of("only", "except"));
+      if (Fields.isNullOrAbsent(rule, "tools")) {
+        throw ApiError.invalid(p + ".tools: is required");
+      }
+      Fields.array(
+          rule.get("tools"),
+          p + ".tools",
+          128,
+          (v, tp) -> {
+            Fields.object(v, tp);
+            Fields.oneOf(
+                Fields.requiredString(v, tp, "type", 1, 32),
+                tp + ".type",
+                List.of("tool_reference"));
+            return Fields.requiredString(v, tp, "name", 1, 128);
+          });
+    }
+    return sources;
   }
 
   private static JsonNode optionalObject(JsonNode node, String path, String field) {
