@@ -6,20 +6,20 @@ import dev.agentry.core.ToolOutcome;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import okhttp3.Call;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
@@ -32,17 +32,24 @@ import org.jsoup.select.NodeVisitor;
  * The runtime's {@code web_fetch} tool: one http(s) GET from the harness process, never the
  * sandbox. Every hop (the URL and each of at most {@value #MAX_REDIRECTS} redirects) is checked
  * against the tool's {@code allowed_domains}/{@code blocked_domains} and, after DNS resolution,
- * against private, loopback and link-local addresses (SSRF guard). HTML becomes readable text
- * (jsoup, ADR 0009), and the text is cut to {@code max_content_tokens} at about 4 characters a
- * token.
+ * against private, loopback and link-local addresses (SSRF guard). The connection goes to exactly
+ * the addresses that were checked: OkHttp takes them from this class instead of resolving the name
+ * a second time, so a DNS answer that changes between the check and the connect (rebinding) cannot
+ * redirect the request inward (ADR 0016). HTML becomes readable text (jsoup, ADR 0009), and the
+ * text is cut to {@code max_content_tokens} at about 4 characters a token.
  */
 final class WebFetch {
   static final int MAX_REDIRECTS = 5;
   static final int DEFAULT_MAX_CONTENT_TOKENS = 25_000;
   static final int CHARS_PER_TOKEN = 4;
 
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+  /** Redirects are followed here, hop by hop, so that every hop is checked. */
+  private static final OkHttpClient HTTP =
+      new OkHttpClient.Builder()
+          .followRedirects(false)
+          .followSslRedirects(false)
+          .retryOnConnectionFailure(false)
+          .build();
 
   /** Host name to addresses; tests substitute one. */
   interface Resolver {
@@ -84,12 +91,12 @@ final class WebFetch {
     }
     URI uri = parse(url.trim());
     for (int hop = 0; ; hop++) {
-      check(uri, config);
-      HttpResponse<InputStream> res = send(uri, c);
-      int status = res.statusCode();
+      List<InetAddress> addresses = check(uri, config);
+      Response res = send(uri, addresses, c);
+      int status = res.code();
       if (status >= 300 && status < 400 && status != 304) {
-        String location = res.headers().firstValue("Location").orElse(null);
-        close(res);
+        String location = res.header("Location");
+        res.close();
         if (location == null) {
           throw new Refused("HTTP " + status + " without a Location header from " + uri);
         }
@@ -115,8 +122,11 @@ final class WebFetch {
     }
   }
 
-  /** The per-hop checks: scheme, domain lists, then the addresses the host resolves to. */
-  private void check(URI uri, ToolConfig config) throws Refused {
+  /**
+   * The per-hop checks: scheme, domain lists, then the addresses the host resolves to, which are
+   * returned: the request connects to them and to nothing else.
+   */
+  private List<InetAddress> check(URI uri, ToolConfig config) throws Refused {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
       throw new Refused("only http and https URLs can be fetched, not '" + uri + "'");
@@ -136,9 +146,6 @@ final class WebFetch {
       throw new Refused("the domain " + host + " is not in this agent's allowed_domains");
     }
     boolean explicit = allowed != null && allowed.stream().anyMatch(d -> normal(d).equals(host));
-    if (explicit) {
-      return;
-    }
     InetAddress[] addresses;
     try {
       addresses = resolver.resolve(host);
@@ -146,7 +153,7 @@ final class WebFetch {
       throw new Refused("the host " + host + " does not resolve");
     }
     for (InetAddress a : addresses) {
-      if (isInternal(a)) {
+      if (!explicit && isInternal(a)) {
         throw new Refused(
             "the host "
                 + host
@@ -154,6 +161,7 @@ final class WebFetch {
                 + " refused unless the host is listed in allowed_domains");
       }
     }
+    return List.of(addresses);
   }
 
   static String host(URI uri) {
@@ -209,48 +217,53 @@ final class WebFetch {
     return false;
   }
 
-  private HttpResponse<InputStream> send(URI uri, Cancellation c) throws Refused {
-    HttpRequest req =
-        HttpRequest.newBuilder(uri)
-            .timeout(settings.webTimeout())
-            .header("User-Agent", "Agentry-web_fetch/1.0")
-            .header("Accept", "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5")
-            .GET()
+  /** One GET of {@code uri}, connected only to {@code addresses}. */
+  private Response send(URI uri, List<InetAddress> addresses, Cancellation c) throws Refused {
+    String host = host(uri);
+    OkHttpClient pinned =
+        HTTP.newBuilder()
+            .callTimeout(settings.webTimeout())
+            .dns(
+                name -> {
+                  if (!normal(name).equals(host)) {
+                    throw new UnknownHostException(name + " was not checked for this request");
+                  }
+                  return addresses;
+                })
             .build();
-    CompletableFuture<HttpResponse<InputStream>> f =
-        HTTP.sendAsync(req, HttpResponse.BodyHandlers.ofInputStream());
-    c.onCancel(() -> f.cancel(true));
+    Request req;
     try {
-      return f.get(settings.webTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      f.cancel(true);
-      throw new Refused("the request to " + uri + " timed out");
-    } catch (java.util.concurrent.CancellationException e) {
-      throw new Refused("interrupted");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new Refused(
-          "the request to " + uri + " failed (" + cause.getClass().getSimpleName() + ")");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new Refused("interrupted");
+      req =
+          new Request.Builder()
+              .url(uri.toString())
+              .header("User-Agent", "Agentry-web_fetch/1.0")
+              .header("Accept", "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5")
+              .get()
+              .build();
+    } catch (IllegalArgumentException e) {
+      throw new Refused("'" + uri + "' is not a valid URL");
     }
-  }
-
-  private static void close(HttpResponse<InputStream> res) {
+    Call call = pinned.newCall(req);
+    c.onCancel(call::cancel);
     try {
-      res.body().close();
+      return call.execute();
+    } catch (InterruptedIOException e) {
+      throw new Refused(c.isCancelled() ? "interrupted" : "the request to " + uri + " timed out");
     } catch (IOException e) {
-      // nothing to do
+      throw new Refused(
+          c.isCancelled()
+              ? "interrupted"
+              : "the request to " + uri + " failed (" + e.getClass().getSimpleName() + ")");
     }
   }
 
-  private String render(URI uri, HttpResponse<InputStream> res, ToolConfig config) throws Refused {
-    int status = res.statusCode();
-    String type = res.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+  private String render(URI uri, Response res, ToolConfig config) throws Refused {
+    int status = res.code();
+    String type = res.header("Content-Type", "").toLowerCase(Locale.ROOT);
     byte[] body;
     boolean cut;
-    try (InputStream in = res.body()) {
+    try (res;
+        InputStream in = res.body().byteStream()) {
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       byte[] buf = new byte[8192];
       int limit = settings.webMaxBytes();

@@ -103,6 +103,51 @@ class WebToolsTest {
   }
 
   @Test
+  void theConnectionGoesToTheCheckedAddresses_notToASecondLookup() throws Exception {
+    // The system resolver cannot resolve pinned.test: the page is reached only because the
+    // connection uses the addresses this fetch resolved and checked.
+    WebFetch pinned =
+        new WebFetch(
+            RuntimeToolSettings.defaults(),
+            host -> new InetAddress[] {InetAddress.getByName("127.0.0.1")});
+    String url = "http://pinned.test:" + server.getAddress().getPort() + "/page";
+    ToolOutcome out =
+        pinned.fetch(url, config(List.of("pinned.test"), null, null), new Cancellation());
+    assertThat(out.isError()).as(out.text()).isFalse();
+    assertThat(out.text()).contains("Title: Hello page");
+  }
+
+  @Test
+  void aNameThatRebindsToLoopbackAfterTheCheck_isNotFollowedInward() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger lookups =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.List<String> served = new java.util.concurrent.CopyOnWriteArrayList<>();
+    server.createContext(
+        "/secret",
+        ex -> {
+          served.add("/secret");
+          ex.sendResponseHeaders(200, -1);
+          ex.close();
+        });
+    WebFetch rebinding =
+        new WebFetch(
+            new RuntimeToolSettings(
+                RuntimeToolSettings.defaults().auto(),
+                null,
+                java.time.Duration.ofMillis(300),
+                1 << 20),
+            host ->
+                new InetAddress[] {
+                  InetAddress.getByName(lookups.getAndIncrement() == 0 ? "192.0.2.1" : "127.0.0.1")
+                });
+    String url = "http://rebind.test:" + server.getAddress().getPort() + "/secret";
+    ToolOutcome out = rebinding.fetch(url, config(null, null, null), new Cancellation());
+    assertThat(out.isError()).isTrue();
+    assertThat(lookups.get()).isEqualTo(1);
+    assertThat(served).isEmpty();
+  }
+
+  @Test
   void loopbackIsRefusedUnlessExplicitlyAllowed() {
     ToolOutcome out = get(base + "/page", config(null, null, null));
     assertThat(out.isError()).isTrue();
