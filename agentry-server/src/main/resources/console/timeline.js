@@ -24,6 +24,7 @@ export class Timeline {
     this.answers = answers; // { confirm(id, allow, denyMessage), customResult(id, text, isError) }
     this.seen = new Set();
     this.tools = new Map();
+    this.requests = new Map();
   }
 
   add(ev) {
@@ -70,15 +71,25 @@ export class Timeline {
         return h('li', { class: 'error' },
           h('strong', {}, ev.error?.type || 'error'), ' ', ev.error?.message || '',
           ev.error?.retry_status ? h('span', { class: 'muted' }, ` (${ev.error.retry_status.type})`) : null);
+      case 'span.model_request_start': {
+        const item = h('li', { class: 'usage pending' }, 'asking the model…');
+        this.requests.set(ev.id, item);
+        return item;
+      }
       case 'span.model_request_end': {
+        // One line per model request: the start's "asking" line becomes its usage.
         const u = ev.model_usage || {};
-        return h('li', { class: `usage${ev.is_error ? ' bad' : ''}` },
-          `model request${ev.is_error ? ' failed' : ''}: ${u.input_tokens ?? 0} in · ${u.output_tokens ?? 0} out`
-            + (u.cache_read_input_tokens ? ` · ${u.cache_read_input_tokens} cached` : '') + ' tokens');
+        const text = `model request${ev.is_error ? ' failed' : ''}: ${u.input_tokens ?? 0} in · ${u.output_tokens ?? 0} out`
+          + (u.cache_read_input_tokens ? ` · ${u.cache_read_input_tokens} cached` : '') + ' tokens';
+        const start = this.requests.get(ev.model_request_start_id);
+        const item = start || h('li', { class: 'usage' });
+        item.textContent = text;
+        item.classList.remove('pending');
+        item.classList.toggle('bad', !!ev.is_error);
+        return start ? null : item;
       }
       case 'agent.thread_context_compacted':
         return h('li', { class: 'note' }, 'context compacted');
-      case 'span.model_request_start':
       case 'session.usage':
         return null;
       default:

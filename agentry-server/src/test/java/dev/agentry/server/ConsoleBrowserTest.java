@@ -62,20 +62,24 @@ class ConsoleBrowserTest extends FakeModelServerTestBase {
         Reply.of(
                 textBlock("Let me check the workspace."),
                 toolUseBlock("bash", "{\"command\":\"echo console-approved\"}"))
-            .delay(Duration.ofMillis(700)),
+            .delay(Duration.ofMillis(2500)),
         FakeAnthropic.text("The command printed console-approved."),
         FakeAnthropic.text("Second answer, from the console."));
     String id = session(PermissionEndToEndTest.ASK_BASH);
 
+    PermissionEndToEndTest.say(id, "What is in the workspace?");
     logIn();
-    WebElement row = browser.await(By.cssSelector("#sessions tr[data-id='" + id + "'] a"));
+    WebElement row =
+        browser.await(By.cssSelector("#sessions tr[data-id='" + id + "'][data-status=running] a"));
     row.click();
     browser.await(By.cssSelector("#stream-state[data-state=live]"));
-    // Events must arrive on this page as they happen, without a reload.
-    browser.eval("window.__sameDocument = true");
-
-    PermissionEndToEndTest.say(id, "What is in the workspace?");
+    browser.await(By.cssSelector("#session-summary [data-status=running]"));
     browser.awaitText(event("user.message"), "What is in the workspace?");
+    // The model is still thinking: what it says must arrive on this page, without a reload.
+    assertThat(browser.driver.findElements(event("agent.message"))).isEmpty();
+    browser.awaitText(event("span.model_request_start"), "asking the model");
+    browser.eval("window.__sameDocument = true");
+    browser.screenshot("console-session-running");
     browser.awaitText(event("agent.message"), "Let me check the workspace.");
     WebElement approve =
         browser.await(By.cssSelector("#timeline li.waiting button[data-action=approve]"));
@@ -85,6 +89,8 @@ class ConsoleBrowserTest extends FakeModelServerTestBase {
         .contains("needs approval");
     browser.await(By.cssSelector("#session-summary [data-status=idle]"));
     assertThat(browser.await(By.id("waiting")).getText()).isEqualTo("1 waiting for you");
+    assertThat(browser.driver.findElement(event("span.model_request_start")).getText())
+        .isEqualTo("model request: 10 in · 5 out tokens");
     browser.screenshot("console-session-waiting-for-approval");
 
     approve.click();
