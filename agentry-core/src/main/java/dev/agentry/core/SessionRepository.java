@@ -36,6 +36,17 @@ public interface SessionRepository {
    */
   Session update(String id, UnaryOperator<Session> change);
 
+  /**
+   * Makes {@code commit} durable in one transaction, fenced like {@link EventStore#append(String,
+   * List, long)}: the change to the record is applied first, then the events (fixed, then derived
+   * from the changed record) are appended, then the queued events are marked. Either all of it is
+   * durable or none of it. Subscribers see the appended events after the commit.
+   *
+   * @throws StoreException.NotFound if there is no such session
+   * @throws StoreException.StaleFence if {@code fence} is not the session's lease token
+   */
+  SessionCommit.Result commit(String id, long fence, SessionCommit commit);
+
   /** Deletes the session and its whole event log. Returns whether it existed. */
   boolean delete(String id);
 

@@ -1,33 +1,23 @@
 package dev.agentry.harness;
 
-import dev.agentry.core.EventDraft;
 import dev.agentry.core.Session;
 import dev.agentry.core.SessionStatus;
-import dev.agentry.core.StoredEvent;
 import java.time.Clock;
 import java.util.List;
-import java.util.function.Function;
 
 /**
- * The runner's spending hooks: a {@code session.usage} event after each model request's usage is
- * recorded, and the budget stop before a model request (cma-api §4 "Budget stop").
+ * The budget stop before a model request (cma-api §4 "Budget stop"). The {@code session.usage}
+ * event after each model request's usage is the {@link Journal}'s, in the same commit.
  */
 final class BudgetGuard {
   private final SpendLimits limits;
-  private final SessionLedger ledger;
+  private final Journal journal;
   private final Clock clock;
-  private final Function<List<EventDraft>, List<StoredEvent>> append;
 
-  BudgetGuard(
-      SpendLimits limits,
-      SessionLedger ledger,
-      Clock clock,
-      Function<List<EventDraft>, List<StoredEvent>> append) {
+  BudgetGuard(SpendLimits limits, Journal journal, Clock clock) {
     this.limits = limits;
-    this.ledger = ledger;
+    this.journal = journal;
     this.clock = clock;
-    this.append = append;
-    ledger.onUsage(s -> append.apply(List.of(Spend.usageEvent(s, limits, clock.instant()))));
   }
 
   /**
@@ -41,11 +31,13 @@ final class BudgetGuard {
     }
     var usage = Spend.usagePayload(session, limits);
     usage.putObject("stop_reason").put("type", Spend.BUDGET_REACHED);
-    append.apply(
-        List.of(
-            Events.draft("session.usage", usage, clock.instant()),
-            Events.idle(Spend.BUDGET_REACHED, clock.instant())));
-    ledger.moveTo(SessionStatus.IDLE);
+    journal
+        .write(
+            List.of(
+                Events.draft("session.usage", usage, clock.instant()),
+                Events.idle(Spend.BUDGET_REACHED, clock.instant())))
+        .moveTo(SessionStatus.IDLE)
+        .commit();
     return true;
   }
 }

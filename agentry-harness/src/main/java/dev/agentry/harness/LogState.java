@@ -60,6 +60,27 @@ final class LogState {
     return s;
   }
 
+  /**
+   * What an interrupt answers, in this order: the dangling span closed, every open built-in and
+   * custom call and every call awaiting confirmation given an interrupted result.
+   */
+  List<dev.agentry.core.EventDraft> interruptAnswers(java.time.Instant now) {
+    List<dev.agentry.core.EventDraft> drafts = new ArrayList<>();
+    if (danglingSpanId != null) {
+      drafts.add(Events.spanEnd(danglingSpanId, true, null, now));
+    }
+    openToolUses
+        .keySet()
+        .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_TOOL, true, now)));
+    openCustomUses
+        .keySet()
+        .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_CUSTOM, true, now)));
+    awaitingConfirmation
+        .values()
+        .forEach(use -> drafts.add(McpEvents.resultFor(use, Events.INTERRUPTED_CUSTOM, true, now)));
+    return drafts;
+  }
+
   boolean turnOpen() {
     return phase == Phase.RUNNING || phase == Phase.RESCHEDULED;
   }

@@ -25,11 +25,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,10 +49,14 @@ final class Runner {
   private final Clock clock;
   private final String owner;
   private final ScheduledExecutorService timer;
-  private final SessionLedger ledger;
+  private final Journal journal;
   private final BudgetGuard budget;
   private final AtomicReference<Cancellation> current = new AtomicReference<>(new Cancellation());
   private volatile boolean interruptPending;
+
+  /** A queued event (a user's) was committed since this step read the log. */
+  private volatile boolean queuedSinceRead;
+
   private volatile boolean stopping;
   private Lease lease;
 
@@ -114,8 +116,8 @@ final class Runner {
     this.owner = owner;
     this.timer = timer;
     this.previews = previews;
-    this.ledger = new SessionLedger(store.sessions(), sessionId, clock);
-    this.budget = new BudgetGuard(config.spend(), ledger, clock, this::append);
+    this.journal = new Journal(store, sessionId, clock, config.spend());
+    this.budget = new BudgetGuard(config.spend(), journal, clock);
   }
 
   /** Stops the run soon: cancels what is in flight; the next run resumes from the log. */
@@ -132,13 +134,14 @@ final class Runner {
       return false; // another runner owns the session; it reads the same log
     }
     lease = taken.get();
+    journal.fence(lease.token());
     long period = Math.max(10, config.leaseTtl().toMillis() / 3);
     ScheduledFuture<?> renewal =
         timer.scheduleAtFixedRate(this::renew, period, period, TimeUnit.MILLISECONDS);
     EventStore.Subscription sub = store.events().subscribe(sessionId, this::onEvent);
     try {
       while (!stopping && step()) {
-        // each step re-reads the log
+        // each step reads what is new in the log
       }
     } catch (StoreException.StaleFence e) {
       LOG.info("session {}: lease moved to another runner; stopping", sessionId);
@@ -147,6 +150,7 @@ final class Runner {
     } catch (RuntimeException e) {
       failUnexpectedly(e);
     } finally {
+      flushQuietly();
       if (turnSpan != null) {
         turnSpan.close();
       }
@@ -177,11 +181,19 @@ final class Runner {
               0,
               null);
       append(
-          List.of(
-              Events.error(reported, "terminal", now()), Events.idle("end_turn", clock.instant())));
-      ledger.moveTo(SessionStatus.IDLE);
+          List.of(Events.error(reported, "terminal", now()), Events.idle("end_turn", now())),
+          SessionStatus.IDLE);
     } catch (RuntimeException again) {
       LOG.error("session {}: could not record the failure", sessionId, again);
+    }
+  }
+
+  /** The run ends: what it deferred is written, unless the lease has moved on. */
+  private void flushQuietly() {
+    try {
+      journal.flush();
+    } catch (RuntimeException e) {
+      LOG.debug("session {}: the last deferred write failed", sessionId, e);
     }
   }
 
@@ -200,6 +212,7 @@ final class Runner {
 
   /** The store's thread: must not block. An interrupt cancels whatever the step is doing. */
   private void onEvent(StoredEvent e) {
+    queuedSinceRead |= e.processedAt() == null;
     if (e.type().equals("user.interrupt") && e.processedAt() == null) {
       interruptPending = true;
       current.get().cancel();
@@ -219,7 +232,8 @@ final class Runner {
   /** Takes the next step the log calls for; false when the session waits on someone else. */
   private boolean step() {
     interruptPending = false;
-    List<StoredEvent> log = readAll();
+    queuedSinceRead = false;
+    List<StoredEvent> log = journal.read();
     Optional<Session> found = store.sessions().find(sessionId);
     if (found.isEmpty() || found.get().status() == SessionStatus.TERMINATED) {
       return false;
@@ -253,8 +267,7 @@ final class Runner {
       if (s.blockedOnAction() && new HashSet<>(s.lastIdleEventIds).equals(new HashSet<>(open))) {
         return false;
       }
-      append(List.of(Events.requiresAction(open, clock.instant())));
-      ledger.moveTo(SessionStatus.IDLE);
+      append(List.of(Events.requiresAction(open, now())), SessionStatus.IDLE);
       return true;
     }
     if (s.phase == LogState.Phase.TERMINATED) {
@@ -267,16 +280,14 @@ final class Runner {
     Context ctx = ContextBuilder.build(log, config.toolResultContextChars());
     if (!ctx.awaitingModel()) {
       if (s.turnOpen()) {
-        append(List.of(Events.idle("end_turn", clock.instant())));
-        ledger.moveTo(SessionStatus.IDLE);
+        append(List.of(Events.idle("end_turn", now())), SessionStatus.IDLE);
         return true;
       }
       return false;
     }
     if (s.blockedOnAction() || s.phase == LogState.Phase.RESCHEDULED) {
       // Every custom call is answered, or a backoff ended: the turn goes on.
-      append(List.of(Events.running(clock.instant())));
-      ledger.moveTo(SessionStatus.RUNNING);
+      append(List.of(Events.running(now())), SessionStatus.RUNNING);
       return true;
     }
     if (!s.turnOpen()) {
@@ -290,8 +301,8 @@ final class Runner {
                   "the turn reached the limit of " + config.maxToolRounds() + " tool rounds",
                   "exhausted",
                   clock.instant()),
-              Events.idle("retries_exhausted", clock.instant())));
-      ledger.moveTo(SessionStatus.IDLE);
+              Events.idle("retries_exhausted", clock.instant())),
+          SessionStatus.IDLE);
       return true;
     }
     if (budget.stopIfReached(session)) {
@@ -299,6 +310,9 @@ final class Runner {
     }
     AgentSpec spec = session.agent().spec();
     stepSession = session;
+    if (!spec.mcpServers().isEmpty()) {
+      journal.flush(); // connecting may take long: what is deferred should not wait on it
+    }
     mcpOffer = mcp.offer(session, Toolset.of(spec).definitions(), this::append);
     if (Compaction.due(ctx, config, spec.model().id())) {
       Optional<Long> cut = Compaction.cut(ctx);
@@ -315,47 +329,27 @@ final class Runner {
   }
 
   private void takeQueued(LogState s) {
-    // Append before marking: a run that dies in between leaves the events queued, not lost.
-    if (!s.turnOpen()) {
-      append(List.of(Events.running(clock.instant())));
-      ledger.moveTo(SessionStatus.RUNNING);
+    // Deferred to the next commit (the model request's span, usually): a run that dies before it
+    // leaves the events queued, not lost.
+    if (s.turnOpen()) {
+      journal.write(List.of()).processed(s.queuedOthers).defer();
+    } else {
+      journal
+          .write(List.of(Events.running(now())))
+          .moveTo(SessionStatus.RUNNING)
+          .processed(s.queuedOthers)
+          .defer();
     }
-    store
-        .events()
-        .markProcessed(sessionId, s.queuedOthers.stream().map(StoredEvent::id).toList(), now());
   }
 
   private void interrupt(LogState s) {
-    List<EventDraft> drafts = new ArrayList<>();
-    if (s.danglingSpanId != null) {
-      drafts.add(Events.spanEnd(s.danglingSpanId, true, null, clock.instant()));
-    }
-    s.openToolUses
-        .keySet()
-        .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_TOOL, true, now())));
-    s.openCustomUses
-        .keySet()
-        .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_CUSTOM, true, now())));
-    s.awaitingConfirmation
-        .values()
-        .forEach(
-            use -> drafts.add(McpEvents.resultFor(use, Events.INTERRUPTED_CUSTOM, true, now())));
+    List<EventDraft> drafts = s.interruptAnswers(clock.instant());
     boolean active = s.turnOpen() || s.blockedOnAction();
     if (active) {
       drafts.add(Events.idle("end_turn", clock.instant()));
     }
-    if (!drafts.isEmpty()) {
-      append(drafts);
-    }
-    if (active) {
-      ledger.moveTo(SessionStatus.IDLE);
-    }
-    if (!s.queuedInterrupts.isEmpty()) {
-      store
-          .events()
-          .markProcessed(
-              sessionId, s.queuedInterrupts.stream().map(StoredEvent::id).toList(), now());
-    }
+    Journal.Write w = journal.write(drafts).processed(s.queuedInterrupts);
+    (active ? w.moveTo(SessionStatus.IDLE) : w).commit();
   }
 
   /**
@@ -418,8 +412,10 @@ final class Runner {
     }
     if (c.isCancelled()) {
       // Interrupted as it finished: drop the answer rather than act on it after the interrupt.
-      append(List.of(Events.spanEnd(start.id(), true, response.usage(), clock.instant())));
-      ledger.addUsage(response.usage());
+      journal
+          .write(List.of(Events.spanEnd(start.id(), true, response.usage(), clock.instant())))
+          .usage(response.usage())
+          .commit();
       return Optional.empty();
     }
     pendingStart = start.id();
@@ -431,35 +427,20 @@ final class Runner {
     EventDraft end = Events.spanEnd(start.id(), true, null, clock.instant());
     if (!e.retryable()) {
       append(
-          List.of(
-              end, Events.error(e, "terminal", now()), Events.idle("end_turn", clock.instant())));
-      ledger.moveTo(SessionStatus.IDLE);
+          List.of(end, Events.error(e, "terminal", now()), Events.idle("end_turn", now())),
+          SessionStatus.IDLE);
     } else if (failure >= config.modelRetryAttempts()) {
       append(
           List.of(
               end,
               Events.error(e, "exhausted", now()),
-              Events.idle("retries_exhausted", clock.instant())));
-      ledger.moveTo(SessionStatus.IDLE);
+              Events.idle("retries_exhausted", clock.instant())),
+          SessionStatus.IDLE);
     } else {
-      append(List.of(end, Events.error(e, "retrying", now()), Events.rescheduled(now())));
-      ledger.moveTo(SessionStatus.RESCHEDULING);
-      await(Backoff.delay(config, failure, e), c);
-    }
-  }
-
-  /** Waits out a backoff; an interrupt (or stop) cuts it short. */
-  private static void await(java.time.Duration delay, Cancellation c) {
-    CompletableFuture<Void> cut = new CompletableFuture<>();
-    c.onCancel(() -> cut.complete(null));
-    try {
-      cut.get(delay.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      // the backoff elapsed
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException(e);
+      append(
+          List.of(end, Events.error(e, "retrying", now()), Events.rescheduled(now())),
+          SessionStatus.RESCHEDULING);
+      Backoff.await(Backoff.delay(config, failure, e), c);
     }
   }
 
@@ -496,17 +477,15 @@ final class Runner {
     custom.forEach(u -> drafts.add(Events.customToolUse(u.name(), u.input(), now())));
     mcpUses.forEach(u -> drafts.add(mcpOffer.use(u.name(), u.input(), permissions, now())));
     drafts.add(Events.spanEnd(pendingStart, false, r.usage(), clock.instant()));
-    boolean empty = texts.isEmpty() && builtIn.isEmpty() && custom.isEmpty() && mcpUses.isEmpty();
-    if (empty) {
-      // Nothing to add to the context: asking again would get the same empty answer forever.
-      drafts.add(Events.idle("end_turn", clock.instant()));
-    }
-    List<StoredEvent> stored = append(drafts);
-    ledger.addUsage(r.usage());
-    if (empty) {
-      ledger.moveTo(SessionStatus.IDLE);
+    Journal.Write w = journal.write(drafts).usage(r.usage());
+    boolean noCalls = builtIn.isEmpty() && custom.isEmpty() && mcpUses.isEmpty();
+    if (noCalls && (texts.isEmpty() || !queuedSinceRead)) {
+      // The turn ends: asking again would get the same empty answer forever, and after a text the
+      // next step would end it too unless a user event came meanwhile. One commit.
+      w.then(List.of(Events.idle("end_turn", clock.instant()))).moveTo(SessionStatus.IDLE).commit();
       return;
     }
+    List<StoredEvent> stored = w.commit();
     for (StoredEvent e : stored) {
       if (e.type().equals(McpEvents.USE)) {
         var p = Events.payload(e);
@@ -514,6 +493,7 @@ final class Runner {
         if (refused.isPresent()) {
           append(List.of(McpEvents.result(e.id(), refused.get(), true, now())));
         } else if (!Permissions.asks(p)) {
+          journal.flush(); // what the call follows is durable before it
           append(List.of(mcp.answer(stepSession, e, c, this::append, observed)));
         }
         continue;
@@ -535,19 +515,28 @@ final class Runner {
   }
 
   /**
-   * Settles one {@code user.tool_confirmation}: a deny journals the refusal for the model, then
-   * marks the answer processed; an allow marks it processed, then runs the call (so a run that dies
-   * while the tool runs finds it open, as after any crash mid-tool).
+   * Settles one {@code user.tool_confirmation}: a deny journals the refusal for the model and marks
+   * the answer processed in one commit; an allow marks it processed, then runs the call (so a run
+   * that dies while the tool runs finds it open, as after any crash mid-tool).
    */
   private void settle(Permissions.Answer a, LogState s, Session session) {
+    List<StoredEvent> answer = List.of(a.confirmation());
     if (a.pending() && !a.allow()) {
-      append(List.of(McpEvents.resultFor(a.use(), a.denyText(), true, now())));
+      journal
+          .write(List.of(McpEvents.resultFor(a.use(), a.denyText(), true, now())))
+          .processed(answer)
+          .commit();
     } else if (a.pending() && !s.turnOpen()) {
-      append(List.of(Events.running(clock.instant())));
-      ledger.moveTo(SessionStatus.RUNNING);
+      journal
+          .write(List.of(Events.running(now())))
+          .moveTo(SessionStatus.RUNNING)
+          .processed(answer)
+          .commit();
+    } else {
+      journal.write(List.of()).processed(answer).commit();
     }
-    store.events().markProcessed(sessionId, List.of(a.confirmation().id()), now());
     if (a.pending() && a.allow() && a.use().type().equals(McpEvents.USE)) {
+      journal.flush();
       append(List.of(mcp.answer(session, a.use(), newCancellation(), this::append, observed)));
     } else if (a.pending() && a.allow()) {
       var p = Events.payload(a.use());
@@ -560,6 +549,7 @@ final class Runner {
       String name,
       com.fasterxml.jackson.databind.JsonNode input,
       Cancellation c) {
+    journal.flush(); // what the call follows is durable before it
     ToolOutcome out;
     try {
       out =
@@ -576,7 +566,8 @@ final class Runner {
     if (c.isCancelled()) {
       out = ToolOutcome.error(Events.INTERRUPTED_TOOL);
     }
-    append(List.of(Events.toolResult(toolUseId, out.text(), out.isError(), now())));
+    // Durable with the next write, at the latest with the next request or before the next call.
+    journal.write(List.of(Events.toolResult(toolUseId, out.text(), out.isError(), now()))).defer();
   }
 
   /** Summarises the log through {@code through} in a separate request; the log keeps it all. */
@@ -593,11 +584,13 @@ final class Runner {
         summary.append(t.text());
       }
     }
-    append(
-        List.of(
-            Events.spanEnd(pendingStart, false, response.get().usage(), clock.instant()),
-            Events.compacted(summary.toString(), through, now())));
-    ledger.addUsage(response.get().usage());
+    journal
+        .write(
+            List.of(
+                Events.spanEnd(pendingStart, false, response.get().usage(), clock.instant()),
+                Events.compacted(summary.toString(), through, now())))
+        .usage(response.get().usage())
+        .commit();
   }
 
   /** The turn's span parents the model requests and tool calls of this run (on its thread). */
@@ -608,20 +601,12 @@ final class Runner {
   }
 
   private List<StoredEvent> append(List<EventDraft> drafts) {
-    return store.events().append(sessionId, drafts, lease.token());
+    return journal.append(drafts);
   }
 
-  private List<StoredEvent> readAll() {
-    List<StoredEvent> all = new ArrayList<>();
-    long after = 0;
-    while (true) {
-      List<StoredEvent> page = store.events().readAfter(sessionId, after, 1000);
-      all.addAll(page);
-      if (page.size() < 1000) {
-        return all;
-      }
-      after = page.get(page.size() - 1).seq();
-    }
+  /** Appends {@code drafts} and moves the session to {@code status}, in one commit. */
+  private void append(List<EventDraft> drafts, SessionStatus status) {
+    journal.write(drafts).moveTo(status).commit();
   }
 
   private java.time.Instant now() {

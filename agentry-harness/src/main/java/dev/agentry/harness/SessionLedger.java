@@ -2,7 +2,6 @@ package dev.agentry.harness;
 
 import dev.agentry.core.ModelUsage;
 import dev.agentry.core.Session;
-import dev.agentry.core.SessionRepository;
 import dev.agentry.core.SessionStateMachine;
 import dev.agentry.core.SessionStatus;
 import dev.agentry.core.SessionTrigger;
@@ -10,61 +9,47 @@ import dev.agentry.core.SessionUsage;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.UnaryOperator;
 
 /**
- * The sessions-table side of a run: status through the state machine, token usage and active time.
- * The log is written first, so a runner that lost its lease never gets here.
+ * The sessions-table side of a run: status through the state machine, token usage and active time,
+ * as changes that the {@link Journal} commits together with the events they follow. The log is
+ * written in the same transaction, so a runner that lost its lease never changes the record.
  */
 final class SessionLedger {
-  private final SessionRepository sessions;
-  private final String sessionId;
   private final Clock clock;
   private Instant activeSince;
-  private java.util.function.Consumer<Session> usageListener = s -> {};
 
-  SessionLedger(SessionRepository sessions, String sessionId, Clock clock) {
-    this.sessions = sessions;
-    this.sessionId = sessionId;
+  SessionLedger(Clock clock) {
     this.clock = clock;
   }
 
-  void moveTo(SessionStatus target) {
+  /** The change that moves the session to {@code target} (none when it is there already). */
+  UnaryOperator<Session> moveTo(SessionStatus target) {
     Instant now = clock.instant();
-    sessions.update(
-        sessionId,
-        s -> {
-          if (s.status() == target) {
-            return s;
-          }
-          SessionStatus next =
-              SessionStateMachine.transition(s.status(), trigger(s.status(), target));
-          Session moved = with(s.withStatus(next, now), s.usage(), activeSeconds(now, next));
-          return moved;
-        });
+    return s -> {
+      if (s.status() == target) {
+        return s;
+      }
+      SessionStatus next = SessionStateMachine.transition(s.status(), trigger(s.status(), target));
+      return with(s.withStatus(next, now), s.usage(), activeSeconds(now, next));
+    };
   }
 
-  /** Called with the updated session after each {@link #addUsage}. */
-  void onUsage(java.util.function.Consumer<Session> listener) {
-    this.usageListener = listener;
-  }
-
-  void addUsage(ModelUsage u) {
+  /** The change that adds one model request's usage to the session's totals. */
+  UnaryOperator<Session> addUsage(ModelUsage u) {
     Instant now = clock.instant();
-    Session updated =
-        sessions.update(
-            sessionId,
-            s -> {
-              SessionUsage was = s.usage() == null ? SessionUsage.ZERO : s.usage();
-              SessionUsage sum =
-                  new SessionUsage(
-                      was.inputTokens() + u.inputTokens(),
-                      was.outputTokens() + u.outputTokens(),
-                      was.cacheReadInputTokens() + u.cacheReadInputTokens(),
-                      was.cacheCreationInputTokens() + u.cacheCreationInputTokens(),
-                      was.activeSeconds());
-              return with(s, sum, activeSeconds(now, s.status()));
-            });
-    usageListener.accept(updated);
+    return s -> {
+      SessionUsage was = s.usage() == null ? SessionUsage.ZERO : s.usage();
+      SessionUsage sum =
+          new SessionUsage(
+              was.inputTokens() + u.inputTokens(),
+              was.outputTokens() + u.outputTokens(),
+              was.cacheReadInputTokens() + u.cacheReadInputTokens(),
+              was.cacheCreationInputTokens() + u.cacheCreationInputTokens(),
+              was.activeSeconds());
+      return with(s, sum, activeSeconds(now, s.status()));
+    };
   }
 
   /** Seconds to add since the last update, counting only time spent working. */

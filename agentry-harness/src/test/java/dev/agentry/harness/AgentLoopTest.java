@@ -318,6 +318,67 @@ class AgentLoopTest extends HarnessTestBase {
   }
 
   @Test
+  void eachToolUse_isDurableBeforeItRuns_andEachResultBeforeTheNextCallOrRequest() {
+    harness.close();
+    List<String> seenByTools = new java.util.concurrent.CopyOnWriteArrayList<>();
+    harness =
+        Harness.create(
+            store,
+            model,
+            tools,
+            config(),
+            java.time.Clock.systemUTC(),
+            dev.agentry.core.PreviewSink.NONE,
+            null,
+            dev.agentry.core.Tracing.NONE,
+            (id, tool, input, c, call) -> {
+              seenByTools.add(ofType("agent.tool_use").size() + "/" + resultCount());
+              return call.get();
+            });
+    List<String> seenByModel = new java.util.concurrent.CopyOnWriteArrayList<>();
+    model
+        .then(
+            (r, c) ->
+                new dev.agentry.core.ModelResponse(
+                    List.of(
+                        new ContentBlock.ToolUse("toolu_a", "glob", FakeModel.json("{}")),
+                        new ContentBlock.ToolUse("toolu_b", "read", FakeModel.json("{}"))),
+                    "tool_use",
+                    new dev.agentry.core.ModelUsage(10, 5, 0, 0)))
+        .then(
+            (r, c) -> {
+              seenByModel.add(ofType("agent.tool_use").size() + "/" + resultCount());
+              return FakeModel.text("done");
+            });
+    say("go");
+    awaitIdles(1);
+
+    assertThat(seenByTools).containsExactly("2/0", "2/1");
+    assertThat(seenByModel).containsExactly("2/2");
+    assertThat(types())
+        .containsExactly(
+            "user.message",
+            "session.status_running",
+            "span.model_request_start",
+            "agent.tool_use",
+            "agent.tool_use",
+            "span.model_request_end",
+            "session.usage",
+            "agent.tool_result",
+            "agent.tool_result",
+            "span.model_request_start",
+            "agent.message",
+            "span.model_request_end",
+            "session.usage",
+            "session.status_idle");
+    assertThat(stored().usage().inputTokens()).isEqualTo(20);
+  }
+
+  private long resultCount() {
+    return ofType("agent.tool_result").size();
+  }
+
+  @Test
   void emptyResponse_endsTheTurnInsteadOfAskingAgain() {
     model.then(
         (r, c) ->
@@ -326,7 +387,7 @@ class AgentLoopTest extends HarnessTestBase {
     say("hi");
     awaitIdles(1);
     assertThat(model.requests).hasSize(1);
-    assertThat(types()).endsWith("span.model_request_end", "session.status_idle", "session.usage");
+    assertThat(types()).endsWith("span.model_request_end", "session.usage", "session.status_idle");
   }
 
   @Test

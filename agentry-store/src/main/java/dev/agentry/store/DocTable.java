@@ -80,12 +80,24 @@ final class DocTable<T> {
     return tx.one(select + " AND id = ?" + suffix, mapper, id);
   }
 
-  /** Applies {@code change} to the stored row and rewrites it. */
+  /** Applies {@code change} to the stored row, rewrites it and returns it as stored. */
   T update(Tx tx, String id, UnaryOperator<T> change) throws SQLException {
+    rewrite(tx, id, change);
+    return find(tx, id, false).orElseThrow();
+  }
+
+  /**
+   * Applies {@code change} to the stored row and rewrites it unless it is unchanged. Returns the
+   * changed value without reading it back, so its instants may be finer than the stored ones.
+   */
+  T rewrite(Tx tx, String id, UnaryOperator<T> change) throws SQLException {
     T current = find(tx, id, true).orElseThrow(() -> notFound(id));
     T next = change.apply(current);
     if (!id.equals(idOf.apply(next))) {
       throw new IllegalArgumentException("an update cannot change the " + kind + " id");
+    }
+    if (next.equals(current)) {
+      return next;
     }
     String sets = String.join(" = ?, ", columns.subList(1, columns.size())) + " = ?";
     Object[] row = values.apply(next);
@@ -93,7 +105,7 @@ final class DocTable<T> {
     System.arraycopy(row, 1, params, 0, row.length - 1);
     params[row.length - 1] = id;
     write(tx, "UPDATE " + table + " SET " + sets + " WHERE id = ?", params);
-    return find(tx, id, false).orElseThrow();
+    return next;
   }
 
   boolean delete(Tx tx, String id) throws SQLException {

@@ -168,21 +168,25 @@ final class SqlEvents implements EventStore {
     if (eventIds.isEmpty()) {
       return List.of();
     }
+    return db.write(sessionId, tx -> markProcessed(tx, sessionId, eventIds, at));
+  }
+
+  /** Sets {@code processed_at} where it is unset; returns the changed events in seq order. */
+  static List<StoredEvent> markProcessed(
+      Tx tx, String sessionId, Collection<String> eventIds, Instant at) throws SQLException {
+    if (eventIds.isEmpty()) {
+      return List.of();
+    }
     Query update =
         new Query(
                 "UPDATE events SET processed_at = ? WHERE session_id = ? AND processed_at IS NULL",
                 Timestamps.toMicros(at),
                 sessionId)
             .in("id", List.copyOf(eventIds));
-    return db.write(
-        sessionId,
-        tx -> {
-          List<StoredEvent> changed =
-              new ArrayList<>(
-                  tx.query(update.sql() + " RETURNING " + COLUMNS, EVENT, update.params()));
-          changed.sort(Comparator.comparingLong(StoredEvent::seq));
-          return changed;
-        });
+    List<StoredEvent> changed =
+        new ArrayList<>(tx.query(update.sql() + " RETURNING " + COLUMNS, EVENT, update.params()));
+    changed.sort(Comparator.comparingLong(StoredEvent::seq));
+    return changed;
   }
 
   @Override

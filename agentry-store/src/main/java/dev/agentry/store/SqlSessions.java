@@ -5,6 +5,7 @@ import dev.agentry.core.Json;
 import dev.agentry.core.Page;
 import dev.agentry.core.PageRequest;
 import dev.agentry.core.Session;
+import dev.agentry.core.SessionCommit;
 import dev.agentry.core.SessionFilter;
 import dev.agentry.core.SessionRepository;
 import dev.agentry.core.SessionStatus;
@@ -12,6 +13,7 @@ import dev.agentry.core.StoredEvent;
 import dev.agentry.core.Timestamps;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -94,6 +96,39 @@ final class SqlSessions implements SessionRepository {
   @Override
   public Session update(String id, UnaryOperator<Session> change) {
     return db.write(id, tx -> TABLE.update(tx, id, change));
+  }
+
+  @Override
+  public SessionCommit.Result commit(String id, long fence, SessionCommit commit) {
+    List<EventDraft> fixed = hub.admit(id, commit.events());
+    return db.write(
+        id,
+        tx -> {
+          List<EventDraft> drafts = fixed;
+          if (commit.touchesRecord()) {
+            // A stale fence fails the append below, which rolls this update back with it.
+            Session changed =
+                commit.change() == SessionCommit.NO_CHANGE
+                    ? TABLE.find(tx, id, false).orElseThrow(() -> TABLE.notFound(id))
+                    : TABLE.rewrite(tx, id, commit.change());
+            List<EventDraft> derived = commit.derived().apply(changed);
+            if (!derived.isEmpty()) {
+              drafts = new ArrayList<>(fixed);
+              drafts.addAll(hub.admit(id, derived));
+            }
+          }
+          List<StoredEvent> appended;
+          if (drafts.isEmpty()) {
+            db.appender().reserve(tx, id, 0, fence);
+            appended = List.of();
+          } else {
+            appended = db.appender().append(tx, id, drafts, fence, db.now());
+            tx.onCommit(() -> hub.publish(id, appended));
+          }
+          List<StoredEvent> processed =
+              SqlEvents.markProcessed(tx, id, commit.processed(), commit.processedAt());
+          return new SessionCommit.Result(appended, processed);
+        });
   }
 
   @Override

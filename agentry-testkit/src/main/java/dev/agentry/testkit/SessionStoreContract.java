@@ -10,6 +10,7 @@ import dev.agentry.core.PageKey;
 import dev.agentry.core.PageRequest;
 import dev.agentry.core.ResourceFilter;
 import dev.agentry.core.Session;
+import dev.agentry.core.SessionCommit;
 import dev.agentry.core.SessionFilter;
 import dev.agentry.core.SessionRepository;
 import dev.agentry.core.SessionRepository.Lease;
@@ -336,6 +337,115 @@ public abstract class SessionStoreContract extends StoreTestBase {
     assertThat(sessions().tryLease(s, "c", now, TTL)).isEmpty();
     Lease again = sessions().tryLease(s, "a", now.plus(TTL), TTL).orElseThrow();
     assertThat(again.token()).isGreaterThan(b.token());
+  }
+
+  @Test
+  void commit_changesTheRecord_appendsFixedThenDerivedEvents_andMarksProcessed_atOnce()
+      throws InterruptedException {
+    Session s =
+        sessions()
+            .create(
+                StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch()),
+                List.of(draft("user.message"), draft("user.message")));
+    List<StoredEvent> queued = store.events().readAfter(s.id(), 0, 10);
+    Lease lease = sessions().tryLease(s.id(), "a", Instant.now(), TTL).orElseThrow();
+    List<StoredEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(2);
+    var sub =
+        store
+            .events()
+            .subscribe(
+                s.id(),
+                e -> {
+                  seen.add(e);
+                  both.countDown();
+                });
+    Instant at = Instant.parse("2026-02-03T04:05:06.123456Z");
+
+    SessionCommit.Result r =
+        sessions()
+            .commit(
+                s.id(),
+                lease.token(),
+                SessionCommit.of(List.of(draft("session.status_running")))
+                    .andChange(x -> x.withStatus(SessionStatus.RUNNING, x.updatedAt()))
+                    .andChange(x -> withUsage(x, 7))
+                    .andDerived(
+                        x ->
+                            List.of(
+                                EventDraft.of(
+                                    "session.usage",
+                                    "{\"input_tokens\":" + x.usage().inputTokens() + "}",
+                                    null)))
+                    .andProcessed(List.of(queued.get(1).id()), at));
+
+    assertThat(r.appended()).extracting(StoredEvent::seq).containsExactly(3L, 4L);
+    assertThat(r.appended())
+        .extracting(StoredEvent::type)
+        .containsExactly("session.status_running", "session.usage");
+    assertThat(r.appended().get(1).payload()).isEqualTo("{\"input_tokens\":7}");
+    assertThat(r.processed()).extracting(StoredEvent::id).containsExactly(queued.get(1).id());
+    assertThat(r.processed().get(0).processedAt()).isEqualTo(at);
+    Session after = sessions().find(s.id()).orElseThrow();
+    assertThat(after.status()).isEqualTo(SessionStatus.RUNNING);
+    assertThat(after.usage().inputTokens()).isEqualTo(7);
+    List<StoredEvent> log = store.events().readAfter(s.id(), 0, 10);
+    assertThat(log).hasSize(4);
+    assertThat(log.get(0).processedAt()).isNull();
+    assertThat(log.get(1).processedAt()).isEqualTo(at);
+    assertThat(both.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(seen).containsExactlyElementsOf(r.appended());
+    sub.close();
+
+    SessionCommit.Result onlyMark =
+        sessions()
+            .commit(
+                s.id(),
+                lease.token(),
+                SessionCommit.of(List.of()).andProcessed(List.of(queued.get(1).id()), at));
+    assertThat(onlyMark.appended()).isEmpty();
+    assertThat(onlyMark.processed()).isEmpty(); // marked already: processed_at is set once
+  }
+
+  @Test
+  void commit_afterStaleFencingToken_isRefused_andWritesNothing() {
+    String s =
+        sessions()
+            .create(
+                StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch()),
+                List.of(draft("user.message")))
+            .id();
+    String queued = store.events().readAfter(s, 0, 1).get(0).id();
+    Instant now = Instant.now();
+    Lease a = sessions().tryLease(s, "a", now, TTL).orElseThrow();
+    sessions().tryLease(s, "b", now.plus(TTL), TTL).orElseThrow();
+
+    SessionCommit write =
+        SessionCommit.of(List.of(draft("agent.message")))
+            .andChange(x -> x.withStatus(SessionStatus.RUNNING, x.updatedAt()))
+            .andDerived(x -> List.of(draft("session.usage")))
+            .andProcessed(List.of(queued), now);
+    assertThatThrownBy(() -> sessions().commit(s, a.token(), write))
+        .isInstanceOf(StoreException.StaleFence.class);
+    assertThatThrownBy(() -> sessions().commit(s, a.token(), SessionCommit.of(List.of())))
+        .isInstanceOf(StoreException.StaleFence.class);
+    assertThat(sessions().find(s).orElseThrow().status()).isEqualTo(SessionStatus.IDLE);
+    List<StoredEvent> log = store.events().readAfter(s, 0, 10);
+    assertThat(log).hasSize(1);
+    assertThat(log.get(0).processedAt()).isNull();
+    assertThat(store.events().append(s, List.of(draft("x"))).get(0).seq()).isEqualTo(2);
+  }
+
+  @Test
+  void commit_onUnknownSession_isNotFound() {
+    assertThatThrownBy(
+            () ->
+                sessions()
+                    .commit(
+                        "sesn_missing", 1, SessionCommit.of(List.of(draft("x"))).andChange(x -> x)))
+        .isInstanceOf(StoreException.NotFound.class);
+    assertThatThrownBy(() -> sessions().commit("sesn_missing", 1, SessionCommit.of(List.of())))
+        .isInstanceOf(StoreException.NotFound.class);
   }
 
   @Test

@@ -1,0 +1,204 @@
+package dev.agentry.harness;
+
+import dev.agentry.core.EventDraft;
+import dev.agentry.core.ModelUsage;
+import dev.agentry.core.SessionCommit;
+import dev.agentry.core.SessionStatus;
+import dev.agentry.core.Store;
+import dev.agentry.core.StoredEvent;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * A run's reads and writes of its session. Writes are fenced by the run's lease, and each is one
+ * transaction: the events a step produces, the status or usage change they imply, the {@code
+ * session.usage} event that follows a usage change, and the queued events the step takes. Reads
+ * return the whole log, but fetch only what was appended since the last read: the lease makes this
+ * run the only writer of {@code processed_at}, and it learns its own marks from its commits.
+ *
+ * <p>A write that nothing acts on yet may be {@linkplain Write#defer deferred}: it joins the next
+ * commit (in front), and reads show it as if committed. The runner {@linkplain #flush flushes}
+ * before each side effect (a tool call) and the model request commits its span with it, so what a
+ * side effect or a request follows is durable before it, as if committed alone; a crash before then
+ * loses only events no one was told of (a queued event stays queued; a tool's result is unknown, as
+ * after a crash mid-tool). A foreign append (a user's event) flushes it at the next read, so the
+ * log's order is what the run saw.
+ */
+final class Journal {
+  private static final int PAGE = 1000;
+
+  private final Store store;
+  private final String sessionId;
+  private final Clock clock;
+  private final SessionLedger ledger;
+  private final SpendLimits limits;
+
+  /** The log as far as this run has read it: seq {@code i + 1} at index {@code i}. */
+  private final List<StoredEvent> log = new ArrayList<>();
+
+  private long fence;
+
+  /** The deferred write, or null. */
+  private Write pending;
+
+  Journal(Store store, String sessionId, Clock clock, SpendLimits limits) {
+    this.store = store;
+    this.sessionId = sessionId;
+    this.clock = clock;
+    this.ledger = new SessionLedger(clock);
+    this.limits = limits;
+  }
+
+  /** Every write from now on carries {@code token}, the run's lease. */
+  void fence(long token) {
+    this.fence = token;
+  }
+
+  /** The whole log, read up to its current end, with the deferred write as if committed. */
+  List<StoredEvent> read() {
+    while (true) {
+      List<StoredEvent> page = store.events().readAfter(sessionId, log.size(), PAGE);
+      if (!page.isEmpty() && pending != null) {
+        flush(); // someone else appended: ours go first, then read on from where the log is
+        continue;
+      }
+      page.forEach(this::keep);
+      if (page.size() < PAGE) {
+        return pending == null ? List.copyOf(log) : pending.seenAfter(log);
+      }
+    }
+  }
+
+  /** Commits the deferred write, if any. */
+  void flush() {
+    if (pending != null) {
+      Write w = pending;
+      pending = null;
+      w.commit();
+    }
+  }
+
+  /** Appends {@code drafts} on their own. */
+  List<StoredEvent> append(List<EventDraft> drafts) {
+    return write(drafts).commit();
+  }
+
+  /** A write of {@code drafts}, to add to before its {@link Write#commit}. */
+  Write write(List<EventDraft> drafts) {
+    return new Write(SessionCommit.of(drafts));
+  }
+
+  /** One transaction's worth of writes. */
+  final class Write {
+    private SessionCommit commit;
+
+    private Write(SessionCommit commit) {
+      this.commit = commit;
+    }
+
+    /** The session moves to {@code status} with the events. */
+    Write moveTo(SessionStatus status) {
+      commit = commit.andChange(ledger.moveTo(status));
+      return this;
+    }
+
+    /** A model request's usage is added to the session's, and a {@code session.usage} follows. */
+    Write usage(ModelUsage usage) {
+      commit =
+          commit
+              .andChange(ledger.addUsage(usage))
+              .andDerived(s -> List.of(Spend.usageEvent(s, limits, clock.instant())));
+      return this;
+    }
+
+    /** {@code drafts} are appended after the other events, the derived ones included. */
+    Write then(List<EventDraft> drafts) {
+      commit = commit.andDerived(s -> drafts);
+      return this;
+    }
+
+    /** The queued events are marked processed with the events. */
+    Write processed(Collection<StoredEvent> queued) {
+      if (!queued.isEmpty()) {
+        commit =
+            commit.andProcessed(queued.stream().map(StoredEvent::id).toList(), clock.instant());
+      }
+      return this;
+    }
+
+    /**
+     * Holds the write back to join the next commit. Only a write without derived events can wait
+     * (they would land after the next write's own events), and only one at a time.
+     */
+    void defer() {
+      if (commit.derived() != SessionCommit.NO_EVENTS) {
+        throw new IllegalStateException("a write with derived events cannot wait");
+      }
+      flush();
+      pending = this;
+    }
+
+    /** The log as a read shows it while this write waits: its events appended, its marks set. */
+    private List<StoredEvent> seenAfter(List<StoredEvent> committed) {
+      List<StoredEvent> view = new ArrayList<>(committed);
+      java.util.Set<String> marked = new java.util.HashSet<>(commit.processed());
+      view.replaceAll(
+          e ->
+              e.processedAt() == null && marked.contains(e.id())
+                  ? e.withProcessedAt(commit.processedAt())
+                  : e);
+      java.time.Instant now = clock.instant();
+      for (EventDraft d : commit.events()) {
+        view.add(
+            new StoredEvent(
+                sessionId, view.size() + 1, d.id(), d.type(), d.payload(), now, d.processedAt()));
+      }
+      return view;
+    }
+
+    /** Makes it all durable at once (after a deferred write); returns the appended events. */
+    List<StoredEvent> commit() {
+      if (pending == this) {
+        pending = null;
+      }
+      SessionCommit all = commit;
+      int theirs = 0;
+      if (pending != null && pending != this) {
+        all = thenIn(pending.commit, commit);
+        theirs = pending.commit.events().size();
+        pending = null;
+      }
+      SessionCommit.Result r = store.sessions().commit(sessionId, fence, all);
+      r.appended().forEach(Journal.this::keep);
+      r.processed().forEach(Journal.this::keep);
+      return r.appended().subList(theirs, r.appended().size());
+    }
+  }
+
+  /** The deferred write's commit with {@code next}'s after it, as one. */
+  private SessionCommit thenIn(SessionCommit first, SessionCommit next) {
+    List<EventDraft> events = new ArrayList<>(first.events());
+    events.addAll(next.events());
+    SessionCommit both =
+        new SessionCommit(
+            events, first.change(), next.derived(), first.processed(), first.processedAt());
+    if (next.change() != SessionCommit.NO_CHANGE) {
+      both = both.andChange(next.change());
+    }
+    return next.processed().isEmpty()
+        ? both
+        : both.andProcessed(next.processed(), next.processedAt());
+  }
+
+  /** Adds the next event to the copy of the log, or replaces one whose processed_at was set. */
+  private void keep(StoredEvent e) {
+    if (e.seq() == log.size() + 1) {
+      log.add(e);
+    } else if (e.seq() <= log.size()) {
+      log.set((int) e.seq() - 1, e);
+    }
+    // Past the end (another writer appended in between): the next read fetches the gap and it.
+  }
+}
