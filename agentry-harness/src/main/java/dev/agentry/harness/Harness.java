@@ -74,67 +74,41 @@ public final class Harness implements AutoCloseable {
     this.clock = clock;
   }
 
+  /**
+   * What a harness may be given beyond its essentials: where live previews of responses go, the box
+   * that opens vault credentials for MCP connections (null: MCP servers are reached without
+   * credentials), the tracing of each turn, and the observer of every tool call the harness runs
+   * (the built-in tools, the web tools and MCP servers' tools, each exactly once, so the tools
+   * given to the harness should not observe their calls too).
+   */
+  public record Extras(
+      PreviewSink previews, SecretBox secrets, Tracing tracing, ToolObserver observer) {
+    public static final Extras NONE =
+        new Extras(PreviewSink.NONE, null, Tracing.NONE, ToolObserver.NONE);
+  }
+
   public static Harness create(
       Store store, ModelClient model, ToolExecutor tools, HarnessConfig config, Clock clock) {
-    return create(store, model, tools, config, clock, PreviewSink.NONE);
+    return create(store, model, tools, config, clock, Extras.NONE);
   }
 
-  /** A harness that also streams live previews of responses to {@code previews}. */
   public static Harness create(
       Store store,
       ModelClient model,
       ToolExecutor tools,
       HarnessConfig config,
       Clock clock,
-      PreviewSink previews) {
-    return create(store, model, tools, config, clock, previews, null);
-  }
-
-  /**
-   * A harness that can also open vault credentials (with {@code secrets}) for the sessions' MCP
-   * connections; without a box, MCP servers are reached without credentials.
-   */
-  public static Harness create(
-      Store store,
-      ModelClient model,
-      ToolExecutor tools,
-      HarnessConfig config,
-      Clock clock,
-      PreviewSink previews,
-      SecretBox secrets) {
-    return create(store, model, tools, config, clock, previews, secrets, Tracing.NONE);
-  }
-
-  /** A harness that also marks each turn's span with {@code tracing}. */
-  public static Harness create(
-      Store store,
-      ModelClient model,
-      ToolExecutor tools,
-      HarnessConfig config,
-      Clock clock,
-      PreviewSink previews,
-      SecretBox secrets,
-      Tracing tracing) {
-    return create(
-        store, model, tools, config, clock, previews, secrets, tracing, ToolObserver.NONE);
-  }
-
-  /**
-   * A harness that also reports every tool call it runs to {@code observer}: the built-in {@code
-   * tools}, the web tools it runs itself and MCP servers' tools, each exactly once. So {@code
-   * tools} should not observe its calls too.
-   */
-  public static Harness create(
-      Store store,
-      ModelClient model,
-      ToolExecutor tools,
-      HarnessConfig config,
-      Clock clock,
-      PreviewSink previews,
-      SecretBox secrets,
-      Tracing tracing,
-      ToolObserver observer) {
-    return new Harness(store, model, tools, config, clock, previews, secrets, tracing, observer);
+      Extras extras) {
+    return new Harness(
+        store,
+        model,
+        tools,
+        config,
+        clock,
+        extras.previews(),
+        extras.secrets(),
+        extras.tracing(),
+        extras.observer());
   }
 
   /**

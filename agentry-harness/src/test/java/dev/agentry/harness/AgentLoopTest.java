@@ -297,14 +297,12 @@ class AgentLoopTest extends HarnessTestBase {
             tools,
             config(),
             java.time.Clock.systemUTC(),
-            dev.agentry.core.PreviewSink.NONE,
-            null,
-            dev.agentry.core.Tracing.NONE,
-            (id, tool, input, c, call) -> {
-              dev.agentry.core.ToolOutcome out = call.get();
-              observed.add(id + " " + tool + " " + (out.isError() ? "error" : "ok"));
-              return out;
-            });
+            observing(
+                (id, tool, input, c, call) -> {
+                  dev.agentry.core.ToolOutcome out = call.get();
+                  observed.add(id + " " + tool + " " + (out.isError() ? "error" : "ok"));
+                  return out;
+                }));
     model
         .thenTool("glob", "{\"pattern\":\"*\"}")
         .thenTool("web_search", "{\"query\":\"agentry\"}")
@@ -328,13 +326,11 @@ class AgentLoopTest extends HarnessTestBase {
             tools,
             config(),
             java.time.Clock.systemUTC(),
-            dev.agentry.core.PreviewSink.NONE,
-            null,
-            dev.agentry.core.Tracing.NONE,
-            (id, tool, input, c, call) -> {
-              seenByTools.add(ofType("agent.tool_use").size() + "/" + resultCount());
-              return call.get();
-            });
+            observing(
+                (id, tool, input, c, call) -> {
+                  seenByTools.add(ofType("agent.tool_use").size() + "/" + resultCount());
+                  return call.get();
+                }));
     List<String> seenByModel = new java.util.concurrent.CopyOnWriteArrayList<>();
     model
         .then(
@@ -404,5 +400,10 @@ class AgentLoopTest extends HarnessTestBase {
     Thread.sleep(100);
     assertThat(log()).hasSize(before + 1);
     assertThat(stored().status()).isEqualTo(SessionStatus.IDLE);
+  }
+
+  static Harness.Extras observing(dev.agentry.core.ToolObserver observer) {
+    return new Harness.Extras(
+        dev.agentry.core.PreviewSink.NONE, null, dev.agentry.core.Tracing.NONE, observer);
   }
 }

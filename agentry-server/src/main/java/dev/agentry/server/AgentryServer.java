@@ -208,10 +208,8 @@ public final class AgentryServer implements AutoCloseable {
               tools,
               config.harness(),
               clock,
-              streams,
-              box,
-              telemetry,
-              new ObservedTools(metrics, telemetry, redactor));
+              new Harness.Extras(
+                  streams, box, telemetry, new ObservedTools(metrics, telemetry, redactor)));
       metrics.gauges(
           () -> store.sessions().countByStatus(),
           hands.sandboxes()::alive,
