@@ -5,6 +5,7 @@ import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Numbers events and writes them to a session's log, inside a write transaction. */
@@ -21,6 +22,29 @@ interface Appender {
       throws SQLException {
     long first = reserve(tx, sessionId, drafts.size(), fence);
     return SqlEvents.insert(tx, sessionId, first, drafts, now);
+  }
+
+  /**
+   * Appends the drafts of each work (none empty), in order, and returns each work's events. This
+   * numbers every work, then writes all their events with as few statements as it can; a failure
+   * fails the whole group (the writer then replays the works one by one to find the culprit).
+   */
+  default List<List<StoredEvent>> appendAll(Tx tx, List<AppendWork> works, Instant now)
+      throws SQLException {
+    if (works.size() == 1) {
+      AppendWork w = works.get(0);
+      return List.of(append(tx, w.sessionId(), w.drafts(), w.fence(), now));
+    }
+    List<List<StoredEvent>> out = new ArrayList<>(works.size());
+    List<StoredEvent> rows = new ArrayList<>();
+    for (AppendWork w : works) {
+      long first = reserve(tx, w.sessionId(), w.drafts().size(), w.fence());
+      List<StoredEvent> events = AppendWork.number(w.sessionId(), first, w.drafts(), now);
+      out.add(events);
+      rows.addAll(events);
+    }
+    SqlEvents.insertRows(tx, rows);
+    return out;
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.agentry.core.TimeRange;
 import dev.agentry.core.Timestamps;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,8 +32,21 @@ final class SqlEvents implements EventStore {
               rs.getString(5),
               Timestamps.fromMicros(rs.getLong(6)),
               Rows.instant(rs, 7));
-  private static final String INSERT =
-      "INSERT INTO events (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+  /** Rows per multi-row INSERT, largest first; a batch is cut into chunks of these sizes. */
+  private static final int[] CHUNKS = {64, 16, 4, 1};
+
+  private static final String[] INSERTS = new String[CHUNKS.length];
+
+  static {
+    for (int c = 0; c < CHUNKS.length; c++) {
+      StringBuilder sql = new StringBuilder("INSERT INTO events (" + COLUMNS + ") VALUES ");
+      for (int r = 0; r < CHUNKS[c]; r++) {
+        sql.append(r == 0 ? "" : ", ").append("(?, ?, ?, ?, ?, ?, ?)");
+      }
+      INSERTS[c] = sql.toString();
+    }
+  }
 
   private final Database db;
   private final EventHub hub;
@@ -54,61 +68,54 @@ final class SqlEvents implements EventStore {
 
   private List<StoredEvent> append(String sessionId, List<EventDraft> drafts, Long fence) {
     List<EventDraft> batch = hub.admit(sessionId, drafts);
-    return db.write(
-        sessionId,
-        tx -> {
-          if (batch.isEmpty()) {
-            db.appender().reserve(tx, sessionId, 0, fence);
-            return List.<StoredEvent>of();
-          }
-          List<StoredEvent> events = db.appender().append(tx, sessionId, batch, fence, db.now());
-          tx.onCommit(() -> hub.publish(sessionId, events));
-          return events;
-        });
+    return db.write(sessionId, new AppendWork(db, hub, sessionId, batch, fence));
   }
 
   /** Inserts drafts as seq {@code first}, {@code first + 1}, … of the session. */
   static List<StoredEvent> insert(
       Tx tx, String sessionId, long first, List<EventDraft> drafts, Instant now)
       throws SQLException {
-    List<StoredEvent> out = new ArrayList<>(drafts.size());
-    if (drafts.isEmpty()) {
-      return out;
-    }
-    PreparedStatement ps = tx.prepare(INSERT);
+    List<StoredEvent> events = AppendWork.number(sessionId, first, drafts, now);
+    insertRows(tx, events);
+    return events;
+  }
+
+  /**
+   * Inserts {@code events} with multi-row INSERTs of a few fixed sizes (so their statements stay
+   * cached): one round trip, or one statement step, per chunk instead of per event.
+   */
+  static void insertRows(Tx tx, List<StoredEvent> events) throws SQLException {
+    int done = 0;
     try {
-      for (EventDraft d : drafts) {
-        Instant processed = d.processedAt() == null ? null : Timestamps.truncate(d.processedAt());
-        StoredEvent e =
-            new StoredEvent(
-                sessionId, first + out.size(), d.id(), d.type(), d.payload(), now, processed);
-        Tx.bind(
-            ps,
-            sessionId,
-            e.seq(),
-            e.id(),
-            e.type(),
-            e.payload(),
-            Timestamps.toMicros(now),
-            Rows.micros(processed));
-        out.add(e);
-        if (drafts.size() > 1) {
-          ps.addBatch();
+      while (done < events.size()) {
+        int c = 0;
+        while (CHUNKS[c] > events.size() - done) {
+          c++;
         }
-      }
-      if (drafts.size() > 1) {
-        ps.executeBatch();
-      } else {
+        PreparedStatement ps = tx.prepare(INSERTS[c]);
+        int p = 1;
+        for (StoredEvent e : events.subList(done, done + CHUNKS[c])) {
+          ps.setString(p++, e.sessionId());
+          ps.setLong(p++, e.seq());
+          ps.setString(p++, e.id());
+          ps.setString(p++, e.type());
+          ps.setString(p++, e.payload());
+          ps.setLong(p++, Timestamps.toMicros(e.createdAt()));
+          if (e.processedAt() == null) {
+            ps.setNull(p++, Types.BIGINT);
+          } else {
+            ps.setLong(p++, Timestamps.toMicros(e.processedAt()));
+          }
+        }
         ps.executeUpdate();
+        done += CHUNKS[c];
       }
     } catch (SQLException e) {
-      ps.clearBatch();
       if (tx.dialect().isUniqueViolation(e)) {
         throw new StoreException.Conflict("an event id of the batch already exists");
       }
       throw e;
     }
-    return out;
   }
 
   @Override

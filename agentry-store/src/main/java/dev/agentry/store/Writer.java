@@ -20,11 +20,13 @@ import org.slf4j.LoggerFactory;
  * Group commit: one thread takes every queued write, runs up to {@code maxBatch} of them in one
  * transaction (each inside its own savepoint, or optimistically with a replay, so a failing write
  * does not take the others down), commits once and only then completes the writers' futures. Many
- * concurrent writers thus share one fsync.
+ * concurrent writers thus share one fsync. In an optimistic batch, consecutive appends also share
+ * their statements ({@link AppendWork#runAll}).
  */
 final class Writer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Writer.class);
   private static final Job<Void> STOP = new Job<>(null, null);
+  private static final long GATHER_NANOS = 100_000;
 
   /**
    * Where the writer's connection comes from; the writer keeps it (and its prepared statements)
@@ -107,8 +109,28 @@ final class Writer implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits up to {@link #GATHER_NANOS} for the batch to grow to {@code expected} jobs. The writers
+   * the last commit released usually write again at once, but on few cores they may not have run
+   * yet when the writer looks; without this wait the batches alternate between a few stragglers and
+   * everyone else, and every other commit (and fsync) is spent on a handful of events.
+   */
+  private void gather(List<Job<?>> batch, int expected) {
+    if (batch.size() >= expected) {
+      return;
+    }
+    long deadline = System.nanoTime() + GATHER_NANOS;
+    while (batch.size() < expected
+        && batch.get(batch.size() - 1) != STOP
+        && System.nanoTime() < deadline) {
+      Thread.yield();
+      queue.drainTo(batch, maxBatch - batch.size());
+    }
+  }
+
   private void loop() {
     List<Job<?>> batch = new ArrayList<>(maxBatch);
+    int lastBatch = 1;
     boolean stop = false;
     while (!stop) {
       try {
@@ -117,6 +139,8 @@ final class Writer implements AutoCloseable {
         break;
       }
       queue.drainTo(batch, maxBatch - 1);
+      gather(batch, Math.min(lastBatch, maxBatch));
+      lastBatch = batch.size();
       if (batch.get(batch.size() - 1) == STOP) {
         batch.remove(batch.size() - 1);
         stop = true;
@@ -168,6 +192,29 @@ final class Writer implements AutoCloseable {
     int succeeded = 0;
     try {
       for (int i = 0; i < jobs.size(); i++) {
+        int end = useSavepoints ? i + 1 : groupEnd(jobs, i);
+        if (end - i > 1) {
+          // A run of appends goes in one go; if it fails, the batch is replayed job by job.
+          List<AppendWork> group = new ArrayList<>(end - i);
+          for (int j = i; j < end; j++) {
+            group.add((AppendWork) jobs.get(j).work());
+          }
+          try {
+            List<?> events = AppendWork.runAll(tx, group);
+            for (int j = i; j < end; j++) {
+              results[j] = events.get(j - i);
+            }
+          } catch (SQLException | RuntimeException e) {
+            tx.taskDone(false);
+            connection.rollback();
+            tx.batchDone(false);
+            return false;
+          }
+          tx.taskDone(true);
+          succeeded += end - i;
+          i = end - 1;
+          continue;
+        }
         Savepoint sp = useSavepoints ? connection.setSavepoint() : null;
         try {
           results[i] = jobs.get(i).work().run(tx);
@@ -208,6 +255,20 @@ final class Writer implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /** The end (exclusive) of the run of appends that may be grouped with the job at {@code from}. */
+  private static int groupEnd(List<Job<?>> jobs, int from) {
+    if (!(jobs.get(from).work() instanceof AppendWork first)) {
+      return from + 1;
+    }
+    int end = from + 1;
+    while (end < jobs.size()
+        && jobs.get(end).work() instanceof AppendWork next
+        && first.groupsWith(next)) {
+      end++;
+    }
+    return end;
   }
 
   private StoreException translate(SQLException e) {

@@ -141,6 +141,47 @@ public abstract class EventStoreContract extends StoreTestBase {
   }
 
   @Test
+  void append_staleOrMissingAmongConcurrentAppendsToManySessions_failsOnlyThose() throws Exception {
+    List<String> sessions = List.of(newSession(), newSession(), newSession(), newSession());
+    String fenced = newSession();
+    Instant t0 = Instant.now();
+    Lease stale =
+        store.sessions().tryLease(fenced, "runner-a", t0, Duration.ofSeconds(1)).orElseThrow();
+    Lease current =
+        store
+            .sessions()
+            .tryLease(fenced, "runner-b", t0.plusSeconds(5), Duration.ofSeconds(30))
+            .orElseThrow();
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    runConcurrently(
+        8,
+        t -> {
+          for (int i = 0; i < 100; i++) {
+            try {
+              switch (i % 10) {
+                case 0 -> events().append(fenced, List.of(draft("x")), stale.token());
+                case 5 -> events().append("sesn_gone", List.of(draft("x")));
+                case 7 -> events().append(fenced, List.of(draft("y")), current.token());
+                default -> events().append(sessions.get((t + i) % 4), List.of(draft("y")));
+              }
+            } catch (StoreException.StaleFence | StoreException.NotFound expected) {
+              failures.add(expected);
+            }
+          }
+        });
+    assertThat(failures).hasSize(160);
+    assertThat(failures).filteredOn(StoreException.StaleFence.class::isInstance).hasSize(80);
+    assertThat(seqs(events().readAfter(fenced, 0, 1000))).isEqualTo(range(1, 80));
+    long total = 0;
+    for (String s : sessions) {
+      long last = events().lastSeq(s);
+      assertThat(seqs(events().readAfter(s, 0, 1000))).isEqualTo(range(1, last));
+      total += last;
+    }
+    assertThat(total).isEqualTo(8 * 70);
+  }
+
+  @Test
   void append_withCurrentFence_succeeds() {
     String s = newSession();
     Lease lease =
