@@ -113,6 +113,15 @@ final class Journal {
       return this;
     }
 
+    /**
+     * One call of server tool {@code name} (web_search or web_fetch) is counted in the session's
+     * usage; the next {@code session.usage} shows it.
+     */
+    Write serverToolUse(String name) {
+      commit = commit.andChange(ledger.countServerTool(name));
+      return this;
+    }
+
     /** {@code drafts} are appended after the other events, the derived ones included. */
     Write then(List<EventDraft> drafts) {
       commit = commit.andDerived(s -> drafts);

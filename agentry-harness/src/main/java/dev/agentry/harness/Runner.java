@@ -567,7 +567,12 @@ final class Runner {
       out = ToolOutcome.error(Events.INTERRUPTED_TOOL);
     }
     // Durable with the next write, at the latest with the next request or before the next call.
-    journal.write(List.of(Events.toolResult(toolUseId, out.text(), out.isError(), now()))).defer();
+    Journal.Write w =
+        journal.write(List.of(Events.toolResult(toolUseId, out.text(), out.isError(), now())));
+    if (RuntimeTools.runs(name)) {
+      w.serverToolUse(name); // counted with its result, whatever the outcome (docs/pricing.md)
+    }
+    w.defer();
   }
 
   /** Summarises the log through {@code through} in a separate request; the log keeps it all. */

@@ -12,9 +12,10 @@ import java.time.Instant;
 import java.util.function.UnaryOperator;
 
 /**
- * The sessions-table side of a run: status through the state machine, token usage and active time,
- * as changes that the {@link Journal} commits together with the events they follow. The log is
- * written in the same transaction, so a runner that lost its lease never changes the record.
+ * The sessions-table side of a run: status through the state machine, token usage, active time and
+ * server tool calls, as changes that the {@link Journal} commits together with the events they
+ * follow. The log is written in the same transaction, so a runner that lost its lease never changes
+ * the record.
  */
 final class SessionLedger {
   private final Clock clock;
@@ -47,8 +48,27 @@ final class SessionLedger {
               was.outputTokens() + u.outputTokens(),
               was.cacheReadInputTokens() + u.cacheReadInputTokens(),
               was.cacheCreationInputTokens() + u.cacheCreationInputTokens(),
-              was.activeSeconds());
+              was.activeSeconds(),
+              was.webSearchRequests(),
+              was.webFetchRequests());
       return with(s, sum, activeSeconds(now, s.status()));
+    };
+  }
+
+  /** The change that counts one call of server tool {@code name} (web_search or web_fetch). */
+  UnaryOperator<Session> countServerTool(String name) {
+    boolean search = name.equals("web_search");
+    return s -> {
+      SessionUsage u = s.usage() == null ? SessionUsage.ZERO : s.usage();
+      return s.withUsage(
+          new SessionUsage(
+              u.inputTokens(),
+              u.outputTokens(),
+              u.cacheReadInputTokens(),
+              u.cacheCreationInputTokens(),
+              u.activeSeconds(),
+              u.webSearchRequests() + (search ? 1 : 0),
+              u.webFetchRequests() + (search ? 0 : 1)));
     };
   }
 
@@ -80,6 +100,8 @@ final class SessionLedger {
             u.outputTokens(),
             u.cacheReadInputTokens(),
             u.cacheCreationInputTokens(),
-            u.activeSeconds() + addSeconds));
+            u.activeSeconds() + addSeconds,
+            u.webSearchRequests(),
+            u.webFetchRequests()));
   }
 }

@@ -46,6 +46,14 @@ public final class Spend {
         .put("currency", PriceTable.CURRENCY);
   }
 
+  /** {@code {web_search_requests, web_fetch_requests}}: the server tool calls the harness ran. */
+  public static ObjectNode serverToolUse(long webSearchRequests, long webFetchRequests) {
+    return Json.mapper()
+        .createObjectNode()
+        .put("web_search_requests", webSearchRequests)
+        .put("web_fetch_requests", webFetchRequests);
+  }
+
   /** The payload of a {@code session.usage} event: the cumulative snapshot, and the budget. */
   public static ObjectNode usagePayload(Session s, SpendLimits limits) {
     SessionUsage u = usage(s);
@@ -56,6 +64,7 @@ public final class Spend {
     usage.put("cache_creation_input_tokens", u.cacheCreationInputTokens());
     usage.put("active_seconds", u.activeSeconds());
     usage.set("list_cost", listCostNode(s, limits));
+    usage.set("server_tool_use", serverToolUse(u.webSearchRequests(), u.webFetchRequests()));
     if (s.budget() != null) {
       p.set("budget", Json.mapper().valueToTree(s.budget()));
     }

@@ -56,6 +56,8 @@ final class UsageRoutes implements Api.Routes {
     long cacheRead;
     long cacheCreation;
     double activeSeconds;
+    long webSearches;
+    long webFetches;
     long sessions;
     BigInteger costMinor = BigInteger.ZERO;
 
@@ -65,6 +67,8 @@ final class UsageRoutes implements Api.Routes {
       cacheRead += u.cacheReadInputTokens();
       cacheCreation += u.cacheCreationInputTokens();
       activeSeconds += u.activeSeconds();
+      webSearches += u.webSearchRequests();
+      webFetches += u.webFetchRequests();
       sessions++;
       costMinor = costMinor.add(new BigInteger(cost));
     }
@@ -74,6 +78,7 @@ final class UsageRoutes implements Api.Routes {
       n.put("cache_read_input_tokens", cacheRead);
       n.put("cache_creation_input_tokens", cacheCreation);
       n.put("active_seconds", activeSeconds).put("session_count", sessions);
+      n.set("server_tool_use", Spend.serverToolUse(webSearches, webFetches));
       n.putObject("list_cost")
           .put("amount", costMinor.toString())
           .put("currency", PriceTable.CURRENCY);

@@ -57,6 +57,7 @@ final class Views {
         .put("ephemeral_1h_input_tokens", 0);
     usage.put("active_seconds", u.activeSeconds());
     usage.set("list_cost", Spend.listCostNode(s, spend));
+    usage.set("server_tool_use", Spend.serverToolUse(u.webSearchRequests(), u.webFetchRequests()));
     n.set("budget", s.budget() == null ? null : Json.mapper().valueToTree(s.budget()));
     return timestamps(n, s.createdAt(), s.updatedAt(), s.archivedAt());
   }

@@ -61,8 +61,11 @@ public abstract class SessionStoreContract extends StoreTestBase {
 
   @Test
   void createSession_roundTripsTheWholeRecord() {
-    Session s = StoreFixtures.session(agent(), Instant.parse("2026-03-04T05:06:07.123456789Z"));
+    Session s =
+        StoreFixtures.session(agent(), Instant.parse("2026-03-04T05:06:07.123456789Z"))
+            .withUsage(new SessionUsage(1, 2, 3, 4, 5.5, 6, 7));
     Session stored = sessions().create(s, List.of());
+    assertThat(stored.usage()).isEqualTo(s.usage());
     assertThat(stored.createdAt()).isEqualTo(Timestamps.truncate(s.createdAt()));
     assertThat(sessions().find(s.id())).contains(stored);
     assertThat(stored.agent()).isEqualTo(s.agent());
