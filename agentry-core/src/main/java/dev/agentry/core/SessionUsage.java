@@ -30,4 +30,40 @@ public record SessionUsage(
         0,
         0);
   }
+
+  /** This usage with one model request's tokens added. */
+  public SessionUsage plus(ModelUsage m) {
+    return new SessionUsage(
+        inputTokens + m.inputTokens(),
+        outputTokens + m.outputTokens(),
+        cacheReadInputTokens + m.cacheReadInputTokens(),
+        cacheCreationInputTokens + m.cacheCreationInputTokens(),
+        activeSeconds,
+        webSearchRequests,
+        webFetchRequests);
+  }
+
+  /** This usage with {@code seconds} more active time. */
+  public SessionUsage plusActiveSeconds(double seconds) {
+    return new SessionUsage(
+        inputTokens,
+        outputTokens,
+        cacheReadInputTokens,
+        cacheCreationInputTokens,
+        activeSeconds + seconds,
+        webSearchRequests,
+        webFetchRequests);
+  }
+
+  /** This usage with one more {@code web_search} (or else {@code web_fetch}) call. */
+  public SessionUsage plusServerToolCall(boolean search) {
+    return new SessionUsage(
+        inputTokens,
+        outputTokens,
+        cacheReadInputTokens,
+        cacheCreationInputTokens,
+        activeSeconds,
+        webSearchRequests + (search ? 1 : 0),
+        webFetchRequests + (search ? 0 : 1));
+  }
 }

@@ -41,35 +41,14 @@ final class SessionLedger {
   UnaryOperator<Session> addUsage(ModelUsage u) {
     Instant now = clock.instant();
     return s -> {
-      SessionUsage was = s.usage() == null ? SessionUsage.ZERO : s.usage();
-      SessionUsage sum =
-          new SessionUsage(
-              was.inputTokens() + u.inputTokens(),
-              was.outputTokens() + u.outputTokens(),
-              was.cacheReadInputTokens() + u.cacheReadInputTokens(),
-              was.cacheCreationInputTokens() + u.cacheCreationInputTokens(),
-              was.activeSeconds(),
-              was.webSearchRequests(),
-              was.webFetchRequests());
-      return with(s, sum, activeSeconds(now, s.status()));
+      return with(s, usage(s).plus(u), activeSeconds(now, s.status()));
     };
   }
 
   /** The change that counts one call of server tool {@code name} (web_search or web_fetch). */
   UnaryOperator<Session> countServerTool(String name) {
     boolean search = name.equals("web_search");
-    return s -> {
-      SessionUsage u = s.usage() == null ? SessionUsage.ZERO : s.usage();
-      return s.withUsage(
-          new SessionUsage(
-              u.inputTokens(),
-              u.outputTokens(),
-              u.cacheReadInputTokens(),
-              u.cacheCreationInputTokens(),
-              u.activeSeconds(),
-              u.webSearchRequests() + (search ? 1 : 0),
-              u.webFetchRequests() + (search ? 0 : 1)));
-    };
+    return s -> s.withUsage(usage(s).plusServerToolCall(search));
   }
 
   /** Seconds to add since the last update, counting only time spent working. */
@@ -93,15 +72,10 @@ final class SessionLedger {
   }
 
   private static Session with(Session s, SessionUsage usage, double addSeconds) {
-    SessionUsage u = usage == null ? SessionUsage.ZERO : usage;
-    return s.withUsage(
-        new SessionUsage(
-            u.inputTokens(),
-            u.outputTokens(),
-            u.cacheReadInputTokens(),
-            u.cacheCreationInputTokens(),
-            u.activeSeconds() + addSeconds,
-            u.webSearchRequests(),
-            u.webFetchRequests()));
+    return s.withUsage((usage == null ? SessionUsage.ZERO : usage).plusActiveSeconds(addSeconds));
+  }
+
+  private static SessionUsage usage(Session s) {
+    return s.usage() == null ? SessionUsage.ZERO : s.usage();
   }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.agentry.core.Json;
 import dev.agentry.testkit.FakeAnthropic;
 import io.opentelemetry.api.common.AttributeKey;
@@ -13,9 +12,7 @@ import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -208,21 +205,12 @@ class ObservabilityTest {
 
   @Test
   void webFetchAndMcpToolCalls_areMeteredAndTraced_onceEach_likeBuiltInTools() throws Exception {
-    HttpServer web = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    web.createContext(
-        "/",
-        ex -> {
-          byte[] body =
-              "<html><head><title>Obs</title></head><body><p>fetched</p></body></html>"
-                  .getBytes(StandardCharsets.UTF_8);
-          ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
-          ex.sendResponseHeaders(200, body.length);
-          ex.getResponseBody().write(body);
-          ex.close();
-        });
-    web.start();
-    try (TestMcpServer mcp = new TestMcpServer(null)) {
-      String url = "http://127.0.0.1:" + web.getAddress().getPort() + "/" + TOOL_INPUT;
+    try (TestMcpServer mcp = new TestMcpServer(null);
+        LocalPage web =
+            new LocalPage(
+                "text/html; charset=utf-8",
+                "<html><head><title>Obs</title></head><body><p>fetched</p></body></html>")) {
+      String url = web.base() + "/" + TOOL_INPUT;
       fake.enqueue(
           FakeAnthropic.toolUse("web_fetch", "{\"url\":\"" + url + "\"}"),
           FakeAnthropic.toolUse("tools__echo", "{\"text\":\"" + TOOL_INPUT + "\"}"),
@@ -288,8 +276,6 @@ class ObservabilityTest {
                         .doesNotContain(TOOL_INPUT)
                         .doesNotContain("127.0.0.1"));
       }
-    } finally {
-      web.stop(0);
     }
   }
 

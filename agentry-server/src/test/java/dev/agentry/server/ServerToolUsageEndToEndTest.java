@@ -3,11 +3,8 @@ package dev.agentry.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.agentry.core.Json;
 import dev.agentry.testkit.FakeAnthropic;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,19 +19,8 @@ class ServerToolUsageEndToEndTest extends FakeModelServerTestBase {
 
   @Test
   void webCalls_showInTheSession_itsUsageEvents_andTheUsageReport() throws Exception {
-    HttpServer web = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    web.createContext(
-        "/",
-        ex -> {
-          byte[] body = "the page".getBytes(StandardCharsets.UTF_8);
-          ex.getResponseHeaders().add("Content-Type", "text/plain");
-          ex.sendResponseHeaders(200, body.length);
-          ex.getResponseBody().write(body);
-          ex.close();
-        });
-    web.start();
-    try {
-      String base = "http://127.0.0.1:" + web.getAddress().getPort();
+    try (LocalPage web = new LocalPage("text/plain", "the page")) {
+      String base = web.base();
       fake.enqueue(
           FakeAnthropic.toolUse("web_fetch", "{\"url\":\"" + base + "/a\"}"),
           FakeAnthropic.toolUse("web_fetch", "{\"url\":\"" + base + "/b\"}"),
@@ -66,8 +52,6 @@ class ServerToolUsageEndToEndTest extends FakeModelServerTestBase {
       assertThat(report.at("/totals/server_tool_use/web_search_requests").asLong()).isEqualTo(1);
       assertThat(report.at("/rows/0/server_tool_use"))
           .isEqualTo(report.at("/totals/server_tool_use"));
-    } finally {
-      web.stop(0);
     }
   }
 

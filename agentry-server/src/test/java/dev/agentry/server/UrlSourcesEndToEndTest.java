@@ -3,12 +3,8 @@ package dev.agentry.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.agentry.testkit.FakeAnthropic;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /** web_fetch's url_sources through the real server: a URL the model made up is not fetched. */
@@ -20,21 +16,8 @@ class UrlSourcesEndToEndTest extends FakeModelServerTestBase {
 
   @Test
   void onlyTheUrlTheUserGave_isFetched() throws Exception {
-    List<String> served = new CopyOnWriteArrayList<>();
-    HttpServer web = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    web.createContext(
-        "/",
-        ex -> {
-          served.add(ex.getRequestURI().getPath());
-          byte[] body = "the page".getBytes(StandardCharsets.UTF_8);
-          ex.getResponseHeaders().add("Content-Type", "text/plain");
-          ex.sendResponseHeaders(200, body.length);
-          ex.getResponseBody().write(body);
-          ex.close();
-        });
-    web.start();
-    try {
-      String base = "http://127.0.0.1:" + web.getAddress().getPort();
+    try (LocalPage web = new LocalPage("text/plain", "the page")) {
+      String base = web.base();
       fake.enqueue(
           FakeAnthropic.toolUse("web_fetch", "{\"url\":\"" + base + "/given\"}"),
           FakeAnthropic.toolUse("web_fetch", "{\"url\":\"" + base + "/exfiltrate?d=secret\"}"),
@@ -49,9 +32,7 @@ class UrlSourcesEndToEndTest extends FakeModelServerTestBase {
       assertThat(results.get(1).get("is_error").asBoolean()).isTrue();
       assertThat(results.get(1).toString())
           .contains("does not appear in any source this tool's url_sources trusts");
-      assertThat(served).containsExactly("/given");
-    } finally {
-      web.stop(0);
+      assertThat(web.served).containsExactly("/given");
     }
   }
 
