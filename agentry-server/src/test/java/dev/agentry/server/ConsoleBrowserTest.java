@@ -62,7 +62,7 @@ class ConsoleBrowserTest extends FakeModelServerTestBase {
         Reply.of(
                 textBlock("Let me check the workspace."),
                 toolUseBlock("bash", "{\"command\":\"echo console-approved\"}"))
-            .delay(Duration.ofMillis(2500)),
+            .delay(Duration.ofMillis(4000)),
         FakeAnthropic.text("The command printed console-approved."),
         FakeAnthropic.text("Second answer, from the console."));
     String id = session(PermissionEndToEndTest.ASK_BASH);
