@@ -249,6 +249,9 @@ public final class AgentryServer implements AutoCloseable {
           WebServer.builder()
               .host(config.host())
               .port(config.port())
+              // Helidon leaves Nagle on: a small write (an SSE frame, the tail of a response) then
+              // waits for the ACK of the one before it, which the client may delay by ~40 ms.
+              .connectionOptions(o -> o.tcpNoDelay(true))
               .routing(routing)
               .build()
               .start();

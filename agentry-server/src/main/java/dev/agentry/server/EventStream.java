@@ -7,6 +7,7 @@ import dev.agentry.core.StoredEvent;
 import dev.agentry.core.Timestamps;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +27,15 @@ import org.slf4j.LoggerFactory;
 final class EventStream {
   private static final Logger LOG = LoggerFactory.getLogger(EventStream.class);
   private static final int REPLAY_CHUNK = 500;
+
+  /** At most this many queued frames go out in one write and flush. */
+  private static final int MAX_COALESCED = 256;
+
+  /** Frames are collected here and reach the socket (one HTTP chunk) only on flush. */
+  private static final int WRITE_BUFFER_BYTES = 16 * 1024;
+
+  private static final byte[] PING =
+      "event: ping\ndata: {\"type\":\"ping\"}\n\n".getBytes(StandardCharsets.UTF_8);
 
   private final EventStore events;
   private final StreamHub hub;
@@ -52,8 +62,9 @@ final class EventStream {
       res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
       res.header(HeaderNames.CACHE_CONTROL, "no-cache");
       res.header("X-Accel-Buffering", "no");
-      try (OutputStream out = res.outputStream()) {
+      try (OutputStream out = new BufferedOutputStream(res.outputStream(), WRITE_BUFFER_BYTES)) {
         ping(out);
+        out.flush();
         long lastSent = resumeAfter >= 0 ? catchUp(sessionId, resumeAfter, out) : -1;
         loop(sessionId, conn, out, lastSent);
       }
@@ -74,23 +85,35 @@ final class EventStream {
         lastSent = catchUp(sessionId, Math.max(lastSent, 0), out);
       }
       StreamHub.Signal signal = conn.poll(heartbeat.toMillis());
-      switch (signal) {
-        case null -> ping(out);
-        case StreamHub.Event e -> {
-          if (e.event().seq() > lastSent) {
-            write(out, e.event());
-            lastSent = e.event().seq();
+      if (signal == null) {
+        ping(out);
+        out.flush();
+        continue;
+      }
+      // Whatever else is queued already goes out in the same write and flush: a connection that
+      // fell a little behind catches up in one system call instead of one per event.
+      int frames = 0;
+      do {
+        switch (signal) {
+          case StreamHub.Event e -> {
+            if (e.event().seq() > lastSent) {
+              out.write(e.frame());
+              lastSent = e.event().seq();
+            }
+          }
+          case StreamHub.Preview p -> frame(out, "message", p.json());
+          case StreamHub.Deleted d -> {
+            frame(out, "message", deletedEvent());
+            out.flush();
+            return;
+          }
+          case StreamHub.Shutdown s -> {
+            out.flush();
+            return;
           }
         }
-        case StreamHub.Preview p -> frame(out, "message", p.json());
-        case StreamHub.Deleted d -> {
-          frame(out, "message", deletedEvent());
-          return;
-        }
-        case StreamHub.Shutdown s -> {
-          return;
-        }
-      }
+      } while (++frames < MAX_COALESCED && (signal = conn.pollNow()) != null);
+      out.flush();
     }
   }
 
@@ -100,9 +123,10 @@ final class EventStream {
     while (true) {
       List<StoredEvent> batch = events.readAfter(sessionId, last, REPLAY_CHUNK);
       for (StoredEvent e : batch) {
-        write(out, e);
+        out.write(StreamHub.Event.frame(e));
         last = e.seq();
       }
+      out.flush();
       if (batch.size() < REPLAY_CHUNK) {
         return last;
       }
@@ -117,18 +141,12 @@ final class EventStream {
         + "\"}";
   }
 
-  private static void write(OutputStream out, StoredEvent e) throws IOException {
-    String frame = "id: " + e.id() + "\nevent: message\ndata: " + e.toJson() + "\n\n";
-    out.write(frame.getBytes(StandardCharsets.UTF_8));
-    out.flush();
-  }
-
   private static void ping(OutputStream out) throws IOException {
-    frame(out, "ping", "{\"type\":\"ping\"}");
+    out.write(PING);
   }
 
+  /** Writes one frame; the caller flushes. */
   private static void frame(OutputStream out, String name, String data) throws IOException {
     out.write(("event: " + name + "\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
-    out.flush();
   }
 }

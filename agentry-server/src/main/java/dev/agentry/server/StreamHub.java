@@ -2,6 +2,7 @@ package dev.agentry.server;
 
 import dev.agentry.core.PreviewSink;
 import dev.agentry.core.StoredEvent;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -22,7 +23,21 @@ final class StreamHub implements PreviewSink {
   /** What a connection's queue carries: a committed event, or the end of the stream. */
   sealed interface Signal {}
 
-  record Event(StoredEvent event) implements Signal {}
+  /**
+   * A committed event with its SSE frame ({@code id:}, {@code event: message}, {@code data:}) as
+   * UTF-8 bytes. The bytes are rendered once per event and shared by every connection it is queued
+   * on; they must not be modified.
+   */
+  record Event(StoredEvent event, byte[] frame) implements Signal {
+    Event(StoredEvent event) {
+      this(event, frame(event));
+    }
+
+    static byte[] frame(StoredEvent e) {
+      return ("id: " + e.id() + "\nevent: message\ndata: " + e.toJson() + "\n\n")
+          .getBytes(StandardCharsets.UTF_8);
+    }
+  }
 
   /** A stream-only preview ({@code event_start}/{@code event_delta}), already rendered. */
   record Preview(String json) implements Signal {}
@@ -35,13 +50,32 @@ final class StreamHub implements PreviewSink {
 
   private final Map<String, Set<Connection>> bySession = new ConcurrentHashMap<>();
 
+  /**
+   * The last event rendered. The store hands one committed event to all of a session's subscribers
+   * in a row (one {@link StoredEvent} instance), so this one slot lets every connection after the
+   * first reuse the frame instead of rendering and encoding it again.
+   */
+  private volatile Event lastRendered;
+
+  private Event rendered(StoredEvent e) {
+    Event last = lastRendered;
+    if (last != null && last.event() == e) {
+      return last;
+    }
+    Event fresh = new Event(e);
+    lastRendered = fresh;
+    return fresh;
+  }
+
   /** One SSE client. */
   static final class Connection {
     private final BlockingQueue<Signal> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final AtomicBoolean lagging = new AtomicBoolean();
     private final Set<String> previews;
+    private final StreamHub hub;
 
-    Connection(Set<String> previews) {
+    Connection(StreamHub hub, Set<String> previews) {
+      this.hub = hub;
       this.previews = Set.copyOf(previews);
     }
 
@@ -53,7 +87,7 @@ final class StreamHub implements PreviewSink {
     }
 
     void offer(StoredEvent e) {
-      if (!queue.offer(new Event(e))) {
+      if (!queue.offer(hub.rendered(e))) {
         lagging.set(true);
       }
     }
@@ -69,6 +103,11 @@ final class StreamHub implements PreviewSink {
       return queue.poll(millis, TimeUnit.MILLISECONDS);
     }
 
+    /** The next signal if one is queued already, else null; never waits. */
+    Signal pollNow() {
+      return queue.poll();
+    }
+
     /** True once if the queue overflowed since the last call; the caller must catch up. */
     boolean takeLagging() {
       if (lagging.getAndSet(false)) {
@@ -81,7 +120,7 @@ final class StreamHub implements PreviewSink {
 
   /** A new connection; {@code previews} names the event types it wants live previews of. */
   Connection open(String sessionId, Set<String> previews) {
-    Connection c = new Connection(previews);
+    Connection c = new Connection(this, previews);
     bySession.computeIfAbsent(sessionId, k -> ConcurrentHashMap.newKeySet()).add(c);
     return c;
   }

@@ -152,4 +152,72 @@ class EventStreamTest {
     }
     assertThat(server.call("GET", "/v1/sessions/" + session, null).statusCode()).isEqualTo(404);
   }
+
+  /**
+   * Concurrent senders fill the streams' queues faster than one frame per flush; a stream that
+   * resumes with Last-Event-ID in the middle of the burst switches from replay to live. Each stream
+   * must carry every event after its start exactly once, in log order.
+   */
+  @Test
+  void burstWithResumeMidway_everyStreamGetsEachEventOnceInOrder() throws Exception {
+    String session = newSession();
+    int total = 300;
+    try (BufferedReader live = open(session, null)) {
+      String line;
+      while ((line = live.readLine()) != null && !line.isEmpty()) {
+        // the first frame is a ping, written after the stream subscribed
+      }
+      List<String> acked = java.util.Collections.synchronizedList(new ArrayList<>());
+      var next = new java.util.concurrent.atomic.AtomicInteger();
+      List<Thread> senders = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        senders.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      try {
+                        while (next.getAndIncrement() < total) {
+                          acked.addAll(send(session, 1));
+                        }
+                      } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                      }
+                    }));
+      }
+      while (acked.size() < total / 3) {
+        Thread.sleep(1);
+      }
+      String resumeFrom = acked.getFirst();
+      try (BufferedReader resumed = open(session, resumeFrom)) {
+        for (Thread t : senders) {
+          t.join();
+        }
+        List<String> log = userMessageIds(session);
+        assertThat(log).hasSize(total).containsExactlyInAnyOrderElementsOf(acked);
+        assertThat(ids(messages(live, total))).containsExactlyElementsOf(log);
+        List<String> after = log.subList(log.indexOf(resumeFrom) + 1, total);
+        assertThat(ids(messages(resumed, after.size()))).containsExactlyElementsOf(after);
+      }
+    }
+  }
+
+  private static List<String> ids(List<String> frames) throws Exception {
+    List<String> ids = new ArrayList<>();
+    for (String f : frames) {
+      ids.add(Json.mapper().readTree(f).get("id").asText());
+    }
+    return ids;
+  }
+
+  private static List<String> userMessageIds(String session) throws Exception {
+    var page =
+        server.call(
+            "GET", "/v1/sessions/" + session + "/events?types=user.message&limit=1000", null);
+    assertThat(page.statusCode()).isEqualTo(200);
+    List<String> ids = new ArrayList<>();
+    for (var e : Json.mapper().readTree(page.body()).get("data")) {
+      ids.add(e.get("id").asText());
+    }
+    return ids;
+  }
 }

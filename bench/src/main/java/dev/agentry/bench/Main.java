@@ -20,6 +20,20 @@ import java.util.Locale;
 public final class Main {
   private Main() {}
 
+  /**
+   * The SSE run, once per subscriber client: the JDK {@code HttpClient} (the original measure) and
+   * plain sockets ({@code bench.sse.client=jdk|socket|both}, default both).
+   */
+  private static void sse(int subscribers, int events, int rate, PrintStream out) throws Exception {
+    String client = System.getProperty("bench.sse.client", "both");
+    if (!client.equals("socket")) {
+      new SseDeliveryBench(subscribers, events, rate, false, out).run();
+    }
+    if (!client.equals("jdk")) {
+      new SseDeliveryBench(subscribers, events, rate, true, out).run();
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     String what = args.length == 0 ? "all" : args[0].toLowerCase(Locale.ROOT);
     PrintStream out = System.out;
@@ -59,12 +73,12 @@ public final class Main {
       case "store" -> store.run(true, true);
       case "store-sqlite" -> store.run(true, false);
       case "store-pg" -> store.run(false, true);
-      case "sse" -> new SseDeliveryBench(subscribers, events, rate, out).run();
+      case "sse" -> sse(subscribers, events, rate, out);
       case "sandbox" -> sandbox.run();
       case "harness" -> harness.run();
       case "all" -> {
         store.run(true, true);
-        new SseDeliveryBench(subscribers, events, rate, out).run();
+        sse(subscribers, events, rate, out);
         sandbox.run();
         harness.run();
       }

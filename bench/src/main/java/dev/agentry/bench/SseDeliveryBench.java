@@ -49,10 +49,17 @@ final class SseDeliveryBench {
   private final int ratePerSecond;
   private final int senders;
   private final int warmup;
+  private final boolean socketClient;
   private final PrintStream out;
 
-  SseDeliveryBench(int subscribers, int events, int ratePerSecond, PrintStream out) {
+  /**
+   * @param socketClient subscribers read with {@link SocketSseLines} (a plain socket per
+   *     subscriber) instead of the JDK {@code HttpClient}'s {@code BodyHandlers.ofLines()}
+   */
+  SseDeliveryBench(
+      int subscribers, int events, int ratePerSecond, boolean socketClient, PrintStream out) {
     this.subscribers = subscribers;
+    this.socketClient = socketClient;
     this.events = events;
     this.ratePerSecond = ratePerSecond;
     this.senders = 16;
@@ -92,13 +99,13 @@ final class SseDeliveryBench {
               http,
               base + "/v1/sessions",
               "{\"agent\":\"" + agent + "\",\"environment_id\":\"" + env + "\"}");
-      measure(http, base, session);
+      measure(http, server.port(), base, session);
     } finally {
       TempDirs.delete(dir);
     }
   }
 
-  private void measure(HttpClient http, String base, String session) throws Exception {
+  private void measure(HttpClient http, int port, String base, String session) throws Exception {
     int total = warmup + events;
     AtomicLongArray sentAt = new AtomicLongArray(total);
     CountDownLatch connected = new CountDownLatch(subscribers);
@@ -106,7 +113,8 @@ final class SseDeliveryBench {
     List<Histogram> delivery = new ArrayList<>();
     AtomicInteger received = new AtomicInteger();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    List<Stream<String>> streams = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<AutoCloseable> streams = java.util.Collections.synchronizedList(new ArrayList<>());
+    String streamPath = "/v1/sessions/" + session + "/events/stream";
     HttpRequest streamRequest =
         HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session + "/events/stream"))
             .header("x-api-key", KEY)
@@ -123,15 +131,23 @@ final class SseDeliveryBench {
                 boolean pinged = false;
                 int got = 0;
                 try {
-                  HttpResponse<Stream<String>> res =
-                      http.send(streamRequest, HttpResponse.BodyHandlers.ofLines());
-                  if (res.statusCode() != 200) {
-                    throw new IllegalStateException("stream answered " + res.statusCode());
+                  Lines lines;
+                  if (socketClient) {
+                    SocketSseLines socket = new SocketSseLines("127.0.0.1", port, streamPath, KEY);
+                    streams.add(socket);
+                    lines = socket::next;
+                  } else {
+                    HttpResponse<Stream<String>> res =
+                        http.send(streamRequest, HttpResponse.BodyHandlers.ofLines());
+                    if (res.statusCode() != 200) {
+                      throw new IllegalStateException("stream answered " + res.statusCode());
+                    }
+                    streams.add(res.body());
+                    Iterator<String> it = res.body().iterator();
+                    lines = () -> it.hasNext() ? it.next() : null;
                   }
-                  streams.add(res.body());
-                  Iterator<String> lines = res.body().iterator();
-                  while (got < total && lines.hasNext()) {
-                    String line = lines.next();
+                  String line;
+                  while (got < total && (line = lines.next()) != null) {
                     if (!pinged && line.equals("event: ping")) {
                       pinged = true;
                       connected.countDown();
@@ -224,15 +240,20 @@ final class SseDeliveryBench {
     boolean all = finished.await(20, TimeUnit.SECONDS);
     double deliverSeconds = (System.nanoTime() - measuredFrom) / 1e9;
     synchronized (streams) {
-      streams.forEach(Stream::close);
+      for (AutoCloseable c : streams) {
+        c.close();
+      }
     }
     if (failure.get() != null) {
       throw new IllegalStateException("the SSE benchmark failed", failure.get());
     }
     out.println();
     out.printf(
-        "### SSE delivery: %d subscribers, %d events paced at %d/s after %d warm-up events"
+        "### SSE delivery, %s: %d subscribers, %d events paced at %d/s after %d warm-up events"
             + " (measured events sent in %.2f s, %d/%d deliveries%s)%n",
+        socketClient
+            ? "socket client (plain socket per subscriber)"
+            : "JDK client (HttpClient, BodyHandlers.ofLines)",
         subscribers,
         events,
         ratePerSecond,
@@ -248,6 +269,11 @@ final class SseDeliveryBench {
         "SSE delivery (POST start to data line, per subscriber)",
         Latency.merge(delivery),
         deliverSeconds);
+  }
+
+  /** A subscriber's view of its stream: the next line, or null at the end. */
+  private interface Lines {
+    String next() throws IOException;
   }
 
   private static int parseIndex(String line, int from) {
