@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.UnaryOperator;
 
 /**
@@ -77,6 +78,35 @@ public interface SessionRepository {
 
   /** Gives the lease back if {@code lease} still holds it. */
   void releaseLease(Lease lease);
+
+  /**
+   * The token of the session's lease if no one holds it (never taken, or given back); empty while
+   * an owner holds it, expired or not. With {@link #commitTakingLease} a runner reads first and
+   * takes the lease with its first write.
+   *
+   * @throws StoreException.NotFound if there is no such session
+   */
+  OptionalLong freeLease(String sessionId);
+
+  /**
+   * Takes the session's lease for {@code owner} and makes {@code commit} durable under it, in one
+   * transaction, if the lease is still free at {@code freeToken} (as {@link #freeLease} saw it):
+   * then no one has written under a lease since, and what the caller read is still the log's and
+   * record's state but for unfenced appends. Empty, writing nothing, if the lease was taken since.
+   * The new lease's token is larger than any before it, as with {@link #tryLease}.
+   *
+   * @throws StoreException.NotFound if there is no such session
+   */
+  Optional<LeasedCommit> commitTakingLease(
+      String sessionId,
+      String owner,
+      long freeToken,
+      Instant now,
+      Duration ttl,
+      SessionCommit commit);
+
+  /** What {@link #commitTakingLease} took and wrote. */
+  record LeasedCommit(Lease lease, SessionCommit.Result result) {}
 
   /** A session's lease: {@code token} is the fence that {@link EventStore#append} checks. */
   record Lease(String sessionId, String owner, long token, Instant expiresAt) {}

@@ -21,6 +21,18 @@ import java.util.Set;
 final class ContextBuilder {
   static final String SUMMARY_PREFIX = "Summary of the earlier conversation:\n\n";
 
+  /** The types whose payload {@link #fold} reads; the others are not parsed, at every step. */
+  private static final Set<String> READS_PAYLOAD =
+      Set.of(
+          "user.message",
+          "agent.message",
+          "agent.tool_use",
+          "agent.custom_tool_use",
+          "agent.tool_result",
+          McpEvents.USE,
+          McpEvents.RESULT,
+          "user.custom_tool_result");
+
   private final int toolResultLimit;
   private final List<ModelMessage> messages = new ArrayList<>();
   private final List<ContentBlock> current = new ArrayList<>();
@@ -84,7 +96,7 @@ final class ContextBuilder {
   }
 
   private void fold(StoredEvent e) {
-    JsonNode p = Events.payload(e);
+    JsonNode p = READS_PAYLOAD.contains(e.type()) ? Events.payload(e) : null;
     switch (e.type()) {
       case "user.message" -> {
         if (e.processedAt() != null) {

@@ -16,7 +16,8 @@ import java.util.List;
  * transaction: the events a step produces, the status or usage change they imply, the {@code
  * session.usage} event that follows a usage change, and the queued events the step takes. Reads
  * return the whole log, but fetch only what was appended since the last read: the lease makes this
- * run the only writer of {@code processed_at}, and it learns its own marks from its commits.
+ * run the only writer of {@code processed_at}, and it learns its own marks from its commits. The
+ * first commit may take the lease ({@link RunLease}).
  *
  * <p>A write that nothing acts on yet may be {@linkplain Write#defer deferred}: it joins the next
  * commit (in front), and reads show it as if committed. The runner {@linkplain #flush flushes}
@@ -34,26 +35,21 @@ final class Journal {
   private final Clock clock;
   private final SessionLedger ledger;
   private final SpendLimits limits;
+  private final RunLease lease;
 
   /** The log as far as this run has read it: seq {@code i + 1} at index {@code i}. */
   private final List<StoredEvent> log = new ArrayList<>();
 
-  private long fence;
-
   /** The deferred write, or null. */
   private Write pending;
 
-  Journal(Store store, String sessionId, Clock clock, SpendLimits limits) {
+  Journal(Store store, String sessionId, Clock clock, SpendLimits limits, RunLease lease) {
     this.store = store;
     this.sessionId = sessionId;
     this.clock = clock;
     this.ledger = new SessionLedger(clock);
     this.limits = limits;
-  }
-
-  /** Every write from now on carries {@code token}, the run's lease. */
-  void fence(long token) {
-    this.fence = token;
+    this.lease = lease;
   }
 
   /** The whole log, read up to its current end, with the deferred write as if committed. */
@@ -68,6 +64,17 @@ final class Journal {
       if (page.size() < PAGE) {
         return pending == null ? List.copyOf(log) : pending.seenAfter(log);
       }
+    }
+  }
+
+  /**
+   * Before a side effect (a tool call, an MCP connection): what it follows is durable, and the run
+   * holds the lease, so no other run acts on the session meanwhile.
+   */
+  void beforeSideEffect() {
+    flush();
+    if (!lease.held()) {
+      lease.commit(SessionCommit.of(List.of()));
     }
   }
 
@@ -179,7 +186,7 @@ final class Journal {
         theirs = pending.commit.events().size();
         pending = null;
       }
-      SessionCommit.Result r = store.sessions().commit(sessionId, fence, all);
+      SessionCommit.Result r = lease.commit(all);
       r.appended().forEach(Journal.this::keep);
       r.processed().forEach(Journal.this::keep);
       return r.appended().subList(theirs, r.appended().size());

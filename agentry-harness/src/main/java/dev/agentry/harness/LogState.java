@@ -21,6 +21,19 @@ final class LogState {
     TERMINATED
   }
 
+  /** The types whose payload {@link #apply} reads; the others are not parsed, at every step. */
+  private static final java.util.Set<String> READS_PAYLOAD =
+      java.util.Set.of(
+          "session.status_idle",
+          "span.model_request_end",
+          "session.error",
+          "agent.tool_use",
+          McpEvents.USE,
+          McpEvents.RESULT,
+          "agent.tool_result",
+          "user.tool_confirmation",
+          "user.custom_tool_result");
+
   final List<StoredEvent> queuedInterrupts = new ArrayList<>();
   final List<StoredEvent> queuedOthers = new ArrayList<>();
 
@@ -109,7 +122,7 @@ final class LogState {
       }
       return;
     }
-    JsonNode p = Events.payload(e);
+    JsonNode p = READS_PAYLOAD.contains(type) ? Events.payload(e) : null;
     switch (type) {
       case "user.interrupt" -> {
         interruptedCustomUses.addAll(openCustomUses.keySet());

@@ -11,7 +11,6 @@ import dev.agentry.core.ModelRequest;
 import dev.agentry.core.ModelResponse;
 import dev.agentry.core.PreviewSink;
 import dev.agentry.core.Session;
-import dev.agentry.core.SessionRepository.Lease;
 import dev.agentry.core.SessionStatus;
 import dev.agentry.core.Store;
 import dev.agentry.core.StoreException;
@@ -26,8 +25,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +44,6 @@ final class Runner {
   private final ToolExecutor tools;
   private final HarnessConfig config;
   private final Clock clock;
-  private final String owner;
-  private final ScheduledExecutorService timer;
   private final Journal journal;
   private final BudgetGuard budget;
   private final AtomicReference<Cancellation> current = new AtomicReference<>(new Cancellation());
@@ -58,7 +53,7 @@ final class Runner {
   private volatile boolean queuedSinceRead;
 
   private volatile boolean stopping;
-  private Lease lease;
+  private final RunLease lease;
 
   /** The span of the request whose response is being journalled. */
   private String pendingStart;
@@ -113,10 +108,9 @@ final class Runner {
     this.tools = RuntimeTools.wrap(tools, store, config.runtimeTools());
     this.config = config;
     this.clock = clock;
-    this.owner = owner;
-    this.timer = timer;
     this.previews = previews;
-    this.journal = new Journal(store, sessionId, clock, config.spend());
+    this.lease = new RunLease(store, sessionId, owner, clock, config.leaseTtl(), timer, this::stop);
+    this.journal = new Journal(store, sessionId, clock, config.spend(), lease);
     this.budget = new BudgetGuard(config.spend(), journal, clock);
   }
 
@@ -128,21 +122,17 @@ final class Runner {
 
   /** Runs the session until it has no work; false if another runner holds its lease. */
   boolean run() {
-    Optional<Lease> taken =
-        store.sessions().tryLease(sessionId, owner, clock.instant(), config.leaseTtl());
-    if (taken.isEmpty()) {
+    if (!lease.begin()) {
       return false; // another runner owns the session; it reads the same log
     }
-    lease = taken.get();
-    journal.fence(lease.token());
-    long period = Math.max(10, config.leaseTtl().toMillis() / 3);
-    ScheduledFuture<?> renewal =
-        timer.scheduleAtFixedRate(this::renew, period, period, TimeUnit.MILLISECONDS);
     EventStore.Subscription sub = store.events().subscribe(sessionId, this::onEvent);
     try {
       while (!stopping && step()) {
         // each step reads what is new in the log
       }
+    } catch (RunLease.Taken e) {
+      LOG.debug("session {}: another runner took the lease first", sessionId);
+      return false;
     } catch (StoreException.StaleFence e) {
       LOG.info("session {}: lease moved to another runner; stopping", sessionId);
     } catch (StoreException.NotFound e) {
@@ -155,12 +145,7 @@ final class Runner {
         turnSpan.close();
       }
       sub.close();
-      renewal.cancel(false);
-      try {
-        store.sessions().releaseLease(lease);
-      } catch (RuntimeException e) {
-        LOG.debug("session {}: releasing the lease failed; it expires", sessionId, e);
-      }
+      lease.release();
     }
     return true;
   }
@@ -194,19 +179,6 @@ final class Runner {
       journal.flush();
     } catch (RuntimeException e) {
       LOG.debug("session {}: the last deferred write failed", sessionId, e);
-    }
-  }
-
-  private void renew() {
-    try {
-      if (store
-          .sessions()
-          .tryLease(sessionId, owner, clock.instant(), config.leaseTtl())
-          .isEmpty()) {
-        stop(); // lost: our appends would be refused anyway; stop work in progress now
-      }
-    } catch (RuntimeException e) {
-      LOG.warn("session {}: lease renewal failed", sessionId, e);
     }
   }
 
@@ -311,7 +283,7 @@ final class Runner {
     AgentSpec spec = session.agent().spec();
     stepSession = session;
     if (!spec.mcpServers().isEmpty()) {
-      journal.flush(); // connecting may take long: what is deferred should not wait on it
+      journal.beforeSideEffect(); // connecting may take long: what is deferred should not wait
     }
     mcpOffer = mcp.offer(session, Toolset.of(spec).definitions(), this::append);
     if (Compaction.due(ctx, config, spec.model().id())) {
@@ -493,7 +465,7 @@ final class Runner {
         if (refused.isPresent()) {
           append(List.of(McpEvents.result(e.id(), refused.get(), true, now())));
         } else if (!Permissions.asks(p)) {
-          journal.flush(); // what the call follows is durable before it
+          journal.beforeSideEffect(); // what the call follows is durable before it
           append(List.of(mcp.answer(stepSession, e, c, this::append, observed)));
         }
         continue;
@@ -536,7 +508,7 @@ final class Runner {
       journal.write(List.of()).processed(answer).commit();
     }
     if (a.pending() && a.allow() && a.use().type().equals(McpEvents.USE)) {
-      journal.flush();
+      journal.beforeSideEffect();
       append(List.of(mcp.answer(session, a.use(), newCancellation(), this::append, observed)));
     } else if (a.pending() && a.allow()) {
       var p = Events.payload(a.use());
@@ -549,7 +521,7 @@ final class Runner {
       String name,
       com.fasterxml.jackson.databind.JsonNode input,
       Cancellation c) {
-    journal.flush(); // what the call follows is durable before it
+    journal.beforeSideEffect(); // what the call follows is durable before it
     ToolOutcome out;
     try {
       out =

@@ -11,6 +11,7 @@ import dev.agentry.core.SessionRepository;
 import dev.agentry.core.SessionStatus;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.core.Timestamps;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.UnaryOperator;
 
 /** Sessions (the whole record as JSON plus filter columns) and their leases. */
@@ -101,34 +103,70 @@ final class SqlSessions implements SessionRepository {
   @Override
   public SessionCommit.Result commit(String id, long fence, SessionCommit commit) {
     List<EventDraft> fixed = hub.admit(id, commit.events());
-    return db.write(
-        id,
+    return db.write(id, tx -> commitIn(tx, id, fence, commit, fixed));
+  }
+
+  @Override
+  public OptionalLong freeLease(String sessionId) {
+    return db.read(
         tx -> {
-          List<EventDraft> drafts = fixed;
-          if (commit.touchesRecord()) {
-            // A stale fence fails the append below, which rolls this update back with it.
-            Session changed =
-                commit.change() == SessionCommit.NO_CHANGE
-                    ? TABLE.find(tx, id, false).orElseThrow(() -> TABLE.notFound(id))
-                    : TABLE.rewrite(tx, id, commit.change());
-            List<EventDraft> derived = commit.derived().apply(changed);
-            if (!derived.isEmpty()) {
-              drafts = new ArrayList<>(fixed);
-              drafts.addAll(hub.admit(id, derived));
-            }
-          }
-          List<StoredEvent> appended;
-          if (drafts.isEmpty()) {
-            db.appender().reserve(tx, id, 0, fence);
-            appended = List.of();
-          } else {
-            appended = db.appender().append(tx, id, drafts, fence, db.now());
-            tx.onCommit(() -> hub.publish(id, appended));
-          }
-          List<StoredEvent> processed =
-              SqlEvents.markProcessed(tx, id, commit.processed(), commit.processedAt());
-          return new SessionCommit.Result(appended, processed);
+          Holder h = holder(tx, sessionId, false);
+          return h.owner() == null ? OptionalLong.of(h.token()) : OptionalLong.empty();
         });
+  }
+
+  @Override
+  public Optional<LeasedCommit> commitTakingLease(
+      String sessionId,
+      String owner,
+      long freeToken,
+      Instant now,
+      Duration ttl,
+      SessionCommit commit) {
+    Instant expires = Timestamps.truncate(now.plus(ttl));
+    List<EventDraft> fixed = hub.admit(sessionId, commit.events());
+    return db.write(
+        sessionId,
+        tx -> {
+          Holder h = holder(tx, sessionId, true);
+          if (h.owner() != null || h.token() != freeToken) {
+            return Optional.empty(); // taken since it was seen free: someone may have written
+          }
+          Lease lease = new Lease(sessionId, owner, freeToken + 1, expires);
+          setLease(tx, lease);
+          return Optional.of(
+              new LeasedCommit(lease, commitIn(tx, sessionId, lease.token(), commit, fixed)));
+        });
+  }
+
+  /** {@code commit}'s writes, fenced by {@code fence}, in {@code tx}. */
+  private SessionCommit.Result commitIn(
+      Tx tx, String id, long fence, SessionCommit commit, List<EventDraft> fixed)
+      throws SQLException {
+    List<EventDraft> drafts = fixed;
+    if (commit.touchesRecord()) {
+      // A stale fence fails the append below, which rolls this update back with it.
+      Session changed =
+          commit.change() == SessionCommit.NO_CHANGE
+              ? TABLE.find(tx, id, false).orElseThrow(() -> TABLE.notFound(id))
+              : TABLE.rewrite(tx, id, commit.change());
+      List<EventDraft> derived = commit.derived().apply(changed);
+      if (!derived.isEmpty()) {
+        drafts = new ArrayList<>(fixed);
+        drafts.addAll(hub.admit(id, derived));
+      }
+    }
+    List<StoredEvent> appended;
+    if (drafts.isEmpty()) {
+      db.appender().reserve(tx, id, 0, fence);
+      appended = List.of();
+    } else {
+      appended = db.appender().append(tx, id, drafts, fence, db.now());
+      tx.onCommit(() -> hub.publish(id, appended));
+    }
+    List<StoredEvent> processed =
+        SqlEvents.markProcessed(tx, id, commit.processed(), commit.processedAt());
+    return new SessionCommit.Result(appended, processed);
   }
 
   @Override
@@ -208,13 +246,7 @@ final class SqlSessions implements SessionRepository {
     return db.write(
         sessionId,
         tx -> {
-          Holder h =
-              tx.one(
-                      "SELECT lease_owner, lease_token, lease_expires_at FROM sessions WHERE id = ?"
-                          + tx.dialect().forUpdate(),
-                      rs -> new Holder(rs.getString(1), rs.getLong(2), Rows.instant(rs, 3)),
-                      sessionId)
-                  .orElseThrow(() -> Appender.noSession(sessionId));
+          Holder h = holder(tx, sessionId, true);
           boolean sameOwner = owner.equals(h.owner());
           boolean free =
               h.owner() == null
@@ -224,15 +256,28 @@ final class SqlSessions implements SessionRepository {
             return Optional.empty();
           }
           long token = sameOwner ? h.token() : h.token() + 1;
-          tx.update(
-              "UPDATE sessions SET lease_owner = ?, lease_token = ?, lease_expires_at = ?"
-                  + " WHERE id = ?",
-              owner,
-              token,
-              Timestamps.toMicros(expires),
-              sessionId);
-          return Optional.of(new Lease(sessionId, owner, token, expires));
+          Lease lease = new Lease(sessionId, owner, token, expires);
+          setLease(tx, lease);
+          return Optional.of(lease);
         });
+  }
+
+  private static Holder holder(Tx tx, String sessionId, boolean forUpdate) throws SQLException {
+    return tx.one(
+            "SELECT lease_owner, lease_token, lease_expires_at FROM sessions WHERE id = ?"
+                + (forUpdate ? tx.dialect().forUpdate() : ""),
+            rs -> new Holder(rs.getString(1), rs.getLong(2), Rows.instant(rs, 3)),
+            sessionId)
+        .orElseThrow(() -> Appender.noSession(sessionId));
+  }
+
+  private static void setLease(Tx tx, Lease lease) throws SQLException {
+    tx.update(
+        "UPDATE sessions SET lease_owner = ?, lease_token = ?, lease_expires_at = ? WHERE id = ?",
+        lease.owner(),
+        lease.token(),
+        Timestamps.toMicros(lease.expiresAt()),
+        lease.sessionId());
   }
 
   @Override

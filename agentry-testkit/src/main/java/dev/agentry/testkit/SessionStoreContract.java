@@ -440,6 +440,85 @@ public abstract class SessionStoreContract extends StoreTestBase {
   }
 
   @Test
+  void commitTakingLease_whileStillFree_takesALargerToken_andCommitsUnderIt() {
+    String s =
+        sessions()
+            .create(
+                StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch()),
+                List.of(draft("user.message")))
+            .id();
+    String queued = store.events().readAfter(s, 0, 1).get(0).id();
+    Instant now = Instant.now();
+    Lease before = sessions().tryLease(s, "a", now, TTL).orElseThrow();
+    sessions().releaseLease(before);
+    long free = sessions().freeLease(s).orElseThrow();
+
+    SessionRepository.LeasedCommit taken =
+        sessions()
+            .commitTakingLease(
+                s,
+                "b",
+                free,
+                now,
+                TTL,
+                SessionCommit.of(List.of(draft("session.status_running")))
+                    .andChange(x -> x.withStatus(SessionStatus.RUNNING, x.updatedAt()))
+                    .andProcessed(List.of(queued), now))
+            .orElseThrow();
+
+    assertThat(taken.lease().token()).isGreaterThan(before.token());
+    assertThat(taken.lease().owner()).isEqualTo("b");
+    assertThat(taken.result().appended()).extracting(StoredEvent::seq).containsExactly(2L);
+    assertThat(taken.result().processed()).extracting(StoredEvent::id).containsExactly(queued);
+    assertThat(sessions().find(s).orElseThrow().status()).isEqualTo(SessionStatus.RUNNING);
+    assertThat(sessions().freeLease(s)).isEmpty(); // held now
+    assertThat(sessions().tryLease(s, "c", now, TTL)).isEmpty();
+    assertThat(sessions().commit(s, taken.lease().token(), SessionCommit.of(List.of(draft("x")))))
+        .isNotNull();
+    assertThatThrownBy(() -> sessions().commit(s, before.token(), SessionCommit.of(List.of())))
+        .isInstanceOf(StoreException.StaleFence.class);
+  }
+
+  @Test
+  void commitTakingLease_afterAnyoneTookTheLease_writesNothing_evenIfItWasGivenBack() {
+    String s =
+        sessions()
+            .create(StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch()), List.of())
+            .id();
+    Instant now = Instant.now();
+    long free = sessions().freeLease(s).orElseThrow();
+    SessionCommit write =
+        SessionCommit.of(List.of(draft("agent.message")))
+            .andChange(x -> x.withStatus(SessionStatus.RUNNING, x.updatedAt()));
+
+    Lease other = sessions().tryLease(s, "other", now, TTL).orElseThrow();
+    assertThat(sessions().freeLease(s)).isEmpty();
+    assertThat(sessions().commitTakingLease(s, "a", free, now, TTL, write)).isEmpty();
+    // Given back: still refused, the other owner may have written meanwhile.
+    sessions().releaseLease(other);
+    assertThat(sessions().commitTakingLease(s, "a", free, now.plus(TTL), TTL, write)).isEmpty();
+
+    assertThat(store.events().readAfter(s, 0, 10)).isEmpty();
+    assertThat(sessions().find(s).orElseThrow().status()).isEqualTo(SessionStatus.IDLE);
+    long again = sessions().freeLease(s).orElseThrow();
+    assertThat(again).isEqualTo(other.token());
+    assertThat(sessions().commitTakingLease(s, "a", again, now, TTL, write)).isPresent();
+    assertThat(store.events().readAfter(s, 0, 10)).hasSize(1);
+  }
+
+  @Test
+  void freeLease_andCommitTakingLease_onUnknownSession_areNotFound() {
+    assertThatThrownBy(() -> sessions().freeLease("sesn_missing"))
+        .isInstanceOf(StoreException.NotFound.class);
+    assertThatThrownBy(
+            () ->
+                sessions()
+                    .commitTakingLease(
+                        "sesn_missing", "a", 0, Instant.now(), TTL, SessionCommit.of(List.of())))
+        .isInstanceOf(StoreException.NotFound.class);
+  }
+
+  @Test
   void commit_onUnknownSession_isNotFound() {
     assertThatThrownBy(
             () ->
