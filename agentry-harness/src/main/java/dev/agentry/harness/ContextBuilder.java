@@ -21,6 +21,8 @@ import java.util.Set;
 final class ContextBuilder {
   static final String SUMMARY_PREFIX = "Summary of the earlier conversation:\n\n";
 
+  private static final String COMPACTED = "agent.thread_context_compacted";
+
   /** The types whose payload {@link #fold} reads; the others are not parsed, at every step. */
   private static final Set<String> READS_PAYLOAD =
       Set.of(
@@ -42,6 +44,8 @@ final class ContextBuilder {
   private boolean inResponse;
   private long chars;
   private final List<Context.CleanPoint> cleanPoints = new ArrayList<>();
+  private long through;
+  private Long lastInput;
 
   private ContextBuilder(int toolResultLimit) {
     this.toolResultLimit = toolResultLimit;
@@ -49,46 +53,88 @@ final class ContextBuilder {
 
   /** The context of {@code log} (ascending seq), honouring the latest compaction in it. */
   static Context build(List<StoredEvent> log, int toolResultLimit) {
+    return of(log, toolResultLimit).context();
+  }
+
+  /** The fold of {@code log} (ascending seq), which the events after it can be {@link #feed}. */
+  static ContextBuilder of(List<StoredEvent> log, int toolResultLimit) {
     ContextBuilder b = new ContextBuilder(toolResultLimit);
-    long through = 0;
     String summary = null;
     for (StoredEvent e : log) {
-      if (e.type().equals("agent.thread_context_compacted")) {
+      if (e.type().equals(COMPACTED)) {
         JsonNode p = Events.payload(e);
-        through = p.path("compacted_through_seq").asLong();
+        b.through = p.path("compacted_through_seq").asLong();
         summary = p.path("summary").asText();
       }
     }
     if (summary != null) {
       b.add("user", new ContentBlock.Text(SUMMARY_PREFIX + summary));
     }
-    Long lastInput = null;
     for (StoredEvent e : log) {
-      if (e.seq() <= through) {
-        continue;
-      }
-      b.fold(e);
-      if (e.type().equals("agent.thread_context_compacted")) {
-        // Measurements taken before the cut (the summarising request's own) no longer apply.
-        lastInput = null;
-      } else if (e.type().equals("span.model_request_end")) {
-        JsonNode p = Events.payload(e);
-        if (!p.path("is_error").asBoolean(false)) {
-          JsonNode u = p.path("model_usage");
-          lastInput =
-              u.path("input_tokens").asLong()
-                  + u.path("cache_read_input_tokens").asLong()
-                  + u.path("cache_creation_input_tokens").asLong()
-                  + u.path("output_tokens").asLong();
-        }
-      }
-      if (b.clean() && b.deferred.isEmpty()) {
-        b.cleanPoints.add(new Context.CleanPoint(e.seq(), b.chars));
+      if (e.seq() > b.through) {
+        b.step(e);
       }
     }
-    b.close();
-    return new Context(
-        List.copyOf(b.messages), List.copyOf(b.cleanPoints), through, lastInput, b.chars);
+    return b;
+  }
+
+  /**
+   * Folds the event after those folded so far; false, folding nothing, for a compaction, which
+   * changes what came before it: only a fold from the start ({@link #of}) honours it.
+   */
+  boolean feed(StoredEvent e) {
+    if (e.type().equals(COMPACTED)) {
+      return false;
+    }
+    step(e);
+    return true;
+  }
+
+  /** An independent fold of the same events, to feed more to without changing this one. */
+  ContextBuilder copy() {
+    ContextBuilder c = new ContextBuilder(toolResultLimit);
+    c.messages.addAll(messages);
+    c.current.addAll(current);
+    c.currentRole = currentRole;
+    c.deferred.addAll(deferred);
+    c.openToolUses.addAll(openToolUses);
+    c.inResponse = inResponse;
+    c.chars = chars;
+    c.cleanPoints.addAll(cleanPoints);
+    c.through = through;
+    c.lastInput = lastInput;
+    return c;
+  }
+
+  /** The context of the events folded so far; the fold can go on after it. */
+  Context context() {
+    List<ModelMessage> all = new ArrayList<>(messages.size() + 1);
+    all.addAll(messages);
+    if (currentRole != null && !current.isEmpty()) {
+      all.add(new ModelMessage(currentRole, current));
+    }
+    return new Context(List.copyOf(all), List.copyOf(cleanPoints), through, lastInput, chars);
+  }
+
+  private void step(StoredEvent e) {
+    fold(e);
+    if (e.type().equals(COMPACTED)) {
+      // Measurements taken before the cut (the summarising request's own) no longer apply.
+      lastInput = null;
+    } else if (e.type().equals("span.model_request_end")) {
+      JsonNode p = Events.payload(e);
+      if (!p.path("is_error").asBoolean(false)) {
+        JsonNode u = p.path("model_usage");
+        lastInput =
+            u.path("input_tokens").asLong()
+                + u.path("cache_read_input_tokens").asLong()
+                + u.path("cache_creation_input_tokens").asLong()
+                + u.path("output_tokens").asLong();
+      }
+    }
+    if (clean() && deferred.isEmpty()) {
+      cleanPoints.add(new Context.CleanPoint(e.seq(), chars));
+    }
   }
 
   private boolean clean() {

@@ -2,6 +2,7 @@ package dev.agentry.harness;
 
 import dev.agentry.core.EventDraft;
 import dev.agentry.core.ModelUsage;
+import dev.agentry.core.Session;
 import dev.agentry.core.SessionCommit;
 import dev.agentry.core.SessionStatus;
 import dev.agentry.core.Store;
@@ -10,6 +11,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A run's reads and writes of its session. Writes are fenced by the run's lease, and each is one
@@ -43,6 +45,9 @@ final class Journal {
   /** The deferred write, or null. */
   private Write pending;
 
+  /** The session record as this run's last commit left it, or null: read it. */
+  private Session record;
+
   Journal(Store store, String sessionId, Clock clock, SpendLimits limits, RunLease lease) {
     this.store = store;
     this.sessionId = sessionId;
@@ -61,10 +66,32 @@ final class Journal {
         continue;
       }
       page.forEach(this::keep);
+      if (!page.isEmpty()) {
+        record = null; // someone else wrote: the record may have changed too (session.updated)
+      }
       if (page.size() < PAGE) {
         return pending == null ? List.copyOf(log) : pending.seenAfter(log);
       }
     }
+  }
+
+  /**
+   * How many events of the last {@link #read} are committed (the rest are the deferred write's).
+   */
+  int committed() {
+    return log.size();
+  }
+
+  /**
+   * The session record: as this run's commits left it, read again only at the run's first step and
+   * after someone else appended to the log (outside changes of the record, such as {@code
+   * session.updated}, come with an event). Empty once the session is deleted.
+   */
+  Optional<Session> session() {
+    if (record == null) {
+      record = store.sessions().find(sessionId).orElse(null);
+    }
+    return Optional.ofNullable(record);
   }
 
   /**
@@ -186,11 +213,23 @@ final class Journal {
         theirs = pending.commit.events().size();
         pending = null;
       }
+      Session[] changed = {null};
+      if (all.change() != SessionCommit.NO_CHANGE) {
+        all = all.andDerived(s -> learn(changed, s)); // the record as the transaction left it
+      }
       SessionCommit.Result r = lease.commit(all);
+      if (changed[0] != null) {
+        record = changed[0];
+      }
       r.appended().forEach(Journal.this::keep);
       r.processed().forEach(Journal.this::keep);
       return r.appended().subList(theirs, r.appended().size());
     }
+  }
+
+  private static List<EventDraft> learn(Session[] into, Session changed) {
+    into[0] = changed;
+    return List.of();
   }
 
   /** The deferred write's commit with {@code next}'s after it, as one. */

@@ -66,11 +66,64 @@ final class LogState {
   private LogState() {}
 
   static LogState fold(List<StoredEvent> log) {
-    LogState s = new LogState();
+    LogState s = empty();
     log.forEach(s::apply);
-    s.interruptedCustomUses.removeIf(
-        id -> !s.openCustomUses.containsKey(id) && !s.awaitingConfirmation.containsKey(id));
-    return s;
+    return s.finish();
+  }
+
+  /** The state of an empty log, to {@link #apply} events to. */
+  static LogState empty() {
+    return new LogState();
+  }
+
+  /** An independent copy, to apply more events to without changing this one. */
+  LogState copy() {
+    LogState c = new LogState();
+    c.queuedInterrupts.addAll(queuedInterrupts);
+    c.queuedOthers.addAll(queuedOthers);
+    c.openToolUses.putAll(openToolUses);
+    c.openCustomUses.putAll(openCustomUses);
+    c.awaitingConfirmation.putAll(awaitingConfirmation);
+    c.queuedConfirmations.addAll(queuedConfirmations);
+    c.interruptedCustomUses.addAll(interruptedCustomUses);
+    c.phase = phase;
+    c.lastIdleStop = lastIdleStop;
+    c.lastIdleEventIds = lastIdleEventIds;
+    c.danglingSpanId = danglingSpanId;
+    c.toolRoundsThisTurn = toolRoundsThisTurn;
+    c.failuresInARow = failuresInARow;
+    c.roundHasTools = roundHasTools;
+    return c;
+  }
+
+  /** The state as the runner reads it, once every event is applied; apply no more after. */
+  LogState finish() {
+    interruptedCustomUses.removeIf(
+        id -> !openCustomUses.containsKey(id) && !awaitingConfirmation.containsKey(id));
+    return this;
+  }
+
+  /** Whether {@code other} holds the same facts, in the same order (a check of the fold). */
+  boolean sameAs(LogState other) {
+    return facts().equals(other.facts());
+  }
+
+  private List<Object> facts() {
+    return java.util.Arrays.asList(
+        queuedInterrupts,
+        queuedOthers,
+        List.copyOf(openToolUses.entrySet()),
+        List.copyOf(openCustomUses.entrySet()),
+        List.copyOf(awaitingConfirmation.entrySet()),
+        queuedConfirmations,
+        interruptedCustomUses,
+        phase,
+        lastIdleStop,
+        lastIdleEventIds,
+        danglingSpanId,
+        toolRoundsThisTurn,
+        failuresInARow,
+        roundHasTools);
   }
 
   /**
@@ -112,7 +165,8 @@ final class LogState {
     return phase == Phase.IDLE && "requires_action".equals(lastIdleStop);
   }
 
-  private void apply(StoredEvent e) {
+  /** Folds the event after those applied so far. */
+  void apply(StoredEvent e) {
     String type = e.type();
     if (type.startsWith("user.") && e.processedAt() == null) {
       switch (type) {

@@ -45,6 +45,7 @@ final class Runner {
   private final HarnessConfig config;
   private final Clock clock;
   private final Journal journal;
+  private final LogFold fold;
   private final BudgetGuard budget;
   private final AtomicReference<Cancellation> current = new AtomicReference<>(new Cancellation());
   private volatile boolean interruptPending;
@@ -80,8 +81,6 @@ final class Runner {
   /** The span of this run's turn, opened by its first model request or tool call. */
   private Tracing.Span turnSpan;
 
-  private Session stepSession;
-
   Runner(
       String sessionId,
       Store store,
@@ -112,6 +111,7 @@ final class Runner {
     this.lease = new RunLease(store, sessionId, owner, clock, config.leaseTtl(), timer, this::stop);
     this.journal = new Journal(store, sessionId, clock, config.spend(), lease);
     this.budget = new BudgetGuard(config.spend(), journal, clock);
+    this.fold = new LogFold(config.toolResultContextChars());
   }
 
   /** Stops the run soon: cancels what is in flight; the next run resumes from the log. */
@@ -206,12 +206,11 @@ final class Runner {
     interruptPending = false;
     queuedSinceRead = false;
     List<StoredEvent> log = journal.read();
-    Optional<Session> found = store.sessions().find(sessionId);
-    if (found.isEmpty() || found.get().status() == SessionStatus.TERMINATED) {
+    Session session = journal.session().orElse(null);
+    if (session == null || session.status() == SessionStatus.TERMINATED) {
       return false;
     }
-    Session session = found.get();
-    LogState s = LogState.fold(log);
+    LogState s = fold.state(log, journal.committed());
     if (!s.queuedInterrupts.isEmpty() || !s.interruptedCustomUses.isEmpty()) {
       interrupt(s);
       return true;
@@ -249,7 +248,7 @@ final class Runner {
       takeQueued(s);
       return true;
     }
-    Context ctx = ContextBuilder.build(log, config.toolResultContextChars());
+    Context ctx = fold.context();
     if (!ctx.awaitingModel()) {
       if (s.turnOpen()) {
         append(List.of(Events.idle("end_turn", now())), SessionStatus.IDLE);
@@ -281,7 +280,6 @@ final class Runner {
       return true; // before any model request, compaction's included
     }
     AgentSpec spec = session.agent().spec();
-    stepSession = session;
     if (!spec.mcpServers().isEmpty()) {
       journal.beforeSideEffect(); // connecting may take long: what is deferred should not wait
     }
@@ -295,8 +293,7 @@ final class Runner {
     }
     ModelRequest request = request(spec, ctx.messages());
     Optional<ModelResponse> response = call(request, s);
-    response.ifPresent(
-        r -> act(r, Toolset.of(spec), Permissions.of(spec, config.runtimeTools().auto())));
+    response.ifPresent(r -> act(r, session));
     return true;
   }
 
@@ -417,7 +414,10 @@ final class Runner {
   }
 
   /** Journals the response, then runs its built-in tool calls one by one. */
-  private void act(ModelResponse r, Toolset toolset, Permissions permissions) {
+  private void act(ModelResponse r, Session session) {
+    AgentSpec spec = session.agent().spec();
+    Toolset toolset = Toolset.of(spec);
+    Permissions permissions = Permissions.of(spec, config.runtimeTools().auto());
     Cancellation c = current.get();
     List<EventDraft> drafts = new ArrayList<>();
     if (r.content().stream().anyMatch(b -> b instanceof ContentBlock.Thinking)) {
@@ -466,7 +466,7 @@ final class Runner {
           append(List.of(McpEvents.result(e.id(), refused.get(), true, now())));
         } else if (!Permissions.asks(p)) {
           journal.beforeSideEffect(); // what the call follows is durable before it
-          append(List.of(mcp.answer(stepSession, e, c, this::append, observed)));
+          append(List.of(mcp.answer(session, e, c, this::append, observed)));
         }
         continue;
       }
