@@ -16,20 +16,11 @@ import dev.agentry.core.ToolObserver;
 import dev.agentry.core.ToolOutcome;
 import dev.agentry.core.ToolSpec;
 import dev.agentry.core.VaultRepository;
-import io.modelcontextprotocol.client.McpClient;
-import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.client.transport.HttpClientSseClientTransport;
-import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
-import io.modelcontextprotocol.client.transport.McpHttpClientTransportAuthorizationException;
-import io.modelcontextprotocol.client.transport.customizer.McpSyncHttpClientRequestCustomizer;
 import io.modelcontextprotocol.json.McpJsonDefaults;
-import io.modelcontextprotocol.spec.McpClientTransport;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -52,10 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 final class McpConnections implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(McpConnections.class);
-  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration INIT_TIMEOUT = Duration.ofSeconds(20);
-  private static final Duration CALL_TIMEOUT = Duration.ofMinutes(5);
-  private static final int MAX_LIST_PAGES = 50;
 
   static final String CONNECTION_FAILED = "mcp_connection_failed_error";
   static final String AUTHENTICATION_FAILED = "mcp_authentication_failed_error";
@@ -84,8 +71,6 @@ final class McpConnections implements AutoCloseable {
     }
   }
 
-  private record Conn(McpSyncClient client, List<McpSchema.Tool> tools, McpCredential cred) {}
-
   /** A failure to connect or authenticate, with a message safe to journal. */
   private static final class Failure extends Exception {
     private static final long serialVersionUID = 1L;
@@ -101,7 +86,7 @@ final class McpConnections implements AutoCloseable {
   private final SecretBox box;
   private final Clock clock;
   private HttpClient http; // for OAuth refreshes; made on first use, runs without MCP make none
-  private final Map<String, Conn> open = new LinkedHashMap<>();
+  private final Map<String, McpDialer.Conn> open = new LinkedHashMap<>();
   private final Set<String> failed = new HashSet<>();
 
   McpConnections(VaultRepository vaults, SecretBox box, Clock clock) {
@@ -133,7 +118,7 @@ final class McpConnections implements AutoCloseable {
       if (server.isEmpty()) {
         continue;
       }
-      Conn conn = ensure(session, server.get(), journal);
+      McpDialer.Conn conn = ensure(session, server.get(), journal);
       if (conn == null) {
         continue;
       }
@@ -203,7 +188,7 @@ final class McpConnections implements AutoCloseable {
       return ToolOutcome.error("the agent has no MCP server named " + serverName);
     }
     failed.remove(serverName); // a call is worth one more connection attempt
-    Conn conn = ensure(session, server.get(), journal);
+    McpDialer.Conn conn = ensure(session, server.get(), journal);
     if (conn == null) {
       return ToolOutcome.error("the MCP server " + serverName + " is not reachable");
     }
@@ -224,10 +209,11 @@ final class McpConnections implements AutoCloseable {
         return ToolOutcome.error("the MCP server " + serverName + ": " + e.getMessage());
       } catch (McpError e) {
         return ToolOutcome.error(
-            scrub(conn.cred(), "the MCP server answered with an error: " + e.getMessage()));
+            McpDialer.scrub(
+                conn.cred(), "the MCP server answered with an error: " + e.getMessage()));
       } catch (RuntimeException e) {
         drop(serverName);
-        Integer status = authStatus(e);
+        Integer status = McpDialer.authStatus(e);
         if (status != null && attempt == 0 && conn.cred() != null) {
           try {
             if (status == 401 && conn.cred().refreshAfterRefusal()) {
@@ -254,14 +240,14 @@ final class McpConnections implements AutoCloseable {
             serverName,
             e.getClass().getSimpleName());
         return ToolOutcome.error(
-            "the MCP server " + serverName + " failed: " + reason(e, conn.cred()));
+            "the MCP server " + serverName + " failed: " + McpDialer.reason(e, conn.cred()));
       }
     }
   }
 
   private HttpClient http() {
     if (http == null) {
-      http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+      http = HttpClient.newBuilder().connectTimeout(McpDialer.CONNECT_TIMEOUT).build();
     }
     return http;
   }
@@ -271,8 +257,9 @@ final class McpConnections implements AutoCloseable {
     open.keySet().stream().toList().forEach(this::drop);
   }
 
-  private Conn ensure(Session session, McpServer server, Consumer<List<EventDraft>> journal) {
-    Conn conn = open.get(server.name());
+  private McpDialer.Conn ensure(
+      Session session, McpServer server, Consumer<List<EventDraft>> journal) {
+    McpDialer.Conn conn = open.get(server.name());
     if (conn != null || failed.contains(server.name())) {
       return conn;
     }
@@ -289,7 +276,7 @@ final class McpConnections implements AutoCloseable {
   }
 
   private void drop(String serverName) {
-    Conn c = open.remove(serverName);
+    McpDialer.Conn c = open.remove(serverName);
     if (c != null) {
       try {
         c.client().close();
@@ -299,7 +286,7 @@ final class McpConnections implements AutoCloseable {
     }
   }
 
-  private Conn connect(Session session, McpServer server) throws Failure {
+  private McpDialer.Conn connect(Session session, McpServer server) throws Failure {
     McpCredential cred =
         McpCredential.find(vaults, box, clock, http(), session.vaultIds(), server.url())
             .orElse(null);
@@ -308,15 +295,18 @@ final class McpConnections implements AutoCloseable {
         if (cred != null) {
           cred.bearer();
         }
-        return open(server, cred);
+        return McpDialer.open(server, cred);
       } catch (McpCredential.AuthFailure e) {
         throw new Failure(AUTHENTICATION_FAILED, e.getMessage());
       } catch (RuntimeException e) {
-        Integer status = authStatus(e);
+        Integer status = McpDialer.authStatus(e);
         if (status == null) {
           throw new Failure(
               CONNECTION_FAILED,
-              "could not connect to the MCP server " + server.name() + ": " + reason(e, cred));
+              "could not connect to the MCP server "
+                  + server.name()
+                  + ": "
+                  + McpDialer.reason(e, cred));
         }
         if (attempt == 0 && status == 401 && cred != null) {
           try {
@@ -337,82 +327,6 @@ final class McpConnections implements AutoCloseable {
                 + status
                 + ")");
       }
-    }
-  }
-
-  /** Streamable HTTP first; an older server that only speaks SSE gets a second try. */
-  private Conn open(McpServer server, McpCredential cred) {
-    URI uri = URI.create(server.url());
-    String base = uri.getScheme() + "://" + uri.getRawAuthority();
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-    if (uri.getRawQuery() != null) {
-      path += "?" + uri.getRawQuery();
-    }
-    McpSyncHttpClientRequestCustomizer auth =
-        (builder, method, u, body, ctx) -> {
-          if (cred != null) {
-            builder.setHeader("Authorization", "Bearer " + cred.current());
-          }
-        };
-    RuntimeException first;
-    try {
-      return initialize(
-          HttpClientStreamableHttpTransport.builder(base)
-              .endpoint(path)
-              .connectTimeout(CONNECT_TIMEOUT)
-              .httpRequestCustomizer(auth)
-              .build(),
-          cred);
-    } catch (RuntimeException e) {
-      if (authStatus(e) != null || unreachable(e)) {
-        throw e; // SSE would meet the same refusal, or the same closed port
-      }
-      first = e;
-    }
-    try {
-      return initialize(
-          HttpClientSseClientTransport.builder(base)
-              .sseEndpoint(path)
-              .connectTimeout(CONNECT_TIMEOUT)
-              .httpRequestCustomizer(auth)
-              .build(),
-          cred);
-    } catch (RuntimeException e) {
-      if (authStatus(e) != null) {
-        throw e;
-      }
-      throw first;
-    }
-  }
-
-  private static Conn initialize(McpClientTransport transport, McpCredential cred) {
-    McpSyncClient client =
-        McpClient.sync(transport)
-            .clientInfo(new McpSchema.Implementation("agentry", "0.1.0"))
-            .initializationTimeout(INIT_TIMEOUT)
-            .requestTimeout(CALL_TIMEOUT)
-            .build();
-    try {
-      client.initialize();
-      List<McpSchema.Tool> tools = new ArrayList<>();
-      String cursor = null;
-      for (int page = 0; page < MAX_LIST_PAGES; page++) {
-        McpSchema.ListToolsResult r =
-            cursor == null ? client.listTools() : client.listTools(cursor);
-        tools.addAll(r.tools());
-        cursor = r.nextCursor();
-        if (cursor == null || cursor.isEmpty()) {
-          break;
-        }
-      }
-      return new Conn(client, List.copyOf(tools), cred);
-    } catch (RuntimeException e) {
-      try {
-        client.close();
-      } catch (RuntimeException ignored) {
-        // already failing
-      }
-      throw e;
     }
   }
 
@@ -458,59 +372,8 @@ final class McpConnections implements AutoCloseable {
         sb.append("[structured content omitted]");
       }
     }
-    String text = scrub(cred, sb.toString());
+    String text = McpDialer.scrub(cred, sb.toString());
     return Boolean.TRUE.equals(r.isError()) ? ToolOutcome.error(text) : ToolOutcome.ok(text);
-  }
-
-  private static String scrub(McpCredential cred, String text) {
-    return cred == null ? text : cred.scrub(text);
-  }
-
-  /** The HTTP status of an authorization refusal somewhere in the cause chain, else null. */
-  private static Integer authStatus(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof McpHttpClientTransportAuthorizationException a) {
-        return a.getResponseInfo() == null ? 401 : a.getResponseInfo().statusCode();
-      }
-      if (t.getCause() == t) {
-        break;
-      }
-    }
-    return null;
-  }
-
-  /** True if the host could not be reached at all (nothing listens, no route, no such name). */
-  private static boolean unreachable(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.net.ConnectException
-          || t instanceof java.net.http.HttpConnectTimeoutException
-          || t instanceof java.net.UnknownHostException
-          || t instanceof java.nio.channels.UnresolvedAddressException) {
-        return true;
-      }
-      if (t.getCause() == t) {
-        break;
-      }
-    }
-    return false;
-  }
-
-  /** A short, secret-free account of why a connection or call failed. */
-  private static String reason(Throwable e, McpCredential cred) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String msg = root.getMessage();
-    String kind = root.getClass().getSimpleName();
-    if (msg == null || msg.isBlank()) {
-      return kind;
-    }
-    msg = scrub(cred, msg.replaceAll("(?i)bearer\\s+\\S+", "Bearer [redacted]"));
-    if (msg.length() > 300) {
-      msg = msg.substring(0, 300) + "…";
-    }
-    return kind + ": " + msg;
   }
 
   private EventDraft error(String type, String server, String message) {
