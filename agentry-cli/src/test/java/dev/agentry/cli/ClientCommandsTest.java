@@ -43,7 +43,13 @@ class ClientCommandsTest {
             Clock.systemUTC(),
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
             ModelClients.fromEnv(
-                Map.of("ANTHROPIC_BASE_URL", fake.baseUrl(), "ANTHROPIC_API_KEY", "k")));
+                Map.of(
+                    "ANTHROPIC_BASE_URL",
+                    fake.baseUrl(),
+                    "ANTHROPIC_API_KEY",
+                    "k",
+                    "AGENTRY_SCRIPTS_DIR",
+                    "../examples")));
     Files.writeString(dataDir.resolve("admin.key"), KEY + "\n");
   }
 

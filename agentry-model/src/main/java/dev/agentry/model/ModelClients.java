@@ -10,7 +10,8 @@ import java.util.Map;
  * request's model id:
  *
  * <ul>
- *   <li>{@code scripted:<path>}: replays a JSON script ({@link ScriptedModelClient});
+ *   <li>{@code scripted:<path>}: replays a JSON script ({@link ScriptedModelClient}) that lies in
+ *       {@code AGENTRY_SCRIPTS_DIR} (default {@code examples} under the working directory);
  *   <li>{@code openai/<model>}: OpenAI-compatible Chat Completions at {@code OPENAI_BASE_URL}
  *       (default {@code https://api.openai.com/v1}) with {@code OPENAI_API_KEY};
  *   <li>{@code ollama/<model>}: OpenAI-compatible at {@code OLLAMA_BASE_URL} (default {@code
@@ -42,10 +43,11 @@ public final class ModelClients {
     ModelClient ollama =
         new OpenAiCompatibleModelClient(
             "Ollama", orDefault(get(env, "OLLAMA_BASE_URL"), OLLAMA_DEFAULT), null, null, false);
+    Path scripts = Path.of(orDefault(get(env, "AGENTRY_SCRIPTS_DIR"), "examples"));
     return (request, listener, cancellation) -> {
       String model = request.model() == null ? "" : request.model();
       if (model.startsWith("scripted:")) {
-        return new ScriptedModelClient(Path.of(model.substring("scripted:".length())))
+        return new ScriptedModelClient(Path.of(model.substring("scripted:".length())), scripts)
             .send(request, listener, cancellation);
       }
       if (model.startsWith("openai/")) {

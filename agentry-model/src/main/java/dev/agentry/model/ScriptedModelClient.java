@@ -58,9 +58,20 @@ final class ScriptedModelClient implements ModelClient {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path script;
+  private final Path root;
 
   ScriptedModelClient(Path script) {
+    this(script, null);
+  }
+
+  /**
+   * A client for {@code script} that reads it only if it lies inside {@code root} (symbolic links
+   * resolved): API callers name the path, so a script elsewhere, such as a session's workspace
+   * under the data directory, is refused without being read. A null root reads any path.
+   */
+  ScriptedModelClient(Path script, Path root) {
     this.script = script;
+    this.root = root;
   }
 
   @Override
@@ -155,6 +166,12 @@ final class ScriptedModelClient implements ModelClient {
 
   private JsonNode read() {
     try {
+      if (root != null && !inside(script.toRealPath(), root)) {
+        throw invalid(
+            "scripts are read only from AGENTRY_SCRIPTS_DIR ("
+                + root.toAbsolutePath().normalize()
+                + ") and this one is outside it");
+      }
       return JSON.readTree(Files.readAllBytes(script));
     } catch (NoSuchFileException e) {
       throw invalid("the file does not exist");
@@ -162,6 +179,10 @@ final class ScriptedModelClient implements ModelClient {
       // no file content in the message: the path may be anything a client named
       throw invalid("it is not readable JSON");
     }
+  }
+
+  private static boolean inside(Path file, Path root) throws IOException {
+    return Files.isDirectory(root) && file.startsWith(root.toRealPath());
   }
 
   private ModelException invalid(String why) {

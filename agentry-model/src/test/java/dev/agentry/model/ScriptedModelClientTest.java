@@ -46,7 +46,7 @@ class ScriptedModelClientTest {
   @Test
   void replaysTurnByAssistantCountDeterministically() throws Exception {
     Path script = Files.writeString(dir.resolve("demo.json"), SCRIPT);
-    ModelClient router = ModelClients.fromEnv(Map.of());
+    ModelClient router = ModelClients.fromEnv(Map.of("AGENTRY_SCRIPTS_DIR", dir.toString()));
     String model = "scripted:" + script;
     List<String> deltas = new CopyOnWriteArrayList<>();
     ModelStreamListener listener =
@@ -119,7 +119,7 @@ class ScriptedModelClientTest {
   void missingScriptIsANonRetryableError() {
     assertThatThrownBy(
             () ->
-                ModelClients.fromEnv(Map.of())
+                ModelClients.fromEnv(Map.of("AGENTRY_SCRIPTS_DIR", dir.toString()))
                     .send(
                         request("scripted:" + dir.resolve("nope.json"), List.of(user("hi"))),
                         ModelStreamListener.NONE,
@@ -130,5 +130,36 @@ class ScriptedModelClientTest {
               assertThat(e.retryable()).isFalse();
               assertThat(e.getMessage()).contains("does not exist");
             });
+  }
+
+  @Test
+  void aScriptOutsideTheScriptsDirectory_isRefusedUnread() throws Exception {
+    Path scripts = Files.createDirectories(dir.resolve("scripts"));
+    Path outside = Files.writeString(dir.resolve("elsewhere.json"), SCRIPT);
+    Path link = Files.createSymbolicLink(scripts.resolve("link.json"), outside);
+    ModelClient router = ModelClients.fromEnv(Map.of("AGENTRY_SCRIPTS_DIR", scripts.toString()));
+    for (Path script : List.of(outside, link, scripts.resolve("../elsewhere.json"))) {
+      assertThatThrownBy(
+              () ->
+                  router.send(
+                      request("scripted:" + script, List.of(user("hi"))),
+                      ModelStreamListener.NONE,
+                      new Cancellation()))
+          .isInstanceOfSatisfying(
+              ModelException.class,
+              e -> {
+                assertThat(e.retryable()).isFalse();
+                assertThat(e.getMessage()).contains("read only from AGENTRY_SCRIPTS_DIR");
+              });
+    }
+    Files.writeString(scripts.resolve("inside.json"), SCRIPT);
+    assertThat(
+            router
+                .send(
+                    request("scripted:" + scripts.resolve("inside.json"), List.of(user("hi"))),
+                    ModelStreamListener.NONE,
+                    new Cancellation())
+                .stopReason())
+        .isEqualTo("tool_use");
   }
 }
