@@ -31,6 +31,12 @@ public interface SessionRepository {
   Optional<Session> find(String workspaceId, String id);
 
   /**
+   * As {@link #find(String, String)}, only the session's {@link SessionHead}: the same row, without
+   * mapping the agent snapshot.
+   */
+  Optional<SessionHead> head(String workspaceId, String id);
+
+  /**
    * Atomically replaces the session with {@code change} applied to it.
    *
    * @throws StoreException.NotFound if there is no such session

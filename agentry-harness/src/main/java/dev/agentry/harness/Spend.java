@@ -5,6 +5,7 @@ import dev.agentry.core.EventDraft;
 import dev.agentry.core.Json;
 import dev.agentry.core.Session;
 import dev.agentry.core.SessionBudget;
+import dev.agentry.core.SessionHead;
 import dev.agentry.core.SessionUsage;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -80,10 +81,15 @@ public final class Spend {
    * reached its budget, or its tokens or active seconds have reached Agentry's caps.
    */
   public static Optional<String> stopReason(Session s, SpendLimits limits) {
-    SessionUsage u = usage(s);
+    return stopReason(SessionHead.of(s), limits);
+  }
+
+  /** As {@link #stopReason(Session, SpendLimits)}, from the session's head. */
+  public static Optional<String> stopReason(SessionHead s, SpendLimits limits) {
+    SessionUsage u = s.usage() == null ? SessionUsage.ZERO : s.usage();
     SessionBudget b = s.budget();
     if (b != null && b.maxListCost() != null) {
-      String cost = listCost(s, limits);
+      String cost = limits.prices().listCostMinorUnits(s.model(), u);
       BigInteger max = new BigInteger(b.maxListCost().amount());
       if (new BigInteger(cost).compareTo(max) >= 0) {
         return Optional.of(

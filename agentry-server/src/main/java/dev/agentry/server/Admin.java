@@ -110,9 +110,14 @@ public final class Admin {
     return store.apiKeys().list();
   }
 
-  /** Whether a key was revoked now (false if unknown or already revoked). */
+  /**
+   * Whether a key was revoked now (false if unknown or already revoked). Servers in this process
+   * refuse it from their next request; servers in other processes within {@link ApiKeyCache#TTL}.
+   */
   public static boolean revokeKey(Store store, String id, Instant now) {
-    return store.apiKeys().revoke(id, now);
+    boolean revoked = store.apiKeys().revoke(id, now);
+    ApiKeyCache.revoked();
+    return revoked;
   }
 
   /**

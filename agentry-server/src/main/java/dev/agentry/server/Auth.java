@@ -17,15 +17,17 @@ import java.util.Set;
  * Bearer} (the official SDKs send one or the other), and puts its {@link Caller} in the request
  * context: the key's workspace scopes every route, a {@code read_only} key may only read (403
  * {@code permission_error} otherwise), and an {@code anthropic-workspace-id} header naming any
- * other workspace than the key's is refused with 403. Health endpoints stay open.
+ * other workspace than the key's is refused with 403. Health endpoints stay open. Keys are looked
+ * up through an {@link ApiKeyCache}: a revoked key is refused at once after a revocation in this
+ * process, within {@link ApiKeyCache#TTL} after one elsewhere.
  */
 final class Auth implements Filter {
   static final HeaderName WORKSPACE_HEADER = HeaderNames.create("anthropic-workspace-id");
   private static final Set<Method> READS = Set.of(Method.GET, Method.HEAD);
-  private final Store store;
+  private final ApiKeyCache keys;
 
   Auth(Store store) {
-    this.store = store;
+    this.keys = new ApiKeyCache(store.apiKeys());
   }
 
   @Override
@@ -42,8 +44,8 @@ final class Auth implements Filter {
           ApiError.unauthenticated("missing API key: send x-api-key or Authorization: Bearer"));
       return;
     }
-    Optional<ApiKey> key = store.apiKeys().findByHash(Keys.hash(presented.get()));
-    if (key.isEmpty() || key.get().revokedAt() != null) {
+    Optional<ApiKey> key = keys.valid(Keys.hash(presented.get()));
+    if (key.isEmpty()) {
       Errors.send(req, res, ApiError.unauthenticated("invalid API key"));
       return;
     }

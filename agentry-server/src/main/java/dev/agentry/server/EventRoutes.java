@@ -7,7 +7,7 @@ import dev.agentry.core.EventDraft;
 import dev.agentry.core.EventQuery;
 import dev.agentry.core.Json;
 import dev.agentry.core.PageKey;
-import dev.agentry.core.Session;
+import dev.agentry.core.SessionHead;
 import dev.agentry.core.SessionStatus;
 import dev.agentry.core.SortOrder;
 import dev.agentry.core.StoreException;
@@ -44,7 +44,7 @@ final class EventRoutes implements Api.Routes {
   private void send(ServerRequest req, ServerResponse res) {
     String sessionId = Api.param(req, "id");
     JsonNode body = Http.objectBody(req, api.maxBodyBytes());
-    Session session = SessionRoutes.find(api, req, sessionId);
+    SessionHead session = head(req, sessionId);
     if (Fields.isNullOrAbsent(body, "events")) {
       throw ApiError.invalid("events: is required");
     }
@@ -81,7 +81,7 @@ final class EventRoutes implements Api.Routes {
     Http.ok(res, out.append("]}").toString());
   }
 
-  private static void checkSessionAccepts(Session session) {
+  private static void checkSessionAccepts(SessionHead session) {
     if (session.archivedAt() != null) {
       throw ApiError.invalid(
           "session " + session.id() + " is archived and read-only", "session_archived");
@@ -96,7 +96,7 @@ final class EventRoutes implements Api.Routes {
    * be stopped before its model request. Settle events (confirmations, tool results, interrupts)
    * are still accepted.
    */
-  private void checkBudget(Session session, List<UserEventParser.Parsed> parsed) {
+  private void checkBudget(SessionHead session, List<UserEventParser.Parsed> parsed) {
     for (int i = 0; i < parsed.size(); i++) {
       if (!parsed.get(i).type().equals(UserEventParser.MESSAGE)) {
         continue;
@@ -116,10 +116,10 @@ final class EventRoutes implements Api.Routes {
   }
 
   /** Answers must name a call this session made, of the kind they answer. */
-  private void checkReferences(Session session, UserEventParser.Parsed p, String path) {
+  private void checkReferences(SessionHead session, UserEventParser.Parsed p, String path) {
     switch (p.type()) {
       case UserEventParser.TOOL_CONFIRMATION ->
-          ToolConfirmations.check(api, session, p.payload(), path);
+          ToolConfirmations.check(api, session.id(), p.payload(), path);
       case UserEventParser.CUSTOM_TOOL_RESULT ->
           requireEvent(
               session, p.payload(), "custom_tool_use_id", path, Set.of("agent.custom_tool_use"));
@@ -134,7 +134,7 @@ final class EventRoutes implements Api.Routes {
     }
   }
 
-  private EnvironmentConfig environmentConfig(Session session) {
+  private EnvironmentConfig environmentConfig(SessionHead session) {
     return api.store()
         .environments()
         .find(session.environmentId())
@@ -143,7 +143,7 @@ final class EventRoutes implements Api.Routes {
   }
 
   private void requireEvent(
-      Session session, ObjectNode payload, String field, String path, Set<String> types) {
+      SessionHead session, ObjectNode payload, String field, String path, Set<String> types) {
     String id = payload.path(field).asText();
     StoredEvent target = api.store().events().find(session.id(), id).orElse(null);
     if (target == null || !types.contains(target.type())) {
@@ -159,9 +159,20 @@ final class EventRoutes implements Api.Routes {
     }
   }
 
+  /**
+   * The session in the caller's workspace (404 otherwise), without its agent snapshot: these routes
+   * need only its state, and sending events is the API's hottest write.
+   */
+  private SessionHead head(ServerRequest req, String sessionId) {
+    return api.store()
+        .sessions()
+        .head(Caller.workspace(req), sessionId)
+        .orElseThrow(() -> ApiError.notFound("session " + sessionId + " not found"));
+  }
+
   private void list(ServerRequest req, ServerResponse res) {
     String sessionId = Api.param(req, "id");
-    SessionRoutes.find(api, req, sessionId);
+    head(req, sessionId);
     Query q = Api.query(req);
     Listing listing = Listing.of(q, "events:" + sessionId, SortOrder.ASC, 1000, 1000, false);
     var query =
@@ -181,7 +192,7 @@ final class EventRoutes implements Api.Routes {
 
   private void stream(ServerRequest req, ServerResponse res) {
     String sessionId = Api.param(req, "id");
-    SessionRoutes.find(api, req, sessionId);
+    head(req, sessionId);
     Query q = Api.query(req);
     List<String> deltas = q.all("event_deltas");
     if (deltas.size() > 100) {

@@ -2,7 +2,6 @@ package dev.agentry.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.Json;
-import dev.agentry.core.Session;
 import dev.agentry.core.StoredEvent;
 import java.io.IOException;
 import java.util.HashMap;
@@ -43,10 +42,10 @@ final class ToolConfirmations {
   }
 
   /** The call must exist, have asked, and still be waiting. */
-  static void check(Api api, Session session, JsonNode payload, String path) {
+  static void check(Api api, String sessionId, JsonNode payload, String path) {
     String id = payload.path("tool_use_id").asText();
     String field = path + ".tool_use_id: " + id;
-    StoredEvent use = api.store().events().find(session.id(), id).orElse(null);
+    StoredEvent use = api.store().events().find(sessionId, id).orElse(null);
     if (use == null
         || !(use.type().equals("agent.tool_use") || use.type().equals("agent.mcp_tool_use"))) {
       throw ApiError.invalid(
@@ -57,7 +56,7 @@ final class ToolConfirmations {
     }
     long after = use.seq();
     while (true) {
-      List<StoredEvent> page = api.store().events().readAfter(session.id(), after, PAGE);
+      List<StoredEvent> page = api.store().events().readAfter(sessionId, after, PAGE);
       for (StoredEvent e : page) {
         String answered =
             switch (e.type()) {

@@ -1,14 +1,19 @@
 package dev.agentry.store;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.agentry.core.EventDraft;
 import dev.agentry.core.Json;
+import dev.agentry.core.ModelConfig;
 import dev.agentry.core.Page;
 import dev.agentry.core.PageRequest;
 import dev.agentry.core.Session;
+import dev.agentry.core.SessionBudget;
 import dev.agentry.core.SessionCommit;
 import dev.agentry.core.SessionFilter;
+import dev.agentry.core.SessionHead;
 import dev.agentry.core.SessionRepository;
 import dev.agentry.core.SessionStatus;
+import dev.agentry.core.SessionUsage;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.core.Timestamps;
 import java.sql.SQLException;
@@ -58,6 +63,35 @@ final class SqlSessions implements SessionRepository {
 
   private record Holder(String owner, long token, Instant expiresAt) {}
 
+  /**
+   * The fields of a stored session body that {@link SessionHead} needs; Jackson skips the rest (the
+   * agent's system prompt, tools, MCP servers) without binding it. {@code ignoreUnknown} makes
+   * Jackson skip them: otherwise a record's creator buffers every unknown field's tokens first.
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record HeadDoc(
+      String id,
+      SessionStatus status,
+      String environmentId,
+      AgentDoc agent,
+      SessionUsage usage,
+      Instant archivedAt,
+      SessionBudget budget) {
+    SessionHead head() {
+      String model =
+          agent == null || agent.spec() == null || agent.spec().model() == null
+              ? null
+              : agent.spec().model().id();
+      return new SessionHead(id, status, environmentId, model, usage, archivedAt, budget);
+    }
+  }
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record AgentDoc(SpecDoc spec) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record SpecDoc(ModelConfig model) {}
+
   private final Database db;
   private final EventHub hub;
 
@@ -93,6 +127,17 @@ final class SqlSessions implements SessionRepository {
   @Override
   public Optional<Session> find(String workspaceId, String id) {
     return db.read(tx -> TABLE.find(tx, workspaceId, id));
+  }
+
+  @Override
+  public Optional<SessionHead> head(String workspaceId, String id) {
+    return db.read(
+        tx ->
+            tx.one(
+                "SELECT body FROM sessions WHERE workspace_id = ? AND id = ?",
+                rs -> Json.read(rs.getString(1), HeadDoc.class).head(),
+                workspaceId,
+                id));
   }
 
   @Override

@@ -10,8 +10,10 @@ import dev.agentry.core.PageKey;
 import dev.agentry.core.PageRequest;
 import dev.agentry.core.ResourceFilter;
 import dev.agentry.core.Session;
+import dev.agentry.core.SessionBudget;
 import dev.agentry.core.SessionCommit;
 import dev.agentry.core.SessionFilter;
+import dev.agentry.core.SessionHead;
 import dev.agentry.core.SessionRepository;
 import dev.agentry.core.SessionRepository.Lease;
 import dev.agentry.core.SessionStatus;
@@ -21,6 +23,7 @@ import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.core.TimeRange;
 import dev.agentry.core.Timestamps;
+import dev.agentry.core.Workspace;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -63,12 +66,19 @@ public abstract class SessionStoreContract extends StoreTestBase {
   void createSession_roundTripsTheWholeRecord() {
     Session s =
         StoreFixtures.session(agent(), Instant.parse("2026-03-04T05:06:07.123456789Z"))
-            .withUsage(new SessionUsage(1, 2, 3, 4, 5.5, 6, 7));
+            .withUsage(new SessionUsage(1, 2, 3, 4, 5.5, 6, 7))
+            .withBudget(
+                SessionBudget.limit("250", "USD"), Instant.parse("2026-03-04T05:06:07.123456789Z"));
     Session stored = sessions().create(s, List.of());
     assertThat(stored.usage()).isEqualTo(s.usage());
     assertThat(stored.createdAt()).isEqualTo(Timestamps.truncate(s.createdAt()));
     assertThat(sessions().find(s.id())).contains(stored);
     assertThat(stored.agent()).isEqualTo(s.agent());
+    SessionHead head = sessions().head(Workspace.DEFAULT_ID, s.id()).orElseThrow();
+    assertThat(head).isEqualTo(SessionHead.of(stored));
+    assertThat(head.model()).isEqualTo(s.agent().spec().model().id());
+    assertThat(head.usage()).isEqualTo(s.usage());
+    assertThat(head.budget()).isEqualTo(s.budget());
     assertThat(sessions().find("sesn_missing")).isEmpty();
   }
 
@@ -86,10 +96,14 @@ public abstract class SessionStoreContract extends StoreTestBase {
         sessions().create(b, StoreFixtures.session(agent, base.plusSeconds(1)), List.of());
     assertThat(sessions().find(a, inA.id())).contains(inA);
     assertThat(sessions().find(b, inA.id())).isEmpty();
+    assertThat(sessions().head(a, inA.id())).contains(SessionHead.of(inA));
+    assertThat(sessions().head(b, inA.id())).isEmpty();
+    assertThat(sessions().head(a, "sesn_missing")).isEmpty();
     assertThat(sessions().find(inA.id())).contains(inA);
     assertThat(store.events().readAfter(inA.id(), 0, 10)).hasSize(1);
     Session updated = sessions().update(inA.id(), x -> x.archived(base.plusSeconds(5)));
     assertThat(sessions().find(a, inA.id())).contains(updated);
+    assertThat(sessions().head(a, inA.id())).contains(SessionHead.of(updated));
     SessionFilter all =
         new SessionFilter(null, null, Set.of(), new ResourceFilter(true, TimeRange.ALL));
     PageRequest first = PageRequest.first(20, SortOrder.ASC);
