@@ -3,6 +3,7 @@ import { clear, h } from './dom.js';
 import { resourcePage } from './resources.js';
 import { sessionPage } from './session.js';
 import { sessionsPage } from './sessions.js';
+import { usagePage } from './usage.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -41,6 +42,7 @@ const routes = [
   [/^#\/sessions$/, (root) => sessionsPage(root)],
   [/^#\/agents(?:\/([\w-]+))?$/, (root, id) => resourcePage(root, 'agents', id)],
   [/^#\/environments(?:\/([\w-]+))?$/, (root, id) => resourcePage(root, 'environments', id)],
+  [/^#\/usage$/, (root) => usagePage(root)],
 ];
 
 function route() {

@@ -221,6 +221,30 @@ class ConsoleBrowserTest extends FakeModelServerTestBase {
   }
 
   @Test
+  void theUsagePage_showsTheWorkspaceTotals_andARowPerAgent() throws Exception {
+    fake.enqueue(FakeAnthropic.text("counted").usage(120, 30));
+    String id = session("[{\"type\":\"agent_toolset_20260401\"}]");
+    PermissionEndToEndTest.say(id, "count me");
+    PermissionEndToEndTest.awaitIdle(id, 1);
+    var report =
+        dev.agentry.core.Json.mapper()
+            .readTree(server.call("GET", "/v1/agentry/usage?group_by=agent", null).body());
+    logIn();
+    browser.open(server.baseUrl() + "/#/usage");
+    browser.await(By.cssSelector("#usage tbody tr[data-id]"));
+    String totals = browser.driver.findElement(By.id("usage-totals")).getText();
+    assertThat(totals)
+        .contains(String.format("%,d", report.at("/totals/input_tokens").asLong()))
+        .contains(String.format("%,d", report.at("/totals/session_count").asLong()));
+    assertThat(browser.driver.findElements(By.cssSelector("#usage tbody tr[data-id]")))
+        .hasSize(report.get("rows").size());
+    new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.name("group_by")))
+        .selectByValue("session");
+    browser.await(By.cssSelector("#usage tbody tr[data-id='" + id + "']"));
+    browser.screenshot("console-usage");
+  }
+
+  @Test
   void aWrongKey_isRefused_andTheApiIsNotReachedWithoutOne() {
     browser.open(server.baseUrl() + "/");
     browser.eval("(sessionStorage.clear(), localStorage.clear(), true)");
