@@ -209,16 +209,19 @@ final class SessionCommands {
 
     @Option(
         names = "--until-idle",
-        description = "Stop at the first live session.status_idle (after the history).")
+        description =
+            "Stop once the session is idle: after the history if it already is (its newest event"
+                + " is session.status_idle), else at the next live session.status_idle.")
     boolean untilIdle;
 
     @Override
     int run(ApiClient api) throws IOException, InterruptedException {
       Map<String, JsonNode> uses = new HashMap<>();
+      boolean idleNow = untilIdle && idleNow(api);
       new EventFollower(api, session, false)
           .follow(
               true,
-              !noFollow,
+              !noFollow && !idleNow,
               null,
               (e, fromHistory) -> {
                 String type = e.path("type").asText();
@@ -237,6 +240,18 @@ final class SessionCommands {
                     && e.path("type").asText().equals("session.status_idle");
               });
       return 0;
+    }
+
+    /** Whether the session's newest event is an idle: no turn runs and nothing waits to run. */
+    private boolean idleNow(ApiClient api) throws IOException, InterruptedException {
+      JsonNode newest =
+          api.get(
+                  "/v1/sessions/"
+                      + java.net.URLEncoder.encode(session, java.nio.charset.StandardCharsets.UTF_8)
+                      + "/events?order=desc&limit=1")
+              .path("data")
+              .path(0);
+      return newest.path("type").asText().equals("session.status_idle");
     }
   }
 

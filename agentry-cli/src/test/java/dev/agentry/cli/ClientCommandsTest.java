@@ -174,6 +174,12 @@ class ClientCommandsTest {
     assertThat(log.getLast().at("/stop_reason/type").asText()).isEqualTo("end_turn");
     assertThat(ok("tail", session, "--no-follow").out())
         .contains("user.message  Say hello", "agent.message  Hello from the fake model");
+    // The turn is over: --until-idle prints the history and stops rather than wait for another.
+    Run untilIdle =
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+            java.time.Duration.ofSeconds(15), () -> ok("tail", session, "--until-idle"));
+    assertThat(untilIdle.out()).contains("agent.message  Hello from the fake model");
+    assertThat(untilIdle.out().strip()).endsWith("session.status_idle  end_turn");
   }
 
   @Test
