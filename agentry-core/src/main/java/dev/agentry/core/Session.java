@@ -30,36 +30,6 @@ public record Session(
     resources = List.copyOf(resources);
   }
 
-  /** A session without a budget. */
-  public Session(
-      String id,
-      String title,
-      SessionStatus status,
-      String environmentId,
-      Agent agent,
-      Map<String, String> metadata,
-      List<String> vaultIds,
-      List<JsonNode> resources,
-      SessionUsage usage,
-      Instant createdAt,
-      Instant updatedAt,
-      Instant archivedAt) {
-    this(
-        id,
-        title,
-        status,
-        environmentId,
-        agent,
-        metadata,
-        vaultIds,
-        resources,
-        usage,
-        createdAt,
-        updatedAt,
-        archivedAt,
-        null);
-  }
-
   public Session withUsage(SessionUsage newUsage) {
     Copy c = new Copy(this);
     c.usage = newUsage;

@@ -166,28 +166,7 @@ public abstract class SessionStoreContract extends StoreTestBase {
   }
 
   private static Session withUsage(Session s, long inputTokens) {
-    return copy(s, new SessionUsage(inputTokens, 0, 0, 0, 0), s.updatedAt(), s.archivedAt());
-  }
-
-  private static Session archived(Session s, Instant at) {
-    return copy(s, s.usage(), at, at);
-  }
-
-  private static Session copy(
-      Session s, SessionUsage usage, Instant updatedAt, Instant archivedAt) {
-    return new Session(
-        s.id(),
-        s.title(),
-        s.status(),
-        s.environmentId(),
-        s.agent(),
-        s.metadata(),
-        s.vaultIds(),
-        s.resources(),
-        usage,
-        s.createdAt(),
-        updatedAt,
-        archivedAt);
+    return s.withUsage(new SessionUsage(inputTokens, 0, 0, 0, 0));
   }
 
   @Test
@@ -218,7 +197,7 @@ public abstract class SessionStoreContract extends StoreTestBase {
       made.add(sessions().create(s, List.of()));
     }
     sessions().update(made.get(1).id(), x -> x.withStatus(SessionStatus.RUNNING, x.updatedAt()));
-    sessions().update(made.get(2).id(), x -> archived(x, base));
+    sessions().update(made.get(2).id(), x -> x.archived(base));
     TimeRange window = new TimeRange(null, base, base.plusSeconds(3600), null);
     ResourceFilter active = new ResourceFilter(false, window);
     List<Session> all =

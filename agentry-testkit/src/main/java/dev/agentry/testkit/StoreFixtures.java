@@ -85,6 +85,7 @@ public final class StoreFixtures {
         SessionUsage.ZERO,
         createdAt,
         createdAt,
+        null,
         null);
   }
 

@@ -174,6 +174,7 @@ final class StoreAppendBench {
         SessionUsage.ZERO,
         now,
         now,
+        null,
         null);
   }
 
