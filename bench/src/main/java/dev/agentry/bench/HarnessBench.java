@@ -32,7 +32,6 @@ import dev.agentry.store.StoreConfig;
 import dev.agentry.store.Stores;
 import dev.agentry.testkit.FakeAnthropic;
 import dev.agentry.testkit.StoreFixtures;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -81,7 +80,7 @@ import org.HdrHistogram.Histogram;
  * </ol>
  */
 final class HarnessBench {
-  private static final String KEY = "sk-bench-0123456789abcdef";
+  private static final String KEY = BenchApi.KEY;
   private static final String NOOP_TOOL = "read";
 
   private final int stepTurns;
@@ -252,12 +251,15 @@ final class HarnessBench {
                 .build();
         String base = "http://127.0.0.1:" + server.port();
         String agent =
-            id(post(http, base + "/v1/agents", "{\"name\":\"b\",\"model\":\"claude-sonnet-4-6\"}"));
-        String env = id(post(http, base + "/v1/environments", "{\"name\":\"e\"}"));
+            BenchApi.id(
+                BenchApi.post(
+                    http, base + "/v1/agents", "{\"name\":\"b\",\"model\":\"claude-sonnet-4-6\"}"));
+        String env =
+            BenchApi.id(BenchApi.post(http, base + "/v1/environments", "{\"name\":\"e\"}"));
         for (int i = 0; i < warmup + messages; i++) {
           String session =
-              id(
-                  post(
+              BenchApi.id(
+                  BenchApi.post(
                       http,
                       base + "/v1/sessions",
                       "{\"agent\":\"" + agent + "\",\"environment_id\":\"" + env + "\"}"));
@@ -267,7 +269,7 @@ final class HarnessBench {
                   + i
                   + "\"}]}]}";
           long t0 = System.nanoTime();
-          post(http, base + "/v1/sessions/" + session + "/events", body);
+          BenchApi.post(http, base + "/v1/sessions/" + session + "/events", body);
           fake.awaitRequests(i + 1, Duration.ofSeconds(10));
           long took = System.nanoTime() - t0;
           if (i >= warmup) {
@@ -630,26 +632,5 @@ final class HarnessBench {
             null);
     Instant now = Instant.now();
     return StoreFixtures.session(StoreFixtures.agent(spec, now), now);
-  }
-
-  private static String post(HttpClient http, String uri, String body)
-      throws IOException, InterruptedException {
-    HttpResponse<String> res =
-        http.send(
-            HttpRequest.newBuilder(URI.create(uri))
-                .header("x-api-key", KEY)
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (res.statusCode() / 100 != 2) {
-      throw new IllegalStateException(
-          "POST " + uri + " answered " + res.statusCode() + ": " + res.body());
-    }
-    return res.body();
-  }
-
-  private static String id(String body) throws IOException {
-    return Json.mapper().readTree(body).get("id").asText();
   }
 }

@@ -1,8 +1,6 @@
 package dev.agentry.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.Cancellation;
-import dev.agentry.core.Json;
 import dev.agentry.core.ModelException;
 import dev.agentry.core.ModelRequest;
 import dev.agentry.core.ModelResponse;
@@ -41,7 +39,7 @@ import org.HdrHistogram.Histogram;
  * events are a warm-up and are not counted. Client and server share the machine.
  */
 final class SseDeliveryBench {
-  private static final String KEY = "sk-bench-0123456789abcdef";
+  private static final String KEY = BenchApi.KEY;
   private static final String MARK = "bench#";
 
   private final int subscribers;
@@ -91,14 +89,7 @@ final class SseDeliveryBench {
               .connectTimeout(Duration.ofSeconds(5))
               .build();
       String base = "http://127.0.0.1:" + server.port();
-      String agent =
-          post(http, base + "/v1/agents", "{\"name\":\"b\",\"model\":\"claude-sonnet-4-6\"}");
-      String env = post(http, base + "/v1/environments", "{\"name\":\"e\"}");
-      String session =
-          post(
-              http,
-              base + "/v1/sessions",
-              "{\"agent\":\"" + agent + "\",\"environment_id\":\"" + env + "\"}");
+      String session = BenchApi.newSession(http, base);
       measure(http, server.port(), base, session);
     } finally {
       TempDirs.delete(dir);
@@ -284,24 +275,6 @@ final class SseDeliveryBench {
       i++;
     }
     return value;
-  }
-
-  private static String post(HttpClient http, String uri, String body)
-      throws IOException, InterruptedException {
-    HttpResponse<String> res =
-        http.send(
-            HttpRequest.newBuilder(URI.create(uri))
-                .header("x-api-key", KEY)
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    if (res.statusCode() / 100 != 2) {
-      throw new IllegalStateException(
-          "POST " + uri + " answered " + res.statusCode() + ": " + res.body());
-    }
-    JsonNode json = Json.mapper().readTree(res.body());
-    return json.get("id").asText();
   }
 
   private static ModelResponse neverAnswers(
