@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -241,7 +240,7 @@ public final class EgressProxy {
     String text = new String(head, StandardCharsets.ISO_8859_1);
     String[] lines = text.split("\r\n");
     String[] req = lines[0].split(" ");
-    List<String[]> headers = parseHeaders(lines);
+    List<String[]> headers = ProxyWire.parseHeaders(lines);
     Target target = null;
     try {
       if (req.length != 3 || !req[2].startsWith("HTTP/1.")) {
@@ -265,7 +264,7 @@ public final class EgressProxy {
         }
         target = EgressAddresses.authority(uri.getRawAuthority(), 80);
       }
-      String hostHeader = header(headers, "host");
+      String hostHeader = ProxyWire.header(headers, "host");
       if (hostHeader != null) {
         Target h = EgressAddresses.authority(hostHeader, target.port());
         if (!h.host().equals(target.host()) || h.port() != target.port()) {
@@ -307,7 +306,7 @@ public final class EgressProxy {
           OutputStream upOut = up.getOutputStream();
           upOut.write(first);
           upOut.flush();
-          pipeBoth(ch, in, out, up);
+          ProxyWire.pipeBoth(ch, in, out, up);
         } else {
           forward(l, target, method, uri, headers, in, out, up);
         }
@@ -317,7 +316,7 @@ public final class EgressProxy {
     } catch (Refused r) {
       String what = target == null ? lines[0] : target.toString();
       decision(l, what, false, r.getMessage());
-      refuse(out, r.status, what, r.getMessage());
+      ProxyWire.refuse(out, r.status, what, r.getMessage());
     }
   }
 
@@ -392,7 +391,7 @@ public final class EgressProxy {
       path += "?" + uri.getRawQuery();
     }
     sendRequest(l, t, method, path, uri.getRawAuthority(), headers, in, up.getOutputStream());
-    copyQuietly(up.getInputStream(), out);
+    ProxyWire.copyQuietly(up.getInputStream(), out);
   }
 
   /**
@@ -412,8 +411,8 @@ public final class EgressProxy {
       throws IOException {
     List<EgressCredential> bound = l.policy.credentialsFor(t.host(), t.port());
     List<String[]> hs = CredentialSubstitution.substituteHeaders(l, t, headers, bound);
-    String len = header(hs, "content-length");
-    String te = header(hs, "transfer-encoding");
+    String len = ProxyWire.header(hs, "content-length");
+    String te = ProxyWire.header(hs, "transfer-encoding");
     byte[] body = null;
     if (te == null
         && len != null
@@ -442,7 +441,7 @@ public final class EgressProxy {
       upOut.write(body);
     } else if (te != null) {
       // A chunked body: relayed as is; the upstream was told to close after this request.
-      Thread.ofVirtual().start(() -> copyQuietly(in, upOut));
+      Thread.ofVirtual().start(() -> ProxyWire.copyQuietly(in, upOut));
     } else if (len != null) {
       long n = Long.parseLong(len.trim());
       byte[] buf = new byte[16 * 1024];
@@ -499,7 +498,7 @@ public final class EgressProxy {
       }
       String[] lines = new String(head, StandardCharsets.ISO_8859_1).split("\r\n");
       String[] req = lines[0].split(" ");
-      List<String[]> headers = parseHeaders(lines);
+      List<String[]> headers = ProxyWire.parseHeaders(lines);
       try {
         if (req.length != 3 || !req[2].startsWith("HTTP/1.")) {
           throw new Refused(400, "not an HTTP/1.x request inside the intercepted TLS connection");
@@ -508,7 +507,7 @@ public final class EgressProxy {
         if (!path.startsWith("/")) {
           throw new Refused(400, "only origin-form request targets (/path) inside TLS");
         }
-        String hostHeader = header(headers, "host");
+        String hostHeader = ProxyWire.header(headers, "host");
         if (hostHeader != null) {
           Target h = EgressAddresses.authority(hostHeader, t.port());
           if (!h.host().equals(t.host()) || h.port() != t.port()) {
@@ -538,14 +537,14 @@ public final class EgressProxy {
                 true,
                 allowReason(l.policy, t) + "; TLS intercepted for credentials " + names);
             sendRequest(l, t, req[0], path, t.host(), headers, tls.in, up.getOutputStream());
-            copyQuietly(up.getInputStream(), tls.out);
+            ProxyWire.copyQuietly(up.getInputStream(), tls.out);
           }
         } finally {
           l.untrack(raw);
         }
       } catch (Refused r) {
         decision(l, t.toString(), false, r.getMessage());
-        refuse(tls.out, r.status, t.toString(), r.getMessage());
+        ProxyWire.refuse(tls.out, r.status, t.toString(), r.getMessage());
       }
     } finally {
       tls.close();
@@ -569,58 +568,6 @@ public final class EgressProxy {
     return up;
   }
 
-  private static List<String[]> parseHeaders(String[] lines) {
-    List<String[]> headers = new ArrayList<>();
-    for (int i = 1; i < lines.length; i++) {
-      int c = lines[i].indexOf(':');
-      if (c > 0) {
-        headers.add(
-            new String[] {lines[i].substring(0, c).trim(), lines[i].substring(c + 1).trim()});
-      }
-    }
-    return headers;
-  }
-
-  private static void pipeBoth(SocketChannel ch, InputStream in, OutputStream out, Socket up)
-      throws IOException {
-    InputStream upIn = up.getInputStream();
-    OutputStream upOut = up.getOutputStream();
-    Thread t =
-        Thread.ofVirtual()
-            .start(
-                () -> {
-                  copyQuietly(in, upOut);
-                  try {
-                    up.shutdownOutput();
-                  } catch (IOException ignored) {
-                    // already closed
-                  }
-                });
-    copyQuietly(upIn, out);
-    try {
-      ch.shutdownOutput(); // upstream is done: pass the EOF on, so the client closes its side too
-    } catch (IOException ignored) {
-      // the client is gone
-    }
-    try {
-      t.join(java.time.Duration.ofSeconds(5));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static void copyQuietly(InputStream in, OutputStream out) {
-    byte[] buf = new byte[32 * 1024];
-    try {
-      for (int n; (n = in.read(buf)) >= 0; ) {
-        out.write(buf, 0, n);
-        out.flush();
-      }
-    } catch (IOException ignored) {
-      // either side closed
-    }
-  }
-
   private static void decision(Listener l, String target, boolean allow, String reason) {
     LOG.info(
         "egress session={} target={} decision={} reason={}",
@@ -628,41 +575,5 @@ public final class EgressProxy {
         target,
         allow ? "allow" : "deny",
         reason);
-  }
-
-  private static void refuse(OutputStream out, int status, String target, String reason) {
-    String phrase =
-        switch (status) {
-          case 400 -> "Bad Request";
-          case 403 -> "Forbidden";
-          default -> "Bad Gateway";
-        };
-    byte[] body =
-        ("agentry egress proxy: " + target + " refused: " + reason + "\n")
-            .getBytes(StandardCharsets.UTF_8);
-    String head =
-        "HTTP/1.1 "
-            + status
-            + " "
-            + phrase
-            + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
-            + body.length
-            + "\r\nX-Agentry-Egress: denied\r\nConnection: close\r\n\r\n";
-    try {
-      out.write(head.getBytes(StandardCharsets.US_ASCII));
-      out.write(body);
-      out.flush();
-    } catch (IOException ignored) {
-      // the client went away
-    }
-  }
-
-  private static String header(List<String[]> headers, String name) {
-    for (String[] h : headers) {
-      if (h[0].equalsIgnoreCase(name)) {
-        return h[1];
-      }
-    }
-    return null;
   }
 }

@@ -5,11 +5,18 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
-/** Byte-level I/O of the egress proxy: request heads, TLS records, and blocking channel streams. */
+/**
+ * Byte-level I/O of the egress proxy: request heads and their headers, TLS records, blocking
+ * channel streams, relaying, and the refusal answer.
+ */
 final class ProxyWire {
   /** The longest request head accepted. */
   static final int MAX_HEADER_BYTES = 64 * 1024;
@@ -124,5 +131,96 @@ final class ProxyWire {
         ch.write(bb);
       }
     }
+  }
+
+  /** The header lines of a request head (its first line is the request line). */
+  static List<String[]> parseHeaders(String[] lines) {
+    List<String[]> headers = new ArrayList<>();
+    for (int i = 1; i < lines.length; i++) {
+      int c = lines[i].indexOf(':');
+      if (c > 0) {
+        headers.add(
+            new String[] {lines[i].substring(0, c).trim(), lines[i].substring(c + 1).trim()});
+      }
+    }
+    return headers;
+  }
+
+  /** Relays both ways between the client and {@code up} until both have closed. */
+  static void pipeBoth(SocketChannel ch, InputStream in, OutputStream out, Socket up)
+      throws IOException {
+    InputStream upIn = up.getInputStream();
+    OutputStream upOut = up.getOutputStream();
+    Thread t =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  copyQuietly(in, upOut);
+                  try {
+                    up.shutdownOutput();
+                  } catch (IOException ignored) {
+                    // already closed
+                  }
+                });
+    copyQuietly(upIn, out);
+    try {
+      ch.shutdownOutput(); // upstream is done: pass the EOF on, so the client closes its side too
+    } catch (IOException ignored) {
+      // the client is gone
+    }
+    try {
+      t.join(java.time.Duration.ofSeconds(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static void copyQuietly(InputStream in, OutputStream out) {
+    byte[] buf = new byte[32 * 1024];
+    try {
+      for (int n; (n = in.read(buf)) >= 0; ) {
+        out.write(buf, 0, n);
+        out.flush();
+      }
+    } catch (IOException ignored) {
+      // either side closed
+    }
+  }
+
+  /** Answers the client with a plain-text refusal and closes the exchange. */
+  static void refuse(OutputStream out, int status, String target, String reason) {
+    String phrase =
+        switch (status) {
+          case 400 -> "Bad Request";
+          case 403 -> "Forbidden";
+          default -> "Bad Gateway";
+        };
+    byte[] body =
+        ("agentry egress proxy: " + target + " refused: " + reason + "\n")
+            .getBytes(StandardCharsets.UTF_8);
+    String head =
+        "HTTP/1.1 "
+            + status
+            + " "
+            + phrase
+            + "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
+            + body.length
+            + "\r\nX-Agentry-Egress: denied\r\nConnection: close\r\n\r\n";
+    try {
+      out.write(head.getBytes(StandardCharsets.US_ASCII));
+      out.write(body);
+      out.flush();
+    } catch (IOException ignored) {
+      // the client went away
+    }
+  }
+
+  static String header(List<String[]> headers, String name) {
+    for (String[] h : headers) {
+      if (h[0].equalsIgnoreCase(name)) {
+        return h[1];
+      }
+    }
+    return null;
   }
 }
