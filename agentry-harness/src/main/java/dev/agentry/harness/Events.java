@@ -4,15 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentry.core.EventDraft;
-import dev.agentry.core.EventStore;
 import dev.agentry.core.Json;
 import dev.agentry.core.ModelException;
 import dev.agentry.core.ModelUsage;
 import dev.agentry.core.StoredEvent;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
 
 /**
  * The events the harness writes, with their exact wire payloads (cma-api §5.2), and helpers to read
@@ -33,20 +30,6 @@ final class Events {
       return Json.mapper().readTree(e.payload());
     } catch (java.io.IOException ex) {
       throw new IllegalStateException("stored event " + e.id() + " is not JSON", ex);
-    }
-  }
-
-  /** A session's whole log, oldest first, read in pages. */
-  static List<StoredEvent> readAll(EventStore events, String sessionId) {
-    List<StoredEvent> all = new ArrayList<>();
-    long after = 0;
-    while (true) {
-      List<StoredEvent> page = events.readAfter(sessionId, after, 1000);
-      all.addAll(page);
-      if (page.size() < 1000) {
-        return all;
-      }
-      after = page.getLast().seq();
     }
   }
 

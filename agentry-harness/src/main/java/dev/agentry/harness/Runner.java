@@ -42,6 +42,7 @@ final class Runner {
   private final Store store;
   private final ModelClient model;
   private final ToolExecutor tools;
+  private final RuntimeTools runtime;
   private final HarnessConfig config;
   private final Clock clock;
   private final Journal journal;
@@ -104,7 +105,8 @@ final class Runner {
     this.sessionId = sessionId;
     this.store = store;
     this.model = model;
-    this.tools = RuntimeTools.wrap(tools, store, config.runtimeTools());
+    this.tools = tools;
+    this.runtime = new RuntimeTools(config.runtimeTools());
     this.config = config;
     this.clock = clock;
     this.previews = previews;
@@ -337,7 +339,7 @@ final class Runner {
       if (refused.isPresent()) {
         append(List.of(Events.toolResult(use.id(), refused.get(), true, now())));
       } else if (config.readOnlyTools().contains(name)) {
-        runTool(use.id(), name, p.path("input"), c);
+        runTool(session, use.id(), name, p.path("input"), c);
       } else {
         append(List.of(Events.toolResult(use.id(), Events.UNKNOWN_OUTCOME, true, now())));
       }
@@ -481,7 +483,7 @@ final class Runner {
       if (refused.isPresent()) {
         append(List.of(Events.toolResult(e.id(), refused.get(), true, now())));
       } else if (!Permissions.asks(p)) {
-        runTool(e.id(), p.path("name").asText(), p.path("input"), c);
+        runTool(session, e.id(), p.path("name").asText(), p.path("input"), c);
       }
     }
   }
@@ -512,11 +514,12 @@ final class Runner {
       append(List.of(mcp.answer(session, a.use(), newCancellation(), this::append, observed)));
     } else if (a.pending() && a.allow()) {
       var p = Events.payload(a.use());
-      runTool(a.use().id(), p.path("name").asText(), p.path("input"), newCancellation());
+      runTool(session, a.use().id(), p.path("name").asText(), p.path("input"), newCancellation());
     }
   }
 
   private void runTool(
+      Session session,
       String toolUseId,
       String name,
       com.fasterxml.jackson.databind.JsonNode input,
@@ -530,7 +533,10 @@ final class Runner {
               Toolset.observedName(name),
               input,
               c,
-              () -> tools.execute(sessionId, name, input, c));
+              () ->
+                  RuntimeTools.runs(name)
+                      ? runtime.execute(session.agent().spec(), journal::read, name, input, c)
+                      : tools.execute(sessionId, name, input, c));
     } catch (RuntimeException e) {
       LOG.warn("session {}: tool {} threw", sessionId, name, e);
       out = ToolOutcome.error("the tool failed: " + e.getMessage());

@@ -1,67 +1,61 @@
 package dev.agentry.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentry.core.AgentSpec;
 import dev.agentry.core.Cancellation;
-import dev.agentry.core.Store;
+import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ToolConfig;
-import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolOutcome;
 import java.io.IOException;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The built-in tools the runtime runs itself, in the harness process: {@code web_fetch} and {@code
- * web_search}. Every other tool goes to the sandbox's executor unchanged. The web tools read their
- * settings (domains, {@code max_content_tokens}) from the session's agent.
+ * web_search} (every other tool goes to the sandbox). They read their settings (domains, {@code
+ * max_content_tokens}, {@code url_sources}) from the session's agent.
  */
-final class RuntimeTools implements ToolExecutor {
+final class RuntimeTools {
   static final String SEARCH_NOT_CONFIGURED =
       "web_search is not configured on this server (set AGENTRY_WEB_SEARCH_URL)";
   static final int MAX_SEARCH_RESULTS = 10;
 
-  private final ToolExecutor sandbox;
-  private final Store store;
   private final RuntimeToolSettings settings;
   private final WebFetch fetch;
 
-  private RuntimeTools(ToolExecutor sandbox, Store store, RuntimeToolSettings settings) {
-    this.sandbox = sandbox;
-    this.store = store;
+  RuntimeTools(RuntimeToolSettings settings) {
     this.settings = settings;
     this.fetch = new WebFetch(settings);
-  }
-
-  static ToolExecutor wrap(ToolExecutor sandbox, Store store, RuntimeToolSettings settings) {
-    return sandbox instanceof RuntimeTools ? sandbox : new RuntimeTools(sandbox, store, settings);
   }
 
   static boolean runs(String name) {
     return name.equals("web_fetch") || name.equals("web_search");
   }
 
-  @Override
-  public ToolOutcome execute(String sessionId, String name, JsonNode input, Cancellation c) {
-    if (!runs(name)) {
-      return sandbox.execute(sessionId, name, input, c);
-    }
-    ToolConfig config =
-        store
-            .sessions()
-            .find(sessionId)
-            .flatMap(s -> Permissions.config(s.agent().spec(), name))
-            .orElse(null);
+  /**
+   * Runs web tool {@code name} for a session of {@code agent}; {@code log} (the session's log) is
+   * read only when a {@code url_sources} rule has to look at where a URL came from.
+   */
+  ToolOutcome execute(
+      AgentSpec agent,
+      Supplier<List<StoredEvent>> log,
+      String name,
+      JsonNode input,
+      Cancellation c) {
+    ToolConfig config = Permissions.config(agent, name).orElse(null);
     if (config == null || !config.enabled()) {
       return ToolOutcome.error(name + " is not enabled for this agent");
     }
     return name.equals("web_fetch")
-        ? fetch(sessionId, input.path("url").asText(""), config, c)
+        ? fetch(log, input.path("url").asText(""), config, c)
         : search(input.path("query").asText(""), config);
   }
 
-  private ToolOutcome fetch(String sessionId, String url, ToolConfig config, Cancellation c) {
+  private ToolOutcome fetch(
+      Supplier<List<StoredEvent>> log, String url, ToolConfig config, Cancellation c) {
     UrlSources sources = UrlSources.of(config.urlSources());
     if (sources.restricts()) {
-      var refusal = sources.refusal(url, Events.readAll(store.events(), sessionId));
+      var refusal = sources.refusal(url, log.get());
       if (refusal.isPresent()) {
         return ToolOutcome.error("web_fetch: " + refusal.get());
       }
