@@ -17,7 +17,6 @@ import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolObserver;
-import dev.agentry.core.ToolOutcome;
 import dev.agentry.core.Tracing;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -41,8 +40,7 @@ final class Runner {
   private final String sessionId;
   private final Store store;
   private final ModelClient model;
-  private final ToolExecutor tools;
-  private final RuntimeTools runtime;
+  private final ToolCalls toolCalls;
   private final HarnessConfig config;
   private final Clock clock;
   private final Journal journal;
@@ -74,7 +72,7 @@ final class Runner {
 
   /**
    * The one point every tool call the harness runs passes: built-in and web tools ({@link
-   * #runTool}) and MCP tools ({@link McpConnections#answer}), inside the turn's span. Custom tools
+   * ToolCalls}) and MCP tools ({@link McpConnections#answer}), inside the turn's span. Custom tools
    * are run by the client, so they have no call here to observe.
    */
   private final ToolObserver observed;
@@ -105,13 +103,13 @@ final class Runner {
     this.sessionId = sessionId;
     this.store = store;
     this.model = model;
-    this.tools = tools;
-    this.runtime = new RuntimeTools(config.runtimeTools());
     this.config = config;
     this.clock = clock;
     this.previews = previews;
     this.lease = new RunLease(store, sessionId, owner, clock, config.leaseTtl(), timer, this::stop);
     this.journal = new Journal(store, sessionId, clock, config.spend(), lease);
+    this.toolCalls =
+        new ToolCalls(sessionId, tools, config.runtimeTools(), observed, journal, clock);
     this.budget = new BudgetGuard(config.spend(), journal, clock);
     this.fold = new LogFold(config.toolResultContextChars());
   }
@@ -339,7 +337,7 @@ final class Runner {
       if (refused.isPresent()) {
         append(List.of(Events.toolResult(use.id(), refused.get(), true, now())));
       } else if (config.readOnlyTools().contains(name)) {
-        runTool(session, use.id(), name, p.path("input"), c);
+        toolCalls.run(session, use.id(), name, p.path("input"), c);
       } else {
         append(List.of(Events.toolResult(use.id(), Events.UNKNOWN_OUTCOME, true, now())));
       }
@@ -483,7 +481,7 @@ final class Runner {
       if (refused.isPresent()) {
         append(List.of(Events.toolResult(e.id(), refused.get(), true, now())));
       } else if (!Permissions.asks(p)) {
-        runTool(session, e.id(), p.path("name").asText(), p.path("input"), c);
+        toolCalls.run(session, e.id(), p.path("name").asText(), p.path("input"), c);
       }
     }
   }
@@ -514,43 +512,9 @@ final class Runner {
       append(List.of(mcp.answer(session, a.use(), newCancellation(), this::append, observed)));
     } else if (a.pending() && a.allow()) {
       var p = Events.payload(a.use());
-      runTool(session, a.use().id(), p.path("name").asText(), p.path("input"), newCancellation());
+      toolCalls.run(
+          session, a.use().id(), p.path("name").asText(), p.path("input"), newCancellation());
     }
-  }
-
-  private void runTool(
-      Session session,
-      String toolUseId,
-      String name,
-      com.fasterxml.jackson.databind.JsonNode input,
-      Cancellation c) {
-    journal.beforeSideEffect(); // what the call follows is durable before it
-    ToolOutcome out;
-    try {
-      out =
-          observed.observe(
-              sessionId,
-              Toolset.observedName(name),
-              input,
-              c,
-              () ->
-                  RuntimeTools.runs(name)
-                      ? runtime.execute(session.agent().spec(), journal::read, name, input, c)
-                      : tools.execute(sessionId, name, input, c));
-    } catch (RuntimeException e) {
-      LOG.warn("session {}: tool {} threw", sessionId, name, e);
-      out = ToolOutcome.error("the tool failed: " + e.getMessage());
-    }
-    if (c.isCancelled()) {
-      out = ToolOutcome.error(Events.INTERRUPTED_TOOL);
-    }
-    // Durable with the next write, at the latest with the next request or before the next call.
-    Journal.Write w =
-        journal.write(List.of(Events.toolResult(toolUseId, out.text(), out.isError(), now())));
-    if (RuntimeTools.runs(name)) {
-      w.serverToolUse(name); // counted with its result, whatever the outcome (docs/pricing.md)
-    }
-    w.defer();
   }
 
   /** Summarises the log through {@code through} in a separate request; the log keeps it all. */

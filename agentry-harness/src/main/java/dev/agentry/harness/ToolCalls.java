@@ -1,0 +1,73 @@
+package dev.agentry.harness;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentry.core.Cancellation;
+import dev.agentry.core.Session;
+import dev.agentry.core.ToolExecutor;
+import dev.agentry.core.ToolObserver;
+import dev.agentry.core.ToolOutcome;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a run's built-in and web tool calls, one at a time: what the call follows is made durable
+ * first, the call passes the observer, and its result is journalled (committed with the run's next
+ * write, at the latest before the next call or model request).
+ */
+final class ToolCalls {
+  private static final Logger LOG = LoggerFactory.getLogger(ToolCalls.class);
+
+  private final String sessionId;
+  private final ToolExecutor sandbox;
+  private final RuntimeTools runtime;
+  private final ToolObserver observer;
+  private final Journal journal;
+  private final Clock clock;
+
+  ToolCalls(
+      String sessionId,
+      ToolExecutor sandbox,
+      RuntimeToolSettings settings,
+      ToolObserver observer,
+      Journal journal,
+      Clock clock) {
+    this.sessionId = sessionId;
+    this.sandbox = sandbox;
+    this.runtime = new RuntimeTools(settings);
+    this.observer = observer;
+    this.journal = journal;
+    this.clock = clock;
+  }
+
+  void run(Session session, String toolUseId, String name, JsonNode input, Cancellation c) {
+    journal.beforeSideEffect();
+    ToolOutcome out;
+    try {
+      out =
+          observer.observe(
+              sessionId,
+              Toolset.observedName(name),
+              input,
+              c,
+              () ->
+                  RuntimeTools.runs(name)
+                      ? runtime.execute(session.agent().spec(), journal::read, name, input, c)
+                      : sandbox.execute(sessionId, name, input, c));
+    } catch (RuntimeException e) {
+      LOG.warn("session {}: tool {} threw", sessionId, name, e);
+      out = ToolOutcome.error("the tool failed: " + e.getMessage());
+    }
+    if (c.isCancelled()) {
+      out = ToolOutcome.error(Events.INTERRUPTED_TOOL);
+    }
+    Journal.Write w =
+        journal.write(
+            List.of(Events.toolResult(toolUseId, out.text(), out.isError(), clock.instant())));
+    if (RuntimeTools.runs(name)) {
+      w.serverToolUse(name); // counted with its result, whatever the outcome (docs/pricing.md)
+    }
+    w.defer();
+  }
+}
