@@ -2,13 +2,11 @@ package dev.agentry.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A fake Anthropic Messages API on {@code 127.0.0.1} (random port), speaking the real wire format:
@@ -53,7 +50,7 @@ public final class FakeAnthropic implements AutoCloseable {
   private final ExecutorService executor;
   private final Deque<Reply> queue = new ArrayDeque<>();
   private final List<RecordedRequest> requests = new ArrayList<>();
-  private final AtomicLong ids = new AtomicLong();
+  private final FakeAnthropicWire wire = new FakeAnthropicWire();
   private Reply defaultReply = text("ok");
 
   private FakeAnthropic() throws IOException {
@@ -210,20 +207,20 @@ public final class FakeAnthropic implements AutoCloseable {
 
   /** What the fake answers to one request. Mutable builder; don't reuse across fakes. */
   public static final class Reply {
-    private final List<Block> blocks;
-    private String stopReason;
-    private long inputTokens = 10;
-    private long outputTokens = 5;
-    private long cacheRead;
-    private long cacheCreation;
-    private Duration delay = Duration.ZERO;
-    private Duration chunkDelay = Duration.ZERO;
-    private int chunkSize = 4;
-    private int errorStatus;
-    private String errorType;
-    private String errorMessage;
-    private Duration retryAfter;
-    private boolean midStream;
+    final List<Block> blocks;
+    String stopReason;
+    long inputTokens = 10;
+    long outputTokens = 5;
+    long cacheRead;
+    long cacheCreation;
+    Duration delay = Duration.ZERO;
+    Duration chunkDelay = Duration.ZERO;
+    int chunkSize = 4;
+    int errorStatus;
+    String errorType;
+    String errorMessage;
+    Duration retryAfter;
+    boolean midStream;
 
     private Reply(List<Block> blocks) {
       this.blocks = List.copyOf(blocks);
@@ -333,218 +330,28 @@ public final class FakeAnthropic implements AutoCloseable {
       }
       if (!ex.getRequestMethod().equals("POST")
           || !ex.getRequestURI().getPath().equals("/v1/messages")) {
-        sendError(ex, 404, "not_found_error", "no route " + ex.getRequestURI().getPath(), null);
+        wire.sendError(
+            ex, 404, "not_found_error", "no route " + ex.getRequestURI().getPath(), null);
         return;
       }
       Reply reply;
       synchronized (queue) {
         reply = queue.isEmpty() ? defaultReply : queue.poll();
       }
-      sleep(reply.delay);
+      FakeAnthropicWire.sleep(reply.delay);
       boolean stream = body.path("stream").asBoolean(false);
       String model = body.path("model").asText("claude-fake");
       if (reply.isError() && !(stream && reply.midStream)) {
-        sendError(ex, reply.errorStatus, reply.errorType, reply.errorMessage, reply.retryAfter);
+        wire.sendError(
+            ex, reply.errorStatus, reply.errorType, reply.errorMessage, reply.retryAfter);
       } else if (stream) {
-        stream(ex, reply, model);
+        wire.stream(ex, reply, model);
       } else {
-        ObjectNode message = message(reply, model, true);
-        send(ex, 200, "application/json", JSON.writeValueAsBytes(message));
+        ObjectNode message = wire.message(reply, model, true);
+        FakeAnthropicWire.send(ex, 200, "application/json", JSON.writeValueAsBytes(message));
       }
     } catch (IOException | RuntimeException e) {
       // the client went away (e.g. a cancelled stream): nothing to do
-    }
-  }
-
-  private ObjectNode message(Reply reply, String model, boolean complete) {
-    ObjectNode m = NODES.objectNode();
-    m.put("id", "msg_fake_" + ids.incrementAndGet());
-    m.put("type", "message");
-    m.put("role", "assistant");
-    m.put("model", model);
-    ArrayNode content = m.putArray("content");
-    if (complete) {
-      for (Block b : reply.blocks) {
-        content.add(withId(b));
-      }
-      m.put("stop_reason", reply.effectiveStopReason());
-    } else {
-      m.putNull("stop_reason");
-    }
-    m.putNull("stop_sequence");
-    ObjectNode usage = m.putObject("usage");
-    usage.put("input_tokens", reply.inputTokens);
-    usage.put("output_tokens", complete ? reply.outputTokens : 1);
-    usage.put("cache_read_input_tokens", reply.cacheRead);
-    usage.put("cache_creation_input_tokens", reply.cacheCreation);
-    return m;
-  }
-
-  private ObjectNode withId(Block b) {
-    ObjectNode copy = b.json().deepCopy();
-    if (b.type().equals("tool_use") && copy.path("id").isNull()) {
-      copy.put("id", "toolu_fake_" + ids.incrementAndGet());
-    }
-    return copy;
-  }
-
-  private void stream(HttpExchange ex, Reply reply, String model) throws IOException {
-    ex.getResponseHeaders().set("content-type", "text/event-stream; charset=utf-8");
-    ex.getResponseHeaders().set("cache-control", "no-cache");
-    ex.getResponseHeaders().set("request-id", "req_fake_" + ids.incrementAndGet());
-    ex.sendResponseHeaders(200, 0);
-    OutputStream out = ex.getResponseBody();
-    Sse sse = new Sse(out, reply.chunkDelay);
-    ObjectNode start = NODES.objectNode();
-    start.put("type", "message_start");
-    start.set("message", message(reply, model, false));
-    sse.event("message_start", start);
-    sse.event("ping", NODES.objectNode().put("type", "ping"));
-    if (reply.isError()) {
-      sse.event("error", errorBody(reply.errorType, reply.errorMessage));
-      return;
-    }
-    int index = 0;
-    for (Block block : reply.blocks) {
-      ObjectNode full = withId(block);
-      ObjectNode startBlock = full.deepCopy();
-      List<ObjectNode> deltas = new ArrayList<>();
-      switch (block.type()) {
-        case "text" -> {
-          startBlock.put("text", "");
-          for (String part : split(full.path("text").asText(), reply.chunkSize)) {
-            deltas.add(NODES.objectNode().put("type", "text_delta").put("text", part));
-          }
-        }
-        case "thinking" -> {
-          startBlock.put("thinking", "");
-          startBlock.put("signature", "");
-          for (String part : split(full.path("thinking").asText(), reply.chunkSize)) {
-            deltas.add(NODES.objectNode().put("type", "thinking_delta").put("thinking", part));
-          }
-          deltas.add(
-              NODES
-                  .objectNode()
-                  .put("type", "signature_delta")
-                  .put("signature", full.path("signature").asText()));
-        }
-        case "tool_use" -> {
-          startBlock.set("input", NODES.objectNode());
-          String json = JSON.writeValueAsString(full.path("input"));
-          int parts = Math.max(3, json.length() / 8 + 1);
-          for (String part : splitInto(json, parts)) {
-            deltas.add(
-                NODES.objectNode().put("type", "input_json_delta").put("partial_json", part));
-          }
-        }
-        default -> {}
-      }
-      ObjectNode cbStart = NODES.objectNode();
-      cbStart.put("type", "content_block_start");
-      cbStart.put("index", index);
-      cbStart.set("content_block", startBlock);
-      sse.event("content_block_start", cbStart);
-      for (ObjectNode d : deltas) {
-        ObjectNode delta = NODES.objectNode();
-        delta.put("type", "content_block_delta");
-        delta.put("index", index);
-        delta.set("delta", d);
-        sse.event("content_block_delta", delta);
-      }
-      sse.event(
-          "content_block_stop",
-          NODES.objectNode().put("type", "content_block_stop").put("index", index));
-      index++;
-    }
-    ObjectNode md = NODES.objectNode();
-    md.put("type", "message_delta");
-    ObjectNode delta = md.putObject("delta");
-    delta.put("stop_reason", reply.effectiveStopReason());
-    delta.putNull("stop_sequence");
-    md.putObject("usage").put("output_tokens", reply.outputTokens);
-    sse.event("message_delta", md);
-    sse.event("message_stop", NODES.objectNode().put("type", "message_stop"));
-  }
-
-  private static final class Sse {
-    private final OutputStream out;
-    private final Duration gap;
-    private boolean first = true;
-
-    Sse(OutputStream out, Duration gap) {
-      this.out = out;
-      this.gap = gap;
-    }
-
-    void event(String name, JsonNode data) throws IOException {
-      if (!first) {
-        sleep(gap);
-      }
-      first = false;
-      String text = "event: " + name + "\ndata: " + JSON.writeValueAsString(data) + "\n\n";
-      out.write(text.getBytes(StandardCharsets.UTF_8));
-      out.flush();
-    }
-  }
-
-  private static List<String> split(String s, int size) {
-    List<String> parts = new ArrayList<>();
-    for (int i = 0; i < s.length(); i += size) {
-      parts.add(s.substring(i, Math.min(s.length(), i + size)));
-    }
-    if (parts.isEmpty()) {
-      parts.add("");
-    }
-    return parts;
-  }
-
-  private static List<String> splitInto(String s, int parts) {
-    int size = Math.max(1, (s.length() + parts - 1) / parts);
-    return split(s, size);
-  }
-
-  private static ObjectNode errorBody(String type, String message) {
-    ObjectNode body = NODES.objectNode();
-    body.put("type", "error");
-    ObjectNode err = body.putObject("error");
-    err.put("type", type);
-    err.put("message", message);
-    return body;
-  }
-
-  private void sendError(
-      HttpExchange ex, int status, String type, String message, Duration retryAfter)
-      throws IOException {
-    if (retryAfter != null) {
-      long ms = retryAfter.toMillis();
-      ex.getResponseHeaders().set("retry-after", Long.toString((ms + 999) / 1000));
-      ex.getResponseHeaders().set("retry-after-ms", Long.toString(ms));
-    }
-    ex.getResponseHeaders().set("request-id", "req_fake_" + ids.incrementAndGet());
-    if (type.equals("overloaded_error") || status >= 500) {
-      ex.getResponseHeaders().set("x-should-retry", "true");
-    }
-    ObjectNode body = errorBody(type, message);
-    body.put("request_id", ex.getResponseHeaders().getFirst("request-id"));
-    send(ex, status, "application/json", JSON.writeValueAsBytes(body));
-  }
-
-  private static void send(HttpExchange ex, int status, String contentType, byte[] bytes)
-      throws IOException {
-    ex.getResponseHeaders().set("content-type", contentType);
-    ex.sendResponseHeaders(status, bytes.length);
-    ex.getResponseBody().write(bytes);
-  }
-
-  private static void sleep(Duration d) {
-    if (d.isZero() || d.isNegative()) {
-      return;
-    }
-    try {
-      Thread.sleep(d);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
     }
   }
 }
