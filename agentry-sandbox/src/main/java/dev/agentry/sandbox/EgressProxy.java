@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
@@ -59,10 +58,6 @@ import org.slf4j.LoggerFactory;
 public final class EgressProxy {
   private static final Logger LOG = LoggerFactory.getLogger(EgressProxy.class);
   private static final int CONNECT_TIMEOUT_MS = 10_000;
-  private static final int MAX_INJECTED_BODY = 8 * 1024 * 1024;
-  private static final Set<String> HOP_HEADERS =
-      Set.of(
-          "connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "upgrade");
 
   /** Resolves a host name to addresses; tests inject aliases, the server uses the system's. */
   @FunctionalInterface
@@ -390,71 +385,9 @@ public final class EgressProxy {
     if (uri.getRawQuery() != null) {
       path += "?" + uri.getRawQuery();
     }
-    sendRequest(l, t, method, path, uri.getRawAuthority(), headers, in, up.getOutputStream());
+    UpstreamRequest.send(
+        l, t, method, path, uri.getRawAuthority(), headers, in, up.getOutputStream());
     ProxyWire.copyQuietly(up.getInputStream(), out);
-  }
-
-  /**
-   * Writes one request upstream: hop-by-hop headers dropped, {@code Connection: close}, the
-   * placeholders of credentials bound to {@code t} replaced by their secrets in header values (and
-   * in a {@code Content-Length} body for credentials that ask for it, the length recomputed).
-   */
-  private static void sendRequest(
-      Listener l,
-      Target t,
-      String method,
-      String path,
-      String authority,
-      List<String[]> headers,
-      InputStream in,
-      OutputStream upOut)
-      throws IOException {
-    List<EgressCredential> bound = l.policy.credentialsFor(t.host(), t.port());
-    List<String[]> hs = CredentialSubstitution.substituteHeaders(l, t, headers, bound);
-    String len = ProxyWire.header(hs, "content-length");
-    String te = ProxyWire.header(hs, "transfer-encoding");
-    byte[] body = null;
-    if (te == null
-        && len != null
-        && !l.policy.credentials().isEmpty()
-        && Long.parseLong(len.trim()) <= MAX_INJECTED_BODY) {
-      body = in.readNBytes(Integer.parseInt(len.trim()));
-      body = CredentialSubstitution.substituteBody(l, t, body, bound);
-    }
-    StringBuilder sb = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\n");
-    boolean host = false;
-    for (String[] h : hs) {
-      String k = h[0].toLowerCase(Locale.ROOT);
-      if (HOP_HEADERS.contains(k)) {
-        continue;
-      }
-      host |= k.equals("host");
-      String v = body != null && k.equals("content-length") ? Integer.toString(body.length) : h[1];
-      sb.append(h[0]).append(": ").append(v).append("\r\n");
-    }
-    if (!host) {
-      sb.append("Host: ").append(authority).append("\r\n");
-    }
-    sb.append("Connection: close\r\n\r\n");
-    upOut.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
-    if (body != null) {
-      upOut.write(body);
-    } else if (te != null) {
-      // A chunked body: relayed as is; the upstream was told to close after this request.
-      Thread.ofVirtual().start(() -> ProxyWire.copyQuietly(in, upOut));
-    } else if (len != null) {
-      long n = Long.parseLong(len.trim());
-      byte[] buf = new byte[16 * 1024];
-      while (n > 0) {
-        int r = in.read(buf, 0, (int) Math.min(buf.length, n));
-        if (r < 0) {
-          break;
-        }
-        upOut.write(buf, 0, r);
-        n -= r;
-      }
-    }
-    upOut.flush();
   }
 
   static void credentialLog(Listener l, Target t, boolean substituted, String reason) {
@@ -536,7 +469,8 @@ public final class EgressProxy {
                 t.toString(),
                 true,
                 allowReason(l.policy, t) + "; TLS intercepted for credentials " + names);
-            sendRequest(l, t, req[0], path, t.host(), headers, tls.in, up.getOutputStream());
+            UpstreamRequest.send(
+                l, t, req[0], path, t.host(), headers, tls.in, up.getOutputStream());
             ProxyWire.copyQuietly(up.getInputStream(), tls.out);
           }
         } finally {
