@@ -1,7 +1,7 @@
 package dev.agentry.core;
 
 /**
- * A session's spending cap (cma-api §4 {@code budget}): {@code {type:"limit",
+ * A session's spending cap (the session's {@code budget} field): {@code {type:"limit",
  * max_list_cost:{amount, currency}}}. Stored inside the session's JSON body; sessions written
  * before budgets existed load with none.
  *

@@ -6,7 +6,7 @@ import java.time.Clock;
 import java.util.List;
 
 /**
- * The budget stop before a model request (cma-api §4 "Budget stop"). The {@code session.usage}
+ * The budget stop before a model request (docs/pricing.md, "Budgets"). The {@code session.usage}
  * event after each model request's usage is the {@link Journal}'s, in the same commit.
  */
 final class BudgetGuard {

@@ -12,8 +12,8 @@ import java.time.Instant;
 import java.util.Collection;
 
 /**
- * The events the harness writes, with their exact wire payloads (cma-api §5.2), and helpers to read
- * stored payloads back.
+ * The events the harness writes, with the wire payloads the official SDKs parse, and helpers to
+ * read stored payloads back.
  */
 final class Events {
   static final String INTERRUPTED_CUSTOM =

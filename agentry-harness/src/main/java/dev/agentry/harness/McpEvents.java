@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The MCP tool events (cma-api §5.2), and the result that answers any kind of tool use. */
+/**
+ * The MCP tool events ({@code agent.mcp_tool_use}, {@code agent.mcp_tool_result}), and the result
+ * that answers any kind of tool use.
+ */
 final class McpEvents {
   static final String USE = "agent.mcp_tool_use";
   static final String RESULT = "agent.mcp_tool_result";

@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Applies an agent's permission policies to its built-in tool calls (cma-api §2, §5.2;
- * docs/permissions.md). The verdict is written into the {@code agent.tool_use} event itself, so the
- * log alone says whether a call may run, waits for a confirmation, or was refused.
+ * Applies an agent's permission policies to its built-in tool calls (docs/permissions.md). The
+ * verdict is written into the {@code agent.tool_use} event itself, so the log alone says whether a
+ * call may run, waits for a confirmation, or was refused.
  */
 final class Permissions {
   static final String DEFAULT_DENY_MESSAGE = "The user denied this tool call.";

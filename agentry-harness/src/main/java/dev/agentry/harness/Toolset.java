@@ -16,7 +16,10 @@ import java.util.Set;
 /** The tools an agent offers the model, and which of them the client (not we) executes. */
 record Toolset(List<ToolDefinition> definitions, Set<String> custom) {
 
-  /** cma-api §2 input schemas; the web tools run in the runtime ({@link RuntimeTools}). */
+  /**
+   * The input schemas of {@code agent_toolset_20260401}; the web tools run in the runtime ({@link
+   * RuntimeTools}).
+   */
   private static final Map<String, String[]> BUILT_IN =
       Map.of(
           "bash",

@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -139,13 +140,19 @@ class InterruptAndRecoveryTest extends HarnessTestBase {
     say("hi");
     assertThat(model.blockedCalls.await(5, TimeUnit.SECONDS)).isTrue();
     FakeModel other = new FakeModel();
-    try (Harness second = Harness.create(store, other, tools, config(), Clock.systemUTC())) {
+    List<WatchedStore.Call> calls = new CopyOnWriteArrayList<>();
+    try (Harness second =
+        Harness.create(WatchedStore.of(store, calls), other, tools, config(), Clock.systemUTC())) {
       second.wake(sessionId);
       second.recover();
-      Thread.sleep(300);
+      // It asked for the lease, was refused, and waits out the first runner's: queued, not running.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  calls.stream().anyMatch(WatchedStore.Call::leaseRefused)
+                      && second.queueDepth() == 1);
       assertThat(other.requests).isEmpty();
-      // It waits out the first runner's lease: queued, not running.
-      assertThat(second.queueDepth()).isEqualTo(1);
     }
   }
 
@@ -161,6 +168,10 @@ class InterruptAndRecoveryTest extends HarnessTestBase {
           }
           return FakeModel.text("too late");
         });
+    List<WatchedStore.Call> calls = new CopyOnWriteArrayList<>();
+    harness.close();
+    harness =
+        Harness.create(WatchedStore.of(store, calls), model, tools, config(), Clock.systemUTC());
     say("hi");
     await().until(() -> model.requests.size() == 1);
     var thief =
@@ -170,7 +181,11 @@ class InterruptAndRecoveryTest extends HarnessTestBase {
                 sessionId, "thief", Instant.now().plus(Duration.ofHours(1)), Duration.ofHours(2))
             .orElseThrow();
     release.countDown();
-    Thread.sleep(300);
+    // The answer came back after the lease was taken: its commit is refused, and nothing is
+    // written.
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> calls.stream().anyMatch(WatchedStore.Call::commitRefused));
     assertThat(ofType("agent.message")).isEmpty();
     assertThatThrownBy(
             () ->

@@ -19,8 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Bubblewrap sandboxes (see SANDBOX-NOTES): the host is probed on first use, not at construction,
- * so a server without bubblewrap still starts and reports why sandboxes are unavailable.
+ * Bubblewrap sandboxes (docs/security.md, "Design notes"): the host is probed on first use, not at
+ * construction, so a server without bubblewrap still starts and reports why sandboxes are
+ * unavailable.
  */
 final class BubblewrapProvider implements EgressSandboxProvider {
   private static final Logger log = LoggerFactory.getLogger(BubblewrapProvider.class);

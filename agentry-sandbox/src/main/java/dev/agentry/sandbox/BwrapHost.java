@@ -12,8 +12,8 @@ import java.util.Map;
 
 /**
  * What this host offers a bubblewrap provider, found once: the binaries, whether we run as root
- * (and so must drop to a dedicated uid, see SANDBOX-NOTES hole 1), the cgroup layout, and the
- * private directory holding the synthetic passwd/group and the seccomp filter (never inside a
+ * (and so must drop to a dedicated uid: docs/security.md, design note 1), the cgroup layout, and
+ * the private directory holding the synthetic passwd/group and the seccomp filter (never inside a
  * workspace, where the agent could edit them).
  */
 final class BwrapHost {

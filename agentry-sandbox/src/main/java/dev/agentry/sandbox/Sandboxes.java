@@ -2,19 +2,13 @@ package dev.agentry.sandbox;
 
 import dev.agentry.core.SandboxProvider;
 import java.nio.file.Path;
-import java.util.Map;
 
 /** Entry point: the sandbox providers this module offers. */
 public final class Sandboxes {
   /**
-   * Environment key choosing the provider: {@code bubblewrap} (default) or {@code unsafe-local}.
+   * The default dedicated uid/gid for sandboxed processes when the server runs as root (the server
+   * reads {@code AGENTRY_SANDBOX_UID} to choose another).
    */
-  public static final String ENV_KEY = "AGENTRY_SANDBOX";
-
-  /** Environment key for the host uid (and gid) sandboxes run as when the server is root. */
-  public static final String ENV_UID = "AGENTRY_SANDBOX_UID";
-
-  /** The default dedicated uid/gid for sandboxed processes when the server runs as root. */
   public static final int DEFAULT_UID = 10001;
 
   private Sandboxes() {}
@@ -57,29 +51,5 @@ public final class Sandboxes {
    */
   public static SandboxProvider unsafeLocal() {
     return new UnsafeLocalProvider();
-  }
-
-  /** Chooses by {@value #ENV_KEY}; an unknown value is a configuration error, not a fallback. */
-  public static SandboxProvider fromEnv(Map<String, String> env) {
-    String kind = env.getOrDefault(ENV_KEY, "bubblewrap").trim();
-    return switch (kind) {
-      case "", "bubblewrap" -> bubblewrap(uidFrom(env));
-      case "unsafe-local" -> unsafeLocal();
-      default ->
-          throw new IllegalArgumentException(
-              ENV_KEY + " must be 'bubblewrap' or 'unsafe-local', not '" + kind + "'");
-    };
-  }
-
-  private static int uidFrom(Map<String, String> env) {
-    String v = env.get(ENV_UID);
-    if (v == null || v.isBlank()) {
-      return DEFAULT_UID;
-    }
-    try {
-      return Integer.parseInt(v.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(ENV_UID + " must be a number, not '" + v + "'", e);
-    }
   }
 }

@@ -67,13 +67,6 @@ class BubblewrapSandboxTest extends SandboxContract {
   }
 
   @Test
-  void fromEnvRejectsUnknownKinds() {
-    assertThatThrownBy(() -> Sandboxes.fromEnv(Map.of("AGENTRY_SANDBOX", "docker")))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("AGENTRY_SANDBOX");
-  }
-
-  @Test
   void aMissingWorkspaceIsAClearSandboxException() {
     assertThatThrownBy(() -> PROVIDER.provision("x", Path.of("/nonexistent/ws"), limits()))
         .isInstanceOf(SandboxException.class)

@@ -139,11 +139,17 @@ class FileToolEscapeTest {
 
   @Test
   void globAndGrep_overTheWholeWorkspace_doNotFollowSymlinksOut() {
+    // Positive control: a file inside the workspace that the same grep and glob do find.
+    SandboxManagerTest.put(ws, "controls/match.txt", "INSIDE-HOST-CONTENT\n");
     ToolOutcome grep = tools.execute(SID, "grep", input("pattern", "HOST-CONTENT|^root"));
     assertThat(grep.text()).doesNotContain(SECRET).doesNotContain("root:x");
+    assertThat(grep.text()).as("grep searched the workspace").contains("controls/match.txt");
 
     ToolOutcome glob = tools.execute(SID, "glob", input("pattern", "**/*"));
     assertThat(glob.text()).doesNotContain("passwd").doesNotContain("notes.txt");
+    assertThat(glob.text())
+        .as("glob listed the workspace")
+        .contains("inside.txt", "controls/match.txt");
   }
 
   @Test

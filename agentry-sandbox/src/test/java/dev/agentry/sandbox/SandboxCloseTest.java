@@ -22,8 +22,11 @@ class SandboxCloseTest {
     Path ws = Workspaces.of(dataDir).create("sesn_close1");
     Sandbox sandbox = Sandboxes.bubblewrap().provision("sesn_close1", ws, SandboxLimits.DEFAULTS);
     CompletableFuture<ExecResult> call =
-        CompletableFuture.supplyAsync(() -> sandbox.shell("sleep 30", Duration.ofSeconds(60)));
-    Thread.sleep(300);
+        CompletableFuture.supplyAsync(
+            () -> sandbox.shell("touch started; sleep 30", Duration.ofSeconds(60)));
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> java.nio.file.Files.exists(ws.resolve("started")));
     long start = System.nanoTime();
     sandbox.close();
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));

@@ -20,8 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Attacks from SECURITY.md, each checking what the agent saw and that the host is untouched. Limits
- * are small so that tripping them is quick.
+ * Attacks from the threat model (docs/security.md), each checking what the agent saw and that the
+ * host is untouched. A check that something does not show up also runs a positive control (the same
+ * command shape where it is allowed does show it) or asserts the exact error, so empty output from
+ * a broken command cannot pass. Limits are small so that tripping them is quick.
  */
 class SandboxEscapeTest {
   private static final Duration T = Duration.ofSeconds(10);
@@ -87,9 +89,19 @@ class SandboxEscapeTest {
                 + dataDir.resolve("master.key")
                 + "; cat /workspace/../theirs/secret.txt");
     assertThat(r.output()).doesNotContain("SIBLING-SECRET").doesNotContain("DATA-DIR-SECRET");
-    assertThat(sh("ls -a .. /").output()).doesNotContain("theirs").doesNotContain("master.key");
+    assertThat(r.output().lines().filter(l -> l.endsWith(": No such file or directory")))
+        .as(r.output())
+        .hasSize(5);
+    ExecResult listing = sh("ls -a .. /");
+    assertThat(listing.output()).doesNotContain("theirs").doesNotContain("master.key");
+    assertThat(listing.output()).as("the listing itself works").contains("workspace", "usr");
     ExecResult link = sh("ln -s " + abs + " l && cat l");
-    assertThat(link.output()).doesNotContain("SIBLING-SECRET");
+    assertThat(link.output()).doesNotContain("SIBLING-SECRET").contains("No such file");
+
+    // Positive control: the same shapes on the session's own workspace do print the file.
+    sh("echo OWN-CONTENT > own.txt");
+    ExecResult own = sh("cat own.txt; cat /workspace/own.txt; ln -s /workspace/own.txt o && cat o");
+    assertThat(own.output()).isEqualTo("OWN-CONTENT\n".repeat(3));
   }
 
   @Test
@@ -100,6 +112,11 @@ class SandboxEscapeTest {
         .doesNotContain("AGENTRY_")
         .doesNotContain("ANTHROPIC_")
         .doesNotContain("MAVEN");
+    // Positive control: the command did print both environments (the sandbox's own variables).
+    assertThat(r.output())
+        .contains("---")
+        .contains("PATH=" + BwrapLauncher.SANDBOX_PATH)
+        .contains("HOME=/workspace");
     String hostPath = System.getenv("PATH");
     if (hostPath != null && !hostPath.equals(BwrapLauncher.SANDBOX_PATH)) {
       assertThat(r.output()).doesNotContain("PATH=" + hostPath);
@@ -111,6 +128,8 @@ class SandboxEscapeTest {
     long pid = ProcessHandle.current().pid();
     ExecResult r = sh("kill -0 " + pid + "; test -e /proc/" + pid + " && echo VISIBLE; ls /proc");
     assertThat(r.output()).contains("No such process").doesNotContain("VISIBLE");
+    // Positive control: the sandbox's own pid 1 is visible to the same test.
+    assertThat(sh("test -e /proc/1 && echo VISIBLE").output()).isEqualTo("VISIBLE\n");
     assertThat(ProcessHandle.current().isAlive()).isTrue();
   }
 
@@ -130,10 +149,11 @@ class SandboxEscapeTest {
                   + port
                   + "/ 2>&1; echo c2=$?; curl -sS --max-time 5 http://example.com/ 2>&1; echo c3=$?;"
                   + " getent hosts example.com; echo rc=$?");
+      // Every curl ran and failed (a non-zero exit code), and the name did not resolve.
       assertThat(r.output())
-          .doesNotContain("c1=0")
-          .doesNotContain("c2=0")
-          .doesNotContain("c3=0")
+          .containsPattern("c1=[1-9]")
+          .containsPattern("c2=[1-9]")
+          .containsPattern("c3=[1-9]")
           .contains("rc=2");
       boolean accepted;
       try {
@@ -152,6 +172,7 @@ class SandboxEscapeTest {
       server.setSoTimeout(300);
       ExecResult r = sh("bash -c 'echo hi > /dev/tcp/127.0.0.1/" + server.getLocalPort() + "'");
       assertThat(r.exitCode()).isNotZero();
+      assertThat(r.output()).contains("Connection refused");
       boolean accepted;
       try {
         server.accept().close();

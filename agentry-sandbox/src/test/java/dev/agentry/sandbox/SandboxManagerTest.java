@@ -225,8 +225,12 @@ class SandboxManagerTest {
     Sandbox sandbox = manager.sandboxFor("sesn_inflight");
     var pool = Executors.newSingleThreadExecutor();
     try {
-      Future<?> call = pool.submit(() -> sandbox.shell("sleep 2", Duration.ofSeconds(10)));
-      Thread.sleep(300);
+      Future<?> call =
+          pool.submit(() -> sandbox.shell("touch started; sleep 2", Duration.ofSeconds(10)));
+      Path started = workspaces.path("sesn_inflight").resolve("started");
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> Files.exists(started));
       clock.advance(Duration.ofHours(1));
 
       assertThat(manager.reclaimIdle()).isZero();

@@ -122,7 +122,7 @@ public final class AgentryServer implements AutoCloseable {
     SandboxProvider provider =
         config.sandbox().equals("unsafe-local")
             ? Sandboxes.unsafeLocal()
-            : Sandboxes.bubblewrap(Sandboxes.DEFAULT_UID, dataDir.resolve("egress-ca"));
+            : Sandboxes.bubblewrap(config.sandboxUid(), dataDir.resolve("egress-ca"));
     ScheduledExecutorService sweeper =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("agentry-sandbox-sweeper").daemon().factory());

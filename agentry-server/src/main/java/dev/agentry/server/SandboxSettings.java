@@ -1,14 +1,17 @@
 package dev.agentry.server;
 
 import dev.agentry.core.SandboxLimits;
+import dev.agentry.sandbox.Sandboxes;
 import java.time.Duration;
 import java.util.Map;
 
 /**
- * The sandbox backend and limits, from {@code AGENTRY_SANDBOX*} variables (listed in the README),
- * each defaulting to {@link SandboxLimits#DEFAULTS} and checked against a bound at start-up.
+ * The sandbox backend, the host uid sandboxes run as, and their limits, from {@code
+ * AGENTRY_SANDBOX*} variables (listed in the README), each defaulting to {@link
+ * SandboxLimits#DEFAULTS} (the uid to {@link Sandboxes#DEFAULT_UID}) and checked against a bound at
+ * start-up.
  */
-record SandboxSettings(String backend, SandboxLimits limits) {
+record SandboxSettings(String backend, int uid, SandboxLimits limits) {
 
   static SandboxSettings fromEnv(Map<String, String> env) {
     String backend = env.getOrDefault("AGENTRY_SANDBOX", "bubblewrap");
@@ -24,8 +27,14 @@ record SandboxSettings(String backend, SandboxLimits limits) {
       throw new IllegalArgumentException(
           "AGENTRY_SANDBOX_MAX_TIMEOUT_MS must be at least AGENTRY_SANDBOX_TIMEOUT_MS");
     }
+    // Never 0: a sandbox running as host root would own every root-owned file it can see.
+    int uid =
+        (int)
+            EnvValues.number(
+                env, "AGENTRY_SANDBOX_UID", Sandboxes.DEFAULT_UID, 1, Integer.MAX_VALUE);
     return new SandboxSettings(
         backend,
+        uid,
         new SandboxLimits(
             (int)
                 EnvValues.number(

@@ -22,6 +22,7 @@ public record ServerConfig(
     long maxBodyBytes,
     Duration heartbeat,
     String sandbox,
+    int sandboxUid,
     SandboxLimits sandboxLimits,
     HarnessConfig harness) {
 
@@ -35,6 +36,7 @@ public record ServerConfig(
         "bubblewrap".equals(sandbox) || "unsafe-local".equals(sandbox),
         "AGENTRY_SANDBOX",
         "must be bubblewrap or unsafe-local");
+    require(sandboxUid > 0, "AGENTRY_SANDBOX_UID", "must be a positive (non-root) uid");
     require(sandboxLimits != null, "AGENTRY_SANDBOX_*", "limits must be set");
     require(harness != null, "AGENTRY_MODEL_*", "harness settings must be set");
     require(host != null && !host.isBlank(), "AGENTRY_HOST", "must not be empty");
@@ -80,6 +82,7 @@ public record ServerConfig(
             EnvValues.number(
                 env, "AGENTRY_SSE_HEARTBEAT_MS", DEFAULT_HEARTBEAT.toMillis(), 100, 300_000));
     b.sandbox = sandbox.backend();
+    b.sandboxUid = sandbox.uid();
     b.sandboxLimits = sandbox.limits();
     b.harness = HarnessSettings.fromEnv(env);
     return b;
@@ -96,6 +99,7 @@ public record ServerConfig(
     private long maxBodyBytes;
     private Duration heartbeat;
     private String sandbox;
+    private int sandboxUid;
     private SandboxLimits sandboxLimits;
     private HarnessConfig harness;
 
@@ -148,6 +152,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** The host uid (and gid) bubblewrap sandboxes run as when the server runs as root. */
+    public Builder sandboxUid(int value) {
+      sandboxUid = value;
+      return this;
+    }
+
     public Builder harness(HarnessConfig value) {
       harness = value;
       return this;
@@ -167,6 +177,7 @@ public record ServerConfig(
           maxBodyBytes,
           heartbeat,
           sandbox,
+          sandboxUid,
           sandboxLimits,
           harness);
     }

@@ -9,8 +9,8 @@ import dev.agentry.core.Json;
 import java.util.List;
 
 /**
- * Validates the events a client sends ({@code cma-api.md} §5.1) and normalises each to the payload
- * that is stored: the known fields only, content blocks checked by type.
+ * Validates the events a client sends ({@code POST /v1/sessions/{id}/events}) and normalises each
+ * to the payload that is stored: the known fields only, content blocks checked by type.
  */
 final class UserEventParser {
   static final String MESSAGE = "user.message";

@@ -214,20 +214,42 @@ class AgentLoopEndToEndTest extends FakeModelServerTestBase {
 
   @Test
   void interrupt_duringASleepingTool_killsIt() throws Exception {
-    fake.enqueue(FakeAnthropic.toolUse("bash", "{\"command\":\"sleep 30\"}"));
+    // A sleep no other test runs, so its command line finds it among the host's processes.
+    String marker = "2468013579";
+    fake.enqueue(FakeAnthropic.toolUse("bash", "{\"command\":\"sleep " + marker + "\"}"));
     String session = session(agent("[{\"type\":\"agent_toolset_20260401\"}]"));
     say(session, "sleep");
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!types(events(session)).contains("agent.tool_use") && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    Thread.sleep(300);
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> !hostProcessesWith(marker).isEmpty());
     long start = System.nanoTime();
     send(session, "{\"type\":\"user.interrupt\"}");
     List<JsonNode> log = awaitIdle(session, 1);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(8));
     JsonNode result = last(log, "agent.tool_result");
     assertThat(result.get("is_error").asBoolean()).isTrue();
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(hostProcessesWith(marker)).as("the sleep").isEmpty());
+  }
+
+  /** The pids of host processes whose command line contains {@code marker}. */
+  static List<Long> hostProcessesWith(String marker) throws java.io.IOException {
+    try (var procs = java.nio.file.Files.list(java.nio.file.Path.of("/proc"))) {
+      return procs
+          .filter(p -> p.getFileName().toString().matches("\\d+"))
+          .filter(
+              p -> {
+                try {
+                  return new String(java.nio.file.Files.readAllBytes(p.resolve("cmdline")))
+                      .contains(marker);
+                } catch (java.io.IOException e) {
+                  return false; // exited while listed
+                }
+              })
+          .map(p -> Long.parseLong(p.getFileName().toString()))
+          .toList();
+    }
   }
 
   @Test

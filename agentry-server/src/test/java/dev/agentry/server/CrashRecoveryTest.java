@@ -88,9 +88,11 @@ class CrashRecoveryTest {
                       }
                     }));
       }
-      while (acknowledged.size() < 300) {
-        Thread.sleep(5);
-      }
+      // Writers that all failed (a server that died early) must fail the test, not hang it.
+      org.awaitility.Awaitility.await("300 acknowledged appends")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(5))
+          .until(() -> acknowledged.size() >= 300);
       process.destroyForcibly();
       process.waitFor();
       stop.set(true);

@@ -112,6 +112,8 @@ class EgressWiringTest {
     String session = session("{\"name\":\"closed\"}");
     String out = bash(session, curl(upstream.getAddress().getPort())).text();
     assertThat(out).doesNotContain("allowed upstream").doesNotContain("status=200");
+    // The exact failure, so a curl that never ran cannot pass: no connection, so no HTTP status.
+    assertThat(out).contains("Failed to connect").contains("status=000");
   }
 
   @Test

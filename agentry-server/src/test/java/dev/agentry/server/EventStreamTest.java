@@ -184,9 +184,10 @@ class EventStreamTest {
                       }
                     }));
       }
-      while (acked.size() < total / 3) {
-        Thread.sleep(1);
-      }
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(30))
+          .pollInterval(java.time.Duration.ofMillis(1))
+          .until(() -> acked.size() >= total / 3);
       String resumeFrom = acked.getFirst();
       try (BufferedReader resumed = open(session, resumeFrom)) {
         for (Thread t : senders) {

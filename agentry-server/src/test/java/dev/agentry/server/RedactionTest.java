@@ -192,6 +192,76 @@ class RedactionTest {
     requests.forEach(r -> assertClean(r.toString()));
   }
 
+  /**
+   * Live previews ({@code event_deltas[]}) leave the server before any event is persisted, so the
+   * log's redaction never sees them: the streamed text itself must be scanned. A real SSE
+   * subscriber asks for previews and reads the stream until the turn ends.
+   */
+  @Test
+  void livePreviews_onTheEventStream_areRedacted() throws Exception {
+    String env = BadInputTest.id(client.call("POST", "/v1/environments", "{\"name\":\"r-live\"}"));
+    String agent =
+        BadInputTest.id(
+            client.call("POST", "/v1/agents", "{\"name\":\"r\",\"model\":\"claude-sonnet-4-6\"}"));
+    String session =
+        BadInputTest.id(
+            client.call(
+                "POST",
+                "/v1/sessions",
+                "{\"agent\":\"" + agent + "\",\"environment_id\":\"" + env + "\"}"));
+    var request =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(
+                    "http://127.0.0.1:"
+                        + server.port()
+                        + "/v1/sessions/"
+                        + session
+                        + "/events/stream?event_deltas%5B%5D=agent.message"))
+            .header("x-api-key", TestServer.KEY)
+            .build();
+    List<String> lines = new CopyOnWriteArrayList<>();
+    java.util.function.Predicate<String> idle =
+        l -> l.startsWith("data:") && l.contains("\"type\":\"session.status_idle\"");
+    var http = java.net.http.HttpClient.newHttpClient();
+    var response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofLines());
+    try {
+      assertThat(response.statusCode()).isEqualTo(200);
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                for (var it = response.body().iterator(); it.hasNext(); ) {
+                  String line = it.next();
+                  lines.add(line);
+                  if (idle.test(line)) {
+                    return;
+                  }
+                }
+              });
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> client.call("GET", "/readyz", null).body().contains("\"sse_subscribers\":1"));
+      var sent =
+          client.call(
+              "POST",
+              "/v1/sessions/" + session + "/events",
+              "{\"events\":[{\"type\":\"user.message\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}]}");
+      assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> lines.stream().anyMatch(idle));
+    } finally {
+      response.body().close();
+      http.shutdownNow();
+    }
+    String stream = String.join("\n", lines);
+    List<String> previews =
+        lines.stream().filter(l -> l.startsWith("data:") && l.contains("\"event_delta\"")).toList();
+    assertThat(previews).as(stream).isNotEmpty();
+    assertThat(String.join("\n", previews)).contains("the token is [redacted]");
+    assertClean(stream);
+  }
+
   /** Initial events enter the log with the session, not through an append: scanned all the same. */
   @Test
   void initialEvents_areRedactedToo() throws Exception {

@@ -14,13 +14,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.catalina.Context;
 import org.apache.catalina.startup.Tomcat;
 
 /**
  * A real MCP server built with the same SDK (its servlet streamable-HTTP transport in an embedded
- * Tomcat, test scope only: ADR 0010), with an {@code echo} tool. It records every {@code
- * Authorization} header and refuses (401) any bearer token not in {@code accepted}, when set.
+ * Tomcat, test scope only: ADR 0010), with an {@code echo} tool and a {@code hang} tool that never
+ * answers until the server is closed (a call in flight when the runtime dies). It records every
+ * {@code Authorization} header and refuses (401) any bearer token not in {@code accepted}, when
+ * set.
  */
 final class TestMcpServer implements AutoCloseable {
   final List<String> authorizations = new CopyOnWriteArrayList<>();
@@ -28,7 +32,11 @@ final class TestMcpServer implements AutoCloseable {
   /** The {@code text} argument of every {@code echo} call, in order. */
   final List<String> echoCalls = new CopyOnWriteArrayList<>();
 
+  /** The {@code text} argument of every {@code hang} call, in order, recorded as it arrives. */
+  final List<String> hangCalls = new CopyOnWriteArrayList<>();
+
   volatile Set<String> accepted;
+  private final CountDownLatch closing = new CountDownLatch(1);
   private final Tomcat tomcat;
   private final McpSyncServer mcp;
 
@@ -49,6 +57,12 @@ final class TestMcpServer implements AutoCloseable {
                     null,
                     null))
             .build();
+    McpSchema.Tool hang =
+        McpSchema.Tool.builder()
+            .name("hang")
+            .description("Starts and never finishes.")
+            .inputSchema(echo.inputSchema())
+            .build();
     mcp =
         McpServer.sync(transport)
             .serverInfo("test-mcp", "1.0")
@@ -59,6 +73,20 @@ final class TestMcpServer implements AutoCloseable {
                   echoCalls.add(String.valueOf(req.arguments().get("text")));
                   return McpSchema.CallToolResult.builder()
                       .addTextContent("echo: " + req.arguments().get("text"))
+                      .isError(false)
+                      .build();
+                })
+            .toolCall(
+                hang,
+                (exchange, req) -> {
+                  hangCalls.add(String.valueOf(req.arguments().get("text")));
+                  try {
+                    closing.await(2, TimeUnit.MINUTES);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  return McpSchema.CallToolResult.builder()
+                      .addTextContent("hang: released")
                       .isError(false)
                       .build();
                 })
@@ -101,6 +129,7 @@ final class TestMcpServer implements AutoCloseable {
 
   @Override
   public void close() throws org.apache.catalina.LifecycleException {
+    closing.countDown();
     mcp.close();
     tomcat.stop();
     tomcat.destroy();
