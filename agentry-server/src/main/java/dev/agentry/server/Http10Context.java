@@ -23,8 +23,11 @@ final class Http10Context implements ConnectionContext {
 
   Http10Context(ConnectionContext socket, Http1Config config) {
     this.socket = socket;
-    this.reader = Http10Request.reader(socket.dataReader(), socket.localPeer(), config);
-    this.writer = new UnchunkingWriter(socket.dataWriter());
+    UnchunkingWriter unchunking = new UnchunkingWriter(socket.dataWriter());
+    this.writer = unchunking;
+    this.reader =
+        Http10Request.reader(
+            socket.dataReader(), socket.localPeer(), config, unchunking::responseStarted);
   }
 
   @Override

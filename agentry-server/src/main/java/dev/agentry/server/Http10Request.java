@@ -6,6 +6,7 @@ import io.helidon.webserver.http1.Http1Config;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -19,8 +20,14 @@ import java.util.function.Supplier;
 final class Http10Request {
   private Http10Request() {}
 
-  /** A reader of the rewritten request over {@code socket}, whose request line is HTTP/1.0. */
-  static DataReader reader(DataReader socket, PeerInfo local, Http1Config config) {
+  /**
+   * A reader of the rewritten request over {@code socket}, whose request line is HTTP/1.0. Once
+   * {@code answered}, it reports the end of input: Helidon does not close a connection after a
+   * {@code Connection: close} response but waits for the next request, and an HTTP/1.0 client waits
+   * for the close that ends a body without a length.
+   */
+  static DataReader reader(
+      DataReader socket, PeerInfo local, Http1Config config, BooleanSupplier answered) {
     byte[] head = rewriteHead(socket, local, config);
     return DataReader.create(
         new Supplier<>() {
@@ -31,6 +38,9 @@ final class Http10Request {
             if (!headSent) {
               headSent = true;
               return head;
+            }
+            if (answered.getAsBoolean()) {
+              return null;
             }
             socket.ensureAvailable();
             return socket.readBytes(socket.available());

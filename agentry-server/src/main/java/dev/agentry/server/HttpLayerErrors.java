@@ -43,7 +43,7 @@ final class HttpLayerErrors implements DirectHandler {
     int code = defaultStatus.code();
     String requestId = Ids.next(IdKind.REQUEST);
     ApiError error = error(code, message, requestId);
-    if (code >= 500) {
+    if (error.status >= 500) {
       LOG.warn(
           "HTTP layer answered {} {} {}: {}",
           code,
@@ -71,6 +71,10 @@ final class HttpLayerErrors implements DirectHandler {
       case 431 -> ApiError.status(431, "headers: too large");
       case 403 -> ApiError.forbidden(reason == null ? "forbidden" : reason);
       case 503 -> ApiError.status(503, "the server is busy; retry shortly");
+      // Helidon's 501: a transfer coding other than chunked; the request's fault, not the server's.
+      case 501 ->
+          ApiError.invalid(
+              "malformed HTTP request: " + (reason == null ? "not supported" : reason));
       // Both HTTP/1.1 and HTTP/1.0 are served (Http10Selector): another version is a bad request.
       case 505 -> ApiError.invalid("request line: only HTTP/1.1 and HTTP/1.0 are served");
       default ->

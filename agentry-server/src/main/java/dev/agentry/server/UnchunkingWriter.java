@@ -39,6 +39,11 @@ final class UnchunkingWriter implements DataWriter {
     this.socket = socket;
   }
 
+  /** Whether the (final) response's head has been written: the one request has been answered. */
+  boolean responseStarted() {
+    return state != State.HEAD;
+  }
+
   @Override
   public void write(BufferData... buffers) {
     BufferData out = transform(buffers);
