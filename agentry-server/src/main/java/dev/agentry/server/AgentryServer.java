@@ -16,8 +16,10 @@ import dev.agentry.sandbox.Sandboxes;
 import dev.agentry.sandbox.Workspaces;
 import dev.agentry.store.StoreConfig;
 import dev.agentry.store.Stores;
+import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +46,7 @@ public final class AgentryServer implements AutoCloseable {
   private final Harness harness;
   private final Optional<String> generatedKey;
   private final Telemetry telemetry;
+  private final RouteTable routes;
 
   private AgentryServer(
       WebServer webServer,
@@ -52,8 +55,10 @@ public final class AgentryServer implements AutoCloseable {
       Api.Hands hands,
       Harness harness,
       Optional<String> key,
-      Telemetry telemetry) {
+      Telemetry telemetry,
+      RouteTable routes) {
     this.telemetry = telemetry;
+    this.routes = routes;
     this.webServer = webServer;
     this.store = store;
     this.streams = streams;
@@ -237,18 +242,22 @@ public final class AgentryServer implements AutoCloseable {
       HttpRouting.Builder routing = HttpRouting.builder();
       routing.addFilter(new RequestIds());
       routing.addFilter(new Auth(store));
-      groups.forEach(g -> g.register(routing));
+      RouteTable routes = new RouteTable(routing);
+      groups.forEach(g -> g.register(routes));
       new ConsoleRoutes().register(routing);
-      routing.any(
-          (req, res) -> {
-            throw ApiError.notFound(
-                "no route for " + req.prologue().method().text() + " " + req.path().path());
-          });
+      routing.any(routes::unrouted);
       Errors.register(routing);
+      // Raw brackets in query names (?types[]=…) are what the SDKs and the README send; the query
+      // is parsed by Query, so Helidon's stricter check of the query's characters is off.
+      Http1Config http1 = Http1Config.builder().validatePrologue(false).build();
       WebServer web =
           WebServer.builder()
               .host(config.host())
               .port(config.port())
+              .addProtocol(http1)
+              .addConnectionSelector(new Http10Selector(http1))
+              .directHandlers(HttpLayerErrors.all())
+              .errorHandling(ErrorHandling.builder().includeEntity(true).build())
               // Helidon leaves Nagle on: a small write (an SSE frame, the tail of a response) then
               // waits for the ACK of the one before it, which the client may delay by ~40 ms.
               .connectionOptions(o -> o.tcpNoDelay(true))
@@ -262,7 +271,7 @@ public final class AgentryServer implements AutoCloseable {
           store.describe(),
           dataDir);
       harness.recover();
-      return new AgentryServer(web, store, streams, hands, harness, key, telemetry);
+      return new AgentryServer(web, store, streams, hands, harness, key, telemetry, routes);
     } catch (RuntimeException e) {
       store.close();
       telemetry.close();
@@ -283,6 +292,11 @@ public final class AgentryServer implements AutoCloseable {
   /** The store this server uses (for operator tasks in tests). */
   Store store() {
     return store;
+  }
+
+  /** The API's routes (for tests that visit every one). */
+  RouteTable routes() {
+    return routes;
   }
 
   /** The admin key this start created, if it created one. */

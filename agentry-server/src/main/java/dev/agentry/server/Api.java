@@ -6,7 +6,7 @@ import dev.agentry.core.Store;
 import dev.agentry.harness.Harness;
 import dev.agentry.harness.SpendLimits;
 import dev.agentry.sandbox.SandboxManager;
-import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import java.time.Clock;
 import java.time.Instant;
@@ -32,7 +32,7 @@ record Api(
   }
 
   static String param(ServerRequest req, String name) {
-    return req.path().pathParameters().get(name);
+    return RequestText.pathParameter(req.path().pathParameters().get(name), name);
   }
 
   static Query query(ServerRequest req) {
@@ -41,6 +41,6 @@ record Api(
 
   /** A group of routes, registered on the shared routing. */
   interface Routes {
-    void register(HttpRouting.Builder routing);
+    void register(HttpRules routing);
   }
 }

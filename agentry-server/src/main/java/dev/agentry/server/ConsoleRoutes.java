@@ -11,14 +11,14 @@ import io.helidon.webserver.staticcontent.StaticContentFeature;
  * types in, so it can do exactly what that key may do. Its responses forbid framing and any script,
  * style or connection that is not this server's, so a message rendered in the timeline cannot run.
  */
-final class ConsoleRoutes implements Api.Routes {
+final class ConsoleRoutes {
   static final String CONTENT_SECURITY_POLICY =
       "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
           + "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; "
           + "frame-ancestors 'none'";
 
-  @Override
-  public void register(HttpRouting.Builder routing) {
+  /** Registers the console's filter and files (a service, so not through the RouteTable). */
+  void register(HttpRouting.Builder routing) {
     routing.addFilter(
         (chain, req, res) -> {
           String path = req.path().path();

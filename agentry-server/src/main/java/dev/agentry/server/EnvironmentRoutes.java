@@ -10,7 +10,7 @@ import dev.agentry.core.ResourceFilter;
 import dev.agentry.core.SortOrder;
 import dev.agentry.core.StoreException;
 import dev.agentry.core.Timestamps;
-import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Instant;
@@ -25,7 +25,7 @@ final class EnvironmentRoutes implements Api.Routes {
   }
 
   @Override
-  public void register(HttpRouting.Builder r) {
+  public void register(HttpRules r) {
     r.post("/v1/environments", this::create)
         .get("/v1/environments", this::list)
         .get("/v1/environments/{id}", this::retrieve)

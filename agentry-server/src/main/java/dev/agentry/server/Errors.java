@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentry.core.Json;
 import dev.agentry.core.Redactor;
 import dev.agentry.core.StoreException;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpException;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
@@ -61,11 +63,23 @@ final class Errors {
         ApiError.internal("internal error; see the server log for request " + requestId(res)));
   }
 
+  /**
+   * The official SDKs retry a 409 unless told not to; a conflict (a stale version, a busy session)
+   * does not resolve itself by sending the same request again.
+   */
+  static final HeaderName SHOULD_RETRY = HeaderNames.create("x-should-retry");
+
   static void send(ServerRequest req, ServerResponse res, ApiError e) {
     if (res.isSent()) {
       return;
     }
     res.status(e.status);
+    if (e.status == 409) {
+      res.header(SHOULD_RETRY, "false");
+    }
+    if (e.closeConnection) {
+      res.header(HeaderValues.CONNECTION_CLOSE);
+    }
     res.header(HeaderNames.CONTENT_TYPE, "application/json");
     res.send(envelope(e, requestId(res)).getBytes(StandardCharsets.UTF_8));
   }

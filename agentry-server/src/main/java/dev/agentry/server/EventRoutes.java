@@ -13,7 +13,7 @@ import dev.agentry.core.SortOrder;
 import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.harness.Spend;
-import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Instant;
@@ -35,7 +35,7 @@ final class EventRoutes implements Api.Routes {
   }
 
   @Override
-  public void register(HttpRouting.Builder r) {
+  public void register(HttpRules r) {
     r.post("/v1/sessions/{id}/events", this::send)
         .get("/v1/sessions/{id}/events", this::list)
         .get("/v1/sessions/{id}/events/stream", this::stream);

@@ -2,7 +2,7 @@ package dev.agentry.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentry.core.Json;
-import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -20,7 +20,7 @@ final class HealthRoutes implements Api.Routes {
   }
 
   @Override
-  public void register(HttpRouting.Builder r) {
+  public void register(HttpRules r) {
     r.get(
             "/healthz",
             (req, res) -> Http.ok(res, Json.mapper().createObjectNode().put("status", "ok")))

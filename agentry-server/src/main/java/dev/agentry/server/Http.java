@@ -11,7 +11,6 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /** Reading JSON bodies within the size limit, and writing JSON responses. */
@@ -42,6 +41,7 @@ final class Http {
       if (node == null || node.isMissingNode()) {
         return Json.mapper().createObjectNode();
       }
+      RequestText.checkTree(node, "");
       return node;
     } catch (JsonProcessingException e) {
       String location =
@@ -51,11 +51,34 @@ final class Http {
                   + e.getLocation().getLineNr()
                   + ", column "
                   + e.getLocation().getColumnNr();
+      String field = field(e);
+      String reason = String.valueOf(e.getOriginalMessage());
+      if (reason.contains("Invalid UTF-8")) {
+        throw ApiError.invalid(field + ": must be valid UTF-8" + location + ": " + reason);
+      }
       throw ApiError.invalid(
-          "body: malformed " + (yaml ? "YAML" : "JSON") + location + ": " + e.getOriginalMessage());
+          field + ": malformed " + (yaml ? "YAML" : "JSON") + location + ": " + reason);
     } catch (IOException e) {
-      throw ApiError.invalid("body: could not be read");
+      throw ApiError.invalid("body: could not be read (" + e.getMessage() + ")");
     }
+  }
+
+  /** Where in the body the parser stopped ({@code metadata.key}), or {@code body}. */
+  private static String field(JsonProcessingException e) {
+    if (e.getProcessor() instanceof com.fasterxml.jackson.core.JsonParser parser) {
+      String path = "";
+      for (var ctx = parser.getParsingContext(); ctx != null; ctx = ctx.getParent()) {
+        if (ctx.inArray()) {
+          path = "[" + Math.max(ctx.getCurrentIndex(), 0) + "]" + path;
+        } else if (ctx.inObject() && ctx.getCurrentName() != null) {
+          path = "." + ctx.getCurrentName() + path;
+        }
+      }
+      if (!path.isEmpty()) {
+        return path.startsWith(".") ? path.substring(1) : "body" + path;
+      }
+    }
+    return "body";
   }
 
   private static boolean isYaml(ServerRequest req) {
@@ -96,10 +119,14 @@ final class Http {
         out.write(buf, 0, n);
       }
       return out.toByteArray();
-    } catch (IOException e) {
-      throw ApiError.invalid("body: could not be read");
-    } catch (UncheckedIOException e) {
-      throw ApiError.invalid("body: could not be read");
+    } catch (ApiError e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // Helidon reports broken chunked framing as an unchecked exception (even a
+      // NumberFormatException for a bad chunk size): the client's error, not ours. What remains
+      // of the stream cannot be trusted, so the connection closes after the answer.
+      throw ApiError.unreadableBody(
+          "body: could not be read (malformed chunked encoding, or the connection closed early)");
     }
   }
 

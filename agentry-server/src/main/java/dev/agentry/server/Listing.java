@@ -112,6 +112,7 @@ final class Listing {
       if (node == null || !node.isObject() || !node.path("l").isTextual()) {
         throw new IllegalArgumentException("shape");
       }
+      RequestText.checkTree(node, "page");
       return node;
     } catch (Exception e) {
       throw ApiError.invalid("page: not a cursor this server issued");

@@ -2,8 +2,6 @@ package dev.agentry.server;
 
 import dev.agentry.core.SortOrder;
 import dev.agentry.core.TimeRange;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -28,17 +26,10 @@ final class Query {
         continue;
       }
       int eq = pair.indexOf('=');
-      String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-      String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
+      String name =
+          RequestText.decodeQueryComponent(eq < 0 ? pair : pair.substring(0, eq), "query");
+      String value = eq < 0 ? "" : RequestText.decodeQueryComponent(pair.substring(eq + 1), name);
       params.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
-    }
-  }
-
-  private static String decode(String s) {
-    try {
-      return URLDecoder.decode(s, StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw ApiError.invalid("query: malformed percent-encoding in '" + s + "'");
     }
   }
 

@@ -19,7 +19,7 @@ import dev.agentry.core.SortOrder;
 import dev.agentry.core.StoreException;
 import dev.agentry.core.Timestamps;
 import dev.agentry.core.Vault;
-import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Instant;
@@ -39,7 +39,7 @@ final class SessionRoutes implements Api.Routes {
   }
 
   @Override
-  public void register(HttpRouting.Builder r) {
+  public void register(HttpRules r) {
     r.post("/v1/sessions", this::create)
         .get("/v1/sessions", this::list)
         .get("/v1/sessions/{id}", this::retrieve)

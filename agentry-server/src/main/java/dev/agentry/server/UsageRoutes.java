@@ -15,7 +15,7 @@ import dev.agentry.core.TimeRange;
 import dev.agentry.core.Timestamps;
 import dev.agentry.harness.PriceTable;
 import dev.agentry.harness.Spend;
-import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.math.BigInteger;
@@ -45,7 +45,7 @@ final class UsageRoutes implements Api.Routes {
   }
 
   @Override
-  public void register(HttpRouting.Builder r) {
+  public void register(HttpRules r) {
     r.get(PREFIX, this::report).get(PREFIX + "/sessions/{id}", this::session);
   }
 

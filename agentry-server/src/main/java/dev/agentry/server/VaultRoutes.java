@@ -12,7 +12,7 @@ import dev.agentry.core.SecretBox;
 import dev.agentry.core.SortOrder;
 import dev.agentry.core.Timestamps;
 import dev.agentry.core.Vault;
-import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Instant;
@@ -31,7 +31,7 @@ final class VaultRoutes implements Api.Routes {
   }
 
   @Override
-  public void register(HttpRouting.Builder r) {
+  public void register(HttpRules r) {
     r.post("/v1/vaults", this::create)
         .get("/v1/vaults", this::list)
         .get("/v1/vaults/{id}", this::retrieve)
