@@ -228,7 +228,7 @@ public final class AgentryServer implements AutoCloseable {
       List<Api.Routes> groups =
           List.of(
               new HealthRoutes(api, metrics),
-              new AgentRoutes(api),
+              new AgentRoutes(api, model),
               new EnvironmentRoutes(api),
               new SessionRoutes(api),
               new EventRoutes(api, eventStream),
