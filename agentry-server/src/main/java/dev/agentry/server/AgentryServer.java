@@ -44,6 +44,7 @@ public final class AgentryServer implements AutoCloseable {
   private final Harness harness;
   private final Optional<String> generatedKey;
   private final Telemetry telemetry;
+  private final AutoCloseable logRedaction;
 
   private AgentryServer(
       WebServer webServer,
@@ -52,8 +53,10 @@ public final class AgentryServer implements AutoCloseable {
       Api.Hands hands,
       Harness harness,
       Optional<String> key,
-      Telemetry telemetry) {
+      Telemetry telemetry,
+      AutoCloseable logRedaction) {
     this.telemetry = telemetry;
+    this.logRedaction = logRedaction;
     this.webServer = webServer;
     this.store = store;
     this.streams = streams;
@@ -116,7 +119,12 @@ public final class AgentryServer implements AutoCloseable {
    * Nothing is probed or started here: a missing bubblewrap surfaces at the first tool call.
    */
   private static Api.Hands hands(
-      ServerConfig config, Path dataDir, Clock clock, Store store, SecretBox box) {
+      ServerConfig config,
+      Path dataDir,
+      Clock clock,
+      Store store,
+      SecretBox box,
+      Redactor redactor) {
     // Bubblewrap sandboxes get the session's environment_variable credentials as placeholders;
     // the egress proxy substitutes them, intercepting TLS with the installation's egress CA.
     SandboxProvider provider =
@@ -133,7 +141,7 @@ public final class AgentryServer implements AutoCloseable {
             config.sandboxLimits(),
             clock,
             sweeper,
-            id -> EgressCredentials.attach(egressPolicy(store, id), store, box, id));
+            id -> EgressCredentials.attach(egressPolicy(store, id), store, box, redactor, id));
     return new Api.Hands(manager, provider, config.sandboxLimits());
   }
 
@@ -164,9 +172,11 @@ public final class AgentryServer implements AutoCloseable {
       throw new IllegalArgumentException(
           "AGENTRY_DATA_DIR " + dataDir + " cannot be created: " + e.getMessage());
     }
-    // Secrets never leave through events, model requests, logs or errors: see Redactor. Every event
-    // written passes the EventGuard (redaction, then metering once committed) inside the store.
-    Redactor redactor = Redactor.global();
+    // Secrets never leave through events, model requests, logs or errors: see Redactor. This
+    // server's one redactor goes to everything that writes text out; every event written passes
+    // the EventGuard (redaction, then metering once committed) inside the store.
+    Redactor redactor = new Redactor();
+    redactor.addFromEnv(System.getenv());
     Metrics metrics = new Metrics();
     Store store =
         Stores.open(
@@ -176,9 +186,10 @@ public final class AgentryServer implements AutoCloseable {
                 .orElseGet(() -> StoreConfig.sqlite(dataDir))
                 .withClock(clock)
                 .withAppendHook(new EventGuard(redactor, metrics)));
+    AutoCloseable logRedaction = LogRedaction.attach(redactor);
     try {
       byte[] masterKey = Keys.masterKey(config.masterKey(), dataDir);
-      SecretBox box = new SecretBox(masterKey);
+      SecretBox box = new SecretBox(masterKey, redactor);
       redactor.add(java.util.Base64.getEncoder().encodeToString(masterKey));
       Credentials.registerSecrets(store, box);
       // Metrics and spans (ADR 0014) wrap the redacting model client; they record no content.
@@ -197,7 +208,7 @@ public final class AgentryServer implements AutoCloseable {
             console.println("  " + secret);
           });
       StreamHub streams = new StreamHub();
-      Api.Hands hands = hands(config, dataDir, clock, store, box);
+      Api.Hands hands = hands(config, dataDir, clock, store, box, redactor);
       ToolExecutor tools =
           BuiltInTools.create(
               hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
@@ -234,9 +245,10 @@ public final class AgentryServer implements AutoCloseable {
               new EventRoutes(api, eventStream),
               new VaultRoutes(api, box),
               new UsageRoutes(api));
+      Errors errors = new Errors(redactor);
       HttpRouting.Builder routing = HttpRouting.builder();
       routing.addFilter(new RequestIds());
-      routing.addFilter(new Auth(store));
+      routing.addFilter(new Auth(store, errors));
       groups.forEach(g -> g.register(routing));
       new ConsoleRoutes().register(routing);
       routing.any(
@@ -244,7 +256,7 @@ public final class AgentryServer implements AutoCloseable {
             throw ApiError.notFound(
                 "no route for " + req.prologue().method().text() + " " + req.path().path());
           });
-      Errors.register(routing);
+      errors.register(routing);
       WebServer web =
           WebServer.builder()
               .host(config.host())
@@ -262,17 +274,17 @@ public final class AgentryServer implements AutoCloseable {
           store.describe(),
           dataDir);
       harness.recover();
-      return new AgentryServer(web, store, streams, hands, harness, key, telemetry);
+      return new AgentryServer(web, store, streams, hands, harness, key, telemetry, logRedaction);
     } catch (RuntimeException e) {
       store.close();
       telemetry.close();
+      closeQuietly(logRedaction);
       throw e;
     }
   }
 
   /** Starts a server whose model clients are configured from the process environment. */
   public static AgentryServer start(ServerConfig config) {
-    Redactor.global().addFromEnv(System.getenv());
     return start(config, Clock.systemUTC(), System.out, ModelClients.fromEnv(System.getenv()));
   }
 
@@ -298,6 +310,15 @@ public final class AgentryServer implements AutoCloseable {
     hands.sandboxes().close();
     store.close();
     telemetry.close();
+    closeQuietly(logRedaction);
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.warn("could not detach the log redactor: {}", e.getMessage());
+    }
   }
 
   private static void bridgeJulLogging() {
