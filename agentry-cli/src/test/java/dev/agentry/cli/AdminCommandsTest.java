@@ -58,7 +58,7 @@ class AdminCommandsTest {
         config,
         Clock.systemUTC(),
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-        ModelClients.fromEnv(Map.of()));
+        ModelClients.fromEnv(Map.of("AGENTRY_MODEL_CHECK", "form")));
   }
 
   static HttpResponse<String> call(

@@ -1,5 +1,7 @@
 package dev.agentry.core;
 
+import java.util.Optional;
+
 /** A model behind one interface: Anthropic, OpenAI-compatible, or a scripted replay. */
 public interface ModelClient {
 
@@ -10,4 +12,13 @@ public interface ModelClient {
    * @throws ModelException on any other failure, with whether a retry may help
    */
   ModelResponse send(ModelRequest request, ModelStreamListener listener, Cancellation cancellation);
+
+  /**
+   * Why this client cannot serve {@code model}, for saying so when an agent is saved rather than
+   * when its first turn runs; empty when it can (or cannot tell without calling the provider). A
+   * client bound to one provider serves whatever id it is given, so the default says nothing.
+   */
+  default Optional<String> refusal(String model) {
+    return Optional.empty();
+  }
 }

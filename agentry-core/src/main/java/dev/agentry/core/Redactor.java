@@ -25,7 +25,9 @@ import java.util.Set;
  * byte alignments (which covers {@code Basic base64(user:secret)}). Secrets shorter than {@value
  * #MIN_LENGTH} characters are ignored so that common words are not redacted.
  *
- * <p>Thread-safe: adding a secret publishes a new immutable pattern list; scanning reads it without
+ * <p>One instance per server, made by its composition root and handed to everything that writes
+ * text out (there is no process-wide one: two servers in one JVM know only their own secrets).
+ * Thread-safe: adding a secret publishes a new immutable pattern list; scanning reads it without
  * locking.
  */
 public final class Redactor {
@@ -36,15 +38,8 @@ public final class Redactor {
   public static final List<String> SECRET_ENV =
       List.of("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AGENTRY_MASTER_KEY");
 
-  private static final Redactor GLOBAL = new Redactor();
-
   private final Set<String> secrets = new LinkedHashSet<>();
   private volatile List<String> patterns = List.of();
-
-  /** The process-wide registry the server feeds and the log layout reads. */
-  public static Redactor global() {
-    return GLOBAL;
-  }
 
   /** Registers a secret; returns whether it is new. Null, blank and short values are ignored. */
   public boolean add(String secret) {

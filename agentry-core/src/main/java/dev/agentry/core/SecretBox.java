@@ -13,8 +13,8 @@ import javax.crypto.spec.SecretKeySpec;
  * ciphertext+tag}, and binds {@code context} (the owning object's id) as associated data, so a
  * ciphertext copied onto another row does not open.
  *
- * <p>Every plaintext sealed or opened is registered with a {@link Redactor} (the global one unless
- * given), so that a secret the runtime has handled is redacted wherever it shows up later.
+ * <p>Every plaintext sealed or opened is registered with the server's {@link Redactor}, so that a
+ * secret the runtime has handled is redacted wherever it shows up later.
  */
 public final class SecretBox {
   private static final byte VERSION = 1;
@@ -23,10 +23,6 @@ public final class SecretBox {
   private final SecretKeySpec key;
   private final SecureRandom random = new SecureRandom();
   private final Redactor redactor;
-
-  public SecretBox(byte[] masterKey) {
-    this(masterKey, Redactor.global());
-  }
 
   public SecretBox(byte[] masterKey, Redactor redactor) {
     this.redactor = redactor;

@@ -1,7 +1,6 @@
 package dev.agentry.model;
 
 import dev.agentry.core.ModelClient;
-import dev.agentry.core.ModelRequest;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -16,12 +15,14 @@ import java.util.Map;
  *       (default {@code https://api.openai.com/v1}) with {@code OPENAI_API_KEY};
  *   <li>{@code ollama/<model>}: OpenAI-compatible at {@code OLLAMA_BASE_URL} (default {@code
  *       http://127.0.0.1:11434/v1}), no key;
- *   <li>anything else: Anthropic's Messages API at {@code ANTHROPIC_BASE_URL} (default {@code
- *       https://api.anthropic.com}) with {@code ANTHROPIC_API_KEY}.
+ *   <li>{@code claude-<model>}: Anthropic's Messages API at {@code ANTHROPIC_BASE_URL} (default
+ *       {@code https://api.anthropic.com}) with {@code ANTHROPIC_API_KEY}.
  * </ul>
  *
- * A missing key is reported when a request needs it, as a non-retryable {@code
- * authentication_error} naming the variable.
+ * Any other id is refused. The router's {@link ModelClient#refusal} says so when an agent is saved,
+ * and also names a missing key unless {@code AGENTRY_MODEL_CHECK=form}; a request that reaches a
+ * provider without its key fails as a non-retryable {@code authentication_error} naming the
+ * variable.
  */
 public final class ModelClients {
   static final String OPENAI_DEFAULT = "https://api.openai.com/v1";
@@ -44,20 +45,30 @@ public final class ModelClients {
         new OpenAiCompatibleModelClient(
             "Ollama", orDefault(get(env, "OLLAMA_BASE_URL"), OLLAMA_DEFAULT), null, null, false);
     Path scripts = Path.of(orDefault(get(env, "AGENTRY_SCRIPTS_DIR"), "examples"));
-    return (request, listener, cancellation) -> {
-      String model = request.model() == null ? "" : request.model();
-      if (model.startsWith("scripted:")) {
-        return new ScriptedModelClient(Path.of(model.substring("scripted:".length())), scripts)
-            .send(request, listener, cancellation);
-      }
-      if (model.startsWith("openai/")) {
-        return openai.send(strip(request, "openai/"), listener, cancellation);
-      }
-      if (model.startsWith("ollama/")) {
-        return ollama.send(strip(request, "ollama/"), listener, cancellation);
-      }
-      return anthropic.send(request, listener, cancellation);
-    };
+    return new ModelRouter(
+        anthropic,
+        get(env, "ANTHROPIC_API_KEY") != null,
+        openai,
+        get(env, "OPENAI_API_KEY") != null,
+        ollama,
+        scripts,
+        checksKeys(get(env, "AGENTRY_MODEL_CHECK")));
+  }
+
+  /**
+   * {@code AGENTRY_MODEL_CHECK}: {@code configured} (the default) refuses at save time a model
+   * whose provider needs a key this server lacks; {@code form} checks only the id's form, for
+   * deployments that save agents before their keys are configured.
+   */
+  private static boolean checksKeys(String value) {
+    if (value == null || value.equals("configured")) {
+      return true;
+    }
+    if (value.equals("form")) {
+      return false;
+    }
+    throw new IllegalArgumentException(
+        "AGENTRY_MODEL_CHECK must be configured or form, not '" + value + "'");
   }
 
   /** Anthropic's Messages API at {@code baseUrl} (null: the public API). */
@@ -77,16 +88,6 @@ public final class ModelClients {
   /** A scripted replay of {@code script}, whatever the request's model id. */
   public static ModelClient scripted(Path script) {
     return new ScriptedModelClient(script);
-  }
-
-  private static ModelRequest strip(ModelRequest r, String prefix) {
-    return new ModelRequest(
-        r.model().substring(prefix.length()),
-        r.system(),
-        r.messages(),
-        r.tools(),
-        r.maxTokens(),
-        r.effort());
   }
 
   private static String get(Map<String, String> env, String name) {

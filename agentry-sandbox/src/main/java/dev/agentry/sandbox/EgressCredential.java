@@ -46,8 +46,8 @@ public final class EgressCredential {
   }
 
   /**
-   * A credential with a fresh placeholder; the secret is registered with the global {@link
-   * Redactor}.
+   * A credential with a fresh placeholder; the secret is registered with {@code redactor} (the
+   * server's).
    *
    * @param name the environment variable ({@code secret_name})
    * @param secret the real value ({@code secret_value})
@@ -56,6 +56,7 @@ public final class EgressCredential {
    *     {@code *.domain}
    * @param inHeaders substitute in request headers ({@code injection_location.header}, default on)
    * @param inBody substitute in request bodies too ({@code injection_location.body}, default off)
+   * @param redactor the server's redactor, which learns the secret
    */
   public static EgressCredential of(
       String name,
@@ -63,14 +64,15 @@ public final class EgressCredential {
       boolean anyHost,
       Collection<String> hosts,
       boolean inHeaders,
-      boolean inBody) {
+      boolean inBody,
+      Redactor redactor) {
     if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_]*")) {
       throw new IllegalArgumentException("not an environment variable name: " + name);
     }
     if (secret == null || secret.isEmpty()) {
       throw new IllegalArgumentException("empty secret for " + name);
     }
-    Redactor.global().add(secret);
+    redactor.add(secret);
     Set<String> hs = new LinkedHashSet<>();
     for (String h : hosts) {
       String n = EgressPolicy.normalizeHost(h);

@@ -11,6 +11,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.agentry.core.ExecResult;
+import dev.agentry.core.Redactor;
 import dev.agentry.core.Sandbox;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -164,7 +165,8 @@ class CredentialInjectionTest {
   void placeholderInTheSandbox_secretAtTheBoundUpstream_overHttpsWithoutDashK() throws Exception {
     got.clear();
     EgressCredential gh =
-        EgressCredential.of("GH_TOKEN", secret, false, List.of("api.test"), true, false);
+        EgressCredential.of(
+            "GH_TOKEN", secret, false, List.of("api.test"), true, false, new Redactor());
     Sandbox sb = sandbox(gh);
     String out =
         sh(
@@ -233,9 +235,11 @@ class CredentialInjectionTest {
   @Test
   void bodyInjection_onlyWhenAsked_withTheLengthRecomputed() throws Exception {
     got.clear();
-    EgressCredential body = EgressCredential.of("API_KEY", secret, true, List.of(), true, true);
+    EgressCredential body =
+        EgressCredential.of("API_KEY", secret, true, List.of(), true, true, new Redactor());
     EgressCredential headerOnly =
-        EgressCredential.of("OTHER_KEY", secret + "x", false, List.of("api.test"), true, false);
+        EgressCredential.of(
+            "OTHER_KEY", secret + "x", false, List.of("api.test"), true, false, new Redactor());
     Sandbox sb = sandbox(body, headerOnly);
     String out =
         sh(

@@ -3,6 +3,7 @@ package dev.agentry.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.AgentSpec;
 import dev.agentry.core.McpServer;
+import dev.agentry.core.ModelClient;
 import dev.agentry.core.ModelConfig;
 import dev.agentry.core.ToolSpec;
 import java.util.HashSet;
@@ -26,14 +27,14 @@ final class AgentParser {
 
   private AgentParser() {}
 
-  static AgentSpec create(JsonNode body) {
+  static AgentSpec create(JsonNode body, ModelClient models) {
     Fields.object(body, "body");
     AgentSpec spec =
         new AgentSpec(
             Fields.requiredString(body, "", "name", 1, 256),
             Fields.optionalString(body, "", "description", 0, 2048),
             Fields.optionalString(body, "", "system", 0, 100_000),
-            model(required(body, "model"), "model"),
+            servable(model(required(body, "model"), "model"), body.get("model"), models),
             tools(body),
             mcpServers(body),
             skills(body),
@@ -43,7 +44,7 @@ final class AgentParser {
     return checked(spec);
   }
 
-  static AgentSpec update(JsonNode body, AgentSpec current) {
+  static AgentSpec update(JsonNode body, AgentSpec current, ModelClient models) {
     String name = current.name();
     if (body.has("name")) {
       name = Fields.requiredString(body, "", "name", 1, 256);
@@ -59,7 +60,7 @@ final class AgentParser {
                 : current.system(),
             Fields.isNullOrAbsent(body, "model")
                 ? current.model()
-                : model(body.get("model"), "model"),
+                : servable(model(body.get("model"), "model"), body.get("model"), models),
             body.has("tools") ? tools(body) : current.tools(),
             body.has("mcp_servers") ? mcpServers(body) : current.mcpServers(),
             body.has("skills") ? skills(body) : current.skills(),
@@ -87,6 +88,22 @@ final class AgentParser {
     }
     Fields.object(v, field);
     return v.deepCopy();
+  }
+
+  /**
+   * {@code model} if a configured provider can serve its id; else a 400 that names the accepted
+   * forms or the missing key. Checked only where the body sets the model, so an agent saved before
+   * a key went away can still be edited.
+   */
+  private static ModelConfig servable(ModelConfig model, JsonNode node, ModelClient models) {
+    String path = node.isTextual() ? "model" : "model.id";
+    models
+        .refusal(model.id())
+        .ifPresent(
+            why -> {
+              throw ApiError.invalid(path + ": " + why);
+            });
+    return model;
   }
 
   static ModelConfig model(JsonNode node, String path) {

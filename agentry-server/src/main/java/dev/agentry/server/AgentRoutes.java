@@ -5,6 +5,7 @@ import dev.agentry.core.Agent;
 import dev.agentry.core.AgentSpec;
 import dev.agentry.core.IdKind;
 import dev.agentry.core.Ids;
+import dev.agentry.core.ModelClient;
 import dev.agentry.core.PageKey;
 import dev.agentry.core.ResourceFilter;
 import dev.agentry.core.SortOrder;
@@ -18,9 +19,12 @@ import java.time.Instant;
 /** {@code /v1/agents}: create, list, retrieve (optionally a version), update, archive, versions. */
 final class AgentRoutes implements Api.Routes {
   private final Api api;
+  private final ModelClient models;
 
-  AgentRoutes(Api api) {
+  /** {@code models} says which model ids can be saved ({@link ModelClient#refusal}). */
+  AgentRoutes(Api api, ModelClient models) {
     this.api = api;
+    this.models = models;
   }
 
   @Override
@@ -34,7 +38,7 @@ final class AgentRoutes implements Api.Routes {
   }
 
   private void create(ServerRequest req, ServerResponse res) {
-    AgentSpec spec = AgentParser.create(Http.objectBody(req, api.maxBodyBytes()));
+    AgentSpec spec = AgentParser.create(Http.objectBody(req, api.maxBodyBytes()), models);
     Instant now = api.now();
     Agent agent =
         api.store()
@@ -81,7 +85,7 @@ final class AgentRoutes implements Api.Routes {
       Agent updated =
           api.store()
               .agents()
-              .update(id, expected, spec -> AgentParser.update(body, spec), api.now());
+              .update(id, expected, spec -> AgentParser.update(body, spec, models), api.now());
       Http.ok(res, Views.agent(updated));
     } catch (StoreException.Conflict e) {
       throw ApiError.conflict(

@@ -47,6 +47,7 @@ public final class AgentryServer implements AutoCloseable {
   private final Optional<String> generatedKey;
   private final Telemetry telemetry;
   private final RouteTable routes;
+  private final AutoCloseable logRedaction;
 
   private AgentryServer(
       WebServer webServer,
@@ -56,9 +57,11 @@ public final class AgentryServer implements AutoCloseable {
       Harness harness,
       Optional<String> key,
       Telemetry telemetry,
-      RouteTable routes) {
+      RouteTable routes,
+      AutoCloseable logRedaction) {
     this.telemetry = telemetry;
     this.routes = routes;
+    this.logRedaction = logRedaction;
     this.webServer = webServer;
     this.store = store;
     this.streams = streams;
@@ -121,7 +124,12 @@ public final class AgentryServer implements AutoCloseable {
    * Nothing is probed or started here: a missing bubblewrap surfaces at the first tool call.
    */
   private static Api.Hands hands(
-      ServerConfig config, Path dataDir, Clock clock, Store store, SecretBox box) {
+      ServerConfig config,
+      Path dataDir,
+      Clock clock,
+      Store store,
+      SecretBox box,
+      Redactor redactor) {
     // Bubblewrap sandboxes get the session's environment_variable credentials as placeholders;
     // the egress proxy substitutes them, intercepting TLS with the installation's egress CA.
     SandboxProvider provider =
@@ -138,7 +146,7 @@ public final class AgentryServer implements AutoCloseable {
             config.sandboxLimits(),
             clock,
             sweeper,
-            id -> EgressCredentials.attach(egressPolicy(store, id), store, box, id));
+            id -> EgressCredentials.attach(egressPolicy(store, id), store, box, redactor, id));
     return new Api.Hands(manager, provider, config.sandboxLimits());
   }
 
@@ -169,9 +177,11 @@ public final class AgentryServer implements AutoCloseable {
       throw new IllegalArgumentException(
           "AGENTRY_DATA_DIR " + dataDir + " cannot be created: " + e.getMessage());
     }
-    // Secrets never leave through events, model requests, logs or errors: see Redactor. Every event
-    // written passes the EventGuard (redaction, then metering once committed) inside the store.
-    Redactor redactor = Redactor.global();
+    // Secrets never leave through events, model requests, logs or errors: see Redactor. This
+    // server's one redactor goes to everything that writes text out; every event written passes
+    // the EventGuard (redaction, then metering once committed) inside the store.
+    Redactor redactor = new Redactor();
+    redactor.addFromEnv(System.getenv());
     Metrics metrics = new Metrics();
     Store store =
         Stores.open(
@@ -181,9 +191,10 @@ public final class AgentryServer implements AutoCloseable {
                 .orElseGet(() -> StoreConfig.sqlite(dataDir))
                 .withClock(clock)
                 .withAppendHook(new EventGuard(redactor, metrics)));
+    AutoCloseable logRedaction = LogRedaction.attach(redactor);
     try {
       byte[] masterKey = Keys.masterKey(config.masterKey(), dataDir);
-      SecretBox box = new SecretBox(masterKey);
+      SecretBox box = new SecretBox(masterKey, redactor);
       redactor.add(java.util.Base64.getEncoder().encodeToString(masterKey));
       Credentials.registerSecrets(store, box);
       // Metrics and spans (ADR 0014) wrap the redacting model client; they record no content.
@@ -202,7 +213,7 @@ public final class AgentryServer implements AutoCloseable {
             console.println("  " + secret);
           });
       StreamHub streams = new StreamHub();
-      Api.Hands hands = hands(config, dataDir, clock, store, box);
+      Api.Hands hands = hands(config, dataDir, clock, store, box, redactor);
       ToolExecutor tools =
           BuiltInTools.create(
               hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
@@ -233,20 +244,21 @@ public final class AgentryServer implements AutoCloseable {
       List<Api.Routes> groups =
           List.of(
               new HealthRoutes(api, metrics),
-              new AgentRoutes(api),
+              new AgentRoutes(api, model),
               new EnvironmentRoutes(api),
               new SessionRoutes(api),
               new EventRoutes(api, eventStream),
               new VaultRoutes(api, box),
               new UsageRoutes(api));
+      Errors errors = new Errors(redactor);
       HttpRouting.Builder routing = HttpRouting.builder();
       routing.addFilter(new RequestIds());
-      routing.addFilter(new Auth(store));
+      routing.addFilter(new Auth(store, errors));
       RouteTable routes = new RouteTable(routing);
       groups.forEach(g -> g.register(routes));
       new ConsoleRoutes().register(routing);
       routing.any(routes::unrouted);
-      Errors.register(routing);
+      errors.register(routing);
       // Raw brackets in query names (?types[]=…) are what the SDKs and the README send; the query
       // is parsed by Query, so Helidon's stricter check of the query's characters is off.
       Http1Config http1 = Http1Config.builder().validatePrologue(false).build();
@@ -256,7 +268,7 @@ public final class AgentryServer implements AutoCloseable {
               .port(config.port())
               .addProtocol(http1)
               .addConnectionSelector(new Http10Selector(http1))
-              .directHandlers(HttpLayerErrors.all())
+              .directHandlers(HttpLayerErrors.all(errors))
               .errorHandling(ErrorHandling.builder().includeEntity(true).build())
               // Helidon leaves Nagle on: a small write (an SSE frame, the tail of a response) then
               // waits for the ACK of the one before it, which the client may delay by ~40 ms.
@@ -271,17 +283,18 @@ public final class AgentryServer implements AutoCloseable {
           store.describe(),
           dataDir);
       harness.recover();
-      return new AgentryServer(web, store, streams, hands, harness, key, telemetry, routes);
+      return new AgentryServer(
+          web, store, streams, hands, harness, key, telemetry, routes, logRedaction);
     } catch (RuntimeException e) {
       store.close();
       telemetry.close();
+      closeQuietly(logRedaction);
       throw e;
     }
   }
 
   /** Starts a server whose model clients are configured from the process environment. */
   public static AgentryServer start(ServerConfig config) {
-    Redactor.global().addFromEnv(System.getenv());
     return start(config, Clock.systemUTC(), System.out, ModelClients.fromEnv(System.getenv()));
   }
 
@@ -312,6 +325,15 @@ public final class AgentryServer implements AutoCloseable {
     hands.sandboxes().close();
     store.close();
     telemetry.close();
+    closeQuietly(logRedaction);
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      LOG.warn("could not detach the log redactor: {}", e.getMessage());
+    }
   }
 
   private static void bridgeJulLogging() {

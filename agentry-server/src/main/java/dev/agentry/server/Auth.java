@@ -25,9 +25,11 @@ final class Auth implements Filter {
   static final HeaderName WORKSPACE_HEADER = HeaderNames.create("anthropic-workspace-id");
   private static final Set<Method> READS = Set.of(Method.GET, Method.HEAD);
   private final ApiKeyCache keys;
+  private final Errors errors;
 
-  Auth(Store store) {
+  Auth(Store store, Errors errors) {
     this.keys = new ApiKeyCache(store.apiKeys());
+    this.errors = errors;
   }
 
   @Override
@@ -38,7 +40,7 @@ final class Auth implements Filter {
     }
     Optional<String> presented = presentedKey(req);
     if (presented.isEmpty()) {
-      Errors.send(
+      errors.send(
           req,
           res,
           ApiError.unauthenticated("missing API key: send x-api-key or Authorization: Bearer"));
@@ -46,14 +48,14 @@ final class Auth implements Filter {
     }
     Optional<ApiKey> key = keys.valid(Keys.hash(presented.get()));
     if (key.isEmpty()) {
-      Errors.send(req, res, ApiError.unauthenticated("invalid API key"));
+      errors.send(req, res, ApiError.unauthenticated("invalid API key"));
       return;
     }
     ApiKey k = key.get();
     var requested = req.headers().value(WORKSPACE_HEADER);
     if (requested.isPresent() && !requested.get().trim().equals(k.workspaceId())) {
       // The same answer whether or not the named workspace exists: nothing leaks about others.
-      Errors.send(
+      errors.send(
           req,
           res,
           ApiError.forbidden(
@@ -63,7 +65,7 @@ final class Auth implements Filter {
       return;
     }
     if (Caller.READ_ONLY.equals(k.role()) && !READS.contains(req.prologue().method())) {
-      Errors.send(
+      errors.send(
           req, res, ApiError.forbidden("this API key is read_only: it may only read (GET)"));
       return;
     }

@@ -6,6 +6,7 @@ import dev.agentry.core.Json;
 import dev.agentry.core.Page;
 import dev.agentry.core.PageKey;
 import dev.agentry.core.PageRequest;
+import dev.agentry.core.Redactor;
 import dev.agentry.core.ResourceFilter;
 import dev.agentry.core.SecretBox;
 import dev.agentry.core.SortOrder;
@@ -32,15 +33,17 @@ final class EgressCredentials {
   private EgressCredentials() {}
 
   /** {@code policy} with the session's credentials (none when the policy lets nothing out). */
-  static EgressPolicy attach(EgressPolicy policy, Store store, SecretBox box, String sessionId) {
+  static EgressPolicy attach(
+      EgressPolicy policy, Store store, SecretBox box, Redactor redactor, String sessionId) {
     if (policy.deniesAll()) {
       return policy;
     }
-    List<EgressCredential> creds = of(store, box, sessionId);
+    List<EgressCredential> creds = of(store, box, redactor, sessionId);
     return creds.isEmpty() ? policy : policy.withCredentials(creds);
   }
 
-  static List<EgressCredential> of(Store store, SecretBox box, String sessionId) {
+  static List<EgressCredential> of(
+      Store store, SecretBox box, Redactor redactor, String sessionId) {
     List<EgressCredential> out = new ArrayList<>();
     List<String> vaultIds =
         store.sessions().find(sessionId).map(s -> s.vaultIds()).orElse(List.of());
@@ -81,7 +84,8 @@ final class EgressCredentials {
                   any,
                   hosts,
                   loc.path("header").asBoolean(true),
-                  loc.path("body").asBoolean(false)));
+                  loc.path("body").asBoolean(false),
+                  redactor));
         } catch (IllegalArgumentException | java.io.IOException e) {
           LOG.warn(
               "session {}: credential {} cannot be opened: {}", sessionId, c.id(), e.getMessage());

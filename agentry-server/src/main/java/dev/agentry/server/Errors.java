@@ -15,13 +15,20 @@ import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The one place failures become the Anthropic error envelope. */
+/**
+ * The one place failures become the Anthropic error envelope, whose message passes the server's
+ * {@link Redactor} (a message may quote input that holds a secret).
+ */
 final class Errors {
   private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
 
-  private Errors() {}
+  private final Redactor redactor;
 
-  static void register(HttpRouting.Builder r) {
+  Errors(Redactor redactor) {
+    this.redactor = redactor;
+  }
+
+  void register(HttpRouting.Builder r) {
     r.error(ApiError.class, (req, res, e) -> send(req, res, e));
     r.error(
         StoreException.NotFound.class,
@@ -52,10 +59,10 @@ final class Errors {
             failed(req, res, e);
           }
         });
-    r.error(Exception.class, Errors::failed);
+    r.error(Exception.class, this::failed);
   }
 
-  private static void failed(ServerRequest req, ServerResponse res, Exception e) {
+  private void failed(ServerRequest req, ServerResponse res, Exception e) {
     LOG.error("unexpected failure on {} {}", req.prologue().method().text(), req.path().path(), e);
     send(
         req,
@@ -69,7 +76,7 @@ final class Errors {
    */
   static final HeaderName SHOULD_RETRY = HeaderNames.create("x-should-retry");
 
-  static void send(ServerRequest req, ServerResponse res, ApiError e) {
+  void send(ServerRequest req, ServerResponse res, ApiError e) {
     if (res.isSent()) {
       return;
     }
@@ -84,12 +91,10 @@ final class Errors {
     res.send(envelope(e, requestId(res)).getBytes(StandardCharsets.UTF_8));
   }
 
-  static String envelope(ApiError e, String requestId) {
+  String envelope(ApiError e, String requestId) {
     ObjectNode root = Json.mapper().createObjectNode().put("type", "error");
     ObjectNode error =
-        root.putObject("error")
-            .put("type", e.type)
-            .put("message", Redactor.global().redact(e.getMessage()));
+        root.putObject("error").put("type", e.type).put("message", redactor.redact(e.getMessage()));
     if (e.errorCode != null) {
       error.putObject("details").put("error_code", e.errorCode);
     }

@@ -22,10 +22,14 @@ final class HttpLayerErrors implements DirectHandler {
   /** What Helidon says when the reason may echo something unsafe; we say something useful. */
   private static final String HELIDON_GENERIC = "Bad request, see server log for more information";
 
-  private HttpLayerErrors() {}
+  private final Errors errors;
 
-  static DirectHandlers all() {
-    HttpLayerErrors handler = new HttpLayerErrors();
+  private HttpLayerErrors(Errors errors) {
+    this.errors = errors;
+  }
+
+  static DirectHandlers all(Errors errors) {
+    HttpLayerErrors handler = new HttpLayerErrors(errors);
     DirectHandlers.Builder b = DirectHandlers.builder();
     for (EventType type : EventType.values()) {
       b.addHandler(type, handler);
@@ -51,7 +55,7 @@ final class HttpLayerErrors implements DirectHandler {
           request.path(),
           message == null ? eventType : message);
     }
-    byte[] body = Errors.envelope(error, requestId).getBytes(StandardCharsets.UTF_8);
+    byte[] body = errors.envelope(error, requestId).getBytes(StandardCharsets.UTF_8);
     responseHeaders.set(HeaderNames.CONTENT_TYPE, "application/json");
     responseHeaders.set(RequestIds.REQUEST_ID, requestId);
     return TransportResponse.builder()

@@ -22,7 +22,8 @@ class BadInputTest {
   @BeforeAll
   static void start() throws Exception {
     server = new TestServer(dataDir, null);
-    agentId = id(server.call("POST", "/v1/agents", "{\"name\":\"a\",\"model\":\"m\"}"));
+    agentId =
+        id(server.call("POST", "/v1/agents", "{\"name\":\"a\",\"model\":\"claude-sonnet-4-6\"}"));
     String env = id(server.call("POST", "/v1/environments", "{\"name\":\"e\"}"));
     sessionId =
         id(
@@ -109,7 +110,7 @@ class BadInputTest {
         server.call(
             "POST",
             "/v1/agents",
-            "{\"name\":\"a\",\"model\":\"m\",\"tools\":[{\"type\":\"custom\",\"name\":\"bad name!\",\"input_schema\":{\"type\":\"object\"}}]}"),
+            "{\"name\":\"a\",\"model\":\"claude-sonnet-4-6\",\"tools\":[{\"type\":\"custom\",\"name\":\"bad name!\",\"input_schema\":{\"type\":\"object\"}}]}"),
         400,
         "invalid_request_error",
         "tools[0].name");
@@ -117,7 +118,7 @@ class BadInputTest {
         server.call(
             "POST",
             "/v1/agents",
-            "{\"name\":\"a\",\"model\":\"m\",\"tools\":[{\"type\":\"agent_toolset_20260401\",\"configs\":[{\"name\":\"rm\"}]}]}"),
+            "{\"name\":\"a\",\"model\":\"claude-sonnet-4-6\",\"tools\":[{\"type\":\"agent_toolset_20260401\",\"configs\":[{\"name\":\"rm\"}]}]}"),
         400,
         "invalid_request_error",
         "tools[0].configs[0].name");
@@ -125,7 +126,7 @@ class BadInputTest {
         server.call(
             "POST",
             "/v1/agents",
-            "{\"name\":\"a\",\"model\":\"m\",\"tools\":[{\"type\":\"mcp_toolset\",\"mcp_server_name\":\"gh\"}]}"),
+            "{\"name\":\"a\",\"model\":\"claude-sonnet-4-6\",\"tools\":[{\"type\":\"mcp_toolset\",\"mcp_server_name\":\"gh\"}]}"),
         400,
         "invalid_request_error",
         "mcp_server_name",
@@ -167,7 +168,7 @@ class BadInputTest {
 
   @Test
   void oversizeBody_is413() throws Exception {
-    String big = "{\"name\":\"" + "x".repeat(70 * 1024) + "\",\"model\":\"m\"}";
+    String big = "{\"name\":\"" + "x".repeat(70 * 1024) + "\",\"model\":\"claude-sonnet-4-6\"}";
     assertError(server.call("POST", "/v1/agents", big), 413, "request_too_large", "65536 bytes");
   }
 
@@ -199,7 +200,7 @@ class BadInputTest {
         server.call(
             "POST",
             "/v1/agents?beta=true",
-            "{\"name\":\"fwd\",\"model\":\"m\",\"some_future_field\":{\"x\":1}}",
+            "{\"name\":\"fwd\",\"model\":\"claude-sonnet-4-6\",\"some_future_field\":{\"x\":1}}",
             Map.of("Authorization", "Bearer " + TestServer.KEY, "anthropic-version", "2099-01-01"));
     assertThat(response.statusCode()).isEqualTo(200);
   }

@@ -56,7 +56,8 @@ class CrashRecoveryTest {
     String sessionId;
     try {
       awaitHealthy(http, base);
-      String agent = id(post(http, base, "/v1/agents", "{\"name\":\"a\",\"model\":\"m\"}"));
+      String agent =
+          id(post(http, base, "/v1/agents", "{\"name\":\"a\",\"model\":\"claude-sonnet-4-6\"}"));
       String env = id(post(http, base, "/v1/environments", "{\"name\":\"e\"}"));
       sessionId =
           id(
@@ -126,6 +127,8 @@ class CrashRecoveryTest {
     env.put("AGENTRY_PORT", Integer.toString(port));
     env.put("AGENTRY_DATA_DIR", dataDir.toString());
     env.put("AGENTRY_API_KEY", TestServer.KEY);
+    // Its agent names a model it never calls.
+    env.put("AGENTRY_MODEL_CHECK", "form");
     if (databaseUrl != null) {
       env.put("AGENTRY_DATABASE_URL", databaseUrl);
     } else {

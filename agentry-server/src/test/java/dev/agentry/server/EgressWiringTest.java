@@ -66,7 +66,8 @@ class EgressWiringTest {
 
   static String session(String environmentBody, String vaultIds) throws Exception {
     String agent =
-        BadInputTest.id(server.call("POST", "/v1/agents", "{\"name\":\"n\",\"model\":\"m\"}"));
+        BadInputTest.id(
+            server.call("POST", "/v1/agents", "{\"name\":\"n\",\"model\":\"claude-sonnet-4-6\"}"));
     String env = BadInputTest.id(server.call("POST", "/v1/environments", environmentBody));
     return BadInputTest.id(
         server.call(

@@ -29,7 +29,8 @@ class EventStreamTest {
   static void start() throws Exception {
     server = new TestServer(dataDir, null);
     agentId =
-        BadInputTest.id(server.call("POST", "/v1/agents", "{\"name\":\"a\",\"model\":\"m\"}"));
+        BadInputTest.id(
+            server.call("POST", "/v1/agents", "{\"name\":\"a\",\"model\":\"claude-sonnet-4-6\"}"));
     envId = BadInputTest.id(server.call("POST", "/v1/environments", "{\"name\":\"e\"}"));
   }
 

@@ -27,8 +27,9 @@ class ObservedToolsTest {
           .build();
 
   SpanData call(Telemetry telemetry) throws Exception {
-    Redactor.global().add(SECRET);
-    ObservedTools tools = new ObservedTools(new Metrics(), telemetry, Redactor.global());
+    Redactor redactor = new Redactor();
+    redactor.add(SECRET);
+    ObservedTools tools = new ObservedTools(new Metrics(), telemetry, redactor);
     var input = Json.mapper().readTree("{\"command\":\"echo " + SECRET + " && ls\"}");
     ToolOutcome out =
         tools.observe(

@@ -290,7 +290,9 @@ class RedactionTest {
 
   @Test
   void modelRequests_areScannedEvenWhenTheLogWasNot() {
-    var redacting = new RedactingModelClient(MODEL, Redactor.global());
+    Redactor redactor = new Redactor();
+    redactor.add(SECRET);
+    var redacting = new RedactingModelClient(MODEL, redactor);
     requests.clear();
     ModelRequest raw =
         new ModelRequest(
@@ -323,8 +325,11 @@ class RedactionTest {
       assertThat(r.body()).contains("[redacted]");
       assertClean(r.body());
     }
+    Redactor redactor = new Redactor();
+    redactor.add(SECRET);
     String envelope =
-        Errors.envelope(ApiError.invalid("bad token " + SECRET + " (" + B64 + ")"), "req_1");
+        new Errors(redactor)
+            .envelope(ApiError.invalid("bad token " + SECRET + " (" + B64 + ")"), "req_1");
     assertThat(envelope).contains("bad token [redacted] ([redacted])");
   }
 

@@ -35,7 +35,8 @@ class SandboxWiringTest {
   @Test
   void toolCall_writesIntoTheSessionWorkspace_andDeleteRemovesIt() throws Exception {
     String agent =
-        BadInputTest.id(server.call("POST", "/v1/agents", "{\"name\":\"a\",\"model\":\"m\"}"));
+        BadInputTest.id(
+            server.call("POST", "/v1/agents", "{\"name\":\"a\",\"model\":\"claude-sonnet-4-6\"}"));
     String env = BadInputTest.id(server.call("POST", "/v1/environments", "{\"name\":\"e\"}"));
     String session =
         BadInputTest.id(

@@ -22,8 +22,12 @@ final class TestServer implements AutoCloseable {
   final AgentryServer server;
   final HttpClient http = HttpClient.newHttpClient();
 
+  /**
+   * A server with no model provider configured. Its agents name {@code claude-…} models they never
+   * call, so model ids are checked for their form only ({@code AGENTRY_MODEL_CHECK=form}).
+   */
   TestServer(Path dataDir, String databaseUrl) {
-    this(dataDir, databaseUrl, Map.of());
+    this(dataDir, databaseUrl, Map.of("AGENTRY_MODEL_CHECK", "form"));
   }
 
   /** {@code env} configures the server and its model clients as the process environment would. */
