@@ -46,9 +46,14 @@ final class LangGraphSide implements AutoCloseable {
     commands = new OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8);
     results =
         new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
-    ready = next();
-    if (!ready.path("ready").asBoolean() || ready.path("synchronous").asInt() != 2) {
-      throw new IllegalStateException("the LangGraph side is not ready as expected: " + ready);
+    try {
+      ready = next();
+      if (!ready.path("ready").asBoolean() || ready.path("synchronous").asInt() != 2) {
+        throw new IllegalStateException("the LangGraph side is not ready as expected: " + ready);
+      }
+    } catch (IOException | RuntimeException e) {
+      node.destroyForcibly();
+      throw e;
     }
   }
 
