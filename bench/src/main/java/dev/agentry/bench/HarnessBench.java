@@ -63,8 +63,9 @@ import org.HdrHistogram.Histogram;
  *   <li><b>Overhead per step</b>: an in-process model that answers at once (a {@code read} tool
  *       call, then a final text once the tool result is in the context) and a tool executor that
  *       answers at once. A turn is timed from {@code wake} to the {@code session.status_idle} event
- *       reaching a store subscriber; the time spent inside the fakes is subtracted and the rest
- *       divided by the turn's two model steps.
+ *       reaching a store subscriber. Each of the turn's two model steps is timed on its own: from
+ *       {@code wake} to the second model call, and from the second model call to the idle event;
+ *       the time spent inside the fakes during each is subtracted.
  *   <li><b>{@code user.message} → model request</b>: the real server with {@link FakeAnthropic}
  *       behind the Anthropic client over HTTP. From just before the {@code POST .../events} to
  *       {@link FakeAnthropic#awaitRequests} returning (it waits on the fake's monitor, which is
@@ -119,9 +120,15 @@ final class HarnessBench {
     int turnsPerSession = 25;
     AtomicLong fakeNanos = new AtomicLong();
     AtomicInteger modelCalls = new AtomicInteger();
+    // Where the turn's last model call began, and the fakes' time up to then: the boundary
+    // between its two steps.
+    AtomicLong lastCallAt = new AtomicLong();
+    AtomicLong fakeBeforeLastCall = new AtomicLong();
     ModelClient model =
         (request, listener, cancellation) -> {
           long t0 = System.nanoTime();
+          lastCallAt.set(t0);
+          fakeBeforeLastCall.set(fakeNanos.get());
           modelCalls.incrementAndGet();
           ModelResponse r = answerToolThenText(request);
           fakeNanos.addAndGet(System.nanoTime() - t0);
@@ -180,9 +187,14 @@ final class HarnessBench {
             throw new IllegalStateException("expected 2 model steps, saw " + steps);
           }
           if (i >= warmup) {
-            long overhead = turn - fakeNanos.get();
-            Latency.record(perTurn, overhead);
-            Latency.record(perStep, overhead / steps);
+            // Each step timed on its own: wake → the second model call begins, and the second
+            // model call → idle reaches the subscriber; each minus the fakes' time inside it.
+            long first = lastCallAt.get() - t0 - fakeBeforeLastCall.get();
+            long second =
+                idleAt.get() - lastCallAt.get() - (fakeNanos.get() - fakeBeforeLastCall.get());
+            Latency.record(perStep, first);
+            Latency.record(perStep, second);
+            Latency.record(perTurn, turn - fakeNanos.get());
             measuredNanos += turn;
           }
         } finally {
@@ -195,12 +207,12 @@ final class HarnessBench {
     }
     Latency.row(
         out,
-        "1. overhead per model step, zero-latency model and tool (turn minus fake time, / 2 steps)",
+        "1. overhead per model step, zero-latency model and tool (each step timed, minus fake time)",
         perStep,
-        measuredNanos / 1e9 / 2);
+        measuredNanos / 1e9);
     Latency.row(
         out,
-        "1. overhead per turn (user.message → tool round → text → idle), minus fake time",
+        "1. overhead per turn of 2 steps (user.message → tool round → text → idle), minus fake time",
         perTurn,
         measuredNanos / 1e9);
     breakdown = calls.summary(stepTurns);

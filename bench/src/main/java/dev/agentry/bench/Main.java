@@ -15,7 +15,9 @@ import java.util.Locale;
  * and {@code bench.sandbox.concurrent} set the sandbox sample counts (200, 2000, 200, 200); {@code
  * harness} runs the agent-loop cases, shaped by {@code bench.harness.turns}, {@code
  * bench.harness.messages}, {@code bench.harness.concurrent}, {@code bench.harness.events} and
- * {@code bench.harness.wakes} (1500, 200, 2000, 10000, 20).
+ * {@code bench.harness.wakes} (1500, 200, 2000, 10000, 20); {@code peer} runs the same bash loop
+ * through Agentry and through LangGraph.js ({@code bench/langgraph}), shaped by {@code
+ * bench.peer.steps}, {@code bench.peer.turns} and {@code bench.peer.warmup} (20, 10, 3).
  */
 public final class Main {
   private Main() {}
@@ -69,6 +71,13 @@ public final class Main {
             Integer.getInteger("bench.harness.events", 10_000),
             Integer.getInteger("bench.harness.wakes", 20),
             out);
+    PeerBench peer =
+        new PeerBench(
+            Integer.getInteger("bench.peer.steps", 20),
+            Integer.getInteger("bench.peer.turns", 10),
+            Integer.getInteger("bench.peer.warmup", 3),
+            java.nio.file.Path.of(System.getProperty("bench.peer.dir", "bench/langgraph")),
+            out);
     switch (what) {
       case "store" -> store.run(true, true);
       case "store-sqlite" -> store.run(true, false);
@@ -76,14 +85,16 @@ public final class Main {
       case "sse" -> sse(subscribers, events, rate, out);
       case "sandbox" -> sandbox.run();
       case "harness" -> harness.run();
+      case "peer" -> peer.run();
       case "all" -> {
         store.run(true, true);
         sse(subscribers, events, rate, out);
         sandbox.run();
         harness.run();
+        peer.run();
       }
       default -> {
-        System.err.println("usage: Main store|store-sqlite|store-pg|sse|sandbox|harness|all");
+        System.err.println("usage: Main store|store-sqlite|store-pg|sse|sandbox|harness|peer|all");
         System.exit(2);
       }
     }

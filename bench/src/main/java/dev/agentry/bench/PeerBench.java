@@ -1,0 +1,149 @@
+package dev.agentry.bench;
+
+import dev.agentry.testkit.FakeAnthropic;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Agentry against LangGraph.js on the same agent loop: the fake model asks for {@code bash} {@code
+ * echo step N} {@code steps} times, then answers. Both sides talk to one {@link FakeAnthropic} (the
+ * Messages API wire, streaming), in the same run, their turns interleaved (Agentry, LangGraph,
+ * Agentry, …) so that other load on the machine falls on both alike. Each turn runs on a fresh
+ * session or thread; the first {@code warmup} turns of each side are not counted.
+ *
+ * <p>A step is timed directly where the client sees it: from the turn's start or the previous tool
+ * result to the next tool result (Agentry: the SDK hands the client an {@code agent.tool_result}
+ * from the SSE stream; LangGraph: {@code agent.stream} yields the {@code tools} node's update).
+ */
+final class PeerBench {
+  private final int steps;
+  private final int turns;
+  private final int warmup;
+  private final Path langGraphDir;
+  private final PrintStream out;
+
+  PeerBench(int steps, int turns, int warmup, Path langGraphDir, PrintStream out) {
+    this.steps = steps;
+    this.turns = turns;
+    this.warmup = warmup;
+    this.langGraphDir = langGraphDir;
+    this.out = out;
+  }
+
+  void run() throws Exception {
+    Sample agentry = new Sample();
+    Sample langGraph = new Sample();
+    Path agentryDir = TempDirs.create("agentry-bench-peer-agentry-");
+    Path langGraphData = TempDirs.create("agentry-bench-peer-langgraph-");
+    String peer;
+    double[] before;
+    double[] after;
+    try (FakeAnthropic fake = FakeAnthropic.start();
+        AgentrySide a = new AgentrySide(fake, agentryDir);
+        LangGraphSide l = new LangGraphSide(fake, langGraphDir, langGraphData)) {
+      peer = l.describe();
+      before = null;
+      for (int i = 0; i < warmup + turns; i++) {
+        if (i == warmup) {
+          before = a.serverTimes();
+        }
+        PeerTurn mine = a.turn(i, steps);
+        PeerTurn theirs = l.turn(i, steps);
+        if (i >= warmup) {
+          agentry.add(mine);
+          langGraph.add(theirs);
+        }
+      }
+      after = a.serverTimes();
+    } finally {
+      TempDirs.delete(agentryDir);
+      TempDirs.delete(langGraphData);
+    }
+    report(agentry, langGraph, peer, before, after);
+  }
+
+  private void report(
+      Sample agentry, Sample langGraph, String peer, double[] before, double[] after) {
+    out.println();
+    out.printf(
+        Locale.ROOT,
+        "### Peer: the same %d-step bash loop, Agentry and LangGraph.js, one fake Anthropic"
+            + " endpoint (%d turns each after %d warm-up, interleaved)%n",
+        steps,
+        turns,
+        warmup);
+    out.println();
+    out.println("LangGraph.js side: " + peer);
+    out.println();
+    out.println(
+        "| client-observed, ms | steps | step p50 | step p90 | step p99 | step mean |"
+            + " final answer p50 | turn p50 |");
+    out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+    agentry.row(out, "Agentry (SDK over HTTP + SSE, bubblewrap, SQLite synchronous=FULL)");
+    langGraph.row(
+        out,
+        "LangGraph.js createReactAgent (in-process, child_process bash, SqliteSaver FULL, sync)");
+    double p50 = ratio(agentry.steps, langGraph.steps, 50);
+    double mean = agentry.steps.getMean() / langGraph.steps.getMean();
+    out.println();
+    out.printf(
+        Locale.ROOT,
+        "Agentry / LangGraph.js per step: p50 %.2f, mean %.2f (target ≤ 0.33; and Agentry's"
+            + " step ≤ 4 ms: p50 %.3f ms)%n",
+        p50,
+        mean,
+        Latency.ms(agentry.steps.getValueAtPercentile(50)));
+    out.printf(
+        Locale.ROOT,
+        "LangGraph.js's bash tool (child process) inside its step: p50 %.3f ms%n",
+        Latency.ms(langGraph.tools.getValueAtPercentile(50)));
+    if (before != null) {
+      double modelMs = (after[0] - before[0]) * 1e3 / Math.max(1, after[1] - before[1]);
+      double toolMs = (after[2] - before[2]) * 1e3 / Math.max(1, after[3] - before[3]);
+      out.printf(
+          Locale.ROOT,
+          "Agentry server's own histograms over the measured turns (means): model request %.3f ms"
+              + " (%d requests, fake endpoint included), bash tool call %.3f ms (%d calls,"
+              + " sandbox round trip)%n",
+          modelMs,
+          (long) (after[1] - before[1]),
+          toolMs,
+          (long) (after[3] - before[3]));
+    }
+  }
+
+  private static double ratio(Histogram a, Histogram b, double percentile) {
+    return (double) a.getValueAtPercentile(percentile) / b.getValueAtPercentile(percentile);
+  }
+
+  /** One side's measured turns. */
+  private static final class Sample {
+    final Histogram steps = Latency.histogram();
+    final Histogram tools = Latency.histogram();
+    final Histogram answers = Latency.histogram();
+    final Histogram turns = Latency.histogram();
+
+    void add(PeerTurn t) {
+      t.steps().forEach(n -> Latency.record(steps, n));
+      t.tools().forEach(n -> Latency.record(tools, n));
+      Latency.record(answers, t.answer());
+      Latency.record(turns, t.turn());
+    }
+
+    void row(PrintStream out, String name) {
+      out.printf(
+          Locale.ROOT,
+          "| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |%n",
+          name,
+          steps.getTotalCount(),
+          Latency.ms(steps.getValueAtPercentile(50)),
+          Latency.ms(steps.getValueAtPercentile(90)),
+          Latency.ms(steps.getValueAtPercentile(99)),
+          steps.getMean() / 1e6,
+          Latency.ms(answers.getValueAtPercentile(50)),
+          Latency.ms(turns.getValueAtPercentile(50)));
+    }
+  }
+}
