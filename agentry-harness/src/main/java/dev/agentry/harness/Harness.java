@@ -4,10 +4,12 @@ import dev.agentry.core.ModelClient;
 import dev.agentry.core.PreviewSink;
 import dev.agentry.core.SecretBox;
 import dev.agentry.core.Store;
+import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolObserver;
 import dev.agentry.core.Tracing;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -37,6 +39,7 @@ public final class Harness implements AutoCloseable {
   private final SecretBox secrets;
   private final Tracing tracing;
   private final ToolObserver observer;
+  private final Inbox inbox;
   private final String owner = "harness-" + UUID.randomUUID();
   private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService timer =
@@ -72,6 +75,7 @@ public final class Harness implements AutoCloseable {
     this.tools = tools;
     this.config = config;
     this.clock = clock;
+    this.inbox = new Inbox(store, config.spend(), clock);
   }
 
   /**
@@ -109,6 +113,22 @@ public final class Harness implements AutoCloseable {
         extras.secrets(),
         extras.tracing(),
         extras.observer());
+  }
+
+  /**
+   * Takes the events a client sent to a session of {@code workspaceId}, or refuses them all: the
+   * session must be open, a {@code user.message} must fit its budget, and an answer (a tool
+   * confirmation, a custom or self-hosted tool result) must name a call of this session that waits
+   * for it. Appends them in one batch (those processed on receipt stamped so) and wakes the
+   * session's runner.
+   *
+   * @return the events as stored, in order
+   * @throws EventsRefused naming the event and the rule it broke; nothing was appended
+   */
+  public List<StoredEvent> submit(String workspaceId, String sessionId, List<UserEvent> events) {
+    List<StoredEvent> stored = inbox.accept(workspaceId, sessionId, events);
+    wake(sessionId);
+    return stored;
   }
 
   /**

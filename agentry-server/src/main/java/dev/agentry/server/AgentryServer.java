@@ -212,7 +212,7 @@ public final class AgentryServer implements AutoCloseable {
             console.println("Created an admin API key (shown once; also saved to " + file + "):");
             console.println("  " + secret);
           });
-      StreamHub streams = new StreamHub();
+      StreamHub streams = new StreamHub(store.events());
       Api.Hands hands = hands(config, dataDir, clock, store, box, redactor);
       ToolExecutor tools =
           BuiltInTools.create(

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentry.core.Json;
 import dev.agentry.core.Redactor;
 import dev.agentry.core.StoreException;
+import dev.agentry.harness.EventsRefused;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -30,6 +31,15 @@ final class Errors {
 
   void register(HttpRouting.Builder r) {
     r.error(ApiError.class, (req, res, e) -> send(req, res, e));
+    r.error(
+        EventsRefused.class,
+        (req, res, e) ->
+            send(
+                req,
+                res,
+                e.reason() == EventsRefused.Reason.SESSION_NOT_FOUND
+                    ? ApiError.notFound(e.getMessage())
+                    : ApiError.invalid(e.getMessage(), e.errorCode().orElse(null))));
     r.error(
         StoreException.NotFound.class,
         (req, res, e) -> send(req, res, ApiError.notFound(e.getMessage())));

@@ -2,22 +2,16 @@ package dev.agentry.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentry.core.EnvironmentConfig;
-import dev.agentry.core.EventDraft;
 import dev.agentry.core.EventQuery;
 import dev.agentry.core.Json;
 import dev.agentry.core.PageKey;
 import dev.agentry.core.SessionHead;
-import dev.agentry.core.SessionStatus;
 import dev.agentry.core.SortOrder;
-import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
-import dev.agentry.harness.Spend;
+import dev.agentry.harness.UserEvent;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -41,122 +35,28 @@ final class EventRoutes implements Api.Routes {
         .get("/v1/sessions/{id}/events/stream", this::stream);
   }
 
+  /**
+   * Parses the events and hands them to the harness, which decides whether the session takes them
+   * ({@link dev.agentry.harness.Harness#submit}); a refusal is mapped to the envelope by {@link
+   * Errors}.
+   */
   private void send(ServerRequest req, ServerResponse res) {
     String sessionId = Api.param(req, "id");
     JsonNode body = Http.objectBody(req, api.maxBodyBytes());
-    SessionHead session = head(req, sessionId);
     if (Fields.isNullOrAbsent(body, "events")) {
       throw ApiError.invalid("events: is required");
     }
-    List<UserEventParser.Parsed> parsed =
+    List<UserEvent> events =
         Fields.array(body.get("events"), "events", MAX_EVENTS_PER_SEND, UserEventParser::parse);
-    if (parsed.isEmpty()) {
+    if (events.isEmpty()) {
       throw ApiError.invalid("events: must not be empty");
     }
-    checkSessionAccepts(session);
-    checkBudget(session, parsed);
-    ToolConfirmations.checkBatch(parsed);
-    Instant now = api.now();
-    List<EventDraft> drafts = new ArrayList<>();
-    for (int i = 0; i < parsed.size(); i++) {
-      UserEventParser.Parsed p = parsed.get(i);
-      checkReferences(session, p, "events[" + i + "]");
-      boolean processed =
-          p.processedOnReceipt()
-              || (p.type().equals(UserEventParser.INTERRUPT)
-                  && session.status() == SessionStatus.IDLE);
-      drafts.add(EventDraft.of(p.type(), p.payload().toString(), processed ? now : null));
-    }
-    List<StoredEvent> stored;
-    try {
-      stored = api.store().events().append(sessionId, drafts);
-    } catch (StoreException.NotFound e) {
-      throw ApiError.notFound("session " + sessionId + " not found");
-    }
-    api.harness().wake(sessionId);
+    List<StoredEvent> stored = api.harness().submit(Caller.workspace(req), sessionId, events);
     StringBuilder out = new StringBuilder("{\"data\":[");
     for (int i = 0; i < stored.size(); i++) {
       out.append(i == 0 ? "" : ",").append(stored.get(i).toJson());
     }
     Http.ok(res, out.append("]}").toString());
-  }
-
-  private static void checkSessionAccepts(SessionHead session) {
-    if (session.archivedAt() != null) {
-      throw ApiError.invalid(
-          "session " + session.id() + " is archived and read-only", "session_archived");
-    }
-    if (session.status() == SessionStatus.TERMINATED) {
-      throw ApiError.invalid("session " + session.id() + " is terminated", "session_terminated");
-    }
-  }
-
-  /**
-   * A session at its budget or an Agentry cap takes no new work: a {@code user.message} would only
-   * be stopped before its model request. Settle events (confirmations, tool results, interrupts)
-   * are still accepted.
-   */
-  private void checkBudget(SessionHead session, List<UserEventParser.Parsed> parsed) {
-    for (int i = 0; i < parsed.size(); i++) {
-      if (!parsed.get(i).type().equals(UserEventParser.MESSAGE)) {
-        continue;
-      }
-      var reason = Spend.stopReason(session, api.spend());
-      if (reason.isPresent()) {
-        throw ApiError.invalid(
-            "events["
-                + i
-                + "]: session "
-                + session.id()
-                + " has reached its budget and accepts no user.message: "
-                + reason.get(),
-            Spend.BUDGET_REACHED);
-      }
-    }
-  }
-
-  /** Answers must name a call this session made, of the kind they answer. */
-  private void checkReferences(SessionHead session, UserEventParser.Parsed p, String path) {
-    switch (p.type()) {
-      case UserEventParser.TOOL_CONFIRMATION ->
-          ToolConfirmations.check(api, session.id(), p.payload(), path);
-      case UserEventParser.CUSTOM_TOOL_RESULT ->
-          requireEvent(
-              session, p.payload(), "custom_tool_use_id", path, Set.of("agent.custom_tool_use"));
-      case UserEventParser.TOOL_RESULT -> {
-        if (!(environmentConfig(session) instanceof EnvironmentConfig.SelfHosted)) {
-          throw ApiError.invalid(
-              path + ".type: user.tool_result is only for self_hosted environments");
-        }
-        requireEvent(session, p.payload(), "tool_use_id", path, Set.of("agent.tool_use"));
-      }
-      default -> {}
-    }
-  }
-
-  private EnvironmentConfig environmentConfig(SessionHead session) {
-    return api.store()
-        .environments()
-        .find(session.environmentId())
-        .map(e -> e.config())
-        .orElse(null);
-  }
-
-  private void requireEvent(
-      SessionHead session, ObjectNode payload, String field, String path, Set<String> types) {
-    String id = payload.path(field).asText();
-    StoredEvent target = api.store().events().find(session.id(), id).orElse(null);
-    if (target == null || !types.contains(target.type())) {
-      throw ApiError.invalid(
-          path
-              + "."
-              + field
-              + ": "
-              + id
-              + " is not a "
-              + String.join(" or ", types)
-              + " event of this session");
-    }
   }
 
   /**

@@ -57,7 +57,6 @@ final class EventStream {
    */
   void run(String sessionId, long resumeAfter, Set<String> previews, ServerResponse res) {
     StreamHub.Connection conn = hub.open(sessionId, previews);
-    EventStore.Subscription subscription = events.subscribe(sessionId, conn::offer);
     try {
       res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
       res.header(HeaderNames.CACHE_CONTROL, "no-cache");
@@ -73,7 +72,6 @@ final class EventStream {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      subscription.close();
       hub.close(sessionId, conn);
     }
   }

@@ -19,6 +19,7 @@ import dev.agentry.core.SortOrder;
 import dev.agentry.core.StoreException;
 import dev.agentry.core.Timestamps;
 import dev.agentry.core.Vault;
+import dev.agentry.harness.UserEvent;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -164,13 +165,13 @@ final class SessionRoutes implements Api.Routes {
   }
 
   private List<EventDraft> initialEvents(JsonNode body) {
-    List<UserEventParser.Parsed> parsed =
+    List<UserEvent> parsed =
         Fields.optionalArray(
             body, "", "initial_events", MAX_INITIAL_EVENTS, UserEventParser::parse);
     List<EventDraft> drafts = new ArrayList<>();
     Instant now = api.now();
     for (int i = 0; i < parsed.size(); i++) {
-      UserEventParser.Parsed p = parsed.get(i);
+      UserEvent p = parsed.get(i);
       if (!p.type().equals(UserEventParser.MESSAGE)
           && !p.type().equals(UserEventParser.DEFINE_OUTCOME)) {
         throw ApiError.invalid(

@@ -1,5 +1,6 @@
 package dev.agentry.server;
 
+import dev.agentry.core.EventStore;
 import dev.agentry.core.PreviewSink;
 import dev.agentry.core.StoredEvent;
 import java.nio.charset.StandardCharsets;
@@ -12,10 +13,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The open SSE connections, per session. Each connection has a bounded queue fed by the store's
- * subscription; a connection that falls behind is flagged and catches up from the log instead of
- * holding an unbounded backlog in memory. The hub also ends every stream of a deleted session and,
- * at shutdown, every stream.
+ * The open SSE connections, per session. A session with open connections has one store
+ * subscription, whose events are rendered once and fanned out to every connection's bounded queue;
+ * a connection that falls behind is flagged and catches up from the log instead of holding an
+ * unbounded backlog in memory. The hub also ends every stream of a deleted session and, at
+ * shutdown, every stream.
  */
 final class StreamHub implements PreviewSink {
   static final int QUEUE_CAPACITY = 4096;
@@ -48,23 +50,29 @@ final class StreamHub implements PreviewSink {
   /** The server is stopping. */
   record Shutdown() implements Signal {}
 
-  private final Map<String, Set<Connection>> bySession = new ConcurrentHashMap<>();
-
   /**
-   * The last event rendered. The store hands one committed event to all of a session's subscribers
-   * in a row (one {@link StoredEvent} instance), so this one slot lets every connection after the
-   * first reuse the frame instead of rendering and encoding it again.
+   * A session's open connections and the one store subscription that feeds them all: each committed
+   * event is rendered once and the same frame is queued on every connection.
    */
-  private volatile Event lastRendered;
+  private static final class Channel {
+    final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    EventStore.Subscription subscription;
 
-  private Event rendered(StoredEvent e) {
-    Event last = lastRendered;
-    if (last != null && last.event() == e) {
-      return last;
+    /** Called by the store's dispatch thread, in commit order: one render, every connection. */
+    void fanOut(StoredEvent e) {
+      if (connections.isEmpty()) {
+        return;
+      }
+      Event rendered = new Event(e);
+      connections.forEach(c -> c.offer(rendered));
     }
-    Event fresh = new Event(e);
-    lastRendered = fresh;
-    return fresh;
+  }
+
+  private final EventStore events;
+  private final Map<String, Channel> bySession = new ConcurrentHashMap<>();
+
+  StreamHub(EventStore events) {
+    this.events = events;
   }
 
   /** One SSE client. */
@@ -72,10 +80,8 @@ final class StreamHub implements PreviewSink {
     private final BlockingQueue<Signal> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final AtomicBoolean lagging = new AtomicBoolean();
     private final Set<String> previews;
-    private final StreamHub hub;
 
-    Connection(StreamHub hub, Set<String> previews) {
-      this.hub = hub;
+    Connection(Set<String> previews) {
       this.previews = Set.copyOf(previews);
     }
 
@@ -86,8 +92,8 @@ final class StreamHub implements PreviewSink {
       }
     }
 
-    void offer(StoredEvent e) {
-      if (!queue.offer(hub.rendered(e))) {
+    void offer(Event e) {
+      if (!queue.offer(e)) {
         lagging.set(true);
       }
     }
@@ -118,42 +124,61 @@ final class StreamHub implements PreviewSink {
     }
   }
 
-  /** A new connection; {@code previews} names the event types it wants live previews of. */
+  /**
+   * A new connection; {@code previews} names the event types it wants live previews of. The first
+   * connection of a session subscribes to its log; later ones join that subscription.
+   */
   Connection open(String sessionId, Set<String> previews) {
-    Connection c = new Connection(this, previews);
-    bySession.computeIfAbsent(sessionId, k -> ConcurrentHashMap.newKeySet()).add(c);
+    Connection c = new Connection(previews);
+    bySession.compute(
+        sessionId,
+        (id, channel) -> {
+          Channel ch = channel == null ? new Channel() : channel;
+          ch.connections.add(c);
+          if (ch.subscription == null) {
+            // The listener holds its channel: an event delivered before this compute returns
+            // still reaches the connection just added.
+            ch.subscription = events.subscribe(id, e -> ch.fanOut(e));
+          }
+          return ch;
+        });
     return c;
   }
 
+  /** Ends a connection; the last one of a session ends the session's subscription. */
   void close(String sessionId, Connection c) {
     bySession.computeIfPresent(
         sessionId,
-        (k, set) -> {
-          set.remove(c);
-          return set.isEmpty() ? null : set;
+        (id, ch) -> {
+          ch.connections.remove(c);
+          if (!ch.connections.isEmpty()) {
+            return ch;
+          }
+          ch.subscription.close();
+          return null;
         });
   }
 
   @Override
   public void publish(String sessionId, String previewOf, String json) {
-    Set<Connection> set = bySession.get(sessionId);
-    if (set != null) {
-      set.forEach(c -> c.offerPreview(previewOf, json));
+    Channel ch = bySession.get(sessionId);
+    if (ch != null) {
+      ch.connections.forEach(c -> c.offerPreview(previewOf, json));
     }
   }
 
   void sessionDeleted(String sessionId) {
-    Set<Connection> set = bySession.get(sessionId);
-    if (set != null) {
-      set.forEach(c -> c.end(new Deleted()));
+    Channel ch = bySession.get(sessionId);
+    if (ch != null) {
+      ch.connections.forEach(c -> c.end(new Deleted()));
     }
   }
 
   void shutdown() {
-    bySession.values().forEach(set -> set.forEach(c -> c.end(new Shutdown())));
+    bySession.values().forEach(ch -> ch.connections.forEach(c -> c.end(new Shutdown())));
   }
 
   int subscribers() {
-    return bySession.values().stream().mapToInt(Set::size).sum();
+    return bySession.values().stream().mapToInt(ch -> ch.connections.size()).sum();
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentry.core.IdKind;
 import dev.agentry.core.Ids;
 import dev.agentry.core.Json;
+import dev.agentry.harness.UserEvent;
 import java.util.List;
 
 /**
@@ -13,13 +14,13 @@ import java.util.List;
  * to the payload that is stored: the known fields only, content blocks checked by type.
  */
 final class UserEventParser {
-  static final String MESSAGE = "user.message";
-  static final String INTERRUPT = "user.interrupt";
-  static final String TOOL_CONFIRMATION = "user.tool_confirmation";
-  static final String CUSTOM_TOOL_RESULT = "user.custom_tool_result";
-  static final String TOOL_RESULT = "user.tool_result";
-  static final String DEFINE_OUTCOME = "user.define_outcome";
-  static final String SYSTEM_MESSAGE = "system.message";
+  static final String MESSAGE = UserEvent.MESSAGE;
+  static final String INTERRUPT = UserEvent.INTERRUPT;
+  static final String TOOL_CONFIRMATION = UserEvent.TOOL_CONFIRMATION;
+  static final String CUSTOM_TOOL_RESULT = UserEvent.CUSTOM_TOOL_RESULT;
+  static final String TOOL_RESULT = UserEvent.TOOL_RESULT;
+  static final String DEFINE_OUTCOME = UserEvent.DEFINE_OUTCOME;
+  static final String SYSTEM_MESSAGE = UserEvent.SYSTEM_MESSAGE;
   static final List<String> TYPES =
       List.of(
           MESSAGE,
@@ -30,12 +31,10 @@ final class UserEventParser {
           DEFINE_OUTCOME,
           SYSTEM_MESSAGE);
 
-  /** A validated event: its type, its stored payload, and whether it is processed on receipt. */
-  record Parsed(String type, ObjectNode payload, boolean processedOnReceipt) {}
-
   private UserEventParser() {}
 
-  static Parsed parse(JsonNode node, String path) {
+  /** A validated event: its type, its stored payload, and whether it is processed on receipt. */
+  static UserEvent parse(JsonNode node, String path) {
     String type = Fields.type(node, path, TYPES);
     ObjectNode out = Json.mapper().createObjectNode();
     switch (type) {
@@ -76,7 +75,7 @@ final class UserEventParser {
         out.set("content", content);
       }
     }
-    return new Parsed(
+    return new UserEvent(
         type,
         out,
         type.equals(CUSTOM_TOOL_RESULT) || type.equals(TOOL_RESULT) || type.equals(DEFINE_OUTCOME));

@@ -1,35 +1,42 @@
-package dev.agentry.server;
+package dev.agentry.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentry.core.Json;
+import dev.agentry.core.Store;
 import dev.agentry.core.StoredEvent;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Validates {@code user.tool_confirmation} events (docs/permissions.md): each must answer a tool
- * call of this session whose permission evaluated to {@code ask} and that nothing has answered yet
- * (no result, no earlier confirmation, none earlier in the same request).
+ * The calls a user event may answer (docs/permissions.md): a {@code user.tool_confirmation} answers
+ * a tool call of this session whose permission evaluated to {@code ask} and that nothing has
+ * answered yet (no result, no earlier confirmation, none earlier in the same request); a custom
+ * tool result or a self-hosted tool result names a call of its kind in this session.
  */
-final class ToolConfirmations {
+final class PendingCalls {
   private static final int PAGE = 1000;
+  private final Store store;
 
-  private ToolConfirmations() {}
+  PendingCalls(Store store) {
+    this.store = store;
+  }
 
   /** A second confirmation of one call within one request is refused. */
-  static void checkBatch(List<UserEventParser.Parsed> parsed) {
+  static void checkBatch(List<UserEvent> events) {
     Map<String, Integer> seen = new HashMap<>();
-    for (int i = 0; i < parsed.size(); i++) {
-      UserEventParser.Parsed p = parsed.get(i);
-      if (!p.type().equals(UserEventParser.TOOL_CONFIRMATION)) {
+    for (int i = 0; i < events.size(); i++) {
+      UserEvent e = events.get(i);
+      if (!e.type().equals(UserEvent.TOOL_CONFIRMATION)) {
         continue;
       }
-      String id = p.payload().path("tool_use_id").asText();
+      String id = e.payload().path("tool_use_id").asText();
       Integer first = seen.putIfAbsent(id, i);
       if (first != null) {
-        throw ApiError.invalid(
+        throw EventsRefused.invalid(
             "events["
                 + i
                 + "].tool_use_id: "
@@ -42,21 +49,22 @@ final class ToolConfirmations {
   }
 
   /** The call must exist, have asked, and still be waiting. */
-  static void check(Api api, String sessionId, JsonNode payload, String path) {
+  void checkConfirmation(String sessionId, JsonNode payload, String path) {
     String id = payload.path("tool_use_id").asText();
     String field = path + ".tool_use_id: " + id;
-    StoredEvent use = api.store().events().find(sessionId, id).orElse(null);
+    StoredEvent use = store.events().find(sessionId, id).orElse(null);
     if (use == null
         || !(use.type().equals("agent.tool_use") || use.type().equals("agent.mcp_tool_use"))) {
-      throw ApiError.invalid(
+      throw EventsRefused.invalid(
           field + " is not a agent.tool_use or agent.mcp_tool_use event of this session");
     }
     if (!"ask".equals(tree(use).path("evaluated_permission").asText())) {
-      throw ApiError.invalid(field + " is not awaiting confirmation (its permission was not ask)");
+      throw EventsRefused.invalid(
+          field + " is not awaiting confirmation (its permission was not ask)");
     }
     long after = use.seq();
     while (true) {
-      List<StoredEvent> page = api.store().events().readAfter(sessionId, after, PAGE);
+      List<StoredEvent> page = store.events().readAfter(sessionId, after, PAGE);
       for (StoredEvent e : page) {
         String answered =
             switch (e.type()) {
@@ -66,7 +74,7 @@ final class ToolConfirmations {
               default -> null;
             };
         if (id.equals(answered)) {
-          throw ApiError.invalid(
+          throw EventsRefused.invalid(
               field
                   + " is not awaiting confirmation: it was already answered ("
                   + e.type()
@@ -79,6 +87,24 @@ final class ToolConfirmations {
         return;
       }
       after = page.get(page.size() - 1).seq();
+    }
+  }
+
+  /** The event {@code payload.field} names must be one of {@code types} in this session. */
+  void requireEvent(
+      String sessionId, ObjectNode payload, String field, String path, Set<String> types) {
+    String id = payload.path(field).asText();
+    StoredEvent target = store.events().find(sessionId, id).orElse(null);
+    if (target == null || !types.contains(target.type())) {
+      throw EventsRefused.invalid(
+          path
+              + "."
+              + field
+              + ": "
+              + id
+              + " is not a "
+              + String.join(" or ", types)
+              + " event of this session");
     }
   }
 
