@@ -37,6 +37,12 @@ import org.slf4j.LoggerFactory;
 final class Runner {
   private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
 
+  /**
+   * The stop reason of a turn that failed, terminally or after its retries: never {@code end_turn},
+   * which says the agent finished (docs/decisions/0020).
+   */
+  static final String FAILED = "retries_exhausted";
+
   private final String sessionId;
   private final Store store;
   private final ModelClient model;
@@ -166,7 +172,7 @@ final class Runner {
               0,
               null);
       append(
-          List.of(Events.error(reported, "terminal", now()), Events.idle("end_turn", now())),
+          List.of(Events.error(reported, "terminal", now()), Events.idle(FAILED, now())),
           SessionStatus.IDLE);
     } catch (RuntimeException again) {
       LOG.error("session {}: could not record the failure", sessionId, again);
@@ -272,7 +278,7 @@ final class Runner {
                   "the turn reached the limit of " + config.maxToolRounds() + " tool rounds",
                   "exhausted",
                   clock.instant()),
-              Events.idle("retries_exhausted", clock.instant())),
+              Events.idle(FAILED, clock.instant())),
           SessionStatus.IDLE);
       return true;
     }
@@ -396,14 +402,11 @@ final class Runner {
     EventDraft end = Events.spanEnd(start.id(), true, null, clock.instant());
     if (!e.retryable()) {
       append(
-          List.of(end, Events.error(e, "terminal", now()), Events.idle("end_turn", now())),
+          List.of(end, Events.error(e, "terminal", now()), Events.idle(FAILED, now())),
           SessionStatus.IDLE);
     } else if (failure >= config.modelRetryAttempts()) {
       append(
-          List.of(
-              end,
-              Events.error(e, "exhausted", now()),
-              Events.idle("retries_exhausted", clock.instant())),
+          List.of(end, Events.error(e, "exhausted", now()), Events.idle(FAILED, clock.instant())),
           SessionStatus.IDLE);
     } else {
       append(

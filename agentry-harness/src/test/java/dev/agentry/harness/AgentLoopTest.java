@@ -238,9 +238,31 @@ class AgentLoopTest extends HarnessTestBase {
     assertThat(stored().status()).isEqualTo(SessionStatus.IDLE);
   }
 
-  @Test
-  void nonRetryableError_isTerminal_andEndsTheTurn() {
-    model.thenThrow(new ModelException("billing_error", "no credit", false, 402, null));
+  /** Each kind of error that no retry can fix, as the model clients raise them. */
+  static java.util.stream.Stream<RuntimeException> terminalErrors() {
+    return java.util.stream.Stream.of(
+        new ModelException("billing_error", "no credit", false, 402, null),
+        new ModelException(
+            "authentication_error",
+            "ANTHROPIC_API_KEY is not set: the server needs it to call model claude-test",
+            false,
+            0,
+            null),
+        new ModelException(
+            "not_found_error", "Anthropic API: model: claude-nope not found", false, 404, null),
+        new ModelException(
+            "model_request_failed_error",
+            "scripted model x.json cannot be replayed: it is not readable JSON",
+            false,
+            0,
+            null),
+        new IllegalStateException("a bug in the model client"));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.MethodSource("terminalErrors")
+  void terminalError_endsTheTurnAsFailed_withRetriesExhausted_neverEndTurn(RuntimeException e) {
+    model.thenThrow(e);
     say("hi");
     awaitIdles(1);
     assertThat(types())
@@ -251,19 +273,14 @@ class AgentLoopTest extends HarnessTestBase {
             "span.model_request_end",
             "session.error",
             "session.status_idle");
-    assertThat(
-            Events.payload(ofType("session.error").get(0))
-                .path("error")
-                .path("retry_status")
-                .path("type")
-                .asText())
-        .isEqualTo("terminal");
-    assertThat(
-            Events.payload(ofType("session.status_idle").get(0))
-                .path("stop_reason")
-                .path("type")
-                .asText())
-        .isEqualTo("end_turn");
+    var error = Events.payload(ofType("session.error").get(0)).path("error");
+    assertThat(error.path("retry_status").path("type").asText()).isEqualTo("terminal");
+    assertThat(error.path("type").asText())
+        .isEqualTo(e instanceof ModelException m ? m.errorType() : "unknown_error");
+    assertThat(Events.payload(ofType("session.status_idle").get(0)).toString())
+        .isEqualTo("{\"stop_reason\":{\"type\":\"retries_exhausted\"},\"stop_details\":null}");
+    assertThat(model.requests).hasSize(1);
+    assertThat(stored().status()).isEqualTo(SessionStatus.IDLE);
   }
 
   @Test
