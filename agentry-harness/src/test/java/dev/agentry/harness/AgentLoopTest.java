@@ -53,6 +53,7 @@ class AgentLoopTest extends HarnessTestBase {
         .extracting(t -> t.name())
         .containsExactly(
             "bash", "read", "write", "edit", "glob", "grep", "web_fetch", "web_search", "lookup");
+    golden("plain-reply");
   }
 
   @Test
@@ -93,6 +94,7 @@ class AgentLoopTest extends HarnessTestBase {
     assertThat(second.get(2).content())
         .containsExactly(
             new ContentBlock.ToolResult(use.id(), "bash ran with {\"command\":\"ls\"}", false));
+    golden("bash");
   }
 
   @Test
@@ -153,6 +155,7 @@ class AgentLoopTest extends HarnessTestBase {
         .containsExactly(
             new ContentBlock.ToolResult(uses.get(0).id(), "one", false),
             new ContentBlock.ToolResult(uses.get(1).id(), "two", false));
+    golden("custom-tool");
   }
 
   @Test
@@ -214,6 +217,7 @@ class AgentLoopTest extends HarnessTestBase {
             "{\"error\":{\"type\":\"model_overloaded_error\",\"message\":\"overloaded\",\"retry_status\":{\"type\":\"retrying\"}}}");
     assertThat(Events.payload(ofType("span.model_request_end").get(0)).path("is_error").asBoolean())
         .isTrue();
+    golden("retries");
   }
 
   @Test
@@ -236,6 +240,7 @@ class AgentLoopTest extends HarnessTestBase {
         .isEqualTo("retries_exhausted");
     assertThat(model.requests).hasSize(3);
     assertThat(stored().status()).isEqualTo(SessionStatus.IDLE);
+    golden("retries-exhausted");
   }
 
   /** Each kind of error that no retry can fix, as the model clients raise them. */
@@ -301,6 +306,7 @@ class AgentLoopTest extends HarnessTestBase {
                 .path("type")
                 .asText())
         .isEqualTo("retries_exhausted");
+    GoldenLogs.record("tool-round-limit", config().withMaxToolRounds(2), log());
   }
 
   @Test
