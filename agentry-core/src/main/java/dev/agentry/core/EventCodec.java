@@ -103,6 +103,11 @@ public final class EventCodec {
     return TYPE_OF.get(e.getClass());
   }
 
+  /** The wire type of events of {@code record}, e.g. {@code user.interrupt}. */
+  public static String type(Class<? extends Event> record) {
+    return TYPE_OF.get(record);
+  }
+
   /** The event a stored row of {@code type} says; never throws. */
   public static Event read(String type, String payload) {
     Class<? extends Event> record = BY_TYPE.get(type);

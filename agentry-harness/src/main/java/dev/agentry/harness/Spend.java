@@ -1,6 +1,8 @@
 package dev.agentry.harness;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentry.core.Event;
+import dev.agentry.core.EventCodec;
 import dev.agentry.core.EventDraft;
 import dev.agentry.core.Json;
 import dev.agentry.core.Session;
@@ -85,7 +87,15 @@ public final class Spend {
   }
 
   static EventDraft usageEvent(Session s, SpendLimits limits, Instant at) {
-    return EventDraft.of("session.usage", usagePayload(s, limits).toString(), at);
+    return usageEvent(usagePayload(s, limits), at);
+  }
+
+  /** The {@code session.usage} event of {@link #usagePayload} (with a stop reason, if set). */
+  static EventDraft usageEvent(ObjectNode payload, Instant at) {
+    return EventCodec.draft(
+        new Event.SessionUsageSnapshot(
+            payload.get("usage"), payload.get("budget"), payload.get("stop_reason")),
+        at);
   }
 
   /**
