@@ -151,7 +151,7 @@ final class AgentLoop {
       sb.append("| ")
           .append(i++)
           .append(" | ")
-          .append(names(r.when(), "always"))
+          .append(names(r.when(), r.unless().isEmpty() ? "always" : "-"))
           .append(" | ")
           .append(names(r.unless(), ""))
           .append(" | ")
