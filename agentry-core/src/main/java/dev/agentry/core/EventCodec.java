@@ -147,8 +147,10 @@ public final class EventCodec {
 
   /** Why a row did not parse, without its content (which may hold anything a client sent). */
   private static String problem(Exception e) {
-    if (e instanceof com.fasterxml.jackson.core.JsonParseException) {
-      return "it is not JSON";
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof com.fasterxml.jackson.core.exc.StreamReadException) {
+        return "it is not JSON"; // also when a record's JSON field is where it breaks off
+      }
     }
     if (e instanceof com.fasterxml.jackson.databind.exc.ValueInstantiationException v
         && v.getCause() instanceof NullPointerException npe) {

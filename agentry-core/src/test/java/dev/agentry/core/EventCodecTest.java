@@ -126,6 +126,10 @@ class EventCodecTest {
                 .problem())
         .isEqualTo("its field name has the wrong type");
     assertThat(EventCodec.read("session.status_idle", "[]")).isInstanceOf(Event.Corrupt.class);
+    assertThat(
+            ((Event.Corrupt) EventCodec.read("agent.message", "{\"content\":[{\"type\":\"te}"))
+                .problem())
+        .isEqualTo("it is not JSON");
   }
 
   @Test
