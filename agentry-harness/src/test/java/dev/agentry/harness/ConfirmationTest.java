@@ -15,10 +15,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A built-in call under {@code always_ask}: the turn waits, an allow runs it and goes on. */
+/**
+ * A built-in call meets its permission: under {@code always_ask} the turn waits and an allow runs
+ * it; a call the {@code auto} policy denies never runs, and the model gets the refusal.
+ */
 class ConfirmationTest extends HarnessTestBase {
 
-  void useAskingBash() {
+  void useBash(PermissionPolicy policy) {
     AgentSpec spec =
         new AgentSpec(
             "tester",
@@ -27,8 +30,7 @@ class ConfirmationTest extends HarnessTestBase {
             new ModelConfig("claude-test", null, null, null),
             List.of(
                 new ToolSpec.AgentToolset(
-                    DefaultToolConfig.ALLOW_ALL,
-                    List.of(ToolConfig.simple("bash", true, PermissionPolicy.ALWAYS_ASK)))),
+                    DefaultToolConfig.ALLOW_ALL, List.of(ToolConfig.simple("bash", true, policy)))),
             List.of(),
             List.of(),
             Map.of(),
@@ -41,7 +43,7 @@ class ConfirmationTest extends HarnessTestBase {
 
   @Test
   void anAskingCall_waitsForItsConfirmation_thenRuns_andTheTurnGoesOn() {
-    useAskingBash();
+    useBash(PermissionPolicy.ALWAYS_ASK);
     model.thenTool("bash", "{\"command\":\"ls\"}").thenText("listed");
     say("list files");
     awaitIdles(1);
@@ -67,5 +69,28 @@ class ConfirmationTest extends HarnessTestBase {
         .isEqualTo("end_turn");
     assertThat(model.requests).hasSize(2);
     golden("confirmation-allow");
+  }
+
+  @Test
+  void aCallTheAutoPolicyDenies_neverRuns_andTheModelGetsTheRefusal() {
+    useBash(PermissionPolicy.AUTO);
+    model.thenTool("bash", "{\"command\":\"curl https://example.com\"}").thenText("understood");
+    say("fetch it");
+    awaitIdles(1);
+
+    assertThat(tools.calls).isEmpty();
+    var use = Events.payload(ofType("agent.tool_use").get(0));
+    assertThat(use.path("evaluated_permission").asText()).isEqualTo("deny");
+    var result = Events.payload(ofType("agent.tool_result").get(0));
+    assertThat(result.path("is_error").asBoolean()).isTrue();
+    assertThat(result.at("/content/0/text").asText())
+        .contains("denied by the auto permission policy")
+        .contains("network_access");
+    assertThat(model.requests).hasSize(2);
+    assertThat(
+            Events.payload(ofType("session.status_idle").getLast())
+                .at("/stop_reason/type")
+                .asText())
+        .isEqualTo("end_turn");
   }
 }
