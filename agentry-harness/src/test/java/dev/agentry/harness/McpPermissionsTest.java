@@ -127,6 +127,24 @@ class McpPermissionsTest {
   }
 
   @Test
+  void anAllowedMcpCallWithoutResult_isCutShort_andAnsweredOnceAsOfUnknownOutcome() {
+    Permissions p = permissions(mcp("gh", "always_allow"));
+    List<StoredEvent> log = new ArrayList<>();
+    add(log, Events.running(AT), true);
+    add(log, p.mcpToolUse("gh", "create_issue", Json.mapper().createObjectNode(), AT), true);
+    String useId = log.getLast().id();
+    LogState s = LogState.fold(log);
+    assertThat(s.openMcpUses).containsOnlyKeys(useId);
+    assertThat(s.blockingIds()).isEmpty();
+    List<EventDraft> cut = s.cutMcpAnswers(AT);
+    assertThat(cut).hasSize(1);
+    assertThat(cut.getFirst().payload()).contains(useId).contains("unknown");
+
+    add(log, cut.getFirst(), true);
+    assertThat(LogState.fold(log).openMcpUses).isEmpty();
+  }
+
+  @Test
   void denyAnswersWithAnMcpResult_andMcpCallsCountAsToolRounds() {
     Permissions p = permissions(mcp("gh", "always_ask"));
     List<StoredEvent> log = new ArrayList<>();
