@@ -366,6 +366,20 @@ class ClientCommandsTest {
   }
 
   @Test
+  void run_exits4_andSaysTheTurnFailed_whenTheModelCannotBeUsed() throws Exception {
+    Path yaml = dataDir.resolve("unreadable-model.yaml");
+    Files.writeString(
+        yaml, "name: unreadable-model\nmodel: scripted:../examples/no-such-script.json\n");
+    String agent = created(ok("agents", "create", yaml.toString()));
+    Run run = cli("run", "--agent", agent, "Hello?");
+    assertThat(run.code()).as(run.err() + run.out()).isEqualTo(RunCommand.STOPPED);
+    assertThat(run.err())
+        .contains("cannot be replayed: the file does not exist")
+        .contains("stopped: retries_exhausted");
+    assertThat(run.out()).isEmpty();
+  }
+
+  @Test
   void errors_printTheApiMessage_andExitNonZero() {
     Run missing = cli("agents", "get", "agent_nope");
     assertThat(missing.code()).isEqualTo(1);

@@ -20,24 +20,24 @@ final class BudgetGuard {
     this.clock = clock;
   }
 
+  /** Whether the session has reached its budget or a cap: no model request may be made. */
+  boolean reached(Session session) {
+    return Spend.stopReason(session, limits).isPresent();
+  }
+
   /**
-   * Before a model request: when the session has reached its budget or a cap, journals {@code
-   * session.usage} and {@code session.status_idle} with {@code budget_reached}, moves the session
-   * to idle, and answers true (the request must not be made).
+   * The turn stops before a model request: journals {@code session.usage} and {@code
+   * session.status_idle} with {@code budget_reached}, and moves the session to idle.
    */
-  boolean stopIfReached(Session session) {
-    if (Spend.stopReason(session, limits).isEmpty()) {
-      return false;
-    }
+  void stop(Session session) {
     var usage = Spend.usagePayload(session, limits);
     usage.putObject("stop_reason").put("type", Spend.BUDGET_REACHED);
     journal
         .write(
             List.of(
-                Events.draft("session.usage", usage, clock.instant()),
+                Spend.usageEvent(usage, clock.instant()),
                 Events.idle(Spend.BUDGET_REACHED, clock.instant())))
         .moveTo(SessionStatus.IDLE)
         .commit();
-    return true;
   }
 }

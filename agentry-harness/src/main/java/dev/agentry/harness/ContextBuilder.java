@@ -2,6 +2,8 @@ package dev.agentry.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.ContentBlock;
+import dev.agentry.core.Event;
+import dev.agentry.core.LogEntry;
 import dev.agentry.core.ModelMessage;
 import dev.agentry.core.StoredEvent;
 import java.util.ArrayList;
@@ -21,20 +23,6 @@ import java.util.Set;
 final class ContextBuilder {
   static final String SUMMARY_PREFIX = "Summary of the earlier conversation:\n\n";
 
-  private static final String COMPACTED = "agent.thread_context_compacted";
-
-  /** The types whose payload {@link #fold} reads; the others are not parsed, at every step. */
-  private static final Set<String> READS_PAYLOAD =
-      Set.of(
-          "user.message",
-          "agent.message",
-          "agent.tool_use",
-          "agent.custom_tool_use",
-          "agent.tool_result",
-          McpEvents.USE,
-          McpEvents.RESULT,
-          "user.custom_tool_result");
-
   private final int toolResultLimit;
   private final List<ModelMessage> messages = new ArrayList<>();
   private final List<ContentBlock> current = new ArrayList<>();
@@ -53,24 +41,23 @@ final class ContextBuilder {
 
   /** The context of {@code log} (ascending seq), honouring the latest compaction in it. */
   static Context build(List<StoredEvent> log, int toolResultLimit) {
-    return of(log, toolResultLimit).context();
+    return of(log.stream().map(LogEntry::of).toList(), toolResultLimit).context();
   }
 
   /** The fold of {@code log} (ascending seq), which the events after it can be {@link #feed}. */
-  static ContextBuilder of(List<StoredEvent> log, int toolResultLimit) {
+  static ContextBuilder of(List<LogEntry> log, int toolResultLimit) {
     ContextBuilder b = new ContextBuilder(toolResultLimit);
     String summary = null;
-    for (StoredEvent e : log) {
-      if (e.type().equals(COMPACTED)) {
-        JsonNode p = Events.payload(e);
-        b.through = p.path("compacted_through_seq").asLong();
-        summary = p.path("summary").asText();
+    for (LogEntry e : log) {
+      if (e.event() instanceof Event.AgentThreadContextCompacted c) {
+        b.through = c.compactedThroughSeq() == null ? 0 : c.compactedThroughSeq();
+        summary = c.summary() == null ? "" : c.summary();
       }
     }
     if (summary != null) {
       b.add("user", new ContentBlock.Text(SUMMARY_PREFIX + summary));
     }
-    for (StoredEvent e : log) {
+    for (LogEntry e : log) {
       if (e.seq() > b.through) {
         b.step(e);
       }
@@ -82,8 +69,8 @@ final class ContextBuilder {
    * Folds the event after those folded so far; false, folding nothing, for a compaction, which
    * changes what came before it: only a fold from the start ({@link #of}) honours it.
    */
-  boolean feed(StoredEvent e) {
-    if (e.type().equals(COMPACTED)) {
+  boolean feed(LogEntry e) {
+    if (e.event() instanceof Event.AgentThreadContextCompacted) {
       return false;
     }
     step(e);
@@ -116,21 +103,15 @@ final class ContextBuilder {
     return new Context(List.copyOf(all), List.copyOf(cleanPoints), through, lastInput, chars);
   }
 
-  private void step(StoredEvent e) {
+  private void step(LogEntry e) {
     fold(e);
-    if (e.type().equals(COMPACTED)) {
+    if (e.event() instanceof Event.AgentThreadContextCompacted) {
       // Measurements taken before the cut (the summarising request's own) no longer apply.
       lastInput = null;
-    } else if (e.type().equals("span.model_request_end")) {
-      JsonNode p = Events.payload(e);
-      if (!p.path("is_error").asBoolean(false)) {
-        JsonNode u = p.path("model_usage");
-        lastInput =
-            u.path("input_tokens").asLong()
-                + u.path("cache_read_input_tokens").asLong()
-                + u.path("cache_creation_input_tokens").asLong()
-                + u.path("output_tokens").asLong();
-      }
+    } else if (e.event() instanceof Event.SpanModelRequestEnd end
+        && !end.failed()
+        && end.modelUsage() != null) {
+      lastInput = end.modelUsage().total();
     }
     if (clean() && deferred.isEmpty()) {
       cleanPoints.add(new Context.CleanPoint(e.seq(), chars));
@@ -141,39 +122,58 @@ final class ContextBuilder {
     return !inResponse && openToolUses.isEmpty();
   }
 
-  private void fold(StoredEvent e) {
-    JsonNode p = READS_PAYLOAD.contains(e.type()) ? Events.payload(e) : null;
-    switch (e.type()) {
-      case "user.message" -> {
+  private void fold(LogEntry e) {
+    switch (e.event()) {
+      case Event.UserMessage m -> {
         if (e.processedAt() != null) {
-          userContent(p.path("content")).forEach(deferred::add);
+          userContent(m.content()).forEach(deferred::add);
         }
       }
-      case "span.model_request_start" -> inResponse = true;
-      case "span.model_request_end" -> inResponse = false;
-      case "agent.message" -> {
-        for (JsonNode block : p.path("content")) {
+      case Event.SpanModelRequestStart start -> inResponse = true;
+      case Event.SpanModelRequestEnd end -> inResponse = false;
+      case Event.AgentMessage m -> {
+        for (JsonNode block : m.content() == null ? Events.object() : m.content()) {
           if (block.path("type").asText().equals("text")) {
             add("assistant", new ContentBlock.Text(block.path("text").asText()));
           }
         }
       }
-      case "agent.tool_use", "agent.custom_tool_use" -> {
-        openToolUses.add(e.id());
-        add(
-            "assistant",
-            new ContentBlock.ToolUse(e.id(), p.path("name").asText(), p.path("input")));
-      }
-      case "agent.tool_result" -> result(p.path("tool_use_id").asText(), p);
-      case McpEvents.USE -> {
-        openToolUses.add(e.id());
-        String exposed =
-            McpNames.exposed(p.path("mcp_server_name").asText(), p.path("name").asText());
-        add("assistant", new ContentBlock.ToolUse(e.id(), exposed, p.path("input")));
-      }
-      case McpEvents.RESULT -> result(p.path("mcp_tool_use_id").asText(), p);
-      case "user.custom_tool_result" -> result(p.path("custom_tool_use_id").asText(), p);
-      default -> {}
+      case Event.AgentToolUse use -> call(e.id(), use.name(), use.input());
+      case Event.AgentCustomToolUse use -> call(e.id(), use.name(), use.input());
+      case Event.AgentMcpToolUse use ->
+          call(e.id(), McpNames.exposed(use.mcpServerName(), use.name()), use.input());
+      case Event.AgentToolResult r -> result(r.toolUseId(), r.content(), r.isError());
+      case Event.AgentMcpToolResult r -> result(r.mcpToolUseId(), r.content(), r.isError());
+      case Event.UserCustomToolResult r -> result(r.customToolUseId(), r.content(), r.isError());
+      case Event.UserInterrupt i -> {}
+      case Event.UserToolConfirmation c -> {}
+      case Event.UserToolResult r -> {}
+      case Event.UserDefineOutcome o -> {}
+      case Event.SystemMessage m -> {}
+      case Event.AgentThinking t -> {}
+      case Event.AgentThreadContextCompacted c -> {}
+      case Event.AgentThreadMessageSent m -> {}
+      case Event.AgentThreadMessageReceived m -> {}
+      case Event.SessionStatusRunning s -> {}
+      case Event.SessionStatusRescheduled s -> {}
+      case Event.SessionStatusTerminated s -> {}
+      case Event.SessionStatusIdle s -> {}
+      case Event.SessionError s -> {}
+      case Event.SessionDeleted s -> {}
+      case Event.SessionUpdated s -> {}
+      case Event.SessionUsageSnapshot s -> {}
+      case Event.SessionThreadCreated s -> {}
+      case Event.SessionThreadStatusRunning s -> {}
+      case Event.SessionThreadStatusRescheduled s -> {}
+      case Event.SessionThreadStatusTerminated s -> {}
+      case Event.SessionThreadStatusIdle s -> {}
+      case Event.SpanOutcomeEvaluationStart s -> {}
+      case Event.SpanOutcomeEvaluationOngoing s -> {}
+      case Event.SpanOutcomeEvaluationEnd s -> {}
+      case Event.WorkflowRunEvent w -> {}
+      case Event.Unknown u -> {}
+      case Event.Corrupt
+              c -> {} // reported as a session.error by the runner; the model never sees it
     }
     if (clean() && !deferred.isEmpty()) {
       deferred.forEach(block -> add("user", block));
@@ -181,13 +181,18 @@ final class ContextBuilder {
     }
   }
 
-  private void result(String toolUseId, JsonNode p) {
+  private void call(String id, String name, JsonNode input) {
+    openToolUses.add(id);
+    add("assistant", new ContentBlock.ToolUse(id, name, input == null ? Events.object() : input));
+  }
+
+  private void result(String toolUseId, JsonNode content, Boolean isError) {
     // A result for a call the fold never saw (compacted away, or a duplicate) would be rejected
     // by the model as an orphan.
     if (!openToolUses.remove(toolUseId)) {
       return;
     }
-    String text = Events.text(p.path("content"));
+    String text = content == null ? "" : Events.text(content);
     if (text.length() > toolResultLimit) {
       text =
           text.substring(0, toolResultLimit)
@@ -195,11 +200,14 @@ final class ContextBuilder {
               + (text.length() - toolResultLimit)
               + " more characters were cut from this context; the log keeps them]";
     }
-    add("user", new ContentBlock.ToolResult(toolUseId, text, p.path("is_error").asBoolean(false)));
+    add("user", new ContentBlock.ToolResult(toolUseId, text, Boolean.TRUE.equals(isError)));
   }
 
   private static List<ContentBlock> userContent(JsonNode content) {
     List<ContentBlock> out = new ArrayList<>();
+    if (content == null) {
+      return out;
+    }
     for (JsonNode block : content) {
       if (block.path("type").asText().equals("text")) {
         out.add(new ContentBlock.Text(block.path("text").asText()));

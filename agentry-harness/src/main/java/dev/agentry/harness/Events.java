@@ -3,13 +3,17 @@ package dev.agentry.harness;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentry.core.Event;
+import dev.agentry.core.EventCodec;
 import dev.agentry.core.EventDraft;
 import dev.agentry.core.Json;
+import dev.agentry.core.LogEntry;
 import dev.agentry.core.ModelException;
 import dev.agentry.core.ModelUsage;
 import dev.agentry.core.StoredEvent;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * The events the harness writes, with the wire payloads the official SDKs parse, and helpers to
@@ -55,88 +59,94 @@ final class Events {
   }
 
   static EventDraft running(Instant at) {
-    return draft("session.status_running", object(), at);
+    return EventCodec.draft(new Event.SessionStatusRunning(), at);
   }
 
   static EventDraft rescheduled(Instant at) {
-    return draft("session.status_rescheduled", object(), at);
+    return EventCodec.draft(new Event.SessionStatusRescheduled(), at);
   }
 
   static EventDraft idle(String stopType, Instant at) {
-    ObjectNode p = object();
-    p.putObject("stop_reason").put("type", stopType);
-    p.putNull("stop_details");
-    return draft("session.status_idle", p, at);
+    return EventCodec.draft(new Event.SessionStatusIdle(Event.StopReason.of(stopType), null), at);
   }
 
   static EventDraft requiresAction(Collection<String> eventIds, Instant at) {
-    ObjectNode p = object();
-    ObjectNode reason = p.putObject("stop_reason").put("type", "requires_action");
-    ArrayNode ids = reason.putArray("event_ids");
-    eventIds.forEach(ids::add);
-    p.putNull("stop_details");
-    return draft("session.status_idle", p, at);
+    Event.StopReason reason = new Event.StopReason("requires_action", List.copyOf(eventIds));
+    return EventCodec.draft(new Event.SessionStatusIdle(reason, null), at);
   }
 
   static EventDraft spanStart(Instant at) {
-    return draft("span.model_request_start", object(), at);
+    return EventCodec.draft(new Event.SpanModelRequestStart(), at);
   }
 
   static EventDraft spanEnd(String startId, boolean isError, ModelUsage usage, Instant at) {
-    ObjectNode p = object().put("model_request_start_id", startId).put("is_error", isError);
-    ModelUsage u = usage == null ? ModelUsage.ZERO : usage;
-    p.putObject("model_usage")
-        .put("input_tokens", u.inputTokens())
-        .put("output_tokens", u.outputTokens())
-        .put("cache_creation_input_tokens", u.cacheCreationInputTokens())
-        .put("cache_read_input_tokens", u.cacheReadInputTokens());
-    return draft("span.model_request_end", p, at);
+    return EventCodec.draft(
+        new Event.SpanModelRequestEnd(startId, isError, Event.TokenUsage.of(usage)), at);
   }
 
   static EventDraft error(String type, String message, String retryStatus, Instant at) {
-    ObjectNode p = object();
-    ObjectNode err = p.putObject("error").put("type", type).put("message", message);
+    ObjectNode err = object().put("type", type).put("message", message);
     err.putObject("retry_status").put("type", retryStatus);
-    return draft("session.error", p, at);
+    return EventCodec.draft(new Event.SessionError(err), at);
   }
 
   static EventDraft error(ModelException e, String retryStatus, Instant at) {
     return error(e.errorType(), e.getMessage(), retryStatus, at);
   }
 
+  /**
+   * A log row this build cannot read: the model never sees it, so the session's errors say which
+   * one ({@code event_seq}, which the fold reads to report each row once).
+   */
+  static EventDraft corrupt(LogEntry row, Instant at) {
+    String problem = row.event() instanceof Event.Corrupt c ? c.problem() : "it is unreadable";
+    ObjectNode err =
+        object()
+            .put("type", "unknown_error")
+            .put(
+                "message",
+                "event "
+                    + row.seq()
+                    + " ("
+                    + row.type()
+                    + ") of this session's log could not be read: "
+                    + problem
+                    + "; the agent continues without it")
+            .put("event_seq", row.seq());
+    err.putObject("retry_status").put("type", "terminal");
+    return EventCodec.draft(new Event.SessionError(err), at);
+  }
+
   static EventDraft toolResult(String toolUseId, String text, boolean isError, Instant at) {
-    ObjectNode p = object().put("tool_use_id", toolUseId);
-    p.putArray("content").addObject().put("type", "text").put("text", text);
-    p.put("is_error", isError);
-    return draft("agent.tool_result", p, at);
+    return EventCodec.draft(new Event.AgentToolResult(toolUseId, textContent(text), isError), at);
+  }
+
+  /** {@code [{"type":"text","text":text}]}. */
+  static ArrayNode textContent(String text) {
+    ArrayNode content = Json.mapper().createArrayNode();
+    content.addObject().put("type", "text").put("text", text);
+    return content;
   }
 
   static EventDraft thinking(Instant at) {
-    return draft("agent.thinking", object(), at);
+    return EventCodec.draft(new Event.AgentThinking(), at);
   }
 
-  static EventDraft message(java.util.List<String> texts, Instant at) {
-    ObjectNode p = object();
-    ArrayNode content = p.putArray("content");
+  static EventDraft message(List<String> texts, Instant at) {
+    ArrayNode content = Json.mapper().createArrayNode();
     texts.forEach(t -> content.addObject().put("type", "text").put("text", t));
-    return draft("agent.message", p, at);
+    return EventCodec.draft(new Event.AgentMessage(content), at);
   }
 
   static EventDraft toolUse(String name, JsonNode input, Instant at) {
-    ObjectNode p = object().put("name", name);
-    p.set("input", input);
-    p.put("evaluated_permission", "allow");
-    return draft("agent.tool_use", p, at);
+    return EventCodec.draft(new Event.AgentToolUse(name, input, "allow", null, null), at);
   }
 
   static EventDraft customToolUse(String name, JsonNode input, Instant at) {
-    ObjectNode p = object().put("name", name);
-    p.set("input", input);
-    return draft("agent.custom_tool_use", p, at);
+    return EventCodec.draft(new Event.AgentCustomToolUse(name, input, null), at);
   }
 
   static EventDraft compacted(String summary, long throughSeq, Instant at) {
-    ObjectNode p = object().put("summary", summary).put("compacted_through_seq", throughSeq);
-    return draft("agent.thread_context_compacted", p, at);
+    return EventCodec.draft(new Event.AgentThreadContextCompacted(summary, throughSeq), at);
   }
 }

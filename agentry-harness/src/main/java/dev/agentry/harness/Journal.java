@@ -1,6 +1,7 @@
 package dev.agentry.harness;
 
 import dev.agentry.core.EventDraft;
+import dev.agentry.core.LogEntry;
 import dev.agentry.core.ModelUsage;
 import dev.agentry.core.Session;
 import dev.agentry.core.SessionCommit;
@@ -39,8 +40,10 @@ final class Journal {
   private final SpendLimits limits;
   private final RunLease lease;
 
-  /** The log as far as this run has read it: seq {@code i + 1} at index {@code i}. */
-  private final List<StoredEvent> log = new ArrayList<>();
+  /**
+   * The log as far as this run has read it, each payload read once: seq {@code i + 1} at {@code i}.
+   */
+  private final List<LogEntry> log = new ArrayList<>();
 
   /** The deferred write, or null. */
   private Write pending;
@@ -59,6 +62,11 @@ final class Journal {
 
   /** The whole log, read up to its current end, with the deferred write as if committed. */
   List<StoredEvent> read() {
+    return entries().stream().map(LogEntry::stored).toList();
+  }
+
+  /** As {@link #read}, each event with its payload read (once per run). */
+  List<LogEntry> entries() {
     while (true) {
       List<StoredEvent> page = store.events().readAfter(sessionId, log.size(), PAGE);
       if (!page.isEmpty() && pending != null) {
@@ -184,19 +192,26 @@ final class Journal {
     }
 
     /** The log as a read shows it while this write waits: its events appended, its marks set. */
-    private List<StoredEvent> seenAfter(List<StoredEvent> committed) {
-      List<StoredEvent> view = new ArrayList<>(committed);
+    private List<LogEntry> seenAfter(List<LogEntry> committed) {
+      List<LogEntry> view = new ArrayList<>(committed);
       java.util.Set<String> marked = new java.util.HashSet<>(commit.processed());
       view.replaceAll(
           e ->
               e.processedAt() == null && marked.contains(e.id())
-                  ? e.withProcessedAt(commit.processedAt())
+                  ? e.withStored(e.stored().withProcessedAt(commit.processedAt()))
                   : e);
       java.time.Instant now = clock.instant();
       for (EventDraft d : commit.events()) {
         view.add(
-            new StoredEvent(
-                sessionId, view.size() + 1, d.id(), d.type(), d.payload(), now, d.processedAt()));
+            LogEntry.of(
+                new StoredEvent(
+                    sessionId,
+                    view.size() + 1,
+                    d.id(),
+                    d.type(),
+                    d.payload(),
+                    now,
+                    d.processedAt())));
       }
       return view;
     }
@@ -250,9 +265,10 @@ final class Journal {
   /** Adds the next event to the copy of the log, or replaces one whose processed_at was set. */
   private void keep(StoredEvent e) {
     if (e.seq() == log.size() + 1) {
-      log.add(e);
+      log.add(LogEntry.of(e));
     } else if (e.seq() <= log.size()) {
-      log.set((int) e.seq() - 1, e);
+      int i = (int) e.seq() - 1;
+      log.set(i, log.get(i).withStored(e)); // only processed_at changes: not read again
     }
     // Past the end (another writer appended in between): the next read fetches the gap and it.
   }

@@ -1,6 +1,6 @@
 package dev.agentry.harness;
 
-import dev.agentry.core.StoredEvent;
+import dev.agentry.core.LogEntry;
 import java.util.List;
 
 /**
@@ -23,7 +23,7 @@ final class LogFold {
 
   private String lastId;
 
-  private List<StoredEvent> log = List.of();
+  private List<LogEntry> log = List.of();
 
   LogFold(int toolResultLimit) {
     this.toolResultLimit = toolResultLimit;
@@ -34,7 +34,7 @@ final class LogFold {
    * What {@code log} calls for, of which the first {@code committed} events are durable (the rest
    * are a deferred write's, shown as if committed); {@link #context} is then that of this log.
    */
-  LogState state(List<StoredEvent> log, int committed) {
+  LogState state(List<LogEntry> log, int committed) {
     this.log = log;
     if (folded > log.size() || (folded > 0 && !log.get(folded - 1).id().equals(lastId))) {
       state = LogState.empty();
@@ -43,12 +43,12 @@ final class LogFold {
     }
     int settled = folded;
     int end = Math.min(committed, log.size());
-    while (settled < end && !queued(log.get(settled))) {
+    while (settled < end && !log.get(settled).queued()) {
       settled++;
     }
-    List<StoredEvent> fresh = log.subList(folded, settled);
+    List<LogEntry> fresh = log.subList(folded, settled);
     fresh.forEach(state::apply);
-    for (StoredEvent e : fresh) {
+    for (LogEntry e : fresh) {
       if (!context.feed(e)) {
         context = ContextBuilder.of(log.subList(0, settled), toolResultLimit);
         break;
@@ -59,31 +59,26 @@ final class LogFold {
     LogState s = state.copy();
     log.subList(folded, log.size()).forEach(s::apply);
     s.finish();
-    assert s.sameAs(LogState.fold(log)) : "the incremental fold differs from a full fold";
+    assert s.sameAs(LogState.foldEntries(log)) : "the incremental fold differs from a full fold";
     return s;
   }
 
   /** The model context of the log last given to {@link #state}. */
   Context context() {
-    List<StoredEvent> rest = log.subList(folded, log.size());
+    List<LogEntry> rest = log.subList(folded, log.size());
     Context c = rest.isEmpty() ? context.context() : onwards(rest);
-    assert c.equals(ContextBuilder.build(log, toolResultLimit))
+    assert c.equals(ContextBuilder.of(log, toolResultLimit).context())
         : "the incremental context differs from a full fold";
     return c;
   }
 
-  private Context onwards(List<StoredEvent> rest) {
+  private Context onwards(List<LogEntry> rest) {
     ContextBuilder b = context.copy();
-    for (StoredEvent e : rest) {
+    for (LogEntry e : rest) {
       if (!b.feed(e)) {
-        return ContextBuilder.build(log, toolResultLimit);
+        return ContextBuilder.of(log, toolResultLimit).context();
       }
     }
     return b.context();
-  }
-
-  /** A queued event: the one kind whose fold changes once it is marked processed. */
-  private static boolean queued(StoredEvent e) {
-    return e.processedAt() == null && e.type().startsWith("user.");
   }
 }

@@ -1,15 +1,21 @@
 package dev.agentry.harness;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentry.core.Event;
+import dev.agentry.core.EventDraft;
+import dev.agentry.core.LogEntry;
 import dev.agentry.core.StoredEvent;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * What the harness must do next, folded from the log alone: nothing here survives between runs, so
- * a runner that died anywhere is followed by one that reads the same facts.
+ * a runner that died anywhere is followed by one that reads the same facts. {@link AgentLoop} reads
+ * them as its facts.
  */
 final class LogState {
   /** The last {@code session.status_*} event, as a phase of the turn. */
@@ -21,39 +27,35 @@ final class LogState {
     TERMINATED
   }
 
-  /** The types whose payload {@link #apply} reads; the others are not parsed, at every step. */
-  private static final java.util.Set<String> READS_PAYLOAD =
-      java.util.Set.of(
-          "session.status_idle",
-          "span.model_request_end",
-          "session.error",
-          "agent.tool_use",
-          McpEvents.USE,
-          McpEvents.RESULT,
-          "agent.tool_result",
-          "user.tool_confirmation",
-          "user.custom_tool_result");
-
-  final List<StoredEvent> queuedInterrupts = new ArrayList<>();
-  final List<StoredEvent> queuedOthers = new ArrayList<>();
+  final List<LogEntry> queuedInterrupts = new ArrayList<>();
+  final List<LogEntry> queuedOthers = new ArrayList<>();
 
   /** Built-in tool calls without a result, by event id. */
-  final Map<String, StoredEvent> openToolUses = new LinkedHashMap<>();
+  final Map<String, LogEntry> openToolUses = new LinkedHashMap<>();
+
+  /**
+   * Allowed MCP calls without a result, by event id. The step that journals (or confirms) one
+   * answers it, so at the start of a step these are calls a run died in: never re-run.
+   */
+  final Map<String, LogEntry> openMcpUses = new LinkedHashMap<>();
 
   /** Custom tool calls the client has not answered, by event id. */
-  final Map<String, StoredEvent> openCustomUses = new LinkedHashMap<>();
+  final Map<String, LogEntry> openCustomUses = new LinkedHashMap<>();
 
   /**
    * Built-in and MCP calls whose permission evaluated to {@code ask} and that no confirmation has
    * settled yet, by event id (docs/permissions.md).
    */
-  final Map<String, StoredEvent> awaitingConfirmation = new LinkedHashMap<>();
+  final Map<String, LogEntry> awaitingConfirmation = new LinkedHashMap<>();
 
   /** {@code user.tool_confirmation}s not yet settled, in order. */
-  final List<StoredEvent> queuedConfirmations = new ArrayList<>();
+  final List<LogEntry> queuedConfirmations = new ArrayList<>();
 
   /** Open custom calls that an interrupt (stored processed while idle) has overtaken. */
   final List<String> interruptedCustomUses = new ArrayList<>();
+
+  /** Rows that do not parse as their type and no {@code session.error} reported yet, by seq. */
+  final Map<Long, LogEntry> unreportedCorrupt = new LinkedHashMap<>();
 
   Phase phase = Phase.NONE;
   String lastIdleStop;
@@ -66,6 +68,10 @@ final class LogState {
   private LogState() {}
 
   static LogState fold(List<StoredEvent> log) {
+    return foldEntries(log.stream().map(LogEntry::of).toList());
+  }
+
+  static LogState foldEntries(List<LogEntry> log) {
     LogState s = empty();
     log.forEach(s::apply);
     return s.finish();
@@ -82,10 +88,12 @@ final class LogState {
     c.queuedInterrupts.addAll(queuedInterrupts);
     c.queuedOthers.addAll(queuedOthers);
     c.openToolUses.putAll(openToolUses);
+    c.openMcpUses.putAll(openMcpUses);
     c.openCustomUses.putAll(openCustomUses);
     c.awaitingConfirmation.putAll(awaitingConfirmation);
     c.queuedConfirmations.addAll(queuedConfirmations);
     c.interruptedCustomUses.addAll(interruptedCustomUses);
+    c.unreportedCorrupt.putAll(unreportedCorrupt);
     c.phase = phase;
     c.lastIdleStop = lastIdleStop;
     c.lastIdleEventIds = lastIdleEventIds;
@@ -109,14 +117,16 @@ final class LogState {
   }
 
   private List<Object> facts() {
-    return java.util.Arrays.asList(
-        queuedInterrupts,
-        queuedOthers,
-        List.copyOf(openToolUses.entrySet()),
-        List.copyOf(openCustomUses.entrySet()),
-        List.copyOf(awaitingConfirmation.entrySet()),
-        queuedConfirmations,
+    return Arrays.asList(
+        ids(queuedInterrupts),
+        ids(queuedOthers),
+        List.copyOf(openToolUses.keySet()),
+        List.copyOf(openMcpUses.keySet()),
+        List.copyOf(openCustomUses.keySet()),
+        List.copyOf(awaitingConfirmation.keySet()),
+        ids(queuedConfirmations),
         interruptedCustomUses,
+        List.copyOf(unreportedCorrupt.keySet()),
         phase,
         lastIdleStop,
         lastIdleEventIds,
@@ -126,12 +136,16 @@ final class LogState {
         roundHasTools);
   }
 
+  private static List<String> ids(List<LogEntry> entries) {
+    return entries.stream().map(LogEntry::id).toList();
+  }
+
   /**
    * What an interrupt answers, in this order: the dangling span closed, every open built-in and
    * custom call and every call awaiting confirmation given an interrupted result.
    */
-  List<dev.agentry.core.EventDraft> interruptAnswers(java.time.Instant now) {
-    List<dev.agentry.core.EventDraft> drafts = new ArrayList<>();
+  List<EventDraft> interruptAnswers(Instant now) {
+    List<EventDraft> drafts = new ArrayList<>();
     if (danglingSpanId != null) {
       drafts.add(Events.spanEnd(danglingSpanId, true, null, now));
     }
@@ -147,6 +161,15 @@ final class LogState {
     return drafts;
   }
 
+  /** Results for the MCP calls a run died in: their outcome is unknown, they are not re-run. */
+  List<EventDraft> cutMcpAnswers(Instant now) {
+    List<EventDraft> out = new ArrayList<>();
+    openMcpUses
+        .keySet()
+        .forEach(id -> out.add(McpEvents.result(id, Events.UNKNOWN_OUTCOME, true, now)));
+    return out;
+  }
+
   boolean turnOpen() {
     return phase == Phase.RUNNING || phase == Phase.RESCHEDULED;
   }
@@ -155,10 +178,10 @@ final class LogState {
    * The calls the session waits on the client for (custom results, confirmations), in log order.
    */
   List<String> blockingIds() {
-    List<StoredEvent> all = new ArrayList<>(openCustomUses.values());
+    List<LogEntry> all = new ArrayList<>(openCustomUses.values());
     all.addAll(awaitingConfirmation.values());
-    all.sort(java.util.Comparator.comparingLong(StoredEvent::seq));
-    return all.stream().map(StoredEvent::id).toList();
+    all.sort(Comparator.comparingLong(LogEntry::seq));
+    return all.stream().map(LogEntry::id).toList();
   }
 
   boolean blockedOnAction() {
@@ -166,94 +189,120 @@ final class LogState {
   }
 
   /** Folds the event after those applied so far. */
-  void apply(StoredEvent e) {
-    String type = e.type();
-    if (type.startsWith("user.") && e.processedAt() == null) {
-      switch (type) {
-        case "user.interrupt" -> queuedInterrupts.add(e);
-        case "user.tool_confirmation" -> queuedConfirmations.add(e);
-        default -> queuedOthers.add(e);
-      }
+  void apply(LogEntry e) {
+    if (e.queued()) {
+      queue(e);
       return;
     }
-    JsonNode p = READS_PAYLOAD.contains(type) ? Events.payload(e) : null;
-    switch (type) {
-      case "user.interrupt" -> {
+    switch (e.event()) {
+      case Event.UserInterrupt i -> {
         interruptedCustomUses.addAll(openCustomUses.keySet());
         interruptedCustomUses.addAll(awaitingConfirmation.keySet());
       }
-      case "session.status_running" -> {
+      case Event.SessionStatusRunning r -> {
         if (phase != Phase.RUNNING && phase != Phase.RESCHEDULED && !blockedOnAction()) {
           toolRoundsThisTurn = 0;
           failuresInARow = 0;
         }
         phase = Phase.RUNNING;
       }
-      case "session.status_rescheduled" -> phase = Phase.RESCHEDULED;
-      case "session.status_terminated" -> phase = Phase.TERMINATED;
-      case "session.status_idle" -> {
+      case Event.SessionStatusRescheduled r -> phase = Phase.RESCHEDULED;
+      case Event.SessionStatusTerminated t -> phase = Phase.TERMINATED;
+      case Event.SessionStatusIdle idle -> {
         phase = Phase.IDLE;
-        JsonNode reason = p.path("stop_reason");
-        lastIdleStop = reason.path("type").asText();
-        List<String> ids = new ArrayList<>();
-        reason.path("event_ids").forEach(id -> ids.add(id.asText()));
-        lastIdleEventIds = ids;
+        lastIdleStop = idle.stopReason().type();
+        List<String> ids = idle.stopReason().eventIds();
+        lastIdleEventIds = ids == null ? List.of() : ids;
       }
-      case "span.model_request_start" -> {
+      case Event.SpanModelRequestStart start -> {
         danglingSpanId = e.id();
         roundHasTools = false;
       }
-      case "span.model_request_end" -> {
+      case Event.SpanModelRequestEnd end -> {
         danglingSpanId = null;
-        if (!p.path("is_error").asBoolean(false)) {
+        if (!end.failed()) {
           failuresInARow = 0;
           if (roundHasTools) {
             toolRoundsThisTurn++;
           }
         }
       }
-      case "session.error" -> {
-        if (p.path("error").path("retry_status").path("type").asText().equals("retrying")) {
+      case Event.SessionError error -> {
+        if (error.retryStatus().equals("retrying")) {
           failuresInARow++;
         }
-      }
-      case "agent.tool_use" -> {
-        (Permissions.asks(p) ? awaitingConfirmation : openToolUses).put(e.id(), e);
-        roundHasTools = true;
-      }
-      case McpEvents.USE -> {
-        // An allowed MCP call is answered in the step that journals it (McpEvents.unanswered
-        // covers a run that died meanwhile); only an asking one waits here.
-        if (Permissions.asks(p)) {
-          awaitingConfirmation.put(e.id(), e);
+        if (error.eventSeq() > 0) {
+          unreportedCorrupt.remove(error.eventSeq());
         }
+      }
+      case Event.AgentToolUse use -> {
+        (Permissions.asks(use) ? awaitingConfirmation : openToolUses).put(e.id(), e);
         roundHasTools = true;
       }
-      case McpEvents.RESULT -> awaitingConfirmation.remove(p.path("mcp_tool_use_id").asText());
-      case "agent.custom_tool_use" -> {
+      case Event.AgentMcpToolUse use -> {
+        // Any other MCP call is answered in the step that journals it; only an asking one waits
+        // for the client.
+        (Permissions.asks(use) ? awaitingConfirmation : openMcpUses).put(e.id(), e);
+        roundHasTools = true;
+      }
+      case Event.AgentMcpToolResult result -> {
+        awaitingConfirmation.remove(result.mcpToolUseId());
+        openMcpUses.remove(result.mcpToolUseId());
+      }
+      case Event.AgentCustomToolUse use -> {
         openCustomUses.put(e.id(), e);
         roundHasTools = true;
       }
-      case "agent.tool_result" -> {
-        String id = p.path("tool_use_id").asText();
+      case Event.AgentToolResult result -> {
+        String id = result.toolUseId();
         openToolUses.remove(id);
         openCustomUses.remove(id);
         awaitingConfirmation.remove(id);
       }
-      case "user.tool_confirmation" -> {
+      case Event.UserToolConfirmation confirmation -> {
         // Settled: an allowed call is open like any other (a run that died while it ran finds
-        // it so; an MCP call's is found by McpEvents.unanswered); a denied one already has its
-        // error result.
-        StoredEvent use = awaitingConfirmation.remove(p.path("tool_use_id").asText());
-        if (use != null
-            && use.type().equals("agent.tool_use")
-            && "allow".equals(p.path("result").asText())) {
-          openToolUses.put(use.id(), use);
+        // it so); a denied one already has its error result.
+        LogEntry use = awaitingConfirmation.remove(confirmation.toolUseId());
+        if (use != null && confirmation.allows()) {
+          (use.event() instanceof Event.AgentMcpToolUse ? openMcpUses : openToolUses)
+              .put(use.id(), use);
         }
       }
-      case "user.custom_tool_result" ->
-          openCustomUses.remove(p.path("custom_tool_use_id").asText());
-      default -> {}
+      case Event.UserCustomToolResult result -> openCustomUses.remove(result.customToolUseId());
+      case Event.Corrupt c -> unreportedCorrupt.put(e.seq(), e);
+      case Event.UserMessage m -> {}
+      case Event.UserToolResult r -> {}
+      case Event.UserDefineOutcome o -> {}
+      case Event.SystemMessage m -> {}
+      case Event.AgentMessage m -> {}
+      case Event.AgentThinking t -> {}
+      case Event.AgentThreadContextCompacted c -> {}
+      case Event.AgentThreadMessageSent m -> {}
+      case Event.AgentThreadMessageReceived m -> {}
+      case Event.SessionDeleted d -> {}
+      case Event.SessionUpdated u -> {}
+      case Event.SessionUsageSnapshot u -> {}
+      case Event.SessionThreadCreated t -> {}
+      case Event.SessionThreadStatusRunning t -> {}
+      case Event.SessionThreadStatusRescheduled t -> {}
+      case Event.SessionThreadStatusTerminated t -> {}
+      case Event.SessionThreadStatusIdle t -> {}
+      case Event.SpanOutcomeEvaluationStart s -> {}
+      case Event.SpanOutcomeEvaluationOngoing s -> {}
+      case Event.SpanOutcomeEvaluationEnd s -> {}
+      case Event.WorkflowRunEvent w -> {}
+      case Event.Unknown u -> {}
+    }
+  }
+
+  /** A user event waiting in the queue: interrupts jump it, confirmations settle one by one. */
+  private void queue(LogEntry e) {
+    if (e.event() instanceof Event.UserInterrupt) {
+      queuedInterrupts.add(e);
+    } else if (e.event() instanceof Event.UserToolConfirmation) {
+      queuedConfirmations.add(e);
+    } else {
+      queuedOthers.add(e);
     }
   }
 }

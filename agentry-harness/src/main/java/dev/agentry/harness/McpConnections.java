@@ -4,12 +4,12 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.AgentSpec;
 import dev.agentry.core.Cancellation;
+import dev.agentry.core.Event;
 import dev.agentry.core.EventDraft;
 import dev.agentry.core.Json;
 import dev.agentry.core.McpServer;
 import dev.agentry.core.SecretBox;
 import dev.agentry.core.Session;
-import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ToolConfig;
 import dev.agentry.core.ToolDefinition;
 import dev.agentry.core.ToolObserver;
@@ -144,7 +144,8 @@ final class McpConnections implements AutoCloseable {
    */
   EventDraft answer(
       Session session,
-      StoredEvent use,
+      String useId,
+      Event.AgentMcpToolUse use,
       Cancellation c,
       Consumer<List<EventDraft>> journal,
       ToolObserver observer) {
@@ -152,25 +153,18 @@ final class McpConnections implements AutoCloseable {
     if (c.isCancelled()) {
       out = ToolOutcome.error(Events.INTERRUPTED_TOOL);
     } else {
-      JsonNode p = Events.payload(use);
       out =
           observer.observe(
               session.id(),
               ToolObserver.MCP,
-              p.path("input"),
+              use.input(),
               c,
-              () ->
-                  call(
-                      session,
-                      p.path("mcp_server_name").asText(),
-                      p.path("name").asText(),
-                      p.path("input"),
-                      journal));
+              () -> call(session, use.mcpServerName(), use.name(), use.input(), journal));
       if (c.isCancelled()) {
         out = ToolOutcome.error(Events.INTERRUPTED_TOOL);
       }
     }
-    return McpEvents.result(use.id(), out.text(), out.isError(), clock.instant());
+    return McpEvents.result(useId, out.text(), out.isError(), clock.instant());
   }
 
   /** Calls one MCP tool; the outcome's text is scrubbed of the credential's secrets. */
@@ -377,10 +371,9 @@ final class McpConnections implements AutoCloseable {
   }
 
   private EventDraft error(String type, String server, String message) {
-    var p = Events.object();
-    var err = p.putObject("error").put("type", type).put("mcp_server_name", server);
+    var err = Events.object().put("type", type).put("mcp_server_name", server);
     err.put("message", message);
     err.putObject("retry_status").put("type", "terminal");
-    return Events.draft("session.error", p, clock.instant());
+    return dev.agentry.core.EventCodec.draft(new Event.SessionError(err), clock.instant());
   }
 }

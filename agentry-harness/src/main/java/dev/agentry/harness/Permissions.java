@@ -3,9 +3,11 @@ package dev.agentry.harness;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentry.core.AgentSpec;
+import dev.agentry.core.Event;
+import dev.agentry.core.EventCodec;
 import dev.agentry.core.EventDraft;
+import dev.agentry.core.LogEntry;
 import dev.agentry.core.PermissionPolicy;
-import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ToolConfig;
 import dev.agentry.core.ToolSpec;
 import java.time.Instant;
@@ -57,8 +59,6 @@ final class Permissions {
 
   /** The {@code agent.tool_use} event of a call, with its evaluated permission. */
   EventDraft toolUse(String name, JsonNode input, Instant at) {
-    ObjectNode p = Events.object().put("name", name);
-    p.set("input", input);
     ToolConfig config = configs.get(name);
     PermissionPolicy policy = config == null ? null : config.permissionPolicy();
     String type = policy == null ? "always_allow" : policy.type();
@@ -79,9 +79,7 @@ final class Permissions {
         evaluation.put("type", "always_allow");
       }
     }
-    p.put("evaluated_permission", permission);
-    p.set("evaluation", evaluation);
-    return Events.draft("agent.tool_use", p, at);
+    return EventCodec.draft(new Event.AgentToolUse(name, input, permission, evaluation, null), at);
   }
 
   /**
@@ -91,8 +89,6 @@ final class Permissions {
    * nothing about what an MCP tool does.
    */
   EventDraft mcpToolUse(String server, String tool, JsonNode input, Instant at) {
-    ObjectNode p = Events.object().put("name", tool).put("mcp_server_name", server);
-    p.set("input", input);
     String type = mcpPolicy(server, tool);
     ObjectNode evaluation = Events.object().put("type", type);
     String permission;
@@ -110,9 +106,8 @@ final class Permissions {
         evaluation.put("type", "always_allow");
       }
     }
-    p.put("evaluated_permission", permission);
-    p.set("evaluation", evaluation);
-    return Events.draft(McpEvents.USE, p, at);
+    return EventCodec.draft(
+        new Event.AgentMcpToolUse(tool, server, input, permission, evaluation, null), at);
   }
 
   private String mcpPolicy(String server, String tool) {
@@ -135,6 +130,28 @@ final class Permissions {
     return policy == null ? "always_allow" : policy.type();
   }
 
+  /** What the runner does with a journalled call: its permission verdict, read once here. */
+  enum Verdict {
+    /** The policy refused it: the model gets {@link #refusal}'s text as an error result. */
+    REFUSE,
+    /** It waits for a {@code user.tool_confirmation}. */
+    WAIT,
+    RUN
+  }
+
+  /** The verdict on {@code use}; {@code confirmed} once an allow has settled its confirmation. */
+  static Verdict verdict(Event.ToolCall use, boolean confirmed) {
+    if ("deny".equals(use.evaluatedPermission())) {
+      return Verdict.REFUSE;
+    }
+    return asks(use) && !confirmed ? Verdict.WAIT : Verdict.RUN;
+  }
+
+  /** True when the call waits for a {@code user.tool_confirmation}. */
+  static boolean asks(Event.ToolCall use) {
+    return "ask".equals(use.evaluatedPermission());
+  }
+
   /** True when the call waits for a {@code user.tool_confirmation}. */
   static boolean asks(JsonNode toolUse) {
     return "ask".equals(toolUse.path("evaluated_permission").asText());
@@ -145,31 +162,41 @@ final class Permissions {
     if (!"deny".equals(toolUse.path("evaluated_permission").asText())) {
       return Optional.empty();
     }
-    String code =
-        toolUse.path("evaluation").path("evaluated_permission").path("reason_code").asText();
-    return Optional.of(
-        "This tool call was denied by the auto permission policy and did not run (reason_code: "
-            + code
-            + ": "
-            + AutoPolicy.explain(code)
-            + ").");
+    return Optional.of(refusalText(toolUse.path("evaluation")));
+  }
+
+  /** The error text the model gets for a call the policy refused ({@link Verdict#REFUSE}). */
+  static String refusal(Event.ToolCall use) {
+    return refusalText(use.evaluation() == null ? Events.object() : use.evaluation());
+  }
+
+  private static String refusalText(JsonNode evaluation) {
+    String code = evaluation.path("evaluated_permission").path("reason_code").asText();
+    return "This tool call was denied by the auto permission policy and did not run (reason_code: "
+        + code
+        + ": "
+        + AutoPolicy.explain(code)
+        + ").";
   }
 
   /** One {@code user.tool_confirmation}, read against the calls still awaiting one. */
-  record Answer(StoredEvent confirmation, StoredEvent use, boolean allow, String denyText) {
+  record Answer(LogEntry confirmation, LogEntry use, boolean allow, String denyText) {
     /** False when the call was already answered (e.g. by an interrupt): nothing to do. */
     boolean pending() {
       return use != null;
     }
   }
 
-  static Answer answer(StoredEvent confirmation, LogState s) {
-    JsonNode p = Events.payload(confirmation);
-    StoredEvent use = s.awaitingConfirmation.get(p.path("tool_use_id").asText());
-    boolean allow = "allow".equals(p.path("result").asText());
-    String message = p.path("deny_message").asText("");
+  static Answer answer(LogEntry confirmation, LogState s) {
+    // Only confirmations are queued as such (LogState.queue); a corrupt one reads as a deny.
+    Event.UserToolConfirmation c =
+        confirmation.event() instanceof Event.UserToolConfirmation t
+            ? t
+            : new Event.UserToolConfirmation("", "deny", null, null);
+    LogEntry use = s.awaitingConfirmation.get(c.toolUseId());
+    String message = c.denyMessage() == null ? "" : c.denyMessage();
     String text =
         message.isBlank() ? DEFAULT_DENY_MESSAGE : "The user denied this tool call: " + message;
-    return new Answer(confirmation, use, allow, text);
+    return new Answer(confirmation, use, c.allows(), text);
   }
 }

@@ -3,8 +3,11 @@ package dev.agentry.harness;
 import dev.agentry.core.AgentSpec;
 import dev.agentry.core.Cancellation;
 import dev.agentry.core.ContentBlock;
+import dev.agentry.core.Event;
+import dev.agentry.core.EventCodec;
 import dev.agentry.core.EventDraft;
 import dev.agentry.core.EventStore;
+import dev.agentry.core.LogEntry;
 import dev.agentry.core.ModelClient;
 import dev.agentry.core.ModelException;
 import dev.agentry.core.ModelRequest;
@@ -20,7 +23,6 @@ import dev.agentry.core.ToolObserver;
 import dev.agentry.core.Tracing;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,10 +34,18 @@ import org.slf4j.LoggerFactory;
  * One run of one session under its lease: read the log, take the one next step it calls for, repeat
  * until the session waits on someone else. Each step appends its events (fenced by the lease)
  * before acting on them, so a run may die between any two steps and the next run resumes from the
- * log. This is the loop's state table in code; each branch of {@link #step} is one row.
+ * log. Which step comes next is {@link AgentLoop}'s table; {@link #perform} takes it.
  */
 final class Runner {
   private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
+
+  /**
+   * The stop reason of a turn that failed, terminally or after its retries: never {@code end_turn},
+   * which says the agent finished (docs/decisions/0020).
+   */
+  static final String FAILED = "retries_exhausted";
+
+  private static final String INTERRUPT = EventCodec.type(Event.UserInterrupt.class);
 
   private final String sessionId;
   private final Store store;
@@ -166,7 +176,7 @@ final class Runner {
               0,
               null);
       append(
-          List.of(Events.error(reported, "terminal", now()), Events.idle("end_turn", now())),
+          List.of(Events.error(reported, "terminal", now()), Events.idle(FAILED, now())),
           SessionStatus.IDLE);
     } catch (RuntimeException again) {
       LOG.error("session {}: could not record the failure", sessionId, again);
@@ -185,7 +195,7 @@ final class Runner {
   /** The store's thread: must not block. An interrupt cancels whatever the step is doing. */
   private void onEvent(StoredEvent e) {
     queuedSinceRead |= e.processedAt() == null;
-    if (e.type().equals("user.interrupt") && e.processedAt() == null) {
+    if (e.processedAt() == null && e.type().equals(INTERRUPT)) {
       interruptPending = true;
       current.get().cancel();
     }
@@ -205,110 +215,102 @@ final class Runner {
   private boolean step() {
     interruptPending = false;
     queuedSinceRead = false;
-    List<StoredEvent> log = journal.read();
+    List<LogEntry> log = journal.entries();
     Session session = journal.session().orElse(null);
-    if (session == null || session.status() == SessionStatus.TERMINATED) {
-      return false;
-    }
     LogState s = fold.state(log, journal.committed());
-    if (!s.queuedInterrupts.isEmpty() || !s.interruptedCustomUses.isEmpty()) {
-      interrupt(s);
-      return true;
-    }
-    if (s.danglingSpanId != null) {
-      // A request whose runner died: close its span; the request is simply issued again.
-      append(List.of(Events.spanEnd(s.danglingSpanId, true, null, clock.instant())));
-      return true;
-    }
-    List<EventDraft> mcpUnanswered = McpEvents.unanswered(log, now());
-    if (!mcpUnanswered.isEmpty()) {
-      append(mcpUnanswered); // never re-run: the outcome of a call cut short is unknown
-      return true;
-    }
-    if (!s.openToolUses.isEmpty()) {
-      resumeTools(session, s);
-      return true;
-    }
-    if (!s.queuedConfirmations.isEmpty()) {
-      settle(Permissions.answer(s.queuedConfirmations.getFirst(), s), s, session);
-      return true;
-    }
-    if (!s.blockingIds().isEmpty()) {
-      List<String> open = s.blockingIds();
-      if (s.blockedOnAction() && new HashSet<>(s.lastIdleEventIds).equals(new HashSet<>(open))) {
+    boolean ended = session == null || session.status() == SessionStatus.TERMINATED;
+    LoopFacts facts =
+        new LoopFacts(
+            s,
+            fold::context,
+            config,
+            ended ? null : session.agent().spec().model().id(),
+            ended,
+            () -> budget.reached(session));
+    return perform(AgentLoop.next(facts), s, facts, session, log);
+  }
+
+  /** The one place each action of the loop's table is performed; false for {@code WAIT}. */
+  private boolean perform(
+      AgentLoop.Action action, LogState s, LoopFacts facts, Session session, List<LogEntry> log) {
+    switch (action) {
+      case WAIT -> {
         return false;
       }
-      append(List.of(Events.requiresAction(open, now())), SessionStatus.IDLE);
-      return true;
-    }
-    if (s.phase == LogState.Phase.TERMINATED) {
-      return false;
-    }
-    if (!s.queuedOthers.isEmpty()) {
-      takeQueued(s);
-      return true;
-    }
-    Context ctx = fold.context();
-    if (!ctx.awaitingModel()) {
-      if (s.turnOpen()) {
-        append(List.of(Events.idle("end_turn", now())), SessionStatus.IDLE);
-        return true;
+      case REPORT_CORRUPT_EVENTS -> {
+        for (LogEntry row : s.unreportedCorrupt.values()) {
+          LOG.warn("session {}: event {} ({}) is unreadable", sessionId, row.seq(), row.type());
+        }
+        append(s.unreportedCorrupt.values().stream().map(e -> Events.corrupt(e, now())).toList());
       }
-      return false;
+      case ANSWER_INTERRUPT -> interrupt(s);
+      case CLOSE_DANGLING_SPAN ->
+          // A request whose runner died: close its span; the request is simply issued again.
+          append(List.of(Events.spanEnd(s.danglingSpanId, true, null, clock.instant())));
+      case ANSWER_CUT_MCP_CALLS ->
+          append(
+              s.cutMcpAnswers(now())); // never re-run: the outcome of a call cut short is unknown
+      case RESUME_TOOL_CALLS -> resumeTools(session, s);
+      case SETTLE_CONFIRMATION ->
+          settle(Permissions.answer(s.queuedConfirmations.getFirst(), s), s, session);
+      case ANNOUNCE_REQUIRES_ACTION ->
+          append(List.of(Events.requiresAction(s.blockingIds(), now())), SessionStatus.IDLE);
+      case TAKE_QUEUED_EVENTS -> takeQueued(s);
+      case END_TURN -> append(List.of(Events.idle("end_turn", now())), SessionStatus.IDLE);
+      case RESUME_TURN ->
+          // Every custom call is answered, or a backoff ended: the turn goes on.
+          append(List.of(Events.running(now())), SessionStatus.RUNNING);
+      case STOP_AT_TOOL_ROUND_LIMIT ->
+          append(
+              List.of(
+                  Events.error(
+                      "tool_use_limit_reached_error",
+                      "the turn reached the limit of " + config.maxToolRounds() + " tool rounds",
+                      "exhausted",
+                      clock.instant()),
+                  Events.idle(FAILED, clock.instant())),
+              SessionStatus.IDLE);
+      case STOP_AT_BUDGET -> budget.stop(session); // before any model request, compaction's too
+      case COMPACT -> {
+        AgentSpec spec = offerTools(session);
+        compact(spec, log, Compaction.cut(facts.context()).orElseThrow(), s);
+      }
+      case CALL_MODEL -> {
+        AgentSpec spec = offerTools(session);
+        ModelRequest request = request(spec, facts.context().messages());
+        call(request, s).ifPresent(r -> act(r, session));
+      }
     }
-    if (s.blockedOnAction() || s.phase == LogState.Phase.RESCHEDULED) {
-      // Every custom call is answered, or a backoff ended: the turn goes on.
-      append(List.of(Events.running(now())), SessionStatus.RUNNING);
-      return true;
-    }
-    if (!s.turnOpen()) {
-      return false; // e.g. a turn ended by an interrupt after its tool results
-    }
-    if (s.toolRoundsThisTurn >= config.maxToolRounds()) {
-      append(
-          List.of(
-              Events.error(
-                  "tool_use_limit_reached_error",
-                  "the turn reached the limit of " + config.maxToolRounds() + " tool rounds",
-                  "exhausted",
-                  clock.instant()),
-              Events.idle("retries_exhausted", clock.instant())),
-          SessionStatus.IDLE);
-      return true;
-    }
-    if (budget.stopIfReached(session)) {
-      return true; // before any model request, compaction's included
-    }
+    return true;
+  }
+
+  /** Before a model request: the MCP servers' tools this step may offer. */
+  private AgentSpec offerTools(Session session) {
     AgentSpec spec = session.agent().spec();
     if (!spec.mcpServers().isEmpty()) {
       journal.beforeSideEffect(); // connecting may take long: what is deferred should not wait
     }
     mcpOffer = mcp.offer(session, Toolset.of(spec).definitions(), this::append);
-    if (Compaction.due(ctx, config, spec.model().id())) {
-      Optional<Long> cut = Compaction.cut(ctx);
-      if (cut.isPresent()) {
-        compact(spec, log, cut.get(), s);
-        return true;
-      }
-    }
-    ModelRequest request = request(spec, ctx.messages());
-    Optional<ModelResponse> response = call(request, s);
-    response.ifPresent(r -> act(r, session));
-    return true;
+    return spec;
   }
 
   private void takeQueued(LogState s) {
     // Deferred to the next commit (the model request's span, usually): a run that dies before it
     // leaves the events queued, not lost.
+    List<StoredEvent> queued = stored(s.queuedOthers);
     if (s.turnOpen()) {
-      journal.write(List.of()).processed(s.queuedOthers).defer();
+      journal.write(List.of()).processed(queued).defer();
     } else {
       journal
           .write(List.of(Events.running(now())))
           .moveTo(SessionStatus.RUNNING)
-          .processed(s.queuedOthers)
+          .processed(queued)
           .defer();
     }
+  }
+
+  private static List<StoredEvent> stored(List<LogEntry> entries) {
+    return entries.stream().map(LogEntry::stored).toList();
   }
 
   private void interrupt(LogState s) {
@@ -317,7 +319,7 @@ final class Runner {
     if (active) {
       drafts.add(Events.idle("end_turn", clock.instant()));
     }
-    Journal.Write w = journal.write(drafts).processed(s.queuedInterrupts);
+    Journal.Write w = journal.write(drafts).processed(stored(s.queuedInterrupts));
     (active ? w.moveTo(SessionStatus.IDLE) : w).commit();
   }
 
@@ -327,19 +329,41 @@ final class Runner {
    */
   private void resumeTools(Session session, LogState s) {
     Cancellation c = newCancellation();
-    for (StoredEvent use : s.openToolUses.values()) {
+    for (LogEntry use : s.openToolUses.values()) {
       if (c.isCancelled()) {
         return;
       }
-      var p = Events.payload(use);
-      String name = p.path("name").asText();
-      Optional<String> refused = Permissions.refusal(p);
-      if (refused.isPresent()) {
-        append(List.of(Events.toolResult(use.id(), refused.get(), true, now())));
-      } else if (config.readOnlyTools().contains(name)) {
-        toolCalls.run(session, use.id(), name, p.path("input"), c);
+      var call = (Event.AgentToolUse) use.event();
+      if (Permissions.verdict(call, true) == Permissions.Verdict.REFUSE) {
+        dispatch(use, session, c, true);
+      } else if (config.readOnlyTools().contains(call.name())) {
+        toolCalls.run(session, use.id(), call.name(), call.input(), c);
       } else {
         append(List.of(Events.toolResult(use.id(), Events.UNKNOWN_OUTCOME, true, now())));
+      }
+    }
+  }
+
+  /**
+   * The one place a journalled tool call meets its permission: a refused call gets its refusal as
+   * an error result, an asking one waits for its confirmation ({@code confirmed} once an allow
+   * settled it), any other runs.
+   */
+  private void dispatch(LogEntry use, Session session, Cancellation c, boolean confirmed) {
+    Event.ToolCall call = (Event.ToolCall) use.event();
+    switch (Permissions.verdict(call, confirmed)) {
+      case REFUSE ->
+          append(List.of(McpEvents.resultFor(use, Permissions.refusal(call), true, now())));
+      case WAIT -> {}
+      case RUN -> {
+        switch (call) {
+          case Event.AgentMcpToolUse mcpUse -> {
+            journal.beforeSideEffect(); // what the call follows is durable before it
+            append(List.of(mcp.answer(session, use.id(), mcpUse, c, this::append, observed)));
+          }
+          case Event.AgentToolUse builtIn ->
+              toolCalls.run(session, use.id(), builtIn.name(), builtIn.input(), c);
+        }
       }
     }
   }
@@ -396,14 +420,11 @@ final class Runner {
     EventDraft end = Events.spanEnd(start.id(), true, null, clock.instant());
     if (!e.retryable()) {
       append(
-          List.of(end, Events.error(e, "terminal", now()), Events.idle("end_turn", now())),
+          List.of(end, Events.error(e, "terminal", now()), Events.idle(FAILED, now())),
           SessionStatus.IDLE);
     } else if (failure >= config.modelRetryAttempts()) {
       append(
-          List.of(
-              end,
-              Events.error(e, "exhausted", now()),
-              Events.idle("retries_exhausted", clock.instant())),
+          List.of(end, Events.error(e, "exhausted", now()), Events.idle(FAILED, clock.instant())),
           SessionStatus.IDLE);
     } else {
       append(
@@ -457,31 +478,13 @@ final class Runner {
       w.then(List.of(Events.idle("end_turn", clock.instant()))).moveTo(SessionStatus.IDLE).commit();
       return;
     }
-    List<StoredEvent> stored = w.commit();
-    for (StoredEvent e : stored) {
-      if (e.type().equals(McpEvents.USE)) {
-        var p = Events.payload(e);
-        Optional<String> refused = Permissions.refusal(p);
-        if (refused.isPresent()) {
-          append(List.of(McpEvents.result(e.id(), refused.get(), true, now())));
-        } else if (!Permissions.asks(p)) {
-          journal.beforeSideEffect(); // what the call follows is durable before it
-          append(List.of(mcp.answer(session, e, c, this::append, observed)));
-        }
-        continue;
-      }
-      if (!e.type().equals("agent.tool_use")) {
-        continue;
-      }
-      if (c.isCancelled()) {
+    for (StoredEvent e : w.commit()) {
+      LogEntry use = LogEntry.of(e);
+      if (use.event() instanceof Event.AgentToolUse && c.isCancelled()) {
         return; // the interrupt step answers the calls not yet run
       }
-      var p = Events.payload(e);
-      Optional<String> refused = Permissions.refusal(p);
-      if (refused.isPresent()) {
-        append(List.of(Events.toolResult(e.id(), refused.get(), true, now())));
-      } else if (!Permissions.asks(p)) {
-        toolCalls.run(session, e.id(), p.path("name").asText(), p.path("input"), c);
+      if (use.event() instanceof Event.ToolCall) {
+        dispatch(use, session, c, false);
       }
     }
   }
@@ -492,7 +495,7 @@ final class Runner {
    * that dies while the tool runs finds it open, as after any crash mid-tool).
    */
   private void settle(Permissions.Answer a, LogState s, Session session) {
-    List<StoredEvent> answer = List.of(a.confirmation());
+    List<StoredEvent> answer = List.of(a.confirmation().stored());
     if (a.pending() && !a.allow()) {
       journal
           .write(List.of(McpEvents.resultFor(a.use(), a.denyText(), true, now())))
@@ -507,20 +510,15 @@ final class Runner {
     } else {
       journal.write(List.of()).processed(answer).commit();
     }
-    if (a.pending() && a.allow() && a.use().type().equals(McpEvents.USE)) {
-      journal.beforeSideEffect();
-      append(List.of(mcp.answer(session, a.use(), newCancellation(), this::append, observed)));
-    } else if (a.pending() && a.allow()) {
-      var p = Events.payload(a.use());
-      toolCalls.run(
-          session, a.use().id(), p.path("name").asText(), p.path("input"), newCancellation());
+    if (a.pending() && a.allow()) {
+      dispatch(a.use(), session, newCancellation(), true);
     }
   }
 
   /** Summarises the log through {@code through} in a separate request; the log keeps it all. */
-  private void compact(AgentSpec spec, List<StoredEvent> log, long through, LogState s) {
-    List<StoredEvent> prefix = log.stream().filter(e -> e.seq() <= through).toList();
-    Context upTo = ContextBuilder.build(prefix, config.toolResultContextChars());
+  private void compact(AgentSpec spec, List<LogEntry> log, long through, LogState s) {
+    List<LogEntry> prefix = log.stream().filter(e -> e.seq() <= through).toList();
+    Context upTo = ContextBuilder.of(prefix, config.toolResultContextChars()).context();
     Optional<ModelResponse> response = call(request(spec, Compaction.request(upTo)), s);
     if (response.isEmpty()) {
       return;

@@ -1,6 +1,8 @@
 package dev.agentry.harness;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentry.core.Event;
+import dev.agentry.core.EventCodec;
 import dev.agentry.core.EventDraft;
 import dev.agentry.core.Json;
 import dev.agentry.core.Session;
@@ -55,6 +57,18 @@ public final class Spend {
         .put("web_fetch_requests", webFetchRequests);
   }
 
+  /**
+   * {@code {ephemeral_5m_input_tokens, ephemeral_1h_input_tokens}}, the SDK's {@code
+   * BetaManagedAgentsCacheCreationUsage}: the model clients mark cache breakpoints {@code
+   * ephemeral} with the default 5-minute lifetime, so every cache write is a 5-minute one.
+   */
+  public static ObjectNode cacheCreation(SessionUsage u) {
+    return Json.mapper()
+        .createObjectNode()
+        .put("ephemeral_5m_input_tokens", u.cacheCreationInputTokens())
+        .put("ephemeral_1h_input_tokens", 0);
+  }
+
   /** The payload of a {@code session.usage} event: the cumulative snapshot, and the budget. */
   public static ObjectNode usagePayload(Session s, SpendLimits limits) {
     SessionUsage u = usage(s);
@@ -62,7 +76,7 @@ public final class Spend {
     ObjectNode usage = p.putObject("usage");
     usage.put("input_tokens", u.inputTokens()).put("output_tokens", u.outputTokens());
     usage.put("cache_read_input_tokens", u.cacheReadInputTokens());
-    usage.put("cache_creation_input_tokens", u.cacheCreationInputTokens());
+    usage.set("cache_creation", cacheCreation(u));
     usage.put("active_seconds", u.activeSeconds());
     usage.set("list_cost", listCostNode(s, limits));
     usage.set("server_tool_use", serverToolUse(u.webSearchRequests(), u.webFetchRequests()));
@@ -73,7 +87,15 @@ public final class Spend {
   }
 
   static EventDraft usageEvent(Session s, SpendLimits limits, Instant at) {
-    return EventDraft.of("session.usage", usagePayload(s, limits).toString(), at);
+    return usageEvent(usagePayload(s, limits), at);
+  }
+
+  /** The {@code session.usage} event of {@link #usagePayload} (with a stop reason, if set). */
+  static EventDraft usageEvent(ObjectNode payload, Instant at) {
+    return EventCodec.draft(
+        new Event.SessionUsageSnapshot(
+            payload.get("usage"), payload.get("budget"), payload.get("stop_reason")),
+        at);
   }
 
   /**

@@ -53,6 +53,7 @@ class AgentLoopTest extends HarnessTestBase {
         .extracting(t -> t.name())
         .containsExactly(
             "bash", "read", "write", "edit", "glob", "grep", "web_fetch", "web_search", "lookup");
+    golden("plain-reply");
   }
 
   @Test
@@ -93,6 +94,7 @@ class AgentLoopTest extends HarnessTestBase {
     assertThat(second.get(2).content())
         .containsExactly(
             new ContentBlock.ToolResult(use.id(), "bash ran with {\"command\":\"ls\"}", false));
+    golden("bash");
   }
 
   @Test
@@ -153,6 +155,7 @@ class AgentLoopTest extends HarnessTestBase {
         .containsExactly(
             new ContentBlock.ToolResult(uses.get(0).id(), "one", false),
             new ContentBlock.ToolResult(uses.get(1).id(), "two", false));
+    golden("custom-tool");
   }
 
   @Test
@@ -214,6 +217,7 @@ class AgentLoopTest extends HarnessTestBase {
             "{\"error\":{\"type\":\"model_overloaded_error\",\"message\":\"overloaded\",\"retry_status\":{\"type\":\"retrying\"}}}");
     assertThat(Events.payload(ofType("span.model_request_end").get(0)).path("is_error").asBoolean())
         .isTrue();
+    golden("retries");
   }
 
   @Test
@@ -236,11 +240,34 @@ class AgentLoopTest extends HarnessTestBase {
         .isEqualTo("retries_exhausted");
     assertThat(model.requests).hasSize(3);
     assertThat(stored().status()).isEqualTo(SessionStatus.IDLE);
+    golden("retries-exhausted");
   }
 
-  @Test
-  void nonRetryableError_isTerminal_andEndsTheTurn() {
-    model.thenThrow(new ModelException("billing_error", "no credit", false, 402, null));
+  /** Each kind of error that no retry can fix, as the model clients raise them. */
+  static java.util.stream.Stream<RuntimeException> terminalErrors() {
+    return java.util.stream.Stream.of(
+        new ModelException("billing_error", "no credit", false, 402, null),
+        new ModelException(
+            "authentication_error",
+            "ANTHROPIC_API_KEY is not set: the server needs it to call model claude-test",
+            false,
+            0,
+            null),
+        new ModelException(
+            "not_found_error", "Anthropic API: model: claude-nope not found", false, 404, null),
+        new ModelException(
+            "model_request_failed_error",
+            "scripted model x.json cannot be replayed: it is not readable JSON",
+            false,
+            0,
+            null),
+        new IllegalStateException("a bug in the model client"));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.MethodSource("terminalErrors")
+  void terminalError_endsTheTurnAsFailed_withRetriesExhausted_neverEndTurn(RuntimeException e) {
+    model.thenThrow(e);
     say("hi");
     awaitIdles(1);
     assertThat(types())
@@ -251,19 +278,14 @@ class AgentLoopTest extends HarnessTestBase {
             "span.model_request_end",
             "session.error",
             "session.status_idle");
-    assertThat(
-            Events.payload(ofType("session.error").get(0))
-                .path("error")
-                .path("retry_status")
-                .path("type")
-                .asText())
-        .isEqualTo("terminal");
-    assertThat(
-            Events.payload(ofType("session.status_idle").get(0))
-                .path("stop_reason")
-                .path("type")
-                .asText())
-        .isEqualTo("end_turn");
+    var error = Events.payload(ofType("session.error").get(0)).path("error");
+    assertThat(error.path("retry_status").path("type").asText()).isEqualTo("terminal");
+    assertThat(error.path("type").asText())
+        .isEqualTo(e instanceof ModelException m ? m.errorType() : "unknown_error");
+    assertThat(Events.payload(ofType("session.status_idle").get(0)).toString())
+        .isEqualTo("{\"stop_reason\":{\"type\":\"retries_exhausted\"},\"stop_details\":null}");
+    assertThat(model.requests).hasSize(1);
+    assertThat(stored().status()).isEqualTo(SessionStatus.IDLE);
   }
 
   @Test
@@ -284,6 +306,7 @@ class AgentLoopTest extends HarnessTestBase {
                 .path("type")
                 .asText())
         .isEqualTo("retries_exhausted");
+    GoldenLogs.record("tool-round-limit", config().withMaxToolRounds(2), log());
   }
 
   @Test

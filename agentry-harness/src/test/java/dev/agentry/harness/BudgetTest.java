@@ -42,6 +42,7 @@ class BudgetTest extends HarnessTestBase {
     assertThat(Events.payload(ofType("session.status_idle").get(0)).toString())
         .isEqualTo("{\"stop_reason\":{\"type\":\"budget_reached\"},\"stop_details\":null}");
     assertThat(stored().status()).isEqualTo(SessionStatus.IDLE);
+    golden("budget");
   }
 
   @Test

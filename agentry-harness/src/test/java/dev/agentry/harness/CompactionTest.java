@@ -60,5 +60,6 @@ class CompactionTest extends HarnessTestBase {
         .ignoringFields("processedAt")
         .isEqualTo(before);
     assertThat(stored().usage().inputTokens()).isEqualTo(920);
+    golden("compaction");
   }
 }

@@ -40,7 +40,7 @@ final class FakeModel implements ModelClient {
     return then((r, c) -> toolUse(name, inputJson));
   }
 
-  FakeModel thenThrow(ModelException e) {
+  FakeModel thenThrow(RuntimeException e) {
     return then(
         (r, c) -> {
           throw e;

@@ -129,6 +129,11 @@ abstract class HarnessTestBase {
                         == SessionStatus.IDLE);
   }
 
+  /** Records this test's log as golden replay fixture {@code scenario} (see {@link GoldenLogs}). */
+  void golden(String scenario) {
+    GoldenLogs.record(scenario, config(), log());
+  }
+
   Session stored() {
     return store.sessions().find(sessionId).orElseThrow();
   }

@@ -65,6 +65,7 @@ class InterruptAndRecoveryTest extends HarnessTestBase {
     assertThat(ofType("agent.tool_result")).hasSize(1);
     assertThat(stored().status()).isEqualTo(SessionStatus.IDLE);
     assertThat(model.requests).hasSize(1);
+    golden("interrupt");
   }
 
   @Test
@@ -86,6 +87,7 @@ class InterruptAndRecoveryTest extends HarnessTestBase {
                 .path("type")
                 .asText())
         .isEqualTo("end_turn");
+    golden("interrupt-custom-tool");
   }
 
   @Test
@@ -132,6 +134,7 @@ class InterruptAndRecoveryTest extends HarnessTestBase {
     assertThat(danglingEnd.path("is_error").asBoolean()).isTrue();
     assertThat(model.requests).hasSize(1);
     assertThat(model.requests.get(0).messages()).hasSize(3);
+    golden("crash-mid-tool");
   }
 
   @Test

@@ -38,7 +38,9 @@ class LogFoldTest {
       }
       // Every other step the newest event is a deferred write's, not committed yet.
       int committed = k % 2 == 0 ? k - 1 : k;
-      assertThat(fold.state(log, committed).sameAs(LogState.fold(log))).as("step %d", k).isTrue();
+      assertThat(fold.state(entries(log), committed).sameAs(LogState.fold(log)))
+          .as("step %d", k)
+          .isTrue();
       assertThat(fold.context()).as("step %d", k).isEqualTo(ContextBuilder.build(log, 50_000));
     }
   }
@@ -47,11 +49,15 @@ class LogFoldTest {
   void aLogThatNoLongerExtendsTheFold_isFoldedFromTheStart() throws IOException {
     List<StoredEvent> log = ContextBuilderTest.load("golden/tools-and-steering.log.json");
     LogFold fold = new LogFold(50_000);
-    fold.state(log, log.size());
+    fold.state(entries(log), log.size());
     List<StoredEvent> other = new ArrayList<>(log.subList(0, 5));
     other.add(event(6, "agent.message", "{\"content\":[{\"type\":\"text\",\"text\":\"x\"}]}"));
-    assertThat(fold.state(other, other.size()).sameAs(LogState.fold(other))).isTrue();
+    assertThat(fold.state(entries(other), other.size()).sameAs(LogState.fold(other))).isTrue();
     assertThat(fold.context()).isEqualTo(ContextBuilder.build(other, 50_000));
+  }
+
+  static List<dev.agentry.core.LogEntry> entries(List<StoredEvent> log) {
+    return log.stream().map(dev.agentry.core.LogEntry::of).toList();
   }
 
   private static StoredEvent event(long seq, String type, String payload) {

@@ -106,7 +106,7 @@ class McpPermissionsTest {
     LogState s = LogState.fold(log);
     assertThat(s.blockingIds()).containsExactly(useId);
     assertThat(s.openToolUses).isEmpty();
-    assertThat(McpEvents.unanswered(log, AT)).isEmpty();
+    assertThat(s.openMcpUses).isEmpty();
 
     // Queued (not yet processed) confirmation: still waiting, not a cut-short call.
     String confirmation = "{\"tool_use_id\":\"" + useId + "\",\"result\":\"allow\"}";
@@ -114,16 +114,34 @@ class McpPermissionsTest {
     s = LogState.fold(log);
     assertThat(s.queuedConfirmations).hasSize(1);
     assertThat(Permissions.answer(s.queuedConfirmations.getFirst(), s).pending()).isTrue();
-    assertThat(McpEvents.unanswered(log, AT)).isEmpty();
+    assertThat(s.openMcpUses).isEmpty();
 
     // Settled allow without a result (the run died while the call ran): outcome unknown, once.
     log.set(log.size() - 1, processed(log.getLast()));
     s = LogState.fold(log);
     assertThat(s.blockingIds()).isEmpty();
     assertThat(s.openToolUses).isEmpty();
-    List<EventDraft> cut = McpEvents.unanswered(log, AT);
+    List<EventDraft> cut = s.cutMcpAnswers(AT);
     assertThat(cut).hasSize(1);
     assertThat(cut.getFirst().payload()).contains(useId).contains("\"is_error\":true");
+  }
+
+  @Test
+  void anAllowedMcpCallWithoutResult_isCutShort_andAnsweredOnceAsOfUnknownOutcome() {
+    Permissions p = permissions(mcp("gh", "always_allow"));
+    List<StoredEvent> log = new ArrayList<>();
+    add(log, Events.running(AT), true);
+    add(log, p.mcpToolUse("gh", "create_issue", Json.mapper().createObjectNode(), AT), true);
+    String useId = log.getLast().id();
+    LogState s = LogState.fold(log);
+    assertThat(s.openMcpUses).containsOnlyKeys(useId);
+    assertThat(s.blockingIds()).isEmpty();
+    List<EventDraft> cut = s.cutMcpAnswers(AT);
+    assertThat(cut).hasSize(1);
+    assertThat(cut.getFirst().payload()).contains(useId).contains("unknown");
+
+    add(log, cut.getFirst(), true);
+    assertThat(LogState.fold(log).openMcpUses).isEmpty();
   }
 
   @Test
@@ -135,7 +153,11 @@ class McpPermissionsTest {
     add(log, p.mcpToolUse("gh", "create_issue", Json.mapper().createObjectNode(), AT), true);
     StoredEvent use = log.getLast();
     add(log, Events.spanEnd(log.get(1).id(), false, null, AT), true);
-    add(log, McpEvents.resultFor(use, Permissions.DEFAULT_DENY_MESSAGE, true, AT), true);
+    add(
+        log,
+        McpEvents.resultFor(
+            dev.agentry.core.LogEntry.of(use), Permissions.DEFAULT_DENY_MESSAGE, true, AT),
+        true);
     LogState s = LogState.fold(log);
     assertThat(log.getLast().type()).isEqualTo(McpEvents.RESULT);
     assertThat(s.blockingIds()).isEmpty();

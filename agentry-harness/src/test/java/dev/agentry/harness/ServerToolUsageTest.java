@@ -146,6 +146,7 @@ class ServerToolUsageTest extends HarnessTestBase {
                 .at("/usage/server_tool_use/web_search_requests")
                 .asLong())
         .isZero();
+    golden("confirmation-deny");
   }
 
   @Test

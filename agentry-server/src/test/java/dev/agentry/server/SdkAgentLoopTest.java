@@ -128,6 +128,37 @@ class SdkAgentLoopTest {
   }
 
   @Test
+  void sessionUsage_parsesAsTheSdksSnapshot_withCacheCreationByLifetime() throws Exception {
+    fake.enqueue(FakeAnthropic.text("cached").usage(100, 7).cacheUsage(40, 25));
+    String session =
+        newSession(
+            AgentCreateParams.builder()
+                .name("usage")
+                .model(BetaManagedAgentsModel.of("claude-sonnet-4-6")));
+    try (Reader reader = new Reader(session)) {
+      SdkCompatibilityTest.awaitSubscribers(server, 1);
+      say(session, "count the tokens");
+      var usage =
+          reader.untilIdle().stream()
+              .filter(e -> e.isSessionUsage())
+              .reduce((a, b) -> b)
+              .orElseThrow()
+              .asSessionUsage()
+              .usage();
+      assertThat(usage._additionalProperties()).isEmpty(); // no field the SDK does not know
+      assertThat(usage.inputTokens()).contains(100L);
+      assertThat(usage.outputTokens()).contains(7L);
+      assertThat(usage.cacheReadInputTokens()).contains(40L);
+      var creation = usage.cacheCreation().orElseThrow();
+      assertThat(creation._additionalProperties()).isEmpty();
+      assertThat(creation.ephemeral5mInputTokens()).contains(25L);
+      assertThat(creation.ephemeral1hInputTokens()).contains(0L);
+      assertThat(usage.listCost()).isPresent();
+      assertThat(usage.serverToolUse()).isPresent();
+    }
+  }
+
+  @Test
   void quickstartLoop_streamsTheTurnToTheSdk() throws Exception {
     fake.enqueue(
         FakeAnthropic.toolUse("bash", "{\"command\":\"echo from-the-sandbox\"}"),
