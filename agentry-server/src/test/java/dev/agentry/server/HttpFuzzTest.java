@@ -54,7 +54,8 @@ class HttpFuzzTest {
   @BeforeAll
   void start() throws Exception {
     server = new TestServer(dataRoot, null);
-    agentId = id(server.call("POST", "/v1/agents", "{\"name\":\"a\",\"model\":\"m\"}"));
+    agentId =
+        id(server.call("POST", "/v1/agents", "{\"name\":\"a\",\"model\":\"claude-sonnet-4-6\"}"));
     environmentId = id(server.call("POST", "/v1/environments", "{\"name\":\"e\"}"));
     sessionId =
         id(
@@ -172,7 +173,10 @@ class HttpFuzzTest {
   void assertHealthy() throws Exception {
     var health = server.call("GET", "/healthz", null);
     assertThat(health.statusCode()).isEqualTo(200);
-    String id = id(server.call("POST", "/v1/agents", "{\"name\":\"after\",\"model\":\"m\"}"));
+    String id =
+        id(
+            server.call(
+                "POST", "/v1/agents", "{\"name\":\"after\",\"model\":\"claude-sonnet-4-6\"}"));
     assertThat(server.call("GET", "/v1/agents/" + id, null).statusCode()).isEqualTo(200);
   }
 
@@ -455,7 +459,7 @@ class HttpFuzzTest {
     assertThat(health.closed()).as("closed after the response").isTrue();
     assertThat(health.header("transfer-encoding")).isNull();
 
-    String agent = "{\"name\":\"over-1.0\",\"model\":\"m\"}";
+    String agent = "{\"name\":\"over-1.0\",\"model\":\"claude-sonnet-4-6\"}";
     var created =
         RawHttp.exchange(
             port,
@@ -567,7 +571,7 @@ class HttpFuzzTest {
     } else if (path.startsWith("/v1/environments")) {
       json = "{\"name\":\"e\"}";
     } else {
-      json = "{\"name\":\"a\",\"model\":\"m\"}";
+      json = "{\"name\":\"a\",\"model\":\"claude-sonnet-4-6\"}";
     }
     try {
       return (ObjectNode) Json.mapper().readTree(json);

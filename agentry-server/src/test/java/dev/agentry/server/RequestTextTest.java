@@ -38,7 +38,8 @@ class RequestTextTest {
   @BeforeAll
   void start() throws Exception {
     server = new TestServer(dataRoot.resolve(getClass().getSimpleName()), databaseUrl());
-    agentId = id(server.call("POST", "/v1/agents", "{\"name\":\"a\",\"model\":\"m\"}"));
+    agentId =
+        id(server.call("POST", "/v1/agents", "{\"name\":\"a\",\"model\":\"claude-sonnet-4-6\"}"));
     String env = id(server.call("POST", "/v1/environments", "{\"name\":\"e\"}"));
     sessionId =
         id(
@@ -101,19 +102,20 @@ class RequestTextTest {
   void nulEscapedInJsonStrings_is400NamingTheField() throws Exception {
     int before = agentCount();
     assertRefused(
-        server.call("POST", "/v1/agents", "{\"name\":\"a\\u0000b\",\"model\":\"m\"}"),
+        server.call(
+            "POST", "/v1/agents", "{\"name\":\"a\\u0000b\",\"model\":\"claude-sonnet-4-6\"}"),
         "name: must not contain NUL");
     assertRefused(
         server.call(
             "POST",
             "/v1/agents",
-            "{\"name\":\"a\",\"model\":\"m\",\"metadata\":{\"k\":\"\\u0000\"}}"),
+            "{\"name\":\"a\",\"model\":\"claude-sonnet-4-6\",\"metadata\":{\"k\":\"\\u0000\"}}"),
         "metadata.k: must not contain NUL");
     assertRefused(
         server.call(
             "POST",
             "/v1/agents",
-            "{\"name\":\"a\",\"model\":\"m\",\"metadata\":{\"k\\u0000\":\"v\"}}"),
+            "{\"name\":\"a\",\"model\":\"claude-sonnet-4-6\",\"metadata\":{\"k\\u0000\":\"v\"}}"),
         "metadata (a key): must not contain NUL");
     assertRefused(
         server.call("POST", "/v1/sessions/" + sessionId, "{\"title\":\"t\\u0000\"}"),
@@ -130,17 +132,21 @@ class RequestTextTest {
   @Test
   void unpairedSurrogate_is400() throws Exception {
     assertRefused(
-        server.call("POST", "/v1/agents", "{\"name\":\"\\ud800\",\"model\":\"m\"}"),
+        server.call("POST", "/v1/agents", "{\"name\":\"\\ud800\",\"model\":\"claude-sonnet-4-6\"}"),
         "name: must be valid UTF-8");
   }
 
   @Test
   void rawNulAndInvalidUtf8BytesInJson_are400() throws Exception {
     int before = agentCount();
-    byte[] nul = "{\"name\":\"a\u0000b\",\"model\":\"m\"}".getBytes(StandardCharsets.UTF_8);
+    byte[] nul =
+        "{\"name\":\"a\u0000b\",\"model\":\"claude-sonnet-4-6\"}".getBytes(StandardCharsets.UTF_8);
     assertRefused(bytes("POST", "/v1/agents", nul, "application/json"), "name");
     byte[] utf8 =
-        concat("{\"name\":\"a", new byte[] {(byte) 0xff, (byte) 0xfe}, "\",\"model\":\"m\"}");
+        concat(
+            "{\"name\":\"a",
+            new byte[] {(byte) 0xff, (byte) 0xfe},
+            "\",\"model\":\"claude-sonnet-4-6\"}");
     assertRefused(bytes("POST", "/v1/agents", utf8, "application/json"), "name", "UTF-8");
     byte[] title = concat("{\"title\":\"", new byte[] {(byte) 0xc3, (byte) 0x28}, "\"}");
     assertRefused(
@@ -178,7 +184,10 @@ class RequestTextTest {
   @Test
   void afterAllThat_theServerStillServesNormalRequests() throws Exception {
     nulEscapedInJsonStrings_is400NamingTheField();
-    String id = id(server.call("POST", "/v1/agents", "{\"name\":\"fine ✓\",\"model\":\"m\"}"));
+    String id =
+        id(
+            server.call(
+                "POST", "/v1/agents", "{\"name\":\"fine ✓\",\"model\":\"claude-sonnet-4-6\"}"));
     var got = server.call("GET", "/v1/agents/" + id, null, Map.of("x-api-key", TestServer.KEY));
     assertThat(got.statusCode()).isEqualTo(200);
     assertThat(Json.mapper().readTree(got.body()).get("name").asText()).isEqualTo("fine ✓");

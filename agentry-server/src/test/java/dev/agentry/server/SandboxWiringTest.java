@@ -81,7 +81,10 @@ class SandboxWiringTest {
         .isEqualTo(0);
     int uid = 10077;
     try (TestServer custom =
-        new TestServer(otherDataDir, null, Map.of("AGENTRY_SANDBOX_UID", Integer.toString(uid)))) {
+        new TestServer(
+            otherDataDir,
+            null,
+            Map.of("AGENTRY_SANDBOX_UID", Integer.toString(uid), "AGENTRY_MODEL_CHECK", "form"))) {
       String session = newSession(custom);
       ToolOutcome ran =
           custom
