@@ -20,7 +20,9 @@ import java.util.Set;
  * connection closes. Every other connection goes to Helidon's connection unchanged.
  *
  * <p>This selector accepts every connection and decides when it has read the request line, so that
- * a request line split over several packets is never mistaken for another protocol.
+ * a request line split over several packets is never mistaken for another protocol. Its HTTP/1.1
+ * connections have no protocol upgraders: the server has no HTTP/2 or WebSocket module. See ADR
+ * 0025.
  */
 final class Http10Selector implements ServerConnectionSelector {
   private static final byte[] HTTP_1_0 = " HTTP/1.0".getBytes(StandardCharsets.US_ASCII);

@@ -410,6 +410,9 @@ class HttpFuzzTest {
             "GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n",
             "GET /healthz HTTP/1.1\r\nHost: x\r\nX: " + "a".repeat(40_000) + "\r\n\r\n",
             "GET /healthz HTTP/1.1\r\nHost: x\r\nbad header line\r\n\r\n",
+            "GET /v1/sessions/sesn_x/events/stream HTTP/1.1\r\nHost: x\r\n"
+                + key
+                + "Last-Event-ID: a\u0000b\r\n\r\n",
             "GET /healthz HTTP/1.1\r\nHost: x:notaport\r\n\r\n",
             "POST /v1/agents HTTP/1.1\r\nHost: x\r\n" + key + "Content-Length: abc\r\n\r\n{}",
             "POST /v1/agents HTTP/1.1\r\nHost: x\r\n" + key + "Content-Length: -5\r\n\r\n{}",
