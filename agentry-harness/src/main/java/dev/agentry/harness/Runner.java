@@ -47,6 +47,10 @@ final class Runner {
 
   private static final String INTERRUPT = EventCodec.type(Event.UserInterrupt.class);
 
+  private static final java.util.Set<String> TOOL_USES =
+      java.util.Set.of(
+          EventCodec.type(Event.AgentToolUse.class), EventCodec.type(Event.AgentMcpToolUse.class));
+
   private final String sessionId;
   private final Store store;
   private final ModelClient model;
@@ -479,6 +483,9 @@ final class Runner {
       return;
     }
     for (StoredEvent e : w.commit()) {
+      if (!TOOL_USES.contains(e.type())) {
+        continue; // only the calls are read again
+      }
       LogEntry use = LogEntry.of(e);
       if (use.event() instanceof Event.AgentToolUse && c.isCancelled()) {
         return; // the interrupt step answers the calls not yet run

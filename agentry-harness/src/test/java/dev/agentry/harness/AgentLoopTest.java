@@ -289,6 +289,29 @@ class AgentLoopTest extends HarnessTestBase {
   }
 
   @Test
+  void aFailureOfTheLoopItself_endsTheTurnAsFailed_withRetriesExhausted() {
+    // A tool call without a name is a bug of the model client: the loop cannot journal it.
+    model.then(
+        (r, c) ->
+            new dev.agentry.core.ModelResponse(
+                List.of(new ContentBlock.ToolUse("toolu_x", null, FakeModel.json("{}"))),
+                "tool_use",
+                new dev.agentry.core.ModelUsage(1, 1, 0, 0)));
+    say("hi");
+    awaitIdles(1);
+    var error = Events.payload(ofType("session.error").getLast()).path("error");
+    assertThat(error.path("type").asText()).isEqualTo("unknown_error");
+    assertThat(error.path("message").asText()).contains("the agent loop failed unexpectedly");
+    assertThat(error.path("retry_status").path("type").asText()).isEqualTo("terminal");
+    assertThat(
+            Events.payload(ofType("session.status_idle").getLast())
+                .at("/stop_reason/type")
+                .asText())
+        .isEqualTo("retries_exhausted");
+    assertThat(stored().status()).isEqualTo(SessionStatus.IDLE);
+  }
+
+  @Test
   void toolRoundLimit_reportsToolUseLimitReached_andStops() {
     harness.close();
     harness =
