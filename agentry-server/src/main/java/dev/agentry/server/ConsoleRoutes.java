@@ -1,5 +1,6 @@
 package dev.agentry.server;
 
+import dev.agentry.core.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.staticcontent.ClasspathHandlerConfig;
@@ -10,6 +11,10 @@ import io.helidon.webserver.staticcontent.StaticContentFeature;
  * build step. The page holds no secret of its own: it calls the public API with the key the user
  * types in, so it can do exactly what that key may do. Its responses forbid framing and any script,
  * style or connection that is not this server's, so a message rendered in the timeline cannot run.
+ *
+ * <p>{@value #KEY_PATH} (an Agentry extension, like {@code /v1/agentry/usage}) tells the page what
+ * the key it holds may do, so that a {@code read_only} key is shown no button it would be refused
+ * (docs/decisions/0022-console-states.md).
  */
 final class ConsoleRoutes implements Api.Routes {
   static final String CONTENT_SECURITY_POLICY =
@@ -17,8 +22,23 @@ final class ConsoleRoutes implements Api.Routes {
           + "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; "
           + "frame-ancestors 'none'";
 
+  static final String KEY_PATH = "/v1/agentry/key";
+
   @Override
   public void register(HttpRouting.Builder routing) {
+    routing.get(
+        KEY_PATH,
+        (req, res) -> {
+          Caller c = Caller.of(req);
+          Http.ok(
+              res,
+              Json.mapper()
+                  .createObjectNode()
+                  .put("type", "api_key")
+                  .put("id", c.keyId())
+                  .put("role", c.role())
+                  .put("workspace_id", c.workspaceId()));
+        });
     routing.addFilter(
         (chain, req, res) -> {
           String path = req.path().path();
