@@ -50,7 +50,12 @@ final class Problems {
       return json ? Json.mapper().readTree(text) : YAML.readTree(text);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(
-          file + where(e) + ": not valid " + (json ? "JSON" : "YAML") + ": " + syntax(e));
+          (file.equals("-") ? "stdin" : file)
+              + where(e)
+              + ": not valid "
+              + (json ? "JSON" : "YAML")
+              + ": "
+              + syntax(e));
     }
   }
 

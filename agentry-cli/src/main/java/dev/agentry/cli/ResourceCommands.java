@@ -153,7 +153,8 @@ final class ResourceCommands {
     int run(ApiClient api) throws IOException, InterruptedException {
       JsonNode body = Problems.parse(file, Problems.read(file, System.in));
       if (body == null || !body.isObject()) {
-        throw new IllegalArgumentException(file + " must hold one object (the create body)");
+        throw new IllegalArgumentException(
+            (file.equals("-") ? "stdin" : file) + " must hold one object (the create body)");
       }
       JsonNode r = api.post(path(), body);
       print(r, "Created " + r.path("id").asText());

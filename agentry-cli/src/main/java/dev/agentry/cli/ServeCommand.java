@@ -84,7 +84,7 @@ final class ServeCommand implements Callable<Integer> {
       err.println("agentry: invalid configuration: " + e.getMessage());
       return 2;
     }
-    String busy = portTaken(config);
+    String busy = portTaken(config, Main.command(spec));
     if (busy != null) {
       err.println("agentry: cannot listen on " + busy);
       return 1;
@@ -122,7 +122,7 @@ final class ServeCommand implements Callable<Integer> {
    * before anything starts so that the answer is one line, not the web server's stack trace; null
    * when it is free (or picked by the system).
    */
-  static String portTaken(ServerConfig config) {
+  static String portTaken(ServerConfig config, String agentry) {
     if (config.port() == 0) {
       return null;
     }
@@ -134,7 +134,9 @@ final class ServeCommand implements Callable<Integer> {
       return config.host()
           + ":"
           + config.port()
-          + ": the port is in use (another `agentry serve`? pick one with --port)";
+          + ": the port is in use (another `"
+          + agentry
+          + " serve`? pick one with --port)";
     } catch (IOException e) {
       return config.host() + ":" + config.port() + ": " + Problems.describe(e);
     }

@@ -41,10 +41,14 @@ class AdminCommandsTest {
   record Run(int code, String out, String err) {}
 
   Run run(String... args) {
+    return runAs("agentry", args);
+  }
+
+  Run runAs(String command, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code =
-        Main.commandLine("agentry")
+        Main.commandLine(command)
             .setOut(new PrintWriter(out, true))
             .setErr(new PrintWriter(err, true))
             .execute(args);
@@ -317,7 +321,8 @@ class AdminCommandsTest {
     try (java.net.ServerSocket taken =
         new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       Run r =
-          run(
+          runAs(
+              "./agentry",
               "serve",
               "--port",
               Integer.toString(taken.getLocalPort()),
@@ -328,7 +333,7 @@ class AdminCommandsTest {
           .isEqualTo(
               "agentry: cannot listen on 127.0.0.1:"
                   + taken.getLocalPort()
-                  + ": the port is in use (another `agentry serve`? pick one with --port)"
+                  + ": the port is in use (another `./agentry serve`? pick one with --port)"
                   + System.lineSeparator());
     }
   }
