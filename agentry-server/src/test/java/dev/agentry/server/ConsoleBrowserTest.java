@@ -379,7 +379,9 @@ class ConsoleBrowserTest extends FakeModelServerTestBase {
       assertThat(browser.driver.findElements(By.cssSelector("main button"))).isEmpty();
       browser.screenshot("console-read-only");
     } finally {
+      // Forget the read_only key and leave the page, so the next log-in gets the form.
       browser.eval("(sessionStorage.clear(), localStorage.clear(), true)");
+      browser.open(server.baseUrl() + "/");
     }
     // The same pages with a key that may write do have the buttons.
     logIn();
