@@ -58,6 +58,26 @@ export async function call(method, path, body, contentType = 'application/json')
 }
 
 export const get = (path) => call('GET', path);
+
+let keyInfo = null;
+let keyInfoFor = null;
+
+/**
+ * What the logged-in key is (GET /v1/agentry/key: its role and workspace), asked once per key, so
+ * that a read_only key is shown no button the server would refuse. If it cannot be told, the page
+ * shows the buttons and the server's answer says what is not allowed.
+ */
+export function whoami() {
+  const key = auth.key();
+  if (keyInfoFor !== key) {
+    keyInfoFor = key;
+    keyInfo = get('/v1/agentry/key').catch(() => {
+      keyInfoFor = null;
+      return { role: 'unknown' };
+    });
+  }
+  return keyInfo;
+}
 export const post = (path, body, contentType) => call('POST', path, body ?? {}, contentType);
 
 /** Sends user events to a session. */

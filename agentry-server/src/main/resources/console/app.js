@@ -1,4 +1,4 @@
-import { auth, get } from './api.js';
+import { auth, get, whoami } from './api.js';
 import { clear, h } from './dom.js';
 import { resourcePage } from './resources.js';
 import { sessionPage } from './session.js';
@@ -37,17 +37,21 @@ function loginPage(root) {
   key.focus();
 }
 
+// Each page gets `can`: what the key may do (can.write is false for a read_only key).
 const routes = [
-  [/^#\/sessions\/([\w-]+)$/, (root, id) => sessionPage(root, id)],
-  [/^#\/sessions$/, (root) => sessionsPage(root)],
-  [/^#\/agents(?:\/([\w-]+))?$/, (root, id) => resourcePage(root, 'agents', id)],
-  [/^#\/environments(?:\/([\w-]+))?$/, (root, id) => resourcePage(root, 'environments', id)],
+  [/^#\/sessions\/([\w-]+)$/, (root, id, can) => sessionPage(root, id, can)],
+  [/^#\/sessions$/, (root, id, can) => sessionsPage(root, can)],
+  [/^#\/agents(?:\/([\w-]+))?$/, (root, id, can) => resourcePage(root, 'agents', id, can)],
+  [/^#\/environments(?:\/([\w-]+))?$/, (root, id, can) => resourcePage(root, 'environments', id, can)],
   [/^#\/usage$/, (root) => usagePage(root)],
 ];
 
-function route() {
+let routing = 0;
+
+async function route() {
   cleanup();
   cleanup = () => {};
+  const current = ++routing;
   const hash = location.hash || '#/sessions';
   if (!auth.key()) {
     nav.hidden = true;
@@ -61,7 +65,9 @@ function route() {
   for (const [pattern, page] of routes) {
     const m = hash.match(pattern);
     if (m) {
-      cleanup = page(main, m[1]) || cleanup;
+      const key = await whoami();
+      if (current !== routing || !auth.key()) return; // the user went elsewhere meanwhile
+      cleanup = page(main, m[1], { write: key.role !== 'read_only' }) || cleanup;
       return;
     }
   }

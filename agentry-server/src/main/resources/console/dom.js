@@ -26,11 +26,18 @@ export function clear(el, ...children) {
   return el;
 }
 
+/** A moment with its date: a list read tomorrow must not pass yesterday's 14:02 for today's. */
 export function when(iso) {
   if (!iso) return '';
-  const d = new Date(iso);
-  const today = new Date().toDateString() === d.toDateString();
-  return today ? d.toLocaleTimeString() : d.toLocaleString();
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+/** "3 s", "2 min 5 s", "1 h 4 min": how long something has run. */
+export function elapsed(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
 export function pretty(value) {
@@ -50,6 +57,23 @@ export function tokens(usage) {
   return n.toLocaleString();
 }
 
-export function statusBadge(status) {
-  return h('span', { class: `badge status-${status}`, dataset: { status } }, status.replace('_', ' '));
+/**
+ * What a session's state means to a person. An idle session is not simply "idle": its last turn
+ * may wait on the user (requires_action), have failed (retries_exhausted) or hit its budget.
+ */
+const IDLE_STATES = {
+  requires_action: 'waiting for you',
+  retries_exhausted: 'failed',
+  budget_reached: 'budget reached',
+  refusal: 'refused',
+};
+
+export function sessionState(status, stopReason) {
+  if (status === 'idle' && Object.hasOwn(IDLE_STATES, stopReason)) return { state: stopReason, label: IDLE_STATES[stopReason] };
+  return { state: status, label: status.replace('_', ' ') };
+}
+
+export function statusBadge(status, stopReason) {
+  const { state, label } = sessionState(status, stopReason);
+  return h('span', { class: `badge status-${state}`, dataset: { status, state } }, label);
 }

@@ -39,11 +39,11 @@ function createForm(kind, error) {
     }, text, h('button', { type: 'submit', class: 'primary' }, 'Create')));
 }
 
-async function listPage(root, kind) {
+async function listPage(root, kind, can) {
   const spec = KINDS[kind];
   const error = h('p', { class: 'error-text', role: 'alert' });
   const body = h('tbody');
-  clear(root, h('div', { class: 'heading' }, h('h1', {}, spec.title)), createForm(kind, error), error,
+  clear(root, h('div', { class: 'heading' }, h('h1', {}, spec.title)), can.write ? createForm(kind, error) : null, error,
     h('div', { class: 'scroll' }, h('table', { class: 'list', id: kind },
       h('thead', {}, h('tr', {}, ...spec.columns.map((c) => h('th', {}, c)))), body)));
   try {
@@ -57,15 +57,15 @@ async function listPage(root, kind) {
   }
 }
 
-async function detailPage(root, kind, id) {
+async function detailPage(root, kind, id, can) {
   const error = h('p', { class: 'error-text', role: 'alert' });
   clear(root, h('p', {}, h('a', { href: `#/${kind}` }, `← ${KINDS[kind].title}`)), error);
   try {
     const r = await get(`/v1/${kind}/${id}`);
-    const archive = h('button', {
+    const archive = can.write && h('button', {
       type: 'button',
       disabled: !!r.archived_at,
-      onclick: () => post(`/v1/${kind}/${id}/archive`).then(() => detailPage(root, kind, id), (e) => { error.textContent = e.message; }),
+      onclick: () => post(`/v1/${kind}/${id}/archive`).then(() => detailPage(root, kind, id, can), (e) => { error.textContent = e.message; }),
     }, r.archived_at ? 'Archived' : 'Archive');
     root.append(h('div', { class: 'heading' }, h('h1', {}, r.name || r.id), archive),
       h('p', { class: 'muted' }, r.id), h('pre', { class: 'card definition' }, pretty(r)));
@@ -75,7 +75,7 @@ async function detailPage(root, kind, id) {
 }
 
 /** Agents or environments: the list with a create form, or one of them. */
-export function resourcePage(root, kind, id) {
-  if (id) detailPage(root, kind, id);
-  else listPage(root, kind);
+export function resourcePage(root, kind, id, can = { write: true }) {
+  if (id) detailPage(root, kind, id, can);
+  else listPage(root, kind, can);
 }

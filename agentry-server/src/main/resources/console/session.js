@@ -4,11 +4,11 @@ import { Timeline } from './timeline.js';
 
 const REFRESHING = /^session\.(status_|usage|updated)/;
 
-function summary(s) {
+function summary(s, stopReason) {
   const agent = s.agent || {};
   const stat = (label, value) => h('div', { class: 'stat' }, h('span', { class: 'muted' }, label), h('strong', {}, value));
   return [
-    h('div', { class: 'heading' }, h('h1', {}, s.title || s.id), statusBadge(s.status)),
+    h('div', { class: 'heading' }, h('h1', {}, s.title || s.id), statusBadge(s.status, stopReason)),
     h('div', { class: 'stats' },
       stat('Agent', `${agent.name || agent.id} v${agent.version}`),
       stat('Model', agent.model?.id || ''),
@@ -18,8 +18,11 @@ function summary(s) {
   ];
 }
 
-/** One session: its live timeline, and what a person can do in it. */
-export function sessionPage(root, id) {
+/**
+ * One session: its live timeline, and what a person can do in it — nothing until the session is
+ * known to exist, and nothing for a key that may only read (`can.write` false).
+ */
+export function sessionPage(root, id, can = { write: true }) {
   const header = h('section', { id: 'session-summary' });
   const live = h('span', { class: 'live', id: 'stream-state' }, 'connecting…');
   const waiting = h('span', { class: 'badge ask', id: 'waiting', hidden: true });
@@ -28,6 +31,7 @@ export function sessionPage(root, id) {
   const text = h('textarea', { name: 'message', rows: 2, placeholder: 'Message the agent (Ctrl+Enter sends)', 'aria-label': 'Message' });
   const act = (promise) => promise.then(() => { error.textContent = ''; }, (e) => { error.textContent = e.message; throw e; });
   const timeline = new Timeline(list, {
+    canAnswer: can.write,
     confirm: (toolUseId, allow, denyMessage) => act(send(id, {
       type: 'user.tool_confirmation', tool_use_id: toolUseId, result: allow ? 'allow' : 'deny',
       ...(!allow && denyMessage ? { deny_message: denyMessage } : {}),
@@ -47,15 +51,32 @@ export function sessionPage(root, id) {
   });
   const composer = h('form', {
     class: 'composer',
+    hidden: true,
     onsubmit: (e) => { e.preventDefault(); sendMessage(); },
   }, text, h('div', { class: 'buttons' },
     h('button', { type: 'submit', class: 'primary', id: 'send' }, 'Send'),
     h('button', { type: 'button', id: 'interrupt', onclick: () => act(send(id, { type: 'user.interrupt' })).catch(() => {}) }, 'Interrupt'),
     h('button', { type: 'button', id: 'archive', onclick: () => act(post(`/v1/sessions/${id}/archive`)).then(refresh, () => {}) }, 'Archive')));
-  clear(root, h('p', {}, h('a', { href: '#/sessions' }, '← Sessions'), ' ', live, ' ', waiting), header, list, error, composer);
+  clear(root, h('p', {}, h('a', { href: '#/sessions' }, '← Sessions'), ' ', live, ' ', waiting), header, list, error, can.write ? composer : null);
 
   let refreshTimer;
-  const refresh = () => get(`/v1/sessions/${id}`).then((s) => clear(header, ...summary(s)), (e) => { error.textContent = e.message; });
+  let stream;
+  let stopReason; // of the newest idle, for the badge: an idle after a failed turn says "failed"
+  const refresh = () => get(`/v1/sessions/${id}`).then((s) => {
+    clear(header, ...summary(s, stopReason));
+    composer.hidden = false; // the session exists: it can be written to (if the key may)
+  }, (e) => {
+    if (e.status === 404) {
+      // Nothing to act on: no composer, no stream, just where to go instead.
+      composer.remove();
+      stream?.close();
+      live.textContent = '';
+      clear(header, h('div', { class: 'heading' }, h('h1', {}, 'Session not found')),
+        h('p', { class: 'notice', id: 'not-found' }, `There is no session ${id} in this workspace. `, h('a', { href: '#/sessions' }, 'See the sessions')));
+      return;
+    }
+    error.textContent = e.message;
+  });
   const refreshSoon = () => { clearTimeout(refreshTimer); refreshTimer = setTimeout(refresh, 150); };
   const add = (ev) => {
     const atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 80;
@@ -63,13 +84,14 @@ export function sessionPage(root, id) {
     const asks = timeline.waiting().length;
     waiting.hidden = asks === 0;
     waiting.textContent = `${asks} waiting for you`;
+    if (ev.type === 'session.status_idle') stopReason = ev.stop_reason?.type;
     if (REFRESHING.test(ev.type)) refreshSoon();
   };
   refresh();
-  const stream = follow(id, {
+  stream = follow(id, {
     onEvent: add,
     onOpen: async () => { (await history(id)).forEach(add); },
     onState: (state, e) => { live.textContent = state === 'closed' ? (e?.message || 'closed') : state; live.dataset.state = state; },
   });
-  return () => { stream.close(); clearTimeout(refreshTimer); };
+  return () => { stream.close(); clearTimeout(refreshTimer); timeline.close(); };
 }

@@ -1,14 +1,15 @@
 import { get, post, send } from './api.js';
-import { clear, cost, h, statusBadge, tokens, when } from './dom.js';
+import { clear, cost, h, sessionState, statusBadge, tokens, when } from './dom.js';
 
 const REFRESH_MS = 2000;
 
-function row(s) {
+function row(s, stopReason) {
   const agent = s.agent || {};
-  return h('tr', { dataset: { id: s.id, status: s.status } },
+  const { state } = sessionState(s.status, stopReason);
+  return h('tr', { dataset: { id: s.id, status: s.status, state } },
     h('td', {}, h('a', { href: `#/sessions/${s.id}` }, s.title || s.id)),
     h('td', {}, agent.name || agent.id || ''),
-    h('td', {}, statusBadge(s.status)),
+    h('td', {}, statusBadge(s.status, stopReason)),
     h('td', { class: 'num' }, tokens(s.usage)),
     h('td', { class: 'num' }, cost(s.usage)),
     h('td', { class: 'when' }, when(s.updated_at)));
@@ -47,28 +48,53 @@ function newSessionForm(error) {
     }, agent, env, title, message, h('button', { type: 'submit', class: 'primary' }, 'Start')));
 }
 
+/**
+ * Why each idle session stopped: the stop_reason of its newest session.status_idle event. The
+ * session object has no such field (nor does the Managed Agents API's), so it is read from the
+ * session's events, once per state: a session's updated_at moves whenever its status does.
+ */
+function stopReasons() {
+  const known = new Map(); // session id → { at: updated_at, reason }
+  return async (sessions) => {
+    await Promise.all(sessions.filter((s) => s.status === 'idle').map(async (s) => {
+      if (known.get(s.id)?.at === s.updated_at) return;
+      const q = new URLSearchParams({ order: 'desc', limit: '1' });
+      q.append('types[]', 'session.status_idle');
+      try {
+        const res = await get(`/v1/sessions/${s.id}/events?${q}`);
+        known.set(s.id, { at: s.updated_at, reason: res.data[0]?.stop_reason?.type });
+      } catch {
+        // Shown as plain idle until the next refresh asks again.
+      }
+    }));
+    return (s) => (s.status === 'idle' ? known.get(s.id)?.reason : undefined);
+  };
+}
+
 /** Sessions, newest first, refreshed while the page is open. */
-export function sessionsPage(root) {
+export function sessionsPage(root, can = { write: true }) {
   const body = h('tbody');
   const error = h('p', { class: 'error-text', role: 'alert' });
   const statusFilter = h('select', { 'aria-label': 'Status', onchange: () => refresh() },
     ...['', 'running', 'idle', 'rescheduling', 'terminated'].map((s) => h('option', { value: s }, s || 'any status')));
   clear(root,
     h('div', { class: 'heading' }, h('h1', {}, 'Sessions'), statusFilter),
-    newSessionForm(error),
+    can.write ? newSessionForm(error) : null,
     error,
     h('div', { class: 'scroll' }, h('table', { class: 'list', id: 'sessions' },
       h('thead', {}, h('tr', {}, ...['Session', 'Agent', 'Status', 'Tokens', 'Cost', 'Updated']
         .map((c) => h('th', { class: c === 'Tokens' || c === 'Cost' ? 'num' : undefined }, c)))),
       body)));
   let timer;
+  const reasons = stopReasons();
   const refresh = async () => {
     clearTimeout(timer);
     try {
       const q = new URLSearchParams({ limit: '100' });
       if (statusFilter.value) q.append('statuses[]', statusFilter.value);
       const res = await get(`/v1/sessions?${q}`);
-      body.replaceChildren(...res.data.map(row));
+      const reason = await reasons(res.data);
+      body.replaceChildren(...res.data.map((s) => row(s, reason(s))));
       if (!res.data.length) body.append(h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No sessions yet.')));
       error.textContent = '';
     } catch (e) {

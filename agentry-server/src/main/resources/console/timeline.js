@@ -1,4 +1,4 @@
-import { h, pretty, when } from './dom.js';
+import { elapsed, h, pretty, when } from './dom.js';
 
 const TOOL_USES = new Set(['agent.tool_use', 'agent.mcp_tool_use', 'agent.custom_tool_use']);
 const TOOL_RESULTS = { 'agent.tool_result': 'tool_use_id', 'agent.mcp_tool_result': 'mcp_tool_use_id' };
@@ -9,6 +9,17 @@ function blocksText(content) {
     .map((b) => (b.type === 'text' ? b.text : `[${b.type}]`))
     .join('\n');
 }
+
+/** The line that says what a tool call does: its command, else its first input line. */
+function inputLine(input) {
+  if (!input || typeof input !== 'object') return '';
+  const first = typeof input.command === 'string' ? input.command
+    : Object.values(input).find((v) => typeof v === 'string' && v.trim()) ?? JSON.stringify(input);
+  const line = first.split('\n').find((l) => l.trim()) ?? '';
+  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
+}
+
+const at = (ev) => Date.parse(ev.processed_at || ev.created_at) || Date.now();
 
 function folded(label, body, open = false) {
   return h('details', { open }, h('summary', {}, label), h('pre', {}, body));
@@ -21,10 +32,37 @@ function folded(label, body, open = false) {
 export class Timeline {
   constructor(list, answers) {
     this.list = list;
-    this.answers = answers; // { confirm(id, allow, denyMessage), customResult(id, text, isError) }
+    // { canAnswer, confirm(id, allow, denyMessage), customResult(id, text, isError) }
+    this.answers = answers;
     this.seen = new Set();
     this.tools = new Map();
     this.requests = new Map();
+    this.ticker = setInterval(() => this.tick(), 1000);
+  }
+
+  close() {
+    clearInterval(this.ticker);
+  }
+
+  /** A call runs from when it may (at once, or once approved) until its result. */
+  run(tool, since) {
+    tool.since = since;
+    this.showRunning(tool);
+  }
+
+  showRunning(tool) {
+    tool.state.className = 'state running';
+    tool.state.textContent = `running ${elapsed(Date.now() - tool.since)}`;
+  }
+
+  stop(tool, text) {
+    tool.since = null;
+    tool.state.className = 'state';
+    tool.state.textContent = text;
+  }
+
+  tick() {
+    for (const tool of this.tools.values()) if (tool.since) this.showRunning(tool);
   }
 
   add(ev) {
@@ -51,9 +89,12 @@ export class Timeline {
         return h('li', { class: 'msg agent' }, h('div', { class: 'who' }, 'Agent'), h('div', { class: 'text' }, blocksText(ev.content)));
       case 'agent.thinking':
         return h('li', { class: 'note' }, 'thinking…');
-      case 'user.tool_confirmation':
+      case 'user.tool_confirmation': {
         this.settle(ev.tool_use_id, ev.result === 'allow' ? 'approved' : `denied${ev.deny_message ? `: ${ev.deny_message}` : ''}`);
+        const tool = this.tools.get(ev.tool_use_id);
+        if (tool && ev.result === 'allow' && !tool.done) this.run(tool, at(ev));
         return null;
+      }
       case 'user.custom_tool_result':
         this.settle(ev.custom_tool_use_id, null);
         return this.toolResult(ev, ev.custom_tool_use_id);
@@ -104,14 +145,18 @@ export class Timeline {
     const state = h('span', { class: 'state' });
     const note = h('span', { class: 'muted' });
     const pending = h('div', { class: 'pending' });
+    const askBadge = ev.evaluated_permission === 'ask' ? h('span', { class: 'badge ask' }, 'needs approval') : null;
     const item = h('li', { class: `tool${custom ? ' custom' : ''}` },
       h('details', {},
-        h('summary', {}, h('span', { class: 'tool-name' }, custom ? `custom tool ${name}` : name), state, note,
-          ev.evaluated_permission === 'ask' ? h('span', { class: 'badge ask' }, 'needs approval') : null,
+        h('summary', {}, h('span', { class: 'tool-name' }, custom ? `custom tool ${name}` : name),
+          h('code', { class: 'tool-input' }, inputLine(ev.input)), state, note, askBadge,
           ev.evaluated_permission === 'deny' ? h('span', { class: 'badge bad' }, 'denied by policy') : null),
         h('pre', { class: 'input' }, pretty(ev.input ?? {}))),
       result, pending);
-    this.tools.set(ev.id, { ev, item, result, state, note, pending, custom });
+    const tool = { ev, item, result, state, note, pending, custom, askBadge, since: null, done: false };
+    this.tools.set(ev.id, tool);
+    // The server runs it now unless a person must approve it first or it is the client's to run.
+    if (!custom && !ev.evaluated_permission?.match(/^(ask|deny)$/)) this.run(tool, at(ev));
     return item;
   }
 
@@ -121,7 +166,9 @@ export class Timeline {
     if (ev.is_error) output.classList.add('bad');
     if (!tool) return h('li', { class: 'tool' }, output);
     this.settle(useId, null);
-    tool.state.textContent = ev.is_error ? ' ✗' : ' ✓';
+    tool.done = true;
+    const took = tool.since ? ` ${elapsed(at(ev) - tool.since)}` : '';
+    this.stop(tool, `${ev.is_error ? ' ✗' : ' ✓'}${took}`);
     tool.item.classList.toggle('failed', !!ev.is_error);
     tool.result.replaceChildren(output);
     return null;
@@ -129,10 +176,13 @@ export class Timeline {
 
   idle(ev) {
     const reason = ev.stop_reason?.type || 'end_turn';
+    // The turn is over: a call still "running" has no result coming.
+    for (const tool of this.tools.values()) if (tool.since) this.stop(tool, ' no result');
     if (reason === 'requires_action') {
       for (const id of ev.stop_reason.event_ids || []) this.ask(id);
       return h('li', { class: 'status warn' }, 'waiting for you');
     }
+    if (reason === 'retries_exhausted') return h('li', { class: 'status bad' }, 'turn failed: retries exhausted');
     return h('li', { class: `status${reason === 'end_turn' ? '' : ' warn'}` }, `idle: ${reason.replace('_', ' ')}`);
   }
 
@@ -141,7 +191,12 @@ export class Timeline {
     const tool = this.tools.get(id);
     if (!tool || tool.pending.childElementCount) return;
     tool.item.classList.add('waiting');
-    if (tool.custom) {
+    if (!this.answers.canAnswer) {
+      // A read_only key may look, not answer: say what the call waits for, offer nothing.
+      tool.pending.append(h('p', { class: 'muted answer' }, tool.custom
+        ? 'Waits for a result from a key that may write.'
+        : 'Waits for approval from a key that may write.'));
+    } else if (tool.custom) {
       const text = h('textarea', { name: 'result', rows: 3, placeholder: 'Result text for the agent', 'aria-label': 'Custom tool result' });
       const isError = h('input', { type: 'checkbox', name: 'is_error' });
       const submit = h('button', { type: 'submit', dataset: { action: 'result' } }, 'Send result');
@@ -174,6 +229,7 @@ export class Timeline {
     if (!tool) return;
     tool.pending.replaceChildren();
     tool.item.classList.remove('waiting');
+    tool.askBadge?.remove(); // answered: it no longer needs approval
     if (note) tool.note.textContent = ` ${note}`;
   }
 

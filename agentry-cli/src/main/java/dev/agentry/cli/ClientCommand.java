@@ -38,10 +38,15 @@ abstract class ClientCommand implements Callable<Integer> {
       err.println("agentry: " + e.getMessage());
       return 2;
     } catch (ConnectException e) {
-      err.println("agentry: cannot reach the server at " + url + " (is `agentry serve` running?)");
+      err.println(
+          "agentry: cannot reach the server at "
+              + url
+              + " (is `"
+              + command()
+              + " serve` running? Or set --url / AGENTRY_URL)");
       return 1;
     } catch (IOException e) {
-      err.println("agentry: " + url + ": " + e);
+      err.println("agentry: " + url + ": " + Problems.describe(e));
       return 1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -50,6 +55,11 @@ abstract class ClientCommand implements Callable<Integer> {
       out.flush();
       err.flush();
     }
+  }
+
+  /** The name to use in a suggested command: {@code agentry} or, e.g., {@code ./agentry}. */
+  String command() {
+    return Main.command(spec);
   }
 
   /** Prints {@code node} compactly under {@code --json}, else {@code human}. */

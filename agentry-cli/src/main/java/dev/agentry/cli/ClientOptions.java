@@ -1,9 +1,12 @@
 package dev.agentry.cli;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -28,10 +31,46 @@ final class ClientOptions {
 
   String url(Map<String, String> env) {
     if (url != null && !url.isBlank()) {
-      return url;
+      return url.strip();
     }
     String fromEnv = env.get("AGENTRY_URL");
-    return fromEnv == null || fromEnv.isBlank() ? DEFAULT_URL : fromEnv;
+    return fromEnv == null || fromEnv.isBlank() ? DEFAULT_URL : fromEnv.strip();
+  }
+
+  /** The server URL, checked: an http(s) scheme and a host, nothing the HTTP client chokes on. */
+  String checkedUrl(Map<String, String> env) {
+    String u = url(env);
+    String source = url != null && !url.isBlank() ? "--url" : "AGENTRY_URL";
+    if (!u.contains("://")) {
+      throw new IllegalArgumentException(
+          source + " " + u + " has no scheme: write it as http://" + u);
+    }
+    URI parsed;
+    try {
+      parsed = new URI(u);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(
+          source
+              + " "
+              + u
+              + " is not a URL: "
+              + e.getReason()
+              + " at character "
+              + (e.getIndex() + 1));
+    }
+    String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new IllegalArgumentException(
+          source + " " + u + ": the scheme must be http or https, e.g. " + DEFAULT_URL);
+    }
+    if (parsed.getHost() == null || parsed.getHost().isEmpty()) {
+      throw new IllegalArgumentException(source + " " + u + " has no host, e.g. " + DEFAULT_URL);
+    }
+    if (parsed.getRawQuery() != null || parsed.getRawFragment() != null) {
+      throw new IllegalArgumentException(
+          source + " " + u + ": give the server's address only, without ? or #");
+    }
+    return u;
   }
 
   String apiKey(Map<String, String> env) {
@@ -60,6 +99,6 @@ final class ClientOptions {
   }
 
   ApiClient client(Map<String, String> env) {
-    return new ApiClient(url(env), apiKey(env));
+    return new ApiClient(checkedUrl(env), apiKey(env));
   }
 }

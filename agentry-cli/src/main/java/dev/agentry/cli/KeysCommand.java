@@ -1,7 +1,9 @@
 package dev.agentry.cli;
 
 import dev.agentry.core.ApiKey;
+import dev.agentry.core.IdKind;
 import dev.agentry.core.Store;
+import dev.agentry.core.StoreException;
 import dev.agentry.core.Timestamps;
 import dev.agentry.core.Workspace;
 import dev.agentry.server.Admin;
@@ -28,22 +30,35 @@ final class KeysCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** Opens the store, runs {@code body}, and turns configuration errors into exit code 2. */
+  /**
+   * Opens the store, runs {@code body}, and turns configuration errors into exit code 2 and a store
+   * that cannot be reached into exit code 1.
+   */
   abstract static class StoreCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @Mixin StoreOptions store;
 
     abstract int run(Store store, PrintWriter out, PrintWriter err);
 
+    /** Whether the command only makes sense on an existing store (it reads or changes one). */
+    boolean needsExistingStore() {
+      return true;
+    }
+
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      try (Store s = Admin.openStore(store.config(System.getenv()))) {
+      try (Store s =
+          StoreOptions.open(
+              store.config(System.getenv()), needsExistingStore(), Main.command(spec))) {
         return run(s, out, err);
       } catch (IllegalArgumentException e) {
         err.println("agentry: " + e.getMessage());
         return 2;
+      } catch (StoreException e) {
+        err.println("agentry: " + e.getMessage());
+        return 1;
       } finally {
         out.flush();
         err.flush();
@@ -64,12 +79,39 @@ final class KeysCommand implements Runnable {
 
     @Option(
         names = "--workspace",
-        description = "The workspace the key acts in, created if new (default wrkspc_default).",
+        description =
+            "The workspace the key acts in (default wrkspc_default); it must exist (see"
+                + " workspaces list) unless --create-workspace is given.",
         defaultValue = Workspace.DEFAULT_ID)
     String workspace;
 
+    @Option(
+        names = "--create-workspace",
+        description = "Create the --workspace id if it does not exist yet.")
+    boolean createWorkspace;
+
+    @Override
+    boolean needsExistingStore() {
+      return false;
+    }
+
     @Override
     int run(Store s, PrintWriter out, PrintWriter err) {
+      // A mistyped id must not quietly become a new, empty workspace the key is then locked in.
+      boolean known =
+          workspace.equals(Workspace.DEFAULT_ID) || s.workspaces().find(workspace).isPresent();
+      if (!known && !createWorkspace && IdKind.WORKSPACE.matches(workspace)) {
+        String agentry = Main.command(spec);
+        err.println(
+            "agentry: no workspace "
+                + workspace
+                + " (`"
+                + agentry
+                + " workspaces list` shows them; `"
+                + agentry
+                + " workspaces create NAME` makes one, or add --create-workspace to make this id)");
+        return 2;
+      }
       Admin.CreatedKey created = Admin.createKey(s, name, role, workspace, Instant.now());
       out.println(
           "Created API key "

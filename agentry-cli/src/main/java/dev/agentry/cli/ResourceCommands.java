@@ -1,14 +1,10 @@
 package dev.agentry.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.agentry.core.Json;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -150,26 +146,15 @@ final class ResourceCommands {
       name = "create",
       description = "Create one from a JSON or YAML file (the API's create body; - for stdin).")
   static final class CreateCmd extends ResourceCommand {
-    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-
     @Parameters(paramLabel = "FILE", description = "A .json, .yaml or .yml file, or -.")
     String file;
 
     @Override
     int run(ApiClient api) throws IOException, InterruptedException {
-      String text =
-          file.equals("-")
-              ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-              : Files.readString(Path.of(file), StandardCharsets.UTF_8);
-      JsonNode body;
-      try {
-        body = file.endsWith(".json") ? Json.mapper().readTree(text) : YAML.readTree(text);
-      } catch (IOException e) {
-        throw new IllegalArgumentException(
-            file + " is not valid " + (file.endsWith(".json") ? "JSON" : "YAML") + ": " + e);
-      }
+      JsonNode body = Problems.parse(file, Problems.read(file, System.in));
       if (body == null || !body.isObject()) {
-        throw new IllegalArgumentException(file + " must hold one object (the create body)");
+        throw new IllegalArgumentException(
+            (file.equals("-") ? "stdin" : file) + " must hold one object (the create body)");
       }
       JsonNode r = api.post(path(), body);
       print(r, "Created " + r.path("id").asText());

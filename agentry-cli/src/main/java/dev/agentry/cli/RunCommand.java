@@ -19,8 +19,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code agentry run (--agent ID | --model MODEL) [--env ID] "prompt"}: one turn of a new session,
- * followed live. Exits 0 on end_turn, 3 when a tool call waits for confirmation (or a custom tool
- * for its result), 4 when retries are exhausted or the budget is reached, 1 otherwise.
+ * followed live. The session's id goes to stderr first, the final answer to stdout. Exits 0 on
+ * end_turn, 3 when a tool call waits for confirmation (or a custom tool for its result), 4 when
+ * retries are exhausted or the budget is reached, 1 otherwise.
  *
  * <p>Without {@code --env} (or with {@code --model}) it reuses one resource per server rather than
  * creating one per run: the environment named {@value #RUN_NAME}, and an agent named {@value
@@ -91,6 +92,10 @@ final class RunCommand extends ClientCommand {
     if (options.json) {
       out.println(session.toString());
     }
+    // On stderr, so that stdout stays the answer alone (for $(…) and pipes).
+    err.println(
+        "Session " + sessionId + " (follow it with: " + command() + " tail " + sessionId + ")");
+    err.flush();
     Turn turn = new Turn(sessionId, new Progress(err, terminal()));
     new EventFollower(api, sessionId, !options.json)
         .follow(
@@ -136,7 +141,11 @@ final class RunCommand extends ClientCommand {
               + RUN_NAME
               + " ("
               + e.path("id").asText()
-              + ") is archived; delete it (agentry environments delete ID) or pass --env");
+              + ") is archived; delete it ("
+              + command()
+              + " environments delete "
+              + e.path("id").asText()
+              + ") or pass --env");
     }
     return e.path("id").asText();
   }
@@ -332,8 +341,8 @@ final class RunCommand extends ClientCommand {
 
     void pending(JsonNode stop) {
       out.println("Session " + sessionId + " is waiting on:");
-      SessionCommands.pending(sessionId, stop, toolUses).forEach(out::println);
-      out.println("Follow the session with: agentry tail " + sessionId);
+      SessionCommands.pending(command(), sessionId, stop, toolUses).forEach(out::println);
+      out.println("Follow the session with: " + command() + " tail " + sessionId);
     }
   }
 

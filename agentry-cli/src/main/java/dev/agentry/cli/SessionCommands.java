@@ -8,8 +8,6 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -168,13 +166,7 @@ final class SessionCommands {
     }
 
     static String read(String file) {
-      try {
-        return file.equals("-")
-            ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-            : Files.readString(Path.of(file), StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage());
-      }
+      return Problems.read(file, System.in);
     }
 
     @Override
@@ -232,7 +224,7 @@ final class SessionCommands {
                 if (!options.json
                     && type.equals("session.status_idle")
                     && e.path("stop_reason").path("type").asText().equals("requires_action")) {
-                  pending(session, e.path("stop_reason"), uses).forEach(out::println);
+                  pending(command(), session, e.path("stop_reason"), uses).forEach(out::println);
                 }
                 out.flush();
                 return untilIdle
@@ -266,9 +258,11 @@ final class SessionCommands {
 
   /**
    * For an idle with {@code requires_action}: two lines per pending call, what it is and the
-   * command that answers it. {@code uses} holds the tool-use events seen so far, by id.
+   * command that answers it, run as {@code agentry}. {@code uses} holds the tool-use events seen so
+   * far, by id.
    */
-  static List<String> pending(String session, JsonNode stop, Map<String, JsonNode> uses) {
+  static List<String> pending(
+      String agentry, String session, JsonNode stop, Map<String, JsonNode> uses) {
     List<String> lines = new ArrayList<>();
     for (JsonNode idNode : stop.path("event_ids")) {
       String id = idNode.asText();
@@ -281,13 +275,16 @@ final class SessionCommands {
                   ? ""
                   : "  " + use.path("name").asText() + " " + short_(use.path("input").toString()))
               + (custom ? "  (custom tool)" : ""));
-      String result = "agentry result " + session + " " + id + " \"RESULT\" [--error]";
+      String result = agentry + " result " + session + " " + id + " \"RESULT\" [--error]";
       String confirm =
-          "agentry approve "
+          agentry
+              + " approve "
               + session
               + " "
               + id
-              + "  |  agentry deny "
+              + "  |  "
+              + agentry
+              + " deny "
               + session
               + " "
               + id

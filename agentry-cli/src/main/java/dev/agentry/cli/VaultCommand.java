@@ -1,6 +1,7 @@
 package dev.agentry.cli;
 
 import dev.agentry.core.Store;
+import dev.agentry.core.StoreException;
 import dev.agentry.server.Admin;
 import dev.agentry.server.ServerConfig;
 import java.io.PrintWriter;
@@ -44,7 +45,7 @@ final class VaultCommand implements Runnable {
       PrintWriter err = spec.commandLine().getErr();
       try {
         ServerConfig config = store.config(System.getenv());
-        try (Store s = Admin.openStore(config)) {
+        try (Store s = StoreOptions.open(config, true, Main.command(spec))) {
           Admin.Rotation r = Admin.rotateMasterKey(config, s, Optional.ofNullable(newKey));
           out.println("Re-sealed " + r.credentials() + " credential(s) with the new master key.");
           if (r.keyFile().isPresent()) {
@@ -55,7 +56,7 @@ final class VaultCommand implements Runnable {
           }
           return 0;
         }
-      } catch (Admin.RotationException e) {
+      } catch (Admin.RotationException | StoreException e) {
         err.println("agentry: " + e.getMessage());
         return 1;
       } catch (IllegalArgumentException e) {

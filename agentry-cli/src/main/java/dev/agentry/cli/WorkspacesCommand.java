@@ -30,6 +30,11 @@ final class WorkspacesCommand implements Runnable {
     String name;
 
     @Override
+    boolean needsExistingStore() {
+      return false;
+    }
+
+    @Override
     int run(Store s, PrintWriter out, PrintWriter err) {
       Workspace w = Admin.createWorkspace(s, name, Instant.now());
       out.println("Created workspace " + w.id() + " (" + w.name() + ")");

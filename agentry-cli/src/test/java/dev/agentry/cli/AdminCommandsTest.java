@@ -33,7 +33,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The real commands, in process, against a temp data dir and a real server on it. */
 class AdminCommandsTest {
@@ -42,10 +41,14 @@ class AdminCommandsTest {
   record Run(int code, String out, String err) {}
 
   Run run(String... args) {
+    return runAs("agentry", args);
+  }
+
+  Run runAs(String command, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code =
-        new CommandLine(new Main())
+        Main.commandLine(command)
             .setOut(new PrintWriter(out, true))
             .setErr(new PrintWriter(err, true))
             .execute(args);
@@ -122,7 +125,8 @@ class AdminCommandsTest {
     assertThat(m.find()).as(made.out()).isTrue();
     String red = m.group(1);
     String redKey = createKey("--workspace", red, "--role", "member", "--name", "red-bot");
-    String blueViewer = createKey("--workspace", "wrkspc_blue", "--role", "read_only");
+    String blueViewer =
+        createKey("--workspace", "wrkspc_blue", "--create-workspace", "--role", "read_only");
     String defaultAdmin = createKey("--name", "default-admin");
     Run workspaces = run("workspaces", "list", "--data-dir", dataDir.toString());
     assertThat(workspaces.out()).contains("wrkspc_default", red, "Team Red", "wrkspc_blue");
@@ -252,5 +256,85 @@ class AdminCommandsTest {
       }
     }
     throw new AssertionError(body.toString());
+  }
+
+  @Test
+  void aMistypedWorkspace_isRefused_notCreated() {
+    Run made = run("workspaces", "create", "Team Red", "--data-dir", dataDir.toString());
+    Matcher m = Pattern.compile("(wrkspc_\\w+)").matcher(made.out());
+    assertThat(m.find()).as(made.out() + made.err()).isTrue();
+    String red = m.group(1);
+    Run typo = run("keys", "create", "--workspace", red + "x", "--data-dir", dataDir.toString());
+    assertThat(typo.code()).isEqualTo(2);
+    assertThat(typo.err())
+        .contains("no workspace " + red + "x", "agentry workspaces list", "--create-workspace");
+    assertThat(typo.out()).doesNotContain("sk-agentry-");
+    assertThat(run("workspaces", "list", "--data-dir", dataDir.toString()).out())
+        .contains(red)
+        .doesNotContain(red + "x");
+    assertThat(run("keys", "list", "--data-dir", dataDir.toString()).out()).doesNotContain(red);
+
+    createKey("--workspace", red, "--name", "red-ok");
+    createKey("--workspace", "wrkspc_new", "--create-workspace");
+    assertThat(run("workspaces", "list", "--data-dir", dataDir.toString()).out())
+        .contains("wrkspc_new");
+  }
+
+  @Test
+  void aMistypedDataDir_isRefused_notCreated() throws Exception {
+    createKey("--name", "first");
+    Path typo = dataDir.resolveSibling(dataDir.getFileName() + "-typo");
+    for (String[] cmd :
+        List.of(
+            new String[] {"keys", "list"},
+            new String[] {"keys", "create"},
+            new String[] {"keys", "revoke", "apikey_x"},
+            new String[] {"workspaces", "list"},
+            new String[] {"vault", "rotate-master-key"})) {
+      String[] args = java.util.Arrays.copyOf(cmd, cmd.length + 1);
+      args[cmd.length] = "--data-dir=" + typo;
+      Run r = run(args);
+      assertThat(r.code()).as(String.join(" ", cmd) + r.err()).isEqualTo(2);
+      assertThat(r.err()).contains("no data directory " + typo, "--data-dir");
+      assertThat(typo).doesNotExist();
+    }
+    // An existing directory without a database: only `keys create` and `workspaces create` may
+    // provision one there (before the first `serve`).
+    Path empty = Files.createDirectory(dataDir.resolveSibling(dataDir.getFileName() + "-empty"));
+    Run list = run("keys", "list", "--data-dir", empty.toString());
+    assertThat(list.code()).isEqualTo(2);
+    assertThat(list.err()).contains("holds no Agentry database");
+    assertThat(empty.resolve("agentry.db")).doesNotExist();
+    assertThat(run("keys", "list", "--data-dir", dataDir.toString()).out()).contains("first");
+  }
+
+  @Test
+  void anUnreachableDatabase_isOneLine_notAStackTrace() {
+    Run r = run("keys", "list", "--database-url", "jdbc:postgresql://127.0.0.1:1/agentry");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).startsWith("agentry: ").contains("127.0.0.1:1").doesNotContain("\tat ");
+    assertThat(r.err().lines().count()).as(r.err()).isOne();
+  }
+
+  @Test
+  void serve_onAPortInUse_saysSo_andExits() throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Run r =
+          runAs(
+              "./agentry",
+              "serve",
+              "--port",
+              Integer.toString(taken.getLocalPort()),
+              "--data-dir",
+              dataDir.toString());
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.err())
+          .isEqualTo(
+              "agentry: cannot listen on 127.0.0.1:"
+                  + taken.getLocalPort()
+                  + ": the port is in use (another `./agentry serve`? pick one with --port)"
+                  + System.lineSeparator());
+    }
   }
 }

@@ -60,6 +60,11 @@ class ClientCommandsTest {
   }
 
   static Run cli(String... args) {
+    return cliAs("agentry", args);
+  }
+
+  /** Runs the CLI as the launcher does when it was started as {@code command}. */
+  static Run cliAs(String command, String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     if (!args[0].equals("completion")) {
       if (all.stream().noneMatch(a -> a.startsWith("--url"))) {
@@ -70,7 +75,7 @@ class ClientCommandsTest {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code =
-        new CommandLine(new Main())
+        Main.commandLine(command)
             .setOut(new PrintWriter(out, true))
             .setErr(new PrintWriter(err, true))
             .execute(all.toArray(String[]::new));
@@ -399,5 +404,119 @@ class ClientCommandsTest {
         .contains("agents")
         .contains("approve")
         .contains("result");
+  }
+
+  @Test
+  void run_printsTheSessionId_onStderr_andOnlyTheAnswerOnStdout() throws Exception {
+    String agent = agentFromYaml();
+    fake.enqueue(FakeAnthropic.text("Just the answer"));
+    Run run = ok("run", "--agent", agent, "answer me");
+    assertThat(run.out()).isEqualTo("Just the answer" + System.lineSeparator());
+    String newest =
+        Json.mapper().readTree(ok("sessions", "list", "--json").out()).at("/data/0/id").asText();
+    assertThat(run.err())
+        .contains("Session " + newest + " (follow it with: agentry tail " + newest);
+  }
+
+  @Test
+  void suggestedCommands_useTheNameTheLauncherWasStartedBy() throws Exception {
+    String agent = agentFromYaml();
+    fake.enqueue(FakeAnthropic.toolUse("bash", "{\"command\":\"echo hi\"}"));
+    Run run = cliAs("./agentry", "run", "--agent", agent, "ask first");
+    assertThat(run.code()).as(run.err()).isEqualTo(RunCommand.REQUIRES_ACTION);
+    String session = run.out().replaceAll("(?s).*Session (sesn_\\w+).*", "$1");
+    assertThat(run.err()).contains("follow it with: ./agentry tail " + session);
+    assertThat(run.out())
+        .contains("./agentry approve " + session, "|  ./agentry deny " + session)
+        .contains("Follow the session with: ./agentry tail " + session)
+        .doesNotContainPattern("(^|[^/])agentry (approve|deny|tail)");
+    assertThat(cliAs("./agentry", "tail", session, "--no-follow").out())
+        .contains("./agentry approve " + session);
+    Run down = cliAs("../agentry", "agents", "list", "--url=http://127.0.0.1:1");
+    assertThat(down.err()).contains("is `../agentry serve` running?");
+    assertThat(cliAs("./agentry", "agents", "list", "--help").out())
+        .startsWith("Usage: ./agentry agents list");
+  }
+
+  @Test
+  void everySubcommand_answersHelp() {
+    List<String> paths = new ArrayList<>();
+    collect(Main.commandLine("agentry"), "", paths);
+    assertThat(paths).contains("run", "agents list", "keys create", "tail", "completion");
+    for (String path : paths) {
+      List<String> args = new ArrayList<>(List.of(path.split(" ")));
+      args.add("--help");
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int code =
+          Main.commandLine("agentry")
+              .setOut(new PrintWriter(out, true))
+              .setErr(new PrintWriter(err, true))
+              .execute(args.toArray(String[]::new));
+      assertThat(code).as(path + ": " + err).isZero();
+      assertThat(out.toString()).as(path).startsWith("Usage: agentry " + path);
+      assertThat(err.toString()).as(path).isEmpty();
+    }
+  }
+
+  static void collect(CommandLine line, String prefix, List<String> paths) {
+    for (var e : line.getSubcommands().entrySet()) {
+      if (e.getKey().equals("help")) {
+        continue;
+      }
+      String path = (prefix + " " + e.getKey()).strip();
+      paths.add(path);
+      collect(e.getValue(), path, paths);
+    }
+  }
+
+  /** What a person reads when they get something wrong: the problem, never a Java class name. */
+  static void assertPlain(Run r, int code, String... says) {
+    assertThat(r.code()).as(r.err()).isEqualTo(code);
+    assertThat(r.err())
+        .startsWith("agentry: ")
+        .contains(says)
+        .doesNotContain("Exception", "java.", "com.fasterxml", "\tat ", "snakeyaml");
+    assertThat(r.err().lines().count()).as(r.err()).isOne();
+  }
+
+  @Test
+  void badInput_isReportedInWords_withTheLineAndColumn() throws Exception {
+    assertPlain(
+        cli("agents", "create", dataDir.resolve("missing.yaml").toString()),
+        2,
+        "cannot read ",
+        "missing.yaml: no such file or directory");
+    assertPlain(cli("agents", "create", dataDir.toString()), 2, "is a directory");
+    Path yaml = dataDir.resolve("broken.yaml");
+    Files.writeString(yaml, "name: ok\nmodel: [claude\nsystem: x\n");
+    assertPlain(
+        cli("agents", "create", yaml.toString()),
+        2,
+        "broken.yaml, line 3, column 7: not valid YAML: ",
+        "expected ',' or ']'");
+    Path json = dataDir.resolve("broken.json");
+    Files.writeString(json, "{\"name\": \"x\",\n  \"model\": }");
+    assertPlain(
+        cli("agents", "create", json.toString()),
+        2,
+        "broken.json, line 2, column 12: not valid JSON: Unexpected character ('}'");
+    Path list = dataDir.resolve("list.yaml");
+    Files.writeString(list, "- a\n- b\n");
+    assertPlain(cli("agents", "create", list.toString()), 2, "must hold one object");
+    assertPlain(
+        cli("result", "sesn_x", "sevt_y", "--file", dataDir.resolve("nope.txt").toString()),
+        2,
+        "nope.txt: no such file or directory");
+
+    assertPlain(
+        cli("agents", "list", "--url=127.0.0.1:" + server.port()),
+        2,
+        "--url 127.0.0.1:" + server.port() + " has no scheme: write it as http://127.0.0.1:");
+    assertPlain(cli("agents", "list", "--url=localhost:8080"), 2, "has no scheme");
+    assertPlain(cli("agents", "list", "--url=ftp://localhost"), 2, "must be http or https");
+    assertPlain(cli("agents", "list", "--url=http://bad host"), 2, "is not a URL");
+    assertPlain(cli("agents", "list", "--url=http://127.0.0.1:1"), 1, "cannot reach the server");
+    assertPlain(cli("agents", "get", "agent_nope"), 1, "not found", "(HTTP 404)");
   }
 }

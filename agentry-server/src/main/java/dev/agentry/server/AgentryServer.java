@@ -249,7 +249,8 @@ public final class AgentryServer implements AutoCloseable {
               new SessionRoutes(api),
               new EventRoutes(api, eventStream),
               new VaultRoutes(api, box),
-              new UsageRoutes(api));
+              new UsageRoutes(api),
+              new KeyRoutes());
       Errors errors = new Errors(redactor);
       HttpRouting.Builder routing = HttpRouting.builder();
       routing.addFilter(new RequestIds());

@@ -10,6 +10,7 @@ import io.helidon.webserver.staticcontent.StaticContentFeature;
  * build step. The page holds no secret of its own: it calls the public API with the key the user
  * types in, so it can do exactly what that key may do. Its responses forbid framing and any script,
  * style or connection that is not this server's, so a message rendered in the timeline cannot run.
+ * {@link KeyRoutes} tells it what the key it holds may do.
  */
 final class ConsoleRoutes {
   static final String CONTENT_SECURITY_POLICY =

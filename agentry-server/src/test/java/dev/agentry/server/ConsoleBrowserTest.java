@@ -259,4 +259,144 @@ class ConsoleBrowserTest extends FakeModelServerTestBase {
         .contains("script-src 'self'")
         .contains("frame-ancestors 'none'");
   }
+
+  static void logInWith(String key) {
+    browser.open(server.baseUrl() + "/");
+    browser.eval("(sessionStorage.clear(), localStorage.clear(), true)");
+    browser.open(server.baseUrl() + "/#/sessions");
+    browser.await(By.name("api_key")).sendKeys(key);
+    browser.driver.findElement(By.cssSelector("form.login button[type=submit]")).click();
+    browser.await(By.id("sessions"));
+  }
+
+  static WebElement sessionRow(String id, String state) {
+    return browser.await(
+        By.cssSelector("#sessions tr[data-id='" + id + "'][data-state='" + state + "']"));
+  }
+
+  @Test
+  void theSessionsList_tellsWaitingAndFailedTurns_fromFinishedOnes() throws Exception {
+    fake.enqueue(FakeAnthropic.toolUse("bash", "{\"command\":\"echo waiting\"}"));
+    String waiting = session(PermissionEndToEndTest.ASK_BASH);
+    PermissionEndToEndTest.say(waiting, "needs a yes");
+    PermissionEndToEndTest.awaitIdle(waiting, 1);
+    // Two overloaded answers use up the test server's two tries: the turn fails.
+    fake.enqueue(
+        FakeAnthropic.error(529, "overloaded_error"), FakeAnthropic.error(529, "overloaded_error"));
+    String failed = session("[{\"type\":\"agent_toolset_20260401\"}]");
+    PermissionEndToEndTest.say(failed, "this will fail");
+    var failedLog = PermissionEndToEndTest.awaitIdle(failed, 1);
+    assertThat(failedLog.getLast().at("/stop_reason/type").asText()).isEqualTo("retries_exhausted");
+    fake.enqueue(FakeAnthropic.text("all done"));
+    String done = session("[{\"type\":\"agent_toolset_20260401\"}]");
+    PermissionEndToEndTest.say(done, "finish");
+    PermissionEndToEndTest.awaitIdle(done, 1);
+
+    logIn();
+    assertThat(sessionRow(waiting, "requires_action").getText()).contains("waiting for you");
+    WebElement failedRow = sessionRow(failed, "retries_exhausted");
+    assertThat(failedRow.getText()).contains("failed").doesNotContain("idle");
+    assertThat(failedRow.findElement(By.cssSelector(".badge")).getCssValue("color"))
+        .isNotEqualTo(
+            sessionRow(done, "idle").findElement(By.cssSelector(".badge")).getCssValue("color"));
+    assertThat(sessionRow(done, "idle").getText()).contains("idle");
+    // The updated column has the date, not only the time of day.
+    assertThat(sessionRow(done, "idle").findElement(By.cssSelector("td.when")).getText())
+        .contains(Integer.toString(java.time.LocalDate.now().getYear()));
+    browser.screenshot("console-sessions-states");
+
+    openSession(failed);
+    browser.awaitText(By.cssSelector("#session-summary .badge"), "failed");
+    browser.awaitText(event("session.status_idle"), "turn failed");
+    assertThat(browser.driver.findElement(event("session.status_idle")).getAttribute("class"))
+        .contains("bad");
+  }
+
+  @Test
+  void aToolRow_showsItsCommand_runsWithElapsedTime_andLosesItsBadgeOnceApproved()
+      throws Exception {
+    fake.enqueue(
+        FakeAnthropic.toolUse("bash", "{\"command\":\"sleep 3\\necho slow-done\"}"),
+        FakeAnthropic.text("It finished."));
+    String id = session(PermissionEndToEndTest.ASK_BASH);
+    logIn();
+    openSession(id);
+    PermissionEndToEndTest.say(id, "run the slow one");
+    By tool = event("agent.tool_use");
+    WebElement approve =
+        browser.await(By.cssSelector("#timeline li.waiting button[data-action=approve]"));
+    WebElement row = browser.driver.findElement(tool);
+    assertThat(row.findElement(By.cssSelector("summary .tool-input")).getText())
+        .isEqualTo("sleep 3");
+    assertThat(row.findElements(By.cssSelector(".badge.ask"))).hasSize(1);
+    assertThat(row.findElement(By.cssSelector(".state")).getText()).doesNotContain("running");
+
+    approve.click();
+    browser.awaitText(By.cssSelector("#timeline li[data-type='agent.tool_use'] .state"), "running");
+    assertThat(browser.driver.findElements(By.cssSelector("#timeline li .badge.ask"))).isEmpty();
+    assertThat(browser.driver.findElement(tool).getText()).contains("approved");
+    browser.awaitTrue(
+        "/running [1-9]\\d* s/.test(document.querySelector("
+            + "\"#timeline li[data-type='agent.tool_use'] .state\").textContent)");
+    browser.screenshot("console-tool-running");
+    browser.awaitText(By.cssSelector("#timeline li[data-type='agent.tool_use'] .state"), "✓");
+    assertThat(browser.driver.findElement(tool).getText()).doesNotContain("running");
+    browser.awaitText(event("agent.message"), "It finished.");
+  }
+
+  @Test
+  void aReadOnlyKey_seesNoButtonsItCannotUse() throws Exception {
+    fake.enqueue(FakeAnthropic.toolUse("bash", "{\"command\":\"echo ro\"}"));
+    String id = session(PermissionEndToEndTest.ASK_BASH);
+    PermissionEndToEndTest.say(id, "ask me");
+    PermissionEndToEndTest.awaitIdle(id, 1);
+    String agent =
+        dev.agentry.core.Json.mapper()
+            .readTree(server.call("GET", "/v1/sessions/" + id, null).body())
+            .at("/agent/id")
+            .asText();
+    String readOnly = server.createKey("wrkspc_default", "read_only");
+    var me = server.call("GET", "/v1/agentry/key", null, java.util.Map.of("x-api-key", readOnly));
+    assertThat(me.statusCode()).as(me.body()).isEqualTo(200);
+    assertThat(dev.agentry.core.Json.mapper().readTree(me.body()).path("role").asText())
+        .isEqualTo("read_only");
+    try {
+      logInWith(readOnly);
+      sessionRow(id, "requires_action");
+      assertThat(browser.driver.findElements(By.cssSelector("main details.card"))).isEmpty();
+
+      openSession(id);
+      browser.awaitText(By.cssSelector("#timeline li.waiting"), "Waits for approval");
+      browser.await(By.cssSelector("#session-summary [data-status=idle]"));
+      assertThat(browser.driver.findElements(By.cssSelector("main button"))).isEmpty();
+      assertThat(browser.driver.findElements(By.name("message"))).allMatch(e -> !e.isDisplayed());
+
+      browser.open(server.baseUrl() + "/#/agents");
+      browser.await(By.cssSelector("#agents tbody tr[data-id]"));
+      assertThat(browser.driver.findElements(By.cssSelector("main details.card"))).isEmpty();
+      browser.open(server.baseUrl() + "/#/agents/" + agent);
+      browser.await(By.cssSelector("pre.definition"));
+      assertThat(browser.driver.findElements(By.cssSelector("main button"))).isEmpty();
+      browser.screenshot("console-read-only");
+    } finally {
+      // Forget the read_only key and leave the page, so the next log-in gets the form.
+      browser.eval("(sessionStorage.clear(), localStorage.clear(), true)");
+      browser.open(server.baseUrl() + "/");
+    }
+    // The same pages with a key that may write do have the buttons.
+    logIn();
+    browser.await(By.cssSelector("main details.card"));
+    openSession(id);
+    browser.await(By.cssSelector("#timeline li.waiting button[data-action=approve]"));
+    browser.await(By.id("send"));
+  }
+
+  @Test
+  void anUnknownSessionId_showsNoActions() {
+    logIn();
+    browser.open(server.baseUrl() + "/#/sessions/sesn_doesnotexist");
+    browser.awaitText(By.id("not-found"), "no session sesn_doesnotexist");
+    assertThat(browser.driver.findElements(By.cssSelector("main button"))).isEmpty();
+    assertThat(browser.driver.findElements(By.name("message"))).isEmpty();
+  }
 }
