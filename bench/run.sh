@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the benchmark module and runs the load drivers: bench/run.sh [store|store-sqlite|store-pg|sse|sandbox|harness|all]
+# Builds the benchmark module and runs the load drivers: bench/run.sh [store|store-sqlite|store-pg|sse|sandbox|harness|model|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
