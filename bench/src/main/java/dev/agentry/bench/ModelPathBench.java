@@ -35,6 +35,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -45,12 +46,12 @@ import org.HdrHistogram.Histogram;
  * <ol>
  *   <li><b>wire</b>: its bytes replayed over one kept-alive socket, reading the chunked SSE answer
  *       to its last chunk: the endpoint's own time, what curl measures;
- *   <li><b>client</b>: {@code ModelClients.anthropic(...).send} (the official SDK over OkHttp), as
- *       the harness calls it;
+ *   <li><b>client</b>: {@code ModelClients.anthropic(...).send}, as the harness calls it;
  *   <li><b>server</b>: a real server's turns (user message over HTTP, the harness builds the
  *       request from the log, redacts, observes and sends it), timed by the server's own {@code
  *       agentry_model_request_duration_seconds} (its mean: sum over count) and, inside it, by a
- *       timer around the provider router (p50).
+ *       timer around the provider router (p50); each turn's request is then replayed on the wire
+ *       and sent by a bare client, for a comparison of the same requests at the same moments.
  * </ol>
  *
  * The overhead is each figure minus the wire's; the target is a p50 of at most 1 ms. {@code
@@ -105,32 +106,51 @@ final class ModelPathBench {
           }
         }
       }
-      Histogram router = Latency.histogram();
-      double[] serverMean = throughServer(fake, router);
-
       out.printf(
           Locale.ROOT,
-          "%nRequest: %d messages, %d tools, %,d bytes of JSON; reply: %s%n",
+          "%nA. One request, %d times: %d messages, %d tools, %,d bytes of JSON; the reply is one"
+              + " text block in 5 deltas. Wire and client interleaved.%n%n",
+          requests,
           request.messages().size(),
           request.tools().size(),
-          body.length,
-          "one text block in 5 deltas");
-      out.println();
-      out.println("| path | requests | p50 ms | p90 ms | p99 ms | mean ms | p50 above wire ms |");
-      out.println("|---|---:|---:|---:|---:|---:|---:|");
+          body.length);
+      header();
       double wireP50 = Latency.ms(wire.getValueAtPercentile(50));
       row("1. wire (raw socket, kept alive)", wire, wireP50);
       row("2. client: ModelClients.anthropic().send", direct, wireP50);
-      row("3. server: around the provider router", router, wireP50);
-      out.printf(
-          Locale.ROOT,
-          "| 4. server: agentry_model_request_duration_seconds | %.0f | - | - | - | %.3f | %s |%n",
-          serverMean[1],
-          serverMean[0],
-          String.format(
-              Locale.ROOT, "%.3f (mean above wire mean)", serverMean[0] - wire.getMean() / 1e6));
+
+      Histogram turnWire = Latency.histogram();
+      Histogram turnDirect = Latency.histogram();
+      Histogram router = Latency.histogram();
+      double[] serverMean = throughServer(fake, turnWire, turnDirect, router);
+      if (turns > 0) {
+        out.printf(
+            Locale.ROOT,
+            "%nB. %d turns of a real server (user message over HTTP; the harness builds, redacts,"
+                + " observes and sends the request; 20 turns a session). After each turn the request"
+                + " it sent is replayed on the wire and sent by a bare client, so the three rows"
+                + " time the same requests at the same moments.%n%n",
+            turns);
+        header();
+        double turnWireP50 = Latency.ms(turnWire.getValueAtPercentile(50));
+        row("1. wire, the same request", turnWire, turnWireP50);
+        row("2. client, the same request", turnDirect, turnWireP50);
+        row("3. in the server, around the provider router", router, turnWireP50);
+        out.printf(
+            Locale.ROOT,
+            "| 4. in the server, agentry_model_request_duration_seconds (mean only) | %.0f | - | -"
+                + " | - | %.3f | %.3f (mean above the wire's mean) |%n",
+            serverMean[1],
+            serverMean[0],
+            serverMean[0] - turnWire.getMean() / 1e6);
+      }
       out.flush();
     }
+  }
+
+  private void header() {
+    out.println("| path | requests | p50 ms | p90 ms | p99 ms | mean ms | p50 above wire ms |");
+    out.println("|---|---:|---:|---:|---:|---:|---:|");
   }
 
   private void row(String name, Histogram h, double wireP50) {
@@ -151,7 +171,8 @@ final class ModelPathBench {
    * Runs {@code turns} turns of one real server against the fake, recording the router's time in
    * {@code router}; returns the server metric's mean in ms and its count.
    */
-  private double[] throughServer(FakeAnthropic fake, Histogram router) throws Exception {
+  private double[] throughServer(
+      FakeAnthropic fake, Histogram wire, Histogram direct, Histogram router) throws Exception {
     if (turns <= 0) {
       return new double[] {Double.NaN, 0};
     }
@@ -161,9 +182,12 @@ final class ModelPathBench {
         ModelClients.fromEnv(
             Map.of("ANTHROPIC_BASE_URL", fake.baseUrl(), "ANTHROPIC_API_KEY", KEY));
     AtomicInteger seen = new AtomicInteger();
+    AtomicReference<ModelRequest> last = new AtomicReference<>();
+    ModelClient bare = ModelClients.anthropic(fake.baseUrl(), KEY);
     int warmup = Math.max(50, turns / 5);
     ModelClient timed =
         (request, listener, cancellation) -> {
+          last.set(request);
           long t0 = System.nanoTime();
           ModelResponse r = routed.send(request, listener, cancellation);
           if (seen.incrementAndGet() > warmup) {
@@ -174,11 +198,13 @@ final class ModelPathBench {
           return r;
         };
     try (AgentryServer server =
-        AgentryServer.start(
-            ServerConfig.builder(Map.of()).port(0).dataDir(dir).apiKey(BenchApi.KEY).build(),
-            Clock.systemUTC(),
-            quiet,
-            timed)) {
+            AgentryServer.start(
+                ServerConfig.builder(Map.of()).port(0).dataDir(dir).apiKey(BenchApi.KEY).build(),
+                Clock.systemUTC(),
+                quiet,
+                timed);
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), port(fake))) {
+      socket.setTcpNoDelay(true);
       HttpClient http =
           HttpClient.newBuilder()
               .version(HttpClient.Version.HTTP_1_1)
@@ -196,7 +222,6 @@ final class ModelPathBench {
       String env = BenchApi.id(BenchApi.post(http, base + "/v1/environments", "{\"name\":\"e\"}"));
       double[] before = null;
       String session = null;
-      int already = fake.requests().size();
       for (int i = 0; i < warmup + turns; i++) {
         if (i % 20 == 0) {
           // A session's context grows with each turn: start over every 20, like a 20-step task.
@@ -210,6 +235,7 @@ final class ModelPathBench {
         if (i == warmup) {
           before = metric(http, base);
         }
+        int already = fake.requests().size();
         BenchApi.post(
             http,
             base + "/v1/sessions/" + session + "/events",
@@ -217,8 +243,18 @@ final class ModelPathBench {
                 + "\"text\":\"step "
                 + i
                 + ": echo the next step\"}]}]}");
-        fake.awaitRequests(already + i + 1, Duration.ofSeconds(10));
+        fake.awaitRequests(already + 1, Duration.ofSeconds(10));
         awaitIdle(http, base, session);
+        byte[] sent = Json.mapper().writeValueAsBytes(fake.requests().getLast().body());
+        long t0 = System.nanoTime();
+        replay(socket, sent);
+        long t1 = System.nanoTime();
+        bare.send(last.get(), new Counting(), new Cancellation());
+        long t2 = System.nanoTime();
+        if (i >= warmup) {
+          Latency.record(wire, t1 - t0);
+          Latency.record(direct, t2 - t1);
+        }
       }
       double[] after = metric(http, base);
       double count = after[1] - before[1];
@@ -259,7 +295,7 @@ final class ModelPathBench {
       if (body.contains("\"status\":\"idle\"")) {
         return;
       }
-      Thread.sleep(2); // polling harder would take the CPU the turn being measured needs
+      Thread.sleep(20); // polling harder would take the CPU the turn being measured needs
     }
     throw new IllegalStateException("session " + session + " did not go idle");
   }
