@@ -1,18 +1,7 @@
 package dev.agentry.model;
 
-import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
-import com.anthropic.core.ObjectMappers;
-import com.anthropic.core.http.StreamResponse;
-import com.anthropic.errors.AnthropicIoException;
-import com.anthropic.errors.AnthropicRetryableException;
-import com.anthropic.errors.AnthropicServiceException;
-import com.anthropic.errors.SseException;
-import com.anthropic.helpers.MessageAccumulator;
-import com.anthropic.models.messages.Message;
-import com.anthropic.models.messages.MessageCreateParams;
-import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,52 +13,53 @@ import dev.agentry.core.ModelMessage;
 import dev.agentry.core.ModelRequest;
 import dev.agentry.core.ModelResponse;
 import dev.agentry.core.ModelStreamListener;
-import dev.agentry.core.ModelUsage;
 import dev.agentry.core.ToolDefinition;
 import java.io.IOException;
-import java.io.InterruptedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
+import javax.net.SocketFactory;
+import okhttp3.Call;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
 
 /**
- * Anthropic's Messages API through the official SDK, always streaming. SDK retries are off: the
- * harness owns retries. Prompt caching puts {@code cache_control: ephemeral} on the last tool, the
- * system prompt and the last block of the last user message.
+ * Anthropic's Messages API, always streaming: the request is the JSON the API documents, posted
+ * with OkHttp over sockets with {@code TCP_NODELAY}, and the event stream is read by {@link
+ * AnthropicStream}. Not through the official SDK's typed layer: it cost several milliseconds a
+ * request in reflection and exceptions (docs/decisions/0026). The harness owns retries, so there
+ * are none here. Prompt caching puts {@code cache_control: ephemeral} on the last tool, the system
+ * prompt and the last block of the last user message.
  */
 final class AnthropicModelClient implements ModelClient {
   static final String DEFAULT_BASE_URL = "https://api.anthropic.com";
+
+  /** The API version the official Java SDK this project tests against (3.13) sends. */
+  static final String API_VERSION = "2026-10-21";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final MediaType JSON_TYPE = MediaType.get("application/json");
   private static final String PROVIDER = "Anthropic API";
 
   private final String baseUrl;
   private final String apiKey;
-  private volatile AnthropicClient client;
+  private final OkHttpClient http;
 
   AnthropicModelClient(String baseUrl, String apiKey) {
     this.baseUrl = baseUrl == null || baseUrl.isBlank() ? DEFAULT_BASE_URL : stripSlash(baseUrl);
     this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
-  }
-
-  private AnthropicClient client() {
-    AnthropicClient c = client;
-    if (c == null) {
-      synchronized (this) {
-        c = client;
-        if (c == null) {
-          c =
-              AnthropicOkHttpClient.builder()
-                  .baseUrl(baseUrl)
-                  .apiKey(apiKey)
-                  .maxRetries(0)
-                  .timeout(Duration.ofMinutes(10))
-                  .build();
-          client = c;
-        }
-      }
-    }
-    return c;
+    this.http =
+        new OkHttpClient.Builder()
+            .socketFactory(new NoDelaySockets())
+            .connectTimeout(Duration.ofSeconds(30))
+            .readTimeout(Duration.ofMinutes(10))
+            .writeTimeout(Duration.ofMinutes(10))
+            .build();
   }
 
   @Override
@@ -78,15 +68,12 @@ final class AnthropicModelClient implements ModelClient {
     if (apiKey == null) {
       throw Errors.missingKey("ANTHROPIC_API_KEY", request.model());
     }
-    MessageCreateParams params;
+    byte[] body;
     try {
-      params =
-          MessageCreateParams.builder()
-              .body(
-                  ObjectMappers.jsonMapper()
-                      .convertValue(requestBody(request), MessageCreateParams.Body.class))
-              .build();
-    } catch (RuntimeException e) {
+      ObjectNode json = requestBody(request);
+      json.put("stream", true);
+      body = JSON.writeValueAsBytes(json);
+    } catch (IOException | RuntimeException e) {
       throw new ModelException(
           "model_request_failed_error",
           "could not build the Anthropic request: "
@@ -95,85 +82,49 @@ final class AnthropicModelClient implements ModelClient {
           0,
           null);
     }
+    Call call =
+        http.newCall(
+            new Request.Builder()
+                .url(baseUrl + "/v1/messages")
+                .post(RequestBody.create(body, JSON_TYPE))
+                .header("authorization", "Bearer " + apiKey)
+                .header("anthropic-version", API_VERSION)
+                .header("accept", "text/event-stream")
+                .header("user-agent", "agentry")
+                .build());
     ModelStreamListener out = Calls.guard(listener, cancellation);
-    AtomicReference<StreamResponse<RawMessageStreamEvent>> stream = new AtomicReference<>();
-    return Calls.run(
-        cancellation,
-        () -> stream(params, out, stream, cancellation),
-        () -> {
-          StreamResponse<RawMessageStreamEvent> s = stream.get();
-          if (s != null) {
-            s.close();
-          }
-        },
-        this::mapError);
+    return Calls.run(cancellation, () -> stream(call, out), call::cancel, this::mapError);
   }
 
-  private ModelResponse stream(
-      MessageCreateParams params,
-      ModelStreamListener listener,
-      AtomicReference<StreamResponse<RawMessageStreamEvent>> ref,
-      Cancellation cancellation) {
-    try (StreamResponse<RawMessageStreamEvent> s = client().messages().createStreaming(params)) {
-      ref.set(s);
-      if (cancellation.isCancelled()) {
-        throw new ModelException.Cancelled();
+  private ModelResponse stream(Call call, ModelStreamListener listener) throws IOException {
+    try (Response response = call.execute()) {
+      ResponseBody body = response.body();
+      if (!response.isSuccessful() || body == null) {
+        throw httpError(response, body == null ? "" : body.string());
       }
-      MessageAccumulator acc = MessageAccumulator.create();
-      s.stream()
-          .forEach(
-              event -> {
-                acc.accumulate(event);
-                event
-                    .contentBlockDelta()
-                    .ifPresent(
-                        d -> {
-                          int index = (int) d.index();
-                          d.delta().text().ifPresent(t -> listener.onTextDelta(index, t.text()));
-                          d.delta()
-                              .thinking()
-                              .ifPresent(t -> listener.onThinkingDelta(index, t.thinking()));
-                        });
-              });
-      Message message;
-      try {
-        message = acc.message();
-      } catch (IllegalStateException e) {
-        throw new ModelException(
-            "model_request_failed_error",
-            "the Anthropic stream ended before message_stop",
-            true,
-            0,
-            null);
-      }
-      return toResponse(ObjectMappers.jsonMapper().valueToTree(message));
+      return AnthropicStream.read(body.source(), listener, apiKey);
     }
+  }
+
+  /** An error status, with the type and message of Anthropic's error body when it has one. */
+  private ModelException httpError(Response response, String text) {
+    String type = null;
+    String message = text;
+    try {
+      JsonNode error = JSON.readTree(text).path("error");
+      if (error.isObject()) {
+        type = error.hasNonNull("type") ? error.get("type").asText() : null;
+        message = error.hasNonNull("message") ? error.get("message").asText() : null;
+      }
+    } catch (IOException | RuntimeException e) {
+      // not JSON: the body is the detail
+    }
+    return Errors.forStatus(
+        PROVIDER, response.code(), type, message, Errors.retryAfter(response::header), apiKey);
   }
 
   private ModelException mapError(Throwable e) {
-    if (e instanceof SseException sse) {
-      String type = sse.type().map(Object::toString).orElse(null);
-      return Errors.forStatus(
-          PROVIDER + " stream",
-          Errors.statusForAnthropicType(type),
-          type,
-          sse.apiMessage().orElse(null),
-          Errors.retryAfter(h -> first(sse, h)),
-          apiKey);
-    }
-    if (e instanceof AnthropicServiceException se) {
-      return Errors.forStatus(
-          PROVIDER,
-          se.statusCode(),
-          se.type().map(Object::toString).orElse(null),
-          se.apiMessage().orElse(null),
-          Errors.retryAfter(h -> first(se, h)),
-          apiKey);
-    }
-    if (e instanceof AnthropicIoException
-        || e instanceof AnthropicRetryableException
-        || e instanceof IOException
-        || e instanceof InterruptedIOException) {
+    if (e instanceof IOException) {
       return Errors.network(PROVIDER, e, apiKey);
     }
     return new ModelException(
@@ -186,9 +137,48 @@ final class AnthropicModelClient implements ModelClient {
         null);
   }
 
-  private static String first(AnthropicServiceException e, String header) {
-    List<String> v = e.headers().values(header);
-    return v.isEmpty() ? null : v.get(0);
+  /**
+   * Plain sockets with Nagle's algorithm off. OkHttp leaves it on, and writes a request body over 8
+   * KiB in two writes: the second then waits for the ACK of the first, which the server delays by
+   * up to 40 ms because it has no answer to send yet. curl, and the API's own edge, turn it off.
+   */
+  private static final class NoDelaySockets extends SocketFactory {
+    @Override
+    public Socket createSocket() throws IOException {
+      Socket s = new Socket();
+      s.setTcpNoDelay(true);
+      return s;
+    }
+
+    @Override
+    public Socket createSocket(String host, int port) throws IOException {
+      Socket s = new Socket(host, port);
+      s.setTcpNoDelay(true);
+      return s;
+    }
+
+    @Override
+    public Socket createSocket(String host, int port, InetAddress local, int localPort)
+        throws IOException {
+      Socket s = new Socket(host, port, local, localPort);
+      s.setTcpNoDelay(true);
+      return s;
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port) throws IOException {
+      Socket s = new Socket(host, port);
+      s.setTcpNoDelay(true);
+      return s;
+    }
+
+    @Override
+    public Socket createSocket(InetAddress host, int port, InetAddress local, int localPort)
+        throws IOException {
+      Socket s = new Socket(host, port, local, localPort);
+      s.setTcpNoDelay(true);
+      return s;
+    }
   }
 
   // ------------------------------------------------------------------ request mapping
@@ -299,40 +289,6 @@ final class AnthropicModelClient implements ModelClient {
 
   private static ObjectNode ephemeral() {
     return NODES.objectNode().put("type", "ephemeral");
-  }
-
-  // ------------------------------------------------------------------ response mapping
-
-  static ModelResponse toResponse(JsonNode message) {
-    List<ContentBlock> content = new ArrayList<>();
-    for (JsonNode b : message.path("content")) {
-      String type = b.path("type").asText();
-      switch (type) {
-        case "text" -> content.add(new ContentBlock.Text(b.path("text").asText()));
-        case "tool_use" ->
-            content.add(
-                new ContentBlock.ToolUse(
-                    b.path("id").asText(),
-                    b.path("name").asText(),
-                    b.path("input").isObject() ? b.get("input") : NODES.objectNode()));
-        case "thinking" ->
-            content.add(
-                new ContentBlock.Thinking(
-                    b.path("thinking").asText(),
-                    b.hasNonNull("signature") ? b.get("signature").asText() : null));
-        default -> content.add(new ContentBlock.Raw(b));
-      }
-    }
-    JsonNode u = message.path("usage");
-    ModelUsage usage =
-        new ModelUsage(
-            u.path("input_tokens").asLong(0),
-            u.path("output_tokens").asLong(0),
-            u.path("cache_read_input_tokens").asLong(0),
-            u.path("cache_creation_input_tokens").asLong(0));
-    String stop =
-        message.hasNonNull("stop_reason") ? message.get("stop_reason").asText() : "end_turn";
-    return new ModelResponse(content, stop, usage);
   }
 
   private static String stripSlash(String s) {

@@ -7,17 +7,19 @@ import java.util.Locale;
 /**
  * Runs the load drivers: {@code store} (SQLite and PostgreSQL appends), {@code store-sqlite},
  * {@code store-pg}, {@code sse} (server delivery to SSE subscribers), {@code sandbox} (bubblewrap
- * sandbox start and round-trip latency), {@code harness} (the agent loop) or {@code all}. System
- * properties {@code bench.warmup} and {@code bench.seconds} set each store case's warm-up and
- * measured window (default 2 s and 6 s); {@code bench.sse.events}, {@code bench.sse.rate} and
- * {@code bench.sse.subscribers} shape the SSE run (default 2000 events at 500/s to 100
- * subscribers); {@code bench.sandbox.cold}, {@code bench.sandbox.warm}, {@code bench.sandbox.exec}
- * and {@code bench.sandbox.concurrent} set the sandbox sample counts (200, 2000, 200, 200); {@code
- * harness} runs the agent-loop cases, shaped by {@code bench.harness.turns}, {@code
- * bench.harness.messages}, {@code bench.harness.concurrent}, {@code bench.harness.events} and
- * {@code bench.harness.wakes} (1500, 200, 2000, 10000, 20); {@code peer} runs the same bash loop
- * through Agentry and through LangGraph.js ({@code bench/langgraph}), shaped by {@code
- * bench.peer.steps}, {@code bench.peer.turns} and {@code bench.peer.warmup} (20, 10, 3).
+ * sandbox start and round-trip latency), {@code harness} (the agent loop), {@code model} (a model
+ * request above the wire, {@link ModelPathBench}; {@code bench.model.requests} and {@code
+ * bench.model.turns}, default 2000 and 300) or {@code all}. System properties {@code bench.warmup}
+ * and {@code bench.seconds} set each store case's warm-up and measured window (default 2 s and 6
+ * s); {@code bench.sse.events}, {@code bench.sse.rate} and {@code bench.sse.subscribers} shape the
+ * SSE run (default 2000 events at 500/s to 100 subscribers); {@code bench.sandbox.cold}, {@code
+ * bench.sandbox.warm}, {@code bench.sandbox.exec} and {@code bench.sandbox.concurrent} set the
+ * sandbox sample counts (200, 2000, 200, 200); {@code harness} runs the agent-loop cases, shaped by
+ * {@code bench.harness.turns}, {@code bench.harness.messages}, {@code bench.harness.concurrent},
+ * {@code bench.harness.events} and {@code bench.harness.wakes} (1500, 200, 2000, 10000, 20); {@code
+ * peer} runs the same bash loop through Agentry and through LangGraph.js ({@code bench/langgraph}),
+ * shaped by {@code bench.peer.steps}, {@code bench.peer.turns} and {@code bench.peer.warmup} (20,
+ * 10, 3).
  */
 public final class Main {
   private Main() {}
@@ -78,6 +80,11 @@ public final class Main {
             Integer.getInteger("bench.peer.warmup", 3),
             java.nio.file.Path.of(System.getProperty("bench.peer.dir", "bench/langgraph")),
             out);
+    ModelPathBench model =
+        new ModelPathBench(
+            Integer.getInteger("bench.model.requests", 2000),
+            Integer.getInteger("bench.model.turns", 300),
+            out);
     switch (what) {
       case "store" -> store.run(true, true);
       case "store-sqlite" -> store.run(true, false);
@@ -86,15 +93,18 @@ public final class Main {
       case "sandbox" -> sandbox.run();
       case "harness" -> harness.run();
       case "peer" -> peer.run();
+      case "model" -> model.run();
       case "all" -> {
         store.run(true, true);
         sse(subscribers, events, rate, out);
         sandbox.run();
         harness.run();
+        model.run();
         peer.run();
       }
       default -> {
-        System.err.println("usage: Main store|store-sqlite|store-pg|sse|sandbox|harness|peer|all");
+        System.err.println(
+            "usage: Main store|store-sqlite|store-pg|sse|sandbox|harness|model|peer|all");
         System.exit(2);
       }
     }
