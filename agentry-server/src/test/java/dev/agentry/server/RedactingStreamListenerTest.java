@@ -131,10 +131,16 @@ class RedactingStreamListenerTest {
     listener.onThinkingDelta(0, "reamMe/0123456789+abcdef");
     listener.onTextDelta(1, "wvutsrq");
     listener.onTextDelta(2, "ends on a prefix ghp_");
+    // Whole, but its padded form is longer and may still come: held, then redacted at the end.
+    String unpadded =
+        Base64.getEncoder().withoutPadding().encodeToString(OTHER.getBytes(StandardCharsets.UTF_8));
+    listener.onTextDelta(3, "key " + unpadded);
+    assertThat(out.text(3)).isEqualTo("key ");
     listener.finish();
     assertThat(out.text(0)).isEqualTo("thinking about [redacted]");
     assertThat(out.text(1)).isEqualTo("answer: [redacted]");
     assertThat(out.text(2)).isEqualTo("ends on a prefix ghp_");
+    assertThat(out.text(3)).isEqualTo("key [redacted]");
     assertThat(out.deltas)
         .allSatisfy(d -> assertThat(d.thinking()).as(d.toString()).isEqualTo(d.index() == 0));
   }
