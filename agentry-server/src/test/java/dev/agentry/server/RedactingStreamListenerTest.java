@@ -145,6 +145,22 @@ class RedactingStreamListenerTest {
         .allSatisfy(d -> assertThat(d.thinking()).as(d.toString()).isEqualTo(d.index() == 0));
   }
 
+  /**
+   * One secret ends with the start of another: what could begin the second must not be cut off from
+   * the whole first one before it.
+   */
+  @Test
+  void secretsThatOverlap_neitherGetsOutInPieces() {
+    Redactor r = new Redactor();
+    r.add("alpha-key-1234");
+    r.add("key-1234-bravo-zz");
+    assertThat(stream(r, List.of("x alpha-key-1234", " end")).text(0))
+        .isEqualTo("x [redacted] end");
+    assertThat(stream(r, List.of("x alpha-key-1234", "-bravo-zz.")).text(0))
+        .isEqualTo(r.redact("x alpha-key-1234-bravo-zz."))
+        .isEqualTo("x alpha-[redacted].");
+  }
+
   /** Forms of two secrets, overlapping and side by side, cut at random places, many times. */
   @Test
   void anyCutting_givesTheRedactionOfTheWhole() {
