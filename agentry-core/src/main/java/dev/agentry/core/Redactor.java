@@ -103,6 +103,41 @@ public final class Redactor {
     return out;
   }
 
+  /**
+   * How much of {@code text}, a stream's text so far, can be redacted and let out now whatever text
+   * follows: everything before the longest suffix that could begin a secret in any of its forms,
+   * pulled back to the start of any whole one the cut would go through. Redacting the pieces of a
+   * text cut this way, one by one, gives the redaction of the whole, and no piece holds part of a
+   * secret that a later piece completes. {@code text.length()} when no secret is registered,
+   * without scanning.
+   */
+  public int settledLength(String text) {
+    List<String> known = patterns;
+    int cut = text.length();
+    for (String p : known) {
+      // A suffix shorter than p that p starts with: p may complete in the text still to come.
+      for (int s = Math.max(0, text.length() - p.length() + 1); s < cut; s++) {
+        if (text.regionMatches(s, p, 0, text.length() - s)) {
+          cut = s;
+          break;
+        }
+      }
+    }
+    // Never through a whole one (two forms may overlap, so look again after each step back).
+    boolean moved = !known.isEmpty();
+    while (moved) {
+      moved = false;
+      for (String p : known) {
+        int at = text.indexOf(p, Math.max(0, cut - p.length() + 1));
+        if (at >= 0 && at < cut) {
+          cut = at;
+          moved = true;
+        }
+      }
+    }
+    return cut;
+  }
+
   /** Whether {@code text} holds a known secret in any of its forms. */
   public boolean containsSecret(String text) {
     if (text == null) {

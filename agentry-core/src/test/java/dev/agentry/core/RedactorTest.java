@@ -83,4 +83,18 @@ class RedactorTest {
     r.addFromEnv(Map.of("ANTHROPIC_API_KEY", "sk-ant-abcdefgh", "HOME", "/root/home/dir"));
     assertThat(r.redact("sk-ant-abcdefgh /root/home/dir")).isEqualTo("[redacted] /root/home/dir");
   }
+
+  @Test
+  void settledLength_stopsBeforeWhatCouldStillBecomeASecret() {
+    Redactor r = new Redactor();
+    assertThat(r.settledLength("no secrets ghp_Secret/")).isEqualTo(22);
+    r.add(SECRET);
+    assertThat(r.settledLength("say ghp_Secret/To")).isEqualTo(4);
+    assertThat(r.settledLength("say ghp_Secret/Tx.")).isEqualTo(18);
+    assertThat(r.settledLength("say " + b64(SECRET).substring(0, 10))).isEqualTo(4);
+    assertThat(r.settledLength("whole " + SECRET + " then.")).isEqualTo(SECRET.length() + 12);
+    // The unpadded base64 is whole, but the padded form may still follow: wait for it.
+    String unpadded = b64(SECRET).replace("=", "");
+    assertThat(r.settledLength("b64 " + unpadded)).isEqualTo(4);
+  }
 }

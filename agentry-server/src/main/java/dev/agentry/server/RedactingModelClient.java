@@ -15,8 +15,8 @@ import java.util.List;
 /**
  * Scans every request the harness builds before it is sent: the system prompt, text blocks, tool
  * calls' inputs, tool results, thinking and passed-through blocks all have known secrets replaced
- * with {@code [redacted]}. Streamed deltas are scanned too (a secret split across two deltas is
- * caught only in the persisted event).
+ * with {@code [redacted]}. Streamed deltas, which become live previews, are redacted as a stream by
+ * {@link RedactingStreamListener}, so a secret split across deltas is caught there too.
  */
 final class RedactingModelClient implements ModelClient {
   private final ModelClient delegate;
@@ -30,7 +30,13 @@ final class RedactingModelClient implements ModelClient {
   @Override
   public ModelResponse send(
       ModelRequest request, ModelStreamListener listener, Cancellation cancellation) {
-    return delegate.send(redact(request), redactListener(listener), cancellation);
+    if (listener == ModelStreamListener.NONE) {
+      return delegate.send(redact(request), listener, cancellation);
+    }
+    RedactingStreamListener redacting = new RedactingStreamListener(listener, redactor);
+    ModelResponse response = delegate.send(redact(request), redacting, cancellation);
+    redacting.finish();
+    return response;
   }
 
   ModelRequest redact(ModelRequest r) {
@@ -62,23 +68,6 @@ final class RedactingModelClient implements ModelClient {
       case ContentBlock.Raw raw -> {
         JsonNode node = redactor.redactTree(raw.block());
         yield node == raw.block() ? raw : new ContentBlock.Raw(node);
-      }
-    };
-  }
-
-  private ModelStreamListener redactListener(ModelStreamListener listener) {
-    if (listener == ModelStreamListener.NONE) {
-      return listener;
-    }
-    return new ModelStreamListener() {
-      @Override
-      public void onTextDelta(int index, String text) {
-        listener.onTextDelta(index, redactor.redact(text));
-      }
-
-      @Override
-      public void onThinkingDelta(int index, String thinking) {
-        listener.onThinkingDelta(index, redactor.redact(thinking));
       }
     };
   }

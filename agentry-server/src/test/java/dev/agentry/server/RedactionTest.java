@@ -51,6 +51,21 @@ class RedactionTest {
   static Client client;
   static final List<ModelRequest> requests = new CopyOnWriteArrayList<>();
 
+  /**
+   * How the model cuts its streamed answer, by what the user said: a secret split in two, a secret
+   * and its encodings one character per delta, and a prefix of the secret that then goes elsewhere.
+   * The answer is the pieces put together.
+   */
+  static final Map<String, List<String>> STREAMS =
+      Map.of(
+          "split in two",
+          List.of("the token is ghp_Redact", "Me/0123456789+abcdef, keep it"),
+          "one character at a time",
+          RedactingStreamListenerTest.characters(
+              "token: " + SECRET + " or " + B64 + " or " + URL + " done"),
+          "a prefix that diverges",
+          List.of("close: ghp_RedactMe/0123", "4567", " is not it"));
+
   /** Asks for bash once (its output prints the secret), then answers with the secret itself. */
   static final ModelClient MODEL =
       (request, listener, cancellation) -> {
@@ -75,6 +90,12 @@ class RedactionTest {
               "tool_use",
               ModelUsage.ZERO);
         }
+        List<String> pieces = STREAMS.get(lastUserText(request));
+        if (pieces != null) {
+          pieces.forEach(p -> listener.onTextDelta(0, p));
+          return new ModelResponse(
+              List.of(new ContentBlock.Text(String.join("", pieces))), "end_turn", ModelUsage.ZERO);
+        }
         listener.onTextDelta(0, "the token is " + SECRET);
         return new ModelResponse(
             List.of(
@@ -83,6 +104,14 @@ class RedactionTest {
             "end_turn",
             ModelUsage.ZERO);
       };
+
+  static String lastUserText(ModelRequest request) {
+    return request.messages().getLast().content().stream()
+        .filter(b -> b instanceof ContentBlock.Text)
+        .map(b -> ((ContentBlock.Text) b).text())
+        .findFirst()
+        .orElse("");
+  }
 
   @BeforeAll
   static void start() throws Exception {
@@ -199,7 +228,80 @@ class RedactionTest {
    */
   @Test
   void livePreviews_onTheEventStream_areRedacted() throws Exception {
-    String env = BadInputTest.id(client.call("POST", "/v1/environments", "{\"name\":\"r-live\"}"));
+    List<String> lines = liveStream("hi");
+    String stream = String.join("\n", lines);
+    List<String> previews =
+        lines.stream().filter(l -> l.startsWith("data:") && l.contains("\"event_delta\"")).toList();
+    assertThat(previews).as(stream).isNotEmpty();
+    assertThat(String.join("\n", previews)).contains("the token is [redacted]");
+    assertClean(stream);
+  }
+
+  @Test
+  void livePreviews_ofASecretSplitAcrossTwoDeltas_areRedacted() throws Exception {
+    List<String> lines = liveStream("split in two");
+    assertClean(String.join("\n", lines));
+    assertThat(previewText(lines)).isEqualTo("the token is [redacted], keep it");
+    assertThat(previewText(lines)).isEqualTo(messageText(lines));
+  }
+
+  @Test
+  void livePreviews_ofASecretAndItsEncodings_oneCharacterPerDelta_areRedacted() throws Exception {
+    List<String> lines = liveStream("one character at a time");
+    assertClean(String.join("\n", lines));
+    assertThat(previewDeltas(lines)).hasSizeGreaterThan(3);
+    assertThat(previewText(lines)).isEqualTo("token: [redacted] or [redacted] or [redacted] done");
+    assertThat(previewText(lines)).isEqualTo(messageText(lines));
+  }
+
+  @Test
+  void livePreviews_ofAPrefixOfTheSecretThatDiverges_comeThroughWhole_inOrder() throws Exception {
+    List<String> lines = liveStream("a prefix that diverges");
+    assertThat(previewText(lines)).isEqualTo("close: ghp_RedactMe/01234567 is not it");
+    assertThat(messageText(lines)).isEqualTo("close: ghp_RedactMe/01234567 is not it");
+  }
+
+  /** The texts of the {@code event_delta} previews, in the order they came. */
+  static List<String> previewDeltas(List<String> lines) {
+    return data(lines, "event_delta").stream()
+        .map(e -> e.at("/delta/content/text").asText())
+        .toList();
+  }
+
+  static String previewText(List<String> lines) {
+    return String.join("", previewDeltas(lines));
+  }
+
+  /** The text of the persisted {@code agent.message}, as the stream delivered it. */
+  static String messageText(List<String> lines) {
+    List<JsonNode> messages = data(lines, "agent.message");
+    assertThat(messages).as(String.join("\n", lines)).hasSize(1);
+    return messages.getFirst().at("/content/0/text").asText();
+  }
+
+  static List<JsonNode> data(List<String> lines, String type) {
+    return lines.stream()
+        .filter(l -> l.startsWith("data:"))
+        .map(
+            l -> {
+              try {
+                return Json.mapper().readTree(l.substring("data:".length()));
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            })
+        .filter(e -> type.equals(e.path("type").asText()))
+        .toList();
+  }
+
+  /**
+   * Says {@code text} in a new session while a real SSE subscriber that asked for previews reads
+   * its stream; returns the stream's lines up to the session going idle.
+   */
+  static List<String> liveStream(String text) throws Exception {
+    String env =
+        BadInputTest.id(
+            client.call("POST", "/v1/environments", "{\"name\":\"r-live " + text + "\"}"));
     String agent =
         BadInputTest.id(
             client.call("POST", "/v1/agents", "{\"name\":\"r\",\"model\":\"claude-sonnet-4-6\"}"));
@@ -222,6 +324,10 @@ class RedactionTest {
     List<String> lines = new CopyOnWriteArrayList<>();
     java.util.function.Predicate<String> idle =
         l -> l.startsWith("data:") && l.contains("\"type\":\"session.status_idle\"");
+    // A stream of an earlier test may not be gone yet: count from none.
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> client.call("GET", "/readyz", null).body().contains("\"sse_subscribers\":0"));
     var http = java.net.http.HttpClient.newHttpClient();
     var response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofLines());
     try {
@@ -245,7 +351,9 @@ class RedactionTest {
           client.call(
               "POST",
               "/v1/sessions/" + session + "/events",
-              "{\"events\":[{\"type\":\"user.message\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}]}");
+              "{\"events\":[{\"type\":\"user.message\",\"content\":[{\"type\":\"text\",\"text\":\""
+                  + text
+                  + "\"}]}]}");
       assertThat(sent.statusCode()).as(sent.body()).isEqualTo(200);
       org.awaitility.Awaitility.await()
           .atMost(Duration.ofSeconds(30))
@@ -254,12 +362,7 @@ class RedactionTest {
       response.body().close();
       http.shutdownNow();
     }
-    String stream = String.join("\n", lines);
-    List<String> previews =
-        lines.stream().filter(l -> l.startsWith("data:") && l.contains("\"event_delta\"")).toList();
-    assertThat(previews).as(stream).isNotEmpty();
-    assertThat(String.join("\n", previews)).contains("the token is [redacted]");
-    assertClean(stream);
+    return lines;
   }
 
   /** Initial events enter the log with the session, not through an append: scanned all the same. */
