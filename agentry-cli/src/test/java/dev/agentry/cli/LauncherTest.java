@@ -26,6 +26,9 @@ class LauncherTest {
   void scratchCheckout() throws IOException {
     Path script = root.resolve("agentry");
     Files.copy(Path.of("..", "agentry"), script, StandardCopyOption.COPY_ATTRIBUTES);
+    Path javaHome = root.resolve("scripts/java-home.sh");
+    Files.createDirectories(javaHome.getParent());
+    Files.copy(Path.of("..", "scripts", "java-home.sh"), javaHome);
     Path jar = root.resolve("agentry-cli/target/agentry.jar");
     Files.createDirectories(jar.getParent());
     Files.writeString(jar, "");
