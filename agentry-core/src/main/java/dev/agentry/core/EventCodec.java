@@ -75,6 +75,13 @@ public final class EventCodec {
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private static final Map<Class<? extends Event>, ObjectReader> READERS = new HashMap<>();
+
+  /**
+   * The one value of each record without fields (status changes, span starts): most rows of a log
+   * are these, stored as {@code {}}, and need no parsing.
+   */
+  private static final Map<Class<? extends Event>, Event> EMPTY = new HashMap<>();
+
   private static final Map<Class<? extends Event>, ObjectWriter> WRITERS = new HashMap<>();
 
   static {
@@ -84,6 +91,13 @@ public final class EventCodec {
             c -> {
               READERS.put(c, MAPPER.readerFor(c));
               WRITERS.put(c, MAPPER.writerFor(c));
+              if (c.getRecordComponents().length == 0) {
+                try {
+                  EMPTY.put(c, c.getDeclaredConstructor().newInstance());
+                } catch (ReflectiveOperationException e) {
+                  throw new ExceptionInInitializerError(e);
+                }
+              }
             });
   }
 
@@ -113,6 +127,10 @@ public final class EventCodec {
     Class<? extends Event> record = BY_TYPE.get(type);
     if (record == null) {
       return new Event.Unknown(type, payload);
+    }
+    Event empty = EMPTY.get(record);
+    if (empty != null && payload.equals("{}")) {
+      return empty;
     }
     try {
       return READERS.get(record).readValue(payload);

@@ -1,6 +1,8 @@
 package dev.agentry.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentry.core.Event;
+import dev.agentry.core.LogEntry;
 import dev.agentry.core.StoredEvent;
 import java.util.HashMap;
 import java.util.List;
@@ -54,13 +56,7 @@ final class UrlSources {
     String wanted = json(url.trim());
     Map<String, String> toolNames = new HashMap<>();
     for (StoredEvent e : log) {
-      if (!RELEVANT.contains(e.type())) {
-        continue;
-      }
-      JsonNode p = Events.payload(e);
-      if (e.type().endsWith("tool_use")) {
-        toolNames.put(e.id(), p.path("name").asText());
-      } else if (trusted(e.type(), p, toolNames) && p.path("content").toString().contains(wanted)) {
+      if (RELEVANT.contains(e.type()) && trusts(LogEntry.of(e), wanted, toolNames)) {
         return Optional.empty();
       }
     }
@@ -72,18 +68,66 @@ final class UrlSources {
             + "); fetch only URLs given by the user or by a trusted tool's result");
   }
 
-  /** Whether an event of {@code type} is a trusted source of URLs. */
-  private boolean trusted(String type, JsonNode payload, Map<String, String> toolNames) {
-    return switch (type) {
-      case "user.message" -> allows("user_input", null);
-      case "user.custom_tool_result" ->
-          allows("client_tool_results", toolNames.get(payload.path("custom_tool_use_id").asText()));
-      case "agent.tool_result" ->
-          allows("server_tool_results", toolNames.get(payload.path("tool_use_id").asText()));
-      case "agent.mcp_tool_result" ->
-          allows("server_tool_results", toolNames.get(payload.path("mcp_tool_use_id").asText()));
-      default -> false;
+  /**
+   * Whether {@code e} is a trusted source that holds {@code wanted}; tool calls are remembered in
+   * {@code toolNames}, for the results that follow them.
+   */
+  private boolean trusts(LogEntry e, String wanted, Map<String, String> toolNames) {
+    return switch (e.event()) {
+      case Event.AgentToolUse u -> named(toolNames, e, u.name());
+      case Event.AgentMcpToolUse u -> named(toolNames, e, u.name());
+      case Event.AgentCustomToolUse u -> named(toolNames, e, u.name());
+      case Event.UserMessage m -> allows("user_input", null) && holds(m.content(), wanted);
+      case Event.UserCustomToolResult r ->
+          allows("client_tool_results", toolNames.get(r.customToolUseId()))
+              && holds(r.content(), wanted);
+      case Event.AgentToolResult r ->
+          allows("server_tool_results", toolNames.get(r.toolUseId())) && holds(r.content(), wanted);
+      case Event.AgentMcpToolResult r ->
+          allows("server_tool_results", toolNames.get(r.mcpToolUseId()))
+              && holds(r.content(), wanted);
+      case Event.UserInterrupt x -> false;
+      case Event.UserToolConfirmation x -> false;
+      case Event.UserToolResult x -> false; // self-hosted environments only; not run here
+      case Event.UserDefineOutcome x -> false;
+      case Event.SystemMessage x -> false;
+      case Event.AgentMessage x -> false;
+      case Event.AgentThinking x -> false;
+      case Event.AgentThreadContextCompacted x -> false;
+      case Event.AgentThreadMessageSent x -> false;
+      case Event.AgentThreadMessageReceived x -> false;
+      case Event.SessionStatusRunning x -> false;
+      case Event.SessionStatusRescheduled x -> false;
+      case Event.SessionStatusTerminated x -> false;
+      case Event.SessionStatusIdle x -> false;
+      case Event.SessionError x -> false;
+      case Event.SessionDeleted x -> false;
+      case Event.SessionUpdated x -> false;
+      case Event.SessionUsageSnapshot x -> false;
+      case Event.SessionThreadCreated x -> false;
+      case Event.SessionThreadStatusRunning x -> false;
+      case Event.SessionThreadStatusRescheduled x -> false;
+      case Event.SessionThreadStatusTerminated x -> false;
+      case Event.SessionThreadStatusIdle x -> false;
+      case Event.SpanModelRequestStart x -> false;
+      case Event.SpanModelRequestEnd x -> false;
+      case Event.SpanOutcomeEvaluationStart x -> false;
+      case Event.SpanOutcomeEvaluationOngoing x -> false;
+      case Event.SpanOutcomeEvaluationEnd x -> false;
+      case Event.WorkflowRunEvent x -> false;
+      case Event.Unknown x -> false;
+      case Event.Corrupt x -> false; // what cannot be read cannot vouch for a URL
     };
+  }
+
+  private static boolean named(Map<String, String> toolNames, LogEntry use, String name) {
+    toolNames.put(use.id(), name);
+    return false;
+  }
+
+  /** Content is matched in its stored JSON form. */
+  private static boolean holds(JsonNode content, String wanted) {
+    return content != null && content.toString().contains(wanted);
   }
 
   private boolean allows(String source, String toolName) {
