@@ -93,7 +93,7 @@ final class AnthropicModelClient implements ModelClient {
                 .header("user-agent", "agentry")
                 .build());
     ModelStreamListener out = Calls.guard(listener, cancellation);
-    return Calls.run(cancellation, () -> stream(call, out), call::cancel, this::mapError);
+    return Calls.runHere(cancellation, () -> stream(call, out), call::cancel, this::mapError);
   }
 
   private ModelResponse stream(Call call, ModelStreamListener listener) throws IOException {

@@ -1,5 +1,7 @@
 /**
- * Model clients behind {@link dev.agentry.core.ModelClient}: Anthropic's Messages API through the
- * official SDK, OpenAI-compatible Chat Completions, and a scripted replay for demos and tests.
+ * Model clients behind {@link dev.agentry.core.ModelClient}: Anthropic's Messages API (its JSON and
+ * event stream over OkHttp, see docs/decisions/0020), OpenAI-compatible Chat Completions, and a
+ * scripted replay for demos and tests; {@link dev.agentry.model.ModelClients#fromEnv} routes by
+ * model id and says at save time which ids it cannot serve.
  */
 package dev.agentry.model;
