@@ -139,6 +139,10 @@ public final class Harness implements AutoCloseable {
     if (closed) {
       return;
     }
+    Runner running = active.get(sessionId);
+    if (running != null) {
+      running.woken();
+    }
     boolean[] start = {false};
     wakes.compute(
         sessionId,

@@ -196,6 +196,16 @@ final class Runner {
     }
   }
 
+  /**
+   * This process appended to the session and woke it ({@link Harness#wake}), on the appender's
+   * thread, so before its caller returns. The store's notification ({@link #onEvent}) comes later
+   * on another thread: a step that relied on it alone could end the turn over a user event already
+   * committed. Treated as a queued event: the next step reads the log and decides.
+   */
+  void woken() {
+    queuedSinceRead = true;
+  }
+
   /** The store's thread: must not block. An interrupt cancels whatever the step is doing. */
   private void onEvent(StoredEvent e) {
     queuedSinceRead |= e.processedAt() == null;
