@@ -43,6 +43,15 @@ import java.util.concurrent.TimeoutException;
  * }</pre>
  */
 public final class FakeAnthropic implements AutoCloseable {
+  static {
+    // The JDK's HttpServer leaves Nagle's algorithm on: each SSE event after the first then waits
+    // for the client's delayed ACK (~40 ms), which no real API edge does, and every client of the
+    // fake would be timed with that stall. Read once, when the JVM's first HttpServer starts.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 

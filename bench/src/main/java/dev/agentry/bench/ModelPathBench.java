@@ -71,10 +71,6 @@ final class ModelPathBench {
   }
 
   void run() throws Exception {
-    // The JDK's HttpServer, under the fake, leaves Nagle's algorithm on: each SSE event after the
-    // first then waits for the client's delayed ACK (~40 ms), which no real API edge does. Read by
-    // the HttpServer when its first instance starts, so before the fake does.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
     out.println();
     out.println("## Model path: a streamed model request above the wire");
     try (FakeAnthropic fake = FakeAnthropic.start()) {
