@@ -83,4 +83,16 @@ class RedactorTest {
     r.addFromEnv(Map.of("ANTHROPIC_API_KEY", "sk-ant-abcdefgh", "HOME", "/root/home/dir"));
     assertThat(r.redact("sk-ant-abcdefgh /root/home/dir")).isEqualTo("[redacted] /root/home/dir");
   }
+
+  @Test
+  void addFromEnv_takesTheBlobStoresAwsSecrets() {
+    Redactor r = new Redactor();
+    r.addFromEnv(
+        Map.of(
+            "AWS_ACCESS_KEY_ID", "AKIAEXAMPLEKEYID",
+            "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG",
+            "AWS_SESSION_TOKEN", "FwoGZXIvYXdzEXAMPLE"));
+    assertThat(r.redact("wJalrXUtnFEMI/K7MDENG FwoGZXIvYXdzEXAMPLE AKIAEXAMPLEKEYID"))
+        .isEqualTo("[redacted] [redacted] AKIAEXAMPLEKEYID");
+  }
 }
