@@ -18,6 +18,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
 
 /** Opens the {@link BlobStore} a configuration names. */
 public final class BlobStores {
@@ -71,7 +72,10 @@ public final class BlobStores {
             // Since SDK 2.30 every PUT carries a CRC trailer in aws-chunked encoding, which many
             // S3-compatible stores refuse; we send Content-MD5 instead (ADR 0027).
             .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+            // Plain PUTs with a Content-Length, not aws-chunked signing: the body is a file the
+            // signer can hash up front, and not every S3-compatible store speaks aws-chunked.
+            .serviceConfiguration(S3Configuration.builder().chunkedEncodingEnabled(false).build());
     // Stores other than AWS rarely have a DNS name per bucket: address buckets by path.
     s3.endpoint().ifPresent(uri -> b.endpointOverride(uri).forcePathStyle(true));
     return b.build();
