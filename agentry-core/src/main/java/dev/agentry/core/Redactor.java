@@ -36,7 +36,13 @@ public final class Redactor {
 
   /** Environment variables whose values are secrets from start-up. */
   public static final List<String> SECRET_ENV =
-      List.of("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "AGENTRY_MASTER_KEY");
+      List.of(
+          "ANTHROPIC_API_KEY",
+          "OPENAI_API_KEY",
+          "AGENTRY_MASTER_KEY",
+          // the blob store's S3 credentials (ADR 0027)
+          "AWS_SECRET_ACCESS_KEY",
+          "AWS_SESSION_TOKEN");
 
   private final Set<String> secrets = new LinkedHashSet<>();
   private volatile List<String> patterns = List.of();

@@ -97,4 +97,16 @@ class RedactorTest {
     String unpadded = b64(SECRET).replace("=", "");
     assertThat(r.settledLength("b64 " + unpadded)).isEqualTo(4);
   }
+
+  @Test
+  void addFromEnv_takesTheBlobStoresAwsSecrets() {
+    Redactor r = new Redactor();
+    r.addFromEnv(
+        Map.of(
+            "AWS_ACCESS_KEY_ID", "AKIAEXAMPLEKEYID",
+            "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG",
+            "AWS_SESSION_TOKEN", "FwoGZXIvYXdzEXAMPLE"));
+    assertThat(r.redact("wJalrXUtnFEMI/K7MDENG FwoGZXIvYXdzEXAMPLE AKIAEXAMPLEKEYID"))
+        .isEqualTo("[redacted] [redacted] AKIAEXAMPLEKEYID");
+  }
 }

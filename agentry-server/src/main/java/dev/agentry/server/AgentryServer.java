@@ -1,5 +1,7 @@
 package dev.agentry.server;
 
+import dev.agentry.blob.BlobStores;
+import dev.agentry.core.BlobStore;
 import dev.agentry.core.EnvironmentConfig;
 import dev.agentry.core.ModelClient;
 import dev.agentry.core.Redactor;
@@ -41,6 +43,7 @@ public final class AgentryServer implements AutoCloseable {
 
   private final WebServer webServer;
   private final Store store;
+  private final BlobStore blobs;
   private final StreamHub streams;
   private final Api.Hands hands;
   private final Harness harness;
@@ -52,6 +55,7 @@ public final class AgentryServer implements AutoCloseable {
   private AgentryServer(
       WebServer webServer,
       Store store,
+      BlobStore blobs,
       StreamHub streams,
       Api.Hands hands,
       Harness harness,
@@ -64,6 +68,7 @@ public final class AgentryServer implements AutoCloseable {
     this.logRedaction = logRedaction;
     this.webServer = webServer;
     this.store = store;
+    this.blobs = blobs;
     this.streams = streams;
     this.hands = hands;
     this.harness = harness;
@@ -192,7 +197,10 @@ public final class AgentryServer implements AutoCloseable {
                 .withClock(clock)
                 .withAppendHook(new EventGuard(redactor, metrics)));
     AutoCloseable logRedaction = LogRedaction.attach(redactor);
+    BlobStore blobs = null;
     try {
+      // S3 credentials and region come from the process's AWS_* variables (or the SDK's chain)
+      blobs = BlobStores.open(config.blobs(), dataDir, System.getenv());
       byte[] masterKey = Keys.masterKey(config.masterKey(), dataDir);
       SecretBox box = new SecretBox(masterKey, redactor);
       redactor.add(java.util.Base64.getEncoder().encodeToString(masterKey));
@@ -239,7 +247,8 @@ public final class AgentryServer implements AutoCloseable {
               streams,
               hands,
               harness,
-              config.harness().spend());
+              config.harness().spend(),
+              blobs);
       EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat(), clock);
       List<Api.Routes> groups =
           List.of(
@@ -278,15 +287,19 @@ public final class AgentryServer implements AutoCloseable {
               .build()
               .start();
       LOG.info(
-          "Agentry listening on http://{}:{} (store {}, data {})",
+          "Agentry listening on http://{}:{} (store {}, blobs {}, data {})",
           config.host(),
           web.port(),
           store.describe(),
+          blobs.describe(),
           dataDir);
       harness.recover();
       return new AgentryServer(
-          web, store, streams, hands, harness, key, telemetry, routes, logRedaction);
+          web, store, blobs, streams, hands, harness, key, telemetry, routes, logRedaction);
     } catch (RuntimeException e) {
+      if (blobs != null) {
+        blobs.close();
+      }
       store.close();
       telemetry.close();
       closeQuietly(logRedaction);
@@ -313,6 +326,11 @@ public final class AgentryServer implements AutoCloseable {
     return routes;
   }
 
+  /** The blob store this server uses (for tests of what routes store). */
+  BlobStore blobs() {
+    return blobs;
+  }
+
   /** The admin key this start created, if it created one. */
   public Optional<String> generatedKey() {
     return generatedKey;
@@ -324,6 +342,7 @@ public final class AgentryServer implements AutoCloseable {
     webServer.stop();
     harness.close();
     hands.sandboxes().close();
+    blobs.close();
     store.close();
     telemetry.close();
     closeQuietly(logRedaction);

@@ -1,5 +1,6 @@
 package dev.agentry.server;
 
+import dev.agentry.core.BlobStore;
 import dev.agentry.core.SandboxLimits;
 import dev.agentry.core.SandboxProvider;
 import dev.agentry.core.Store;
@@ -13,7 +14,8 @@ import java.time.Instant;
 
 /**
  * What every route group needs: the store, the clock, the request limits, the open streams, the
- * sandboxes, the harness to wake when user events arrive, and the prices and caps of sessions.
+ * sandboxes, the harness to wake when user events arrive, the prices and caps of sessions, and the
+ * blob store (for files and outputs).
  */
 record Api(
     Store store,
@@ -22,7 +24,8 @@ record Api(
     StreamHub streams,
     Hands hands,
     Harness harness,
-    SpendLimits spend) {
+    SpendLimits spend,
+    BlobStore blobs) {
 
   /** The sandbox side the API touches: session workspaces and what the sandboxes enforce. */
   record Hands(SandboxManager sandboxes, SandboxProvider provider, SandboxLimits limits) {}

@@ -1,5 +1,6 @@
 package dev.agentry.server;
 
+import dev.agentry.blob.BlobLocation;
 import dev.agentry.core.SandboxLimits;
 import dev.agentry.harness.HarnessConfig;
 import java.nio.file.Path;
@@ -10,7 +11,8 @@ import java.util.Optional;
 /**
  * The server's configuration, validated once at start-up. Every key has an environment variable
  * (listed in the README); the command line overrides them. {@code databaseUrl}, {@code apiKey} and
- * {@code masterKey} may be null (embedded SQLite, a generated admin key, a generated key file).
+ * {@code masterKey} may be null (embedded SQLite, a generated admin key, a generated key file), and
+ * so may {@code blobUrl} and {@code blobEndpoint} (blobs under the data directory).
  */
 public record ServerConfig(
     String host,
@@ -24,7 +26,9 @@ public record ServerConfig(
     String sandbox,
     int sandboxUid,
     SandboxLimits sandboxLimits,
-    HarnessConfig harness) {
+    HarnessConfig harness,
+    String blobUrl,
+    String blobEndpoint) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -58,6 +62,13 @@ public record ServerConfig(
         heartbeat.toMillis() >= 100 && heartbeat.toMillis() <= 300_000,
         "AGENTRY_SSE_HEARTBEAT_MS",
         "must be between 100 and 300000");
+    // throws naming AGENTRY_BLOB_URL or AGENTRY_BLOB_ENDPOINT and the rule
+    BlobLocation.parse(blobUrl, blobEndpoint, dataDir);
+  }
+
+  /** Where blobs live: {@code AGENTRY_BLOB_URL}, or the data directory's {@code blobs} folder. */
+  public BlobLocation blobs() {
+    return BlobLocation.parse(blobUrl, blobEndpoint, dataDir);
   }
 
   /** The defaults, overridden by whichever {@code AGENTRY_*} variables {@code env} sets. */
@@ -85,6 +96,8 @@ public record ServerConfig(
     b.sandboxUid = sandbox.uid();
     b.sandboxLimits = sandbox.limits();
     b.harness = HarnessSettings.fromEnv(env);
+    b.blobUrl = EnvValues.string(env, BlobLocation.URL_KEY);
+    b.blobEndpoint = EnvValues.string(env, BlobLocation.ENDPOINT_KEY);
     return b;
   }
 
@@ -102,6 +115,8 @@ public record ServerConfig(
     private int sandboxUid;
     private SandboxLimits sandboxLimits;
     private HarnessConfig harness;
+    private String blobUrl;
+    private String blobEndpoint;
 
     private Builder() {}
 
@@ -163,6 +178,18 @@ public record ServerConfig(
       return this;
     }
 
+    /** {@code s3://bucket/prefix} or {@code file:///path}, or null for the data directory. */
+    public Builder blobUrl(String value) {
+      blobUrl = value;
+      return this;
+    }
+
+    /** The S3-compatible store's endpoint (MinIO, Ceph, R2…), or null for AWS. */
+    public Builder blobEndpoint(String value) {
+      blobEndpoint = value;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException naming the setting and its rule when one is out of bounds
      */
@@ -179,7 +206,9 @@ public record ServerConfig(
           sandbox,
           sandboxUid,
           sandboxLimits,
-          harness);
+          harness,
+          blobUrl,
+          blobEndpoint);
     }
   }
 
