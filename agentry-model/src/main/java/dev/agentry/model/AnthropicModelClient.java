@@ -143,41 +143,36 @@ final class AnthropicModelClient implements ModelClient {
    * up to 40 ms because it has no answer to send yet. curl, and the API's own edge, turn it off.
    */
   private static final class NoDelaySockets extends SocketFactory {
-    @Override
-    public Socket createSocket() throws IOException {
-      Socket s = new Socket();
+    private static Socket noDelay(Socket s) throws IOException {
       s.setTcpNoDelay(true);
       return s;
     }
 
     @Override
+    public Socket createSocket() throws IOException {
+      return noDelay(new Socket());
+    }
+
+    @Override
     public Socket createSocket(String host, int port) throws IOException {
-      Socket s = new Socket(host, port);
-      s.setTcpNoDelay(true);
-      return s;
+      return noDelay(new Socket(host, port));
     }
 
     @Override
     public Socket createSocket(String host, int port, InetAddress local, int localPort)
         throws IOException {
-      Socket s = new Socket(host, port, local, localPort);
-      s.setTcpNoDelay(true);
-      return s;
+      return noDelay(new Socket(host, port, local, localPort));
     }
 
     @Override
     public Socket createSocket(InetAddress host, int port) throws IOException {
-      Socket s = new Socket(host, port);
-      s.setTcpNoDelay(true);
-      return s;
+      return noDelay(new Socket(host, port));
     }
 
     @Override
     public Socket createSocket(InetAddress host, int port, InetAddress local, int localPort)
         throws IOException {
-      Socket s = new Socket(host, port, local, localPort);
-      s.setTcpNoDelay(true);
-      return s;
+      return noDelay(new Socket(host, port, local, localPort));
     }
   }
 
