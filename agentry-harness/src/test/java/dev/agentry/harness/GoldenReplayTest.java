@@ -15,8 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Golden replays (docs/agent-loop.md): the recorded log of each scenario, folded prefix by prefix
@@ -27,24 +28,34 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class GoldenReplayTest {
 
+  /** The recorded scenarios whose every row is well formed. */
+  static final List<String> RECORDED =
+      List.of(
+          "plain-reply",
+          "bash",
+          "custom-tool",
+          "confirmation-allow",
+          "confirmation-deny",
+          "interrupt",
+          "interrupt-custom-tool",
+          "retries",
+          "retries-exhausted",
+          "tool-round-limit",
+          "compaction",
+          "crash-mid-tool",
+          "budget");
+
+  static Stream<String> recorded() {
+    return RECORDED.stream();
+  }
+
+  /** The recorded scenarios and one with a torn row. */
+  static Stream<String> allScenarios() {
+    return Stream.concat(RECORDED.stream(), Stream.of("corrupt-row"));
+  }
+
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "plain-reply",
-        "bash",
-        "custom-tool",
-        "confirmation-allow",
-        "confirmation-deny",
-        "interrupt",
-        "interrupt-custom-tool",
-        "retries",
-        "retries-exhausted",
-        "tool-round-limit",
-        "compaction",
-        "crash-mid-tool",
-        "budget",
-        "corrupt-row"
-      })
+  @MethodSource("allScenarios")
   void replay_foldsEveryPrefix_toTheRecordedStepsAndContexts(String scenario) throws IOException {
     GoldenLogs golden = GoldenLogs.read(scenario);
     String replay = replay(golden);
@@ -56,22 +67,7 @@ class GoldenReplayTest {
   }
 
   @ParameterizedTest
-  @ValueSource(
-      strings = {
-        "plain-reply",
-        "bash",
-        "custom-tool",
-        "confirmation-allow",
-        "confirmation-deny",
-        "interrupt",
-        "interrupt-custom-tool",
-        "retries",
-        "retries-exhausted",
-        "tool-round-limit",
-        "compaction",
-        "crash-mid-tool",
-        "budget"
-      })
+  @MethodSource("recorded")
   void everyRecordedRow_readsAsItsRecord_andWritesBackByteForByte(String scenario) {
     for (StoredEvent e : GoldenLogs.read(scenario).log()) {
       Event event = EventCodec.read(e);
