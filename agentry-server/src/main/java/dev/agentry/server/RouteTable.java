@@ -44,19 +44,25 @@ final class RouteTable implements HttpRules {
     return this;
   }
 
+  // Services and prebuilt routes keep their paths to themselves, so they are passed on without an
+  // entry: a wrong method on their paths is a 404, as for the console's static files.
+
   @Override
   public HttpRules register(HttpService... services) {
-    throw new UnsupportedOperationException("route groups register methods and paths only");
+    routing.register(services);
+    return this;
   }
 
   @Override
   public HttpRules register(String pathPattern, HttpService... services) {
-    throw new UnsupportedOperationException("route groups register methods and paths only");
+    routing.register(pathPattern, services);
+    return this;
   }
 
   @Override
   public HttpRules route(HttpRoute route) {
-    throw new UnsupportedOperationException("route groups register methods and paths only");
+    routing.route(route);
+    return this;
   }
 
   /** The methods some route accepts on {@code path}; empty when no route has that path. */
