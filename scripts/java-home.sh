@@ -2,8 +2,13 @@
 # A JAVA_HOME that is already set and new enough wins; otherwise the newest JDK under /usr/lib/jvm
 # (the machine's default `java` may be 17, which cannot build the project: it targets release 21).
 
+# The JDK's `release` file names its version without starting a JVM (this runs on every ./agentry
+# command); `java -version` only for a JDK without one.
 java_major() {
-  "$1/bin/java" -version 2>&1 | sed -nE '1s/.*version "([0-9]+).*/\1/p'
+  local major
+  major="$(sed -nE 's/^JAVA_VERSION="([0-9]+).*/\1/p' "$1/release" 2>/dev/null)"
+  [[ -n "$major" ]] || major="$("$1/bin/java" -version 2>&1 | sed -nE '1s/.*version "([0-9]+).*/\1/p')"
+  echo "$major"
 }
 
 select_java_home() {

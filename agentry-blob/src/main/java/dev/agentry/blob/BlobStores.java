@@ -32,13 +32,11 @@ public final class BlobStores {
    * @throws IllegalArgumentException naming the variable when one is invalid
    */
   public static BlobStore fromEnv(Map<String, String> env, Path dataDir) {
-    return fromUrl(env.get(BlobLocation.URL_KEY), env.get(BlobLocation.ENDPOINT_KEY), dataDir, env);
-  }
-
-  /** As {@link #fromEnv}, with the URL and endpoint given (either may be null). */
-  public static BlobStore fromUrl(
-      String url, String endpoint, Path dataDir, Map<String, String> env) {
-    return open(BlobLocation.parse(url, endpoint, dataDir), dataDir, env);
+    return open(
+        BlobLocation.parse(
+            env.get(BlobLocation.URL_KEY), env.get(BlobLocation.ENDPOINT_KEY), dataDir),
+        dataDir,
+        env);
   }
 
   /**

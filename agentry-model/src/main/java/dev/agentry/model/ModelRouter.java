@@ -49,14 +49,14 @@ final class ModelRouter implements ModelClient {
   public ModelResponse send(
       ModelRequest request, ModelStreamListener listener, Cancellation cancellation) {
     String model = request.model() == null ? "" : request.model();
-    if (model.startsWith("scripted:") && model.length() > "scripted:".length()) {
+    if (named(model, "scripted:")) {
       return new ScriptedModelClient(Path.of(model.substring("scripted:".length())), scripts)
           .send(request, listener, cancellation);
     }
-    if (model.startsWith("openai/") && model.length() > "openai/".length()) {
+    if (named(model, "openai/")) {
       return openai.send(strip(request, "openai/"), listener, cancellation);
     }
-    if (model.startsWith("ollama/") && model.length() > "ollama/".length()) {
+    if (named(model, "ollama/")) {
       return ollama.send(strip(request, "ollama/"), listener, cancellation);
     }
     if (model.startsWith("claude-")) {
@@ -69,13 +69,13 @@ final class ModelRouter implements ModelClient {
   @Override
   public Optional<String> refusal(String model) {
     String id = model == null ? "" : model;
-    if (id.startsWith("scripted:") && id.length() > "scripted:".length()) {
+    if (named(id, "scripted:")) {
       return Optional.empty();
     }
-    if (id.startsWith("ollama/") && id.length() > "ollama/".length()) {
+    if (named(id, "ollama/")) {
       return Optional.empty();
     }
-    if (id.startsWith("openai/") && id.length() > "openai/".length()) {
+    if (named(id, "openai/")) {
       return checkKeys && !openaiKey ? Optional.of(noKey(id, "OPENAI_API_KEY")) : Optional.empty();
     }
     if (id.startsWith("claude-")) {
@@ -84,6 +84,11 @@ final class ModelRouter implements ModelClient {
           : Optional.empty();
     }
     return Optional.of(unknownForm(id));
+  }
+
+  /** Whether {@code id} is {@code prefix} followed by a non-empty name. */
+  private static boolean named(String id, String prefix) {
+    return id.startsWith(prefix) && id.length() > prefix.length();
   }
 
   private static String unknownForm(String id) {

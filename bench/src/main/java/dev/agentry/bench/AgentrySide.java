@@ -162,30 +162,7 @@ final class AgentrySide implements AutoCloseable {
    * seconds, model requests, tool seconds, tool calls}.
    */
   double[] serverTimes() throws Exception {
-    String text =
-        http.send(
-                HttpRequest.newBuilder(URI.create(base + "/metrics")).GET().build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
-    double[] sums = new double[4];
-    for (String line : text.split("\n")) {
-      String[] kv = line.split(" ");
-      if (kv.length < 2) {
-        continue;
-      }
-      int slot =
-          line.startsWith("agentry_model_request_duration_seconds_sum")
-              ? 0
-              : line.startsWith("agentry_model_request_duration_seconds_count")
-                  ? 1
-                  : line.startsWith("agentry_tool_call_duration_seconds_sum")
-                      ? 2
-                      : line.startsWith("agentry_tool_call_duration_seconds_count") ? 3 : -1;
-      if (slot >= 0) {
-        sums[slot] += Double.parseDouble(kv[kv.length - 1]);
-      }
-    }
-    return sums;
+    return BenchApi.serverTimes(http, base);
   }
 
   /**

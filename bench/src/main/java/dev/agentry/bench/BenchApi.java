@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
 
 /** The calls the end-to-end benches make to the server they start, with its pinned key. */
 final class BenchApi {
@@ -45,5 +46,54 @@ final class BenchApi {
 
   static String id(String body) throws IOException {
     return Json.mapper().readTree(body).get("id").asText();
+  }
+
+  /**
+   * Waits up to 10 s for the session to go idle, polling every {@code pollMillis} (a bench that
+   * measures CPU-bound work polls slowly, so the poll does not take the CPU the turn needs).
+   */
+  static void awaitIdle(HttpClient http, String base, String session, long pollMillis)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    HttpRequest get =
+        HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session))
+            .header("x-api-key", KEY)
+            .GET()
+            .build();
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> res = http.send(get, HttpResponse.BodyHandlers.ofString());
+      if (Json.mapper().readTree(res.body()).path("status").asText().equals("idle")) {
+        return;
+      }
+      Thread.sleep(pollMillis);
+    }
+    throw new IllegalStateException("session " + session + " did not go idle");
+  }
+
+  /**
+   * Sums of the server's own model request and tool call histograms ({@code /metrics}): {model
+   * seconds, model requests, tool seconds, tool calls}.
+   */
+  static double[] serverTimes(HttpClient http, String base) throws Exception {
+    String text =
+        http.send(
+                HttpRequest.newBuilder(URI.create(base + "/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    String[] names = {
+      "agentry_model_request_duration_seconds_sum",
+      "agentry_model_request_duration_seconds_count",
+      "agentry_tool_call_duration_seconds_sum",
+      "agentry_tool_call_duration_seconds_count"
+    };
+    double[] sums = new double[names.length];
+    for (String line : text.split("\n")) {
+      for (int slot = 0; slot < names.length; slot++) {
+        if (line.startsWith(names[slot])) {
+          sums[slot] += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+    }
+    return sums;
   }
 }

@@ -36,10 +36,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -288,7 +285,7 @@ final class HarnessBench {
             Latency.record(latency, took);
             measuredNanos += took;
           }
-          awaitIdle(http, base, session);
+          BenchApi.awaitIdle(http, base, session, 1);
         }
       }
     } finally {
@@ -299,23 +296,6 @@ final class HarnessBench {
         "2. POST user.message → request at the fake Anthropic endpoint (real server, HTTP)",
         latency,
         measuredNanos / 1e9);
-  }
-
-  private static void awaitIdle(HttpClient http, String base, String session) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    HttpRequest get =
-        HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session))
-            .header("x-api-key", KEY)
-            .GET()
-            .build();
-    while (System.nanoTime() < deadline) {
-      HttpResponse<String> res = http.send(get, HttpResponse.BodyHandlers.ofString());
-      if (Json.mapper().readTree(res.body()).path("status").asText().equals("idle")) {
-        return;
-      }
-      Thread.sleep(1);
-    }
-    throw new IllegalStateException("session " + session + " did not go idle");
   }
 
   // ------------------------------------------------------------------ 3. concurrent sessions

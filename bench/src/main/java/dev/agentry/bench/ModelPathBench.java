@@ -23,8 +23,6 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,7 +31,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
@@ -229,7 +226,7 @@ final class ModelPathBench {
                       "{\"agent\":\"" + agent + "\",\"environment_id\":\"" + env + "\"}"));
         }
         if (i == warmup) {
-          before = metric(http, base);
+          before = BenchApi.serverTimes(http, base);
         }
         int already = fake.requests().size();
         BenchApi.post(
@@ -240,7 +237,8 @@ final class ModelPathBench {
                 + i
                 + ": echo the next step\"}]}]}");
         fake.awaitRequests(already + 1, Duration.ofSeconds(10));
-        awaitIdle(http, base, session);
+        // polling harder would take the CPU the turn being measured needs
+        BenchApi.awaitIdle(http, base, session, 20);
         byte[] sent = Json.mapper().writeValueAsBytes(fake.requests().getLast().body());
         long t0 = System.nanoTime();
         replay(socket, sent);
@@ -252,48 +250,12 @@ final class ModelPathBench {
           Latency.record(direct, t2 - t1);
         }
       }
-      double[] after = metric(http, base);
+      double[] after = BenchApi.serverTimes(http, base);
       double count = after[1] - before[1];
       return new double[] {(after[0] - before[0]) / count * 1000, count};
     } finally {
       TempDirs.delete(dir);
     }
-  }
-
-  /** The server's model request histogram: {sum in seconds, count}. */
-  private static double[] metric(HttpClient http, String base) throws Exception {
-    String text =
-        http.send(
-                HttpRequest.newBuilder(URI.create(base + "/metrics")).GET().build(),
-                HttpResponse.BodyHandlers.ofString())
-            .body();
-    double sum = 0;
-    double count = 0;
-    for (String line : text.split("\n")) {
-      if (line.startsWith("agentry_model_request_duration_seconds_sum")) {
-        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      } else if (line.startsWith("agentry_model_request_duration_seconds_count")) {
-        count += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return new double[] {sum, count};
-  }
-
-  private static void awaitIdle(HttpClient http, String base, String session) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    HttpRequest get =
-        HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session))
-            .header("x-api-key", BenchApi.KEY)
-            .GET()
-            .build();
-    while (System.nanoTime() < deadline) {
-      String body = http.send(get, HttpResponse.BodyHandlers.ofString()).body();
-      if (body.contains("\"status\":\"idle\"")) {
-        return;
-      }
-      Thread.sleep(20); // polling harder would take the CPU the turn being measured needs
-    }
-    throw new IllegalStateException("session " + session + " did not go idle");
   }
 
   private static int port(FakeAnthropic fake) {
