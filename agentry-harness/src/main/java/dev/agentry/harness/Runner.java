@@ -451,42 +451,14 @@ final class Runner {
   /** Journals the response, then runs its built-in tool calls one by one. */
   private void act(ModelResponse r, Session session) {
     AgentSpec spec = session.agent().spec();
-    Toolset toolset = Toolset.of(spec);
     Permissions permissions = Permissions.of(spec, config.runtimeTools().auto());
     Cancellation c = current.get();
-    List<EventDraft> drafts = new ArrayList<>();
-    if (r.content().stream().anyMatch(b -> b instanceof ContentBlock.Thinking)) {
-      drafts.add(preview.persisted(Events.thinking(now())));
-    }
-    List<String> texts = new ArrayList<>();
-    List<ContentBlock.ToolUse> builtIn = new ArrayList<>();
-    List<ContentBlock.ToolUse> custom = new ArrayList<>();
-    List<ContentBlock.ToolUse> mcpUses = new ArrayList<>();
-    for (ContentBlock b : r.content()) {
-      switch (b) {
-        case ContentBlock.Text t -> {
-          if (!t.text().isEmpty()) {
-            texts.add(t.text());
-          }
-        }
-        case ContentBlock.ToolUse u ->
-            (mcpOffer.targets().containsKey(u.name())
-                    ? mcpUses
-                    : toolset.custom().contains(u.name()) ? custom : builtIn)
-                .add(u);
-        default -> {}
-      }
-    }
-    if (!texts.isEmpty()) {
-      drafts.add(preview.persisted(Events.message(texts, now())));
-    }
-    builtIn.forEach(u -> drafts.add(permissions.toolUse(u.name(), u.input(), now())));
-    custom.forEach(u -> drafts.add(Events.customToolUse(u.name(), u.input(), now())));
-    mcpUses.forEach(u -> drafts.add(mcpOffer.use(u.name(), u.input(), permissions, now())));
+    ResponseEvents events =
+        ResponseEvents.of(r, Toolset.of(spec), permissions, mcpOffer, preview, clock);
+    List<EventDraft> drafts = new ArrayList<>(events.drafts());
     drafts.add(Events.spanEnd(pendingStart, false, r.usage(), clock.instant()));
     Journal.Write w = journal.write(drafts).usage(r.usage());
-    boolean noCalls = builtIn.isEmpty() && custom.isEmpty() && mcpUses.isEmpty();
-    if (noCalls && (texts.isEmpty() || !queuedSinceRead)) {
+    if (!events.hasCalls() && (!events.hasText() || !queuedSinceRead)) {
       // The turn ends: asking again would get the same empty answer forever, and after a text the
       // next step would end it too unless a user event came meanwhile. One commit.
       w.then(List.of(Events.idle("end_turn", clock.instant()))).moveTo(SessionStatus.IDLE).commit();
