@@ -172,8 +172,7 @@ final class SessionRoutes implements Api.Routes {
     Instant now = api.now();
     for (int i = 0; i < parsed.size(); i++) {
       UserEvent p = parsed.get(i);
-      if (!p.type().equals(UserEventParser.MESSAGE)
-          && !p.type().equals(UserEventParser.DEFINE_OUTCOME)) {
+      if (!p.type().equals(UserEvent.MESSAGE) && !p.type().equals(UserEvent.DEFINE_OUTCOME)) {
         throw ApiError.invalid(
             "initial_events["
                 + i

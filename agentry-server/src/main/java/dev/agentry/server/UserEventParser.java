@@ -1,5 +1,13 @@
 package dev.agentry.server;
 
+import static dev.agentry.harness.UserEvent.CUSTOM_TOOL_RESULT;
+import static dev.agentry.harness.UserEvent.DEFINE_OUTCOME;
+import static dev.agentry.harness.UserEvent.INTERRUPT;
+import static dev.agentry.harness.UserEvent.MESSAGE;
+import static dev.agentry.harness.UserEvent.SYSTEM_MESSAGE;
+import static dev.agentry.harness.UserEvent.TOOL_CONFIRMATION;
+import static dev.agentry.harness.UserEvent.TOOL_RESULT;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,13 +22,6 @@ import java.util.List;
  * to the payload that is stored: the known fields only, content blocks checked by type.
  */
 final class UserEventParser {
-  static final String MESSAGE = UserEvent.MESSAGE;
-  static final String INTERRUPT = UserEvent.INTERRUPT;
-  static final String TOOL_CONFIRMATION = UserEvent.TOOL_CONFIRMATION;
-  static final String CUSTOM_TOOL_RESULT = UserEvent.CUSTOM_TOOL_RESULT;
-  static final String TOOL_RESULT = UserEvent.TOOL_RESULT;
-  static final String DEFINE_OUTCOME = UserEvent.DEFINE_OUTCOME;
-  static final String SYSTEM_MESSAGE = UserEvent.SYSTEM_MESSAGE;
   static final List<String> TYPES =
       List.of(
           MESSAGE,
