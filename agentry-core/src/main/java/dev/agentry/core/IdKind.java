@@ -11,6 +11,7 @@ public enum IdKind {
   CREDENTIAL("vcrd_"),
   API_KEY("apikey_"),
   WORKSPACE("wrkspc_"),
+  FILE("file_"),
   REQUEST("req_");
 
   private final String prefix;

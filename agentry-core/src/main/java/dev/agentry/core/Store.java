@@ -16,6 +16,9 @@ public interface Store extends AutoCloseable {
 
   WorkspaceRepository workspaces();
 
+  /** The Files API's records (the bytes are in the {@link BlobStore}). */
+  FileRepository files();
+
   /** Throws {@link StoreException} unless the database answers a trivial query. */
   void ping();
 
