@@ -3,6 +3,7 @@ package dev.agentry.server;
 import dev.agentry.blob.BlobStores;
 import dev.agentry.core.BlobStore;
 import dev.agentry.core.EnvironmentConfig;
+import dev.agentry.core.FileService;
 import dev.agentry.core.ModelClient;
 import dev.agentry.core.Redactor;
 import dev.agentry.core.SandboxProvider;
@@ -51,6 +52,8 @@ public final class AgentryServer implements AutoCloseable {
   private final Telemetry telemetry;
   private final RouteTable routes;
   private final AutoCloseable logRedaction;
+  private final FileService files;
+  private final FileSweep fileSweep;
 
   private AgentryServer(
       WebServer webServer,
@@ -62,8 +65,12 @@ public final class AgentryServer implements AutoCloseable {
       Optional<String> key,
       Telemetry telemetry,
       RouteTable routes,
-      AutoCloseable logRedaction) {
+      AutoCloseable logRedaction,
+      FileService files,
+      FileSweep fileSweep) {
     this.telemetry = telemetry;
+    this.files = files;
+    this.fileSweep = fileSweep;
     this.routes = routes;
     this.logRedaction = logRedaction;
     this.webServer = webServer;
@@ -134,16 +141,14 @@ public final class AgentryServer implements AutoCloseable {
       Clock clock,
       Store store,
       SecretBox box,
-      Redactor redactor) {
+      Redactor redactor,
+      ScheduledExecutorService sweeper) {
     // Bubblewrap sandboxes get the session's environment_variable credentials as placeholders;
     // the egress proxy substitutes them, intercepting TLS with the installation's egress CA.
     SandboxProvider provider =
         config.sandbox().equals("unsafe-local")
             ? Sandboxes.unsafeLocal()
             : Sandboxes.bubblewrap(config.sandboxUid(), dataDir.resolve("egress-ca"));
-    ScheduledExecutorService sweeper =
-        Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("agentry-sandbox-sweeper").daemon().factory());
     SandboxManager manager =
         SandboxManager.create(
             provider,
@@ -221,7 +226,12 @@ public final class AgentryServer implements AutoCloseable {
             console.println("  " + secret);
           });
       StreamHub streams = new StreamHub(store.events());
-      Api.Hands hands = hands(config, dataDir, clock, store, box, redactor);
+      // One thread runs the periodic sweeps: idle sandboxes and expired files.
+      ScheduledExecutorService sweeper =
+          Executors.newSingleThreadScheduledExecutor(
+              Thread.ofPlatform().name("agentry-sweeper").daemon().factory());
+      Api.Hands hands = hands(config, dataDir, clock, store, box, redactor, sweeper);
+      FileService files = new FileService(store.files(), blobs, clock);
       ToolExecutor tools =
           BuiltInTools.create(
               hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
@@ -248,7 +258,8 @@ public final class AgentryServer implements AutoCloseable {
               hands,
               harness,
               config.harness().spend(),
-              blobs);
+              blobs,
+              files);
       EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat(), clock);
       List<Api.Routes> groups =
           List.of(
@@ -258,6 +269,7 @@ public final class AgentryServer implements AutoCloseable {
               new SessionRoutes(api),
               new EventRoutes(api, eventStream),
               new VaultRoutes(api, box),
+              new FileRoutes(api, config.files()),
               new UsageRoutes(api),
               new KeyRoutes());
       Errors errors = new Errors(redactor);
@@ -294,8 +306,20 @@ public final class AgentryServer implements AutoCloseable {
           blobs.describe(),
           dataDir);
       harness.recover();
+      FileSweep fileSweep = new FileSweep(files, sweeper, config.files().sweepEvery());
       return new AgentryServer(
-          web, store, blobs, streams, hands, harness, key, telemetry, routes, logRedaction);
+          web,
+          store,
+          blobs,
+          streams,
+          hands,
+          harness,
+          key,
+          telemetry,
+          routes,
+          logRedaction,
+          files,
+          fileSweep);
     } catch (RuntimeException e) {
       if (blobs != null) {
         blobs.close();
@@ -331,6 +355,18 @@ public final class AgentryServer implements AutoCloseable {
     return blobs;
   }
 
+  /**
+   * The Files API's service: what other parts of a server (session outputs) store files through.
+   */
+  public FileService files() {
+    return files;
+  }
+
+  /** Runs the expired-files sweep now (for tests); returns how many files it deleted. */
+  int sweepExpiredFiles() {
+    return fileSweep.sweep();
+  }
+
   /** The admin key this start created, if it created one. */
   public Optional<String> generatedKey() {
     return generatedKey;
@@ -338,6 +374,7 @@ public final class AgentryServer implements AutoCloseable {
 
   @Override
   public void close() {
+    fileSweep.close();
     streams.shutdown();
     webServer.stop();
     harness.close();

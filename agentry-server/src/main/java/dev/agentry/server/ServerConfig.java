@@ -28,7 +28,8 @@ public record ServerConfig(
     SandboxLimits sandboxLimits,
     HarnessConfig harness,
     String blobUrl,
-    String blobEndpoint) {
+    String blobEndpoint,
+    FileSettings files) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -43,6 +44,7 @@ public record ServerConfig(
     require(sandboxUid > 0, "AGENTRY_SANDBOX_UID", "must be a positive (non-root) uid");
     require(sandboxLimits != null, "AGENTRY_SANDBOX_*", "limits must be set");
     require(harness != null, "AGENTRY_MODEL_*", "harness settings must be set");
+    require(files != null, "AGENTRY_MAX_UPLOAD_BYTES", "file settings must be set");
     require(host != null && !host.isBlank(), "AGENTRY_HOST", "must not be empty");
     require(port >= 0 && port <= 65535, "AGENTRY_PORT", "must be between 0 and 65535");
     require(dataDir != null, "AGENTRY_DATA_DIR", "must be set");
@@ -98,6 +100,7 @@ public record ServerConfig(
     b.harness = HarnessSettings.fromEnv(env);
     b.blobUrl = EnvValues.string(env, BlobLocation.URL_KEY);
     b.blobEndpoint = EnvValues.string(env, BlobLocation.ENDPOINT_KEY);
+    b.files = FileSettings.fromEnv(env);
     return b;
   }
 
@@ -117,6 +120,7 @@ public record ServerConfig(
     private HarnessConfig harness;
     private String blobUrl;
     private String blobEndpoint;
+    private FileSettings files;
 
     private Builder() {}
 
@@ -190,6 +194,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** The Files API's upload limit, download policy and expiry sweep. */
+    public Builder files(FileSettings value) {
+      files = value;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException naming the setting and its rule when one is out of bounds
      */
@@ -208,7 +218,8 @@ public record ServerConfig(
           sandboxLimits,
           harness,
           blobUrl,
-          blobEndpoint);
+          blobEndpoint,
+          files);
     }
   }
 
