@@ -148,7 +148,9 @@ class FilesApiTest {
 
   @Test
   void anUploadOverTheLimit_is413_andLeavesNothing() {
-    assertThatThrownBy(() -> upload(sdk, "big.bin", "application/octet-stream", random(300_000, 3)))
+    // its Content-Length exceeds the limit and the form's allowance: refused before it is read
+    assertThatThrownBy(
+            () -> upload(sdk, "big.bin", "application/octet-stream", random(1_500_000, 3)))
         .isInstanceOfSatisfying(
             ContentTooLargeException.class,
             e -> {
