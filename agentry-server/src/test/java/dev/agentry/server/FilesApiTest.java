@@ -337,6 +337,17 @@ class FilesApiTest {
     assertThat(both.statusCode()).isEqualTo(400);
     var badLimit = server.call("GET", "/v1/files?limit=1001", null);
     assertThat(badLimit.statusCode()).isEqualTo(400);
+    var twoAnchors =
+        server.call("GET", "/v1/files?after_id=" + made.get(0) + "&before_id=" + made.get(1), null);
+    assertThat(error(twoAnchors.body()).path("message").asText())
+        .isEqualTo("after_id: cannot be combined with before_id");
+    StringBuilder many = new StringBuilder("/v1/files?ids[]=" + made.get(0));
+    for (int i = 0; i < 100; i++) {
+      many.append("&ids[]=file_x").append(i);
+    }
+    var tooMany = server.call("GET", many.toString(), null);
+    assertThat(tooMany.statusCode()).isEqualTo(400);
+    assertThat(error(tooMany.body()).path("message").asText()).isEqualTo("ids: at most 100 ids");
   }
 
   @Test
