@@ -16,6 +16,9 @@ public interface Store extends AutoCloseable {
 
   WorkspaceRepository workspaces();
 
+  /** The sealed tokens of sessions' repository resources. */
+  ResourceTokenRepository resourceTokens();
+
   /** Throws {@link StoreException} unless the database answers a trivial query. */
   void ping();
 

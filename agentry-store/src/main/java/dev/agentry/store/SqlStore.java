@@ -5,6 +5,7 @@ import dev.agentry.core.ApiKeyRepository;
 import dev.agentry.core.AppendHook;
 import dev.agentry.core.EnvironmentRepository;
 import dev.agentry.core.EventStore;
+import dev.agentry.core.ResourceTokenRepository;
 import dev.agentry.core.SessionRepository;
 import dev.agentry.core.Store;
 import dev.agentry.core.VaultRepository;
@@ -21,6 +22,7 @@ final class SqlStore implements Store {
   private final SqlVaults vaults;
   private final SqlApiKeys apiKeys;
   private final SqlWorkspaces workspaces;
+  private final SqlResourceTokens resourceTokens;
 
   SqlStore(Database db, AppendHook hook) {
     this.db = db;
@@ -32,6 +34,7 @@ final class SqlStore implements Store {
     this.vaults = new SqlVaults(db);
     this.apiKeys = new SqlApiKeys(db);
     this.workspaces = new SqlWorkspaces(db);
+    this.resourceTokens = new SqlResourceTokens(db);
   }
 
   @Override
@@ -67,6 +70,11 @@ final class SqlStore implements Store {
   @Override
   public WorkspaceRepository workspaces() {
     return workspaces;
+  }
+
+  @Override
+  public ResourceTokenRepository resourceTokens() {
+    return resourceTokens;
   }
 
   @Override
