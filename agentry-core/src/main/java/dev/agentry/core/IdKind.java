@@ -12,6 +12,7 @@ public enum IdKind {
   API_KEY("apikey_"),
   WORKSPACE("wrkspc_"),
   SESSION_RESOURCE("sesrsc_"),
+  FILE("file_"),
   REQUEST("req_");
 
   private final String prefix;

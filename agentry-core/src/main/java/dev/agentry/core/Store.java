@@ -19,6 +19,9 @@ public interface Store extends AutoCloseable {
   /** The sealed tokens of sessions' repository resources. */
   ResourceTokenRepository resourceTokens();
 
+  /** The Files API's records (the bytes are in the {@link BlobStore}). */
+  FileRepository files();
+
   /** Throws {@link StoreException} unless the database answers a trivial query. */
   void ping();
 

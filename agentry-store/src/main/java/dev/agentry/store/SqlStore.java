@@ -6,6 +6,7 @@ import dev.agentry.core.AppendHook;
 import dev.agentry.core.EnvironmentRepository;
 import dev.agentry.core.EventStore;
 import dev.agentry.core.ResourceTokenRepository;
+import dev.agentry.core.FileRepository;
 import dev.agentry.core.SessionRepository;
 import dev.agentry.core.Store;
 import dev.agentry.core.VaultRepository;
@@ -23,6 +24,7 @@ final class SqlStore implements Store {
   private final SqlApiKeys apiKeys;
   private final SqlWorkspaces workspaces;
   private final SqlResourceTokens resourceTokens;
+  private final SqlFiles files;
 
   SqlStore(Database db, AppendHook hook) {
     this.db = db;
@@ -35,6 +37,7 @@ final class SqlStore implements Store {
     this.apiKeys = new SqlApiKeys(db);
     this.workspaces = new SqlWorkspaces(db);
     this.resourceTokens = new SqlResourceTokens(db);
+    this.files = new SqlFiles(db);
   }
 
   @Override
@@ -75,6 +78,8 @@ final class SqlStore implements Store {
   @Override
   public ResourceTokenRepository resourceTokens() {
     return resourceTokens;
+  public FileRepository files() {
+    return files;
   }
 
   @Override

@@ -8,6 +8,7 @@ import dev.agentry.core.Credential;
 import dev.agentry.core.Environment;
 import dev.agentry.core.EnvironmentConfig;
 import dev.agentry.core.EventDraft;
+import dev.agentry.core.FileRecord;
 import dev.agentry.core.IdKind;
 import dev.agentry.core.Ids;
 import dev.agentry.core.Json;
@@ -111,6 +112,45 @@ public final class StoreFixtures {
   public static ApiKey apiKey(Instant createdAt) {
     return new ApiKey(
         Ids.next(IdKind.API_KEY), "a key", Ids.secret("hash_", 40), "member", createdAt, null);
+  }
+
+  /** A random content address (64 hex digits), as the blob store names blobs. */
+  public static String blobAddress() {
+    byte[] random = new byte[32];
+    ThreadLocalRandom.current().nextBytes(random);
+    return java.util.HexFormat.of().formatHex(random);
+  }
+
+  /** A downloadable file that never expires; {@code scopeSessionId} may be null (an upload). */
+  public static FileRecord file(Instant createdAt, String scopeSessionId) {
+    return file(createdAt, scopeSessionId, blobAddress());
+  }
+
+  public static FileRecord file(Instant createdAt, String scopeSessionId, String blobAddress) {
+    return new FileRecord(
+        Ids.next(IdKind.FILE),
+        "notes.txt",
+        "text/plain",
+        42,
+        blobAddress,
+        true,
+        createdAt,
+        null,
+        scopeSessionId);
+  }
+
+  /** An upload that expires at {@code expiresAt}, created an hour before. */
+  public static FileRecord expiring(Instant expiresAt) {
+    return new FileRecord(
+        Ids.next(IdKind.FILE),
+        "temp.bin",
+        "application/octet-stream",
+        7,
+        blobAddress(),
+        false,
+        expiresAt.minusSeconds(3600),
+        expiresAt,
+        null);
   }
 
   public static EventDraft draft(String type) {
