@@ -5,8 +5,8 @@ import dev.agentry.core.ApiKeyRepository;
 import dev.agentry.core.AppendHook;
 import dev.agentry.core.EnvironmentRepository;
 import dev.agentry.core.EventStore;
-import dev.agentry.core.ResourceTokenRepository;
 import dev.agentry.core.FileRepository;
+import dev.agentry.core.ResourceTokenRepository;
 import dev.agentry.core.SessionRepository;
 import dev.agentry.core.Store;
 import dev.agentry.core.VaultRepository;
@@ -78,6 +78,9 @@ final class SqlStore implements Store {
   @Override
   public ResourceTokenRepository resourceTokens() {
     return resourceTokens;
+  }
+
+  @Override
   public FileRepository files() {
     return files;
   }
