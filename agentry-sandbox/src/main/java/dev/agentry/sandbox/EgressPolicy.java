@@ -95,15 +95,15 @@ public record EgressPolicy(
     Set<String> hosts = new LinkedHashSet<>(allowedHosts);
     Set<String> operator = new LinkedHashSet<>();
     for (String h : operatorHosts) {
-      operator.add(normalizeHost(h));
+      operator.add(normalizeEntry(h));
     }
     for (String url : urls) {
       String o = origin(url);
       origins.add(o);
       URI u = URI.create(o);
-      String host = normalizeHost(u.getHost());
-      if (operator.contains(host)) {
-        hosts.add(host + ":" + u.getPort());
+      String hostPort = normalizeHost(u.getHost()) + ":" + u.getPort();
+      if (operator.contains(normalizeHost(u.getHost())) || operator.contains(hostPort)) {
+        hosts.add(hostPort);
       }
     }
     return new EgressPolicy(unrestricted, hosts, credentials, origins);

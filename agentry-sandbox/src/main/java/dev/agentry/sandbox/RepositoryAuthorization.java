@@ -43,7 +43,10 @@ final class RepositoryAuthorization {
     }
     int q = path.indexOf('?');
     String p = q < 0 ? path : path.substring(0, q);
-    Optional<String> token = tokens.tokenFor(l.session(), t.host(), p);
+    // host:port (default ports too) so that the store matches the repository's own port; an
+    // IPv6 literal goes bare (its colons would be read as a port)
+    String host = t.host().indexOf(':') >= 0 ? t.host() : t.host() + ":" + t.port();
+    Optional<String> token = tokens.tokenFor(l.session(), host, p);
     if (token.isEmpty()) {
       return headers;
     }
