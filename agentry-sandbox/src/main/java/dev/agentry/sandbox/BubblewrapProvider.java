@@ -98,10 +98,15 @@ final class BubblewrapProvider implements EgressSandboxProvider {
       try {
         byte[] bundle = null;
         byte[] caPem = null;
-        if (!policy.credentials().isEmpty()) {
+        // Credentials and HTTPS repositories are served through TLS interception: the sandbox
+        // must trust the egress CA for them.
+        if (!policy.credentials().isEmpty()
+            || policy.repositoryOrigins().stream().anyMatch(o -> o.startsWith("https://"))) {
           if (proxy.ca() == null) {
             log.warn(
-                "sandbox {}: no egress CA configured; credentials reach plain HTTP only", name);
+                "sandbox {}: no egress CA configured; credentials and repository tokens reach"
+                    + " plain HTTP only",
+                name);
           } else {
             caPem = proxy.ca().certificatePem().getBytes(StandardCharsets.US_ASCII);
             bundle = caBundle(caPem);

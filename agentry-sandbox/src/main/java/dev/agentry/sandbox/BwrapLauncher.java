@@ -197,7 +197,9 @@ final class BwrapLauncher implements Launcher {
       env(a, "NO_PROXY", "");
       env(a, "no_proxy", "");
       if (egress.caBundle) {
-        for (String k : List.of("SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE")) {
+        // GIT_SSL_CAINFO: git's libcurl reads neither SSL_CERT_FILE nor CURL_CA_BUNDLE.
+        for (String k :
+            List.of("SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "GIT_SSL_CAINFO")) {
           env(a, k, EgressBridge.CA_BUNDLE);
         }
         env(a, "NODE_EXTRA_CA_CERTS", EgressBridge.CA_CERT);

@@ -75,6 +75,7 @@ public final class EgressProxy {
   private final Connector connector;
   private final EgressCa ca; // null: no TLS interception (credentials only reach plain HTTP)
   private final SSLSocketFactory upstreamTls;
+  private final RepositoryAuthorization repositories; // null: no repository tokens
 
   /** A proxy resolving names with the host's resolver. */
   public EgressProxy() {
@@ -116,6 +117,26 @@ public final class EgressProxy {
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException("no TLS for upstream connections", e);
     }
+    this.repositories = null;
+  }
+
+  private EgressProxy(EgressProxy base, RepositoryAuthorization repositories) {
+    this.resolver = base.resolver;
+    this.connector = base.connector;
+    this.ca = base.ca;
+    this.upstreamTls = base.upstreamTls;
+    this.repositories = repositories;
+  }
+
+  /**
+   * This proxy, also adding the tokens of the sessions' repository resources to their requests to
+   * those repositories ({@link EgressPolicy#withRepositories}), as HTTP basic credentials with the
+   * user name {@code usernames} gives for the host. HTTPS repositories need the {@link EgressCa}.
+   */
+  public EgressProxy withRepositoryTokens(
+      dev.agentry.core.RepositoryTokens tokens,
+      java.util.function.Function<String, String> usernames) {
+    return new EgressProxy(this, new RepositoryAuthorization(tokens, usernames));
   }
 
   /** The CA intercepted connections are answered with, or null. */
@@ -186,6 +207,15 @@ public final class EgressProxy {
 
     public EgressPolicy policy() {
       return policy;
+    }
+
+    String session() {
+      return session;
+    }
+
+    /** Adds repository tokens to this sandbox's requests, or null when the proxy has none. */
+    RepositoryAuthorization repositories() {
+      return repositories;
     }
 
     @Override
@@ -279,7 +309,8 @@ public final class EgressProxy {
       if (connect
           && target.port() == 443
           && ca != null
-          && !l.policy.credentialsFor(target.host(), target.port()).isEmpty()) {
+          && (!l.policy.credentialsFor(target.host(), target.port()).isEmpty()
+              || (repositories != null && repositories.intercepts(l, target)))) {
         intercept(l, target, addr, first, in, out);
         return;
       }
@@ -386,7 +417,7 @@ public final class EgressProxy {
       path += "?" + uri.getRawQuery();
     }
     UpstreamRequest.send(
-        l, t, method, path, uri.getRawAuthority(), headers, in, up.getOutputStream());
+        l, t, false, method, path, uri.getRawAuthority(), headers, in, up.getOutputStream());
     ProxyWire.copyQuietly(up.getInputStream(), out);
   }
 
@@ -411,6 +442,9 @@ public final class EgressProxy {
         l.policy.credentialsFor(t.host(), t.port()).stream()
             .map(EgressCredential::name)
             .collect(Collectors.joining(","));
+    if (names.isEmpty()) {
+      names = "(a repository token)";
+    }
     SSLEngine engine = ca.serverContext(t.host()).createSSLEngine();
     engine.setUseClientMode(false);
     TlsServerStream tls = new TlsServerStream(engine, in, out, first);
@@ -470,7 +504,7 @@ public final class EgressProxy {
                 true,
                 allowReason(l.policy, t) + "; TLS intercepted for credentials " + names);
             UpstreamRequest.send(
-                l, t, req[0], path, t.host(), headers, tls.in, up.getOutputStream());
+                l, t, true, req[0], path, t.host(), headers, tls.in, up.getOutputStream());
             ProxyWire.copyQuietly(up.getInputStream(), tls.out);
           }
         } finally {
