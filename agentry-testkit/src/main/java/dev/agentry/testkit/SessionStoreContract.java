@@ -134,8 +134,10 @@ public abstract class SessionStoreContract extends StoreTestBase {
     assertThat(tokens.delete(s.id(), "sesrsc_b")).isTrue();
     assertThat(tokens.delete(s.id(), "sesrsc_b")).isFalse();
     assertThat(tokens.all(s.id())).containsOnlyKeys("sesrsc_a");
+    assertThat(sessions().workspaceOf(s.id())).hasValue(dev.agentry.core.Workspace.DEFAULT_ID);
     sessions().delete(s.id());
     assertThat(tokens.all(s.id())).isEmpty();
+    assertThat(sessions().workspaceOf(s.id())).isEmpty();
   }
 
   @Test
