@@ -50,7 +50,28 @@ public final class FileService {
       String scopeSessionId,
       boolean downloadable,
       Instant expiresAt) {
-    BlobRef ref = blobs.put(content);
+    BlobRef ref = putContent(content);
+    return record(workspaceId, ref, filename, mimeType, scopeSessionId, downloadable, expiresAt);
+  }
+
+  /**
+   * The first half of {@link #store}, for callers that learn the rest of a file's metadata only
+   * after its bytes (a multipart upload whose fields follow the file): stores the bytes. Follow it
+   * with {@link #record} or, if the file is refused, {@link #discard}.
+   */
+  public BlobRef putContent(InputStream content) {
+    return blobs.put(content);
+  }
+
+  /** The second half of {@link #store}: records a file of the bytes {@code ref} names. */
+  public FileRecord record(
+      String workspaceId,
+      BlobRef ref,
+      String filename,
+      String mimeType,
+      String scopeSessionId,
+      boolean downloadable,
+      Instant expiresAt) {
     FileRecord file =
         new FileRecord(
             Ids.next(IdKind.FILE),
@@ -75,6 +96,11 @@ public final class FileService {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Gives up bytes stored by {@link #putContent} for a file that was not recorded. */
+  public void discard(BlobRef ref) {
+    releaseBlob(ref.address());
   }
 
   /** A session's output: downloadable, never expiring, scoped to {@code sessionId}. */

@@ -56,6 +56,8 @@ public final class AgentryServer implements AutoCloseable {
   private final RouteTable routes;
   private final AutoCloseable logRedaction;
   private final java.util.concurrent.ExecutorService indexing;
+  private final FileService files;
+  private final FileSweep fileSweep;
 
   private AgentryServer(
       WebServer webServer,
@@ -68,9 +70,13 @@ public final class AgentryServer implements AutoCloseable {
       Telemetry telemetry,
       RouteTable routes,
       AutoCloseable logRedaction,
+      FileService files,
+      FileSweep fileSweep,
       java.util.concurrent.ExecutorService indexing) {
     this.indexing = indexing;
     this.telemetry = telemetry;
+    this.files = files;
+    this.fileSweep = fileSweep;
     this.routes = routes;
     this.logRedaction = logRedaction;
     this.webServer = webServer;
@@ -162,6 +168,7 @@ public final class AgentryServer implements AutoCloseable {
       Store store,
       SecretBox box,
       Redactor redactor,
+      ScheduledExecutorService sweeper,
       Workspaces workspaces,
       ResourceMounts mounts,
       RepositoryTokens repositoryTokens) {
@@ -177,9 +184,6 @@ public final class AgentryServer implements AutoCloseable {
                 repositoryTokens,
                 config.tokenUsernames());
     List<String> operatorGitHosts = config.gitAllowedHostList();
-    ScheduledExecutorService sweeper =
-        Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("agentry-sandbox-sweeper").daemon().factory());
     SandboxManager manager =
         SandboxManager.create(
             provider,
@@ -276,12 +280,16 @@ public final class AgentryServer implements AutoCloseable {
             console.println("  " + secret);
           });
       StreamHub streams = new StreamHub(store.events());
+      // One thread runs the periodic sweeps: idle sandboxes and expired files.
+      ScheduledExecutorService sweeper =
+          Executors.newSingleThreadScheduledExecutor(
+              Thread.ofPlatform().name("agentry-sweeper").daemon().factory());
+      FileService files = new FileService(store.files(), blobs, clock);
       Workspaces workspaces = Workspaces.of(dataDir);
-      FileService fileService = new FileService(store.files(), blobs, clock);
       ResourceMounts mounts =
           new ResourceMounts(
               store,
-              fileService,
+              files,
               box,
               cloner != null ? cloner : GitRepositories.cloner(config.tokenUsernames(), clock),
               workspaces,
@@ -295,16 +303,17 @@ public final class AgentryServer implements AutoCloseable {
               store,
               box,
               redactor,
+              sweeper,
               workspaces,
               mounts,
               new SessionRepositoryTokens(store, box));
       SessionResources resources =
           new SessionResources(
-              store, fileService, box, config.repositoryUrls(), mounts, hands.sandboxes());
+              store, files, box, config.repositoryUrls(), mounts, hands.sandboxes());
       // What the agent leaves in /mnt/session/outputs is indexed as the session's files when a
       // turn goes idle, on this node (where the sandbox and its outputs folder are).
       indexing = Executors.newVirtualThreadPerTaskExecutor();
-      OutputsIndexer outputs = new OutputsIndexer(store, fileService, mounts::outputs, indexing);
+      OutputsIndexer outputs = new OutputsIndexer(store, files, mounts::outputs, indexing);
       guard.onIdle(outputs::turnEnded);
       ToolExecutor tools =
           BuiltInTools.create(
@@ -332,7 +341,8 @@ public final class AgentryServer implements AutoCloseable {
               hands,
               harness,
               config.harness().spend(),
-              blobs);
+              blobs,
+              files);
       EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat(), clock);
       List<Api.Routes> groups =
           List.of(
@@ -343,6 +353,7 @@ public final class AgentryServer implements AutoCloseable {
               new SessionResourceRoutes(api, resources),
               new EventRoutes(api, eventStream),
               new VaultRoutes(api, box),
+              new FileRoutes(api, config.files()),
               new UsageRoutes(api),
               new KeyRoutes());
       Errors errors = new Errors(redactor);
@@ -379,6 +390,7 @@ public final class AgentryServer implements AutoCloseable {
           blobs.describe(),
           dataDir);
       harness.recover();
+      FileSweep fileSweep = new FileSweep(files, sweeper, config.files().sweepEvery());
       return new AgentryServer(
           web,
           store,
@@ -390,6 +402,8 @@ public final class AgentryServer implements AutoCloseable {
           telemetry,
           routes,
           logRedaction,
+          files,
+          fileSweep,
           indexing);
     } catch (RuntimeException e) {
       if (indexing != null) {
@@ -429,6 +443,18 @@ public final class AgentryServer implements AutoCloseable {
     return blobs;
   }
 
+  /**
+   * The Files API's service: what other parts of a server (session outputs) store files through.
+   */
+  public FileService files() {
+    return files;
+  }
+
+  /** Runs the expired-files sweep now (for tests); returns how many files it deleted. */
+  int sweepExpiredFiles() {
+    return fileSweep.sweep();
+  }
+
   /** The admin key this start created, if it created one. */
   public Optional<String> generatedKey() {
     return generatedKey;
@@ -436,6 +462,7 @@ public final class AgentryServer implements AutoCloseable {
 
   @Override
   public void close() {
+    fileSweep.close();
     streams.shutdown();
     webServer.stop();
     harness.close();

@@ -1,6 +1,7 @@
 package dev.agentry.server;
 
 import dev.agentry.core.BlobStore;
+import dev.agentry.core.FileService;
 import dev.agentry.core.SandboxLimits;
 import dev.agentry.core.SandboxProvider;
 import dev.agentry.core.Store;
@@ -14,8 +15,8 @@ import java.time.Instant;
 
 /**
  * What every route group needs: the store, the clock, the request limits, the open streams, the
- * sandboxes, the harness to wake when user events arrive, the prices and caps of sessions, and the
- * blob store (for files and outputs).
+ * sandboxes, the harness to wake when user events arrive, the prices and caps of sessions, the blob
+ * store, and the Files API's service over it (for uploads and session outputs).
  */
 record Api(
     Store store,
@@ -25,7 +26,8 @@ record Api(
     Hands hands,
     Harness harness,
     SpendLimits spend,
-    BlobStore blobs) {
+    BlobStore blobs,
+    FileService files) {
 
   /** The sandbox side the API touches: session workspaces and what the sandboxes enforce. */
   record Hands(SandboxManager sandboxes, SandboxProvider provider, SandboxLimits limits) {}

@@ -47,6 +47,10 @@ final class ApiError extends RuntimeException {
     return new ApiError(404, "not_found_error", message, null);
   }
 
+  static ApiError notFound(String message, String errorCode) {
+    return new ApiError(404, "not_found_error", message, errorCode);
+  }
+
   static ApiError unauthenticated(String message) {
     return new ApiError(401, "authentication_error", message, null);
   }

@@ -32,7 +32,8 @@ public record ServerConfig(
     String blobUrl,
     String blobEndpoint,
     String gitAllowedHosts,
-    String gitTokenUsername) {
+    String gitTokenUsername,
+    FileSettings files) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -47,6 +48,7 @@ public record ServerConfig(
     require(sandboxUid > 0, "AGENTRY_SANDBOX_UID", "must be a positive (non-root) uid");
     require(sandboxLimits != null, "AGENTRY_SANDBOX_*", "limits must be set");
     require(harness != null, "AGENTRY_MODEL_*", "harness settings must be set");
+    require(files != null, "AGENTRY_MAX_UPLOAD_BYTES", "file settings must be set");
     require(host != null && !host.isBlank(), "AGENTRY_HOST", "must not be empty");
     require(port >= 0 && port <= 65535, "AGENTRY_PORT", "must be between 0 and 65535");
     require(dataDir != null, "AGENTRY_DATA_DIR", "must be set");
@@ -126,6 +128,7 @@ public record ServerConfig(
     b.blobEndpoint = EnvValues.string(env, BlobLocation.ENDPOINT_KEY);
     b.gitAllowedHosts = EnvValues.string(env, RepositoryUrls.ALLOWED_HOSTS_KEY);
     b.gitTokenUsername = EnvValues.string(env, "AGENTRY_GIT_TOKEN_USERNAME");
+    b.files = FileSettings.fromEnv(env);
     return b;
   }
 
@@ -147,6 +150,7 @@ public record ServerConfig(
     private String blobEndpoint;
     private String gitAllowedHosts;
     private String gitTokenUsername;
+    private FileSettings files;
 
     private Builder() {}
 
@@ -220,6 +224,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** The Files API's upload limit, download policy and expiry sweep. */
+    public Builder files(FileSettings value) {
+      files = value;
+      return this;
+    }
+
     /**
      * Hosts ({@code host[:port]}, comma separated) whose repositories sessions may clone though
      * they are private or loopback addresses, over https:// or http://; null: public https only.
@@ -249,7 +259,8 @@ public record ServerConfig(
           blobUrl,
           blobEndpoint,
           gitAllowedHosts,
-          gitTokenUsername);
+          gitTokenUsername,
+          files);
     }
   }
 
