@@ -81,7 +81,7 @@ class RepositoryTokenInjectionTest {
                         : Arrays.asList(InetAddress.getAllByName(host)),
                 (socket, address, timeout) ->
                     socket.connect(
-                        address.getPort() == 443
+                        address.getPort() == 443 || address.getPort() == 8443
                             ? new InetSocketAddress(address.getAddress(), httpsPort)
                             : address,
                         timeout),
@@ -252,6 +252,24 @@ class RepositoryTokenInjectionTest {
     assertThat(policy.repositoryOrigin("https", "git.test", 443)).isTrue();
     assertThat(policy.repositoryOrigin("http", "git.test", 443)).isFalse();
     assertThat(policy.repositoryOrigin("http", "git.test", 80)).isFalse();
+  }
+
+  @Test
+  void anHttpsRepositoryOnAnotherPort_isInterceptedToo() throws Exception {
+    String repo = "port-" + System.nanoTime();
+    String token = "ghp_PORT" + System.nanoTime();
+    https.createRepository(repo, false).grant(token, repo, false);
+    String url = "https://git.test:8443/" + repo + ".git";
+    current.set(token);
+    Path ws = Files.createDirectories(dataDir.resolve("ws"));
+    Sandbox sb =
+        sandbox(ws, EgressPolicy.DENY_ALL.withRepositories(List.of(url), List.of("git.test")));
+    ExecResult r =
+        sh(
+            sb,
+            "cd /workspace && GIT_TERMINAL_PROMPT=0 git clone -q " + url + " app && echo cloned");
+    assertThat(r.output()).contains("cloned");
+    assertThat(https.requests()).anyMatch(q -> token.equals(q.token()) && q.status() == 200);
   }
 
   @Test
