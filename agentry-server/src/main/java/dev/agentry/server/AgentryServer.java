@@ -455,6 +455,11 @@ public final class AgentryServer implements AutoCloseable {
     return fileSweep.sweep();
   }
 
+  /** The session sandboxes (for tests that start them afresh, as another node would). */
+  dev.agentry.sandbox.SandboxManager sandboxes() {
+    return hands.sandboxes();
+  }
+
   /** The admin key this start created, if it created one. */
   public Optional<String> generatedKey() {
     return generatedKey;

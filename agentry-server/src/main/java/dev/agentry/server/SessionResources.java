@@ -83,9 +83,25 @@ final class SessionResources {
       throw ApiError.invalid(
           "resources: must have at most " + (MAX_FILES + MAX_REPOSITORIES) + " items");
     }
-    List<String> taken = new ArrayList<>();
+    // Counted first: a request over the limit is refused before any file is looked up.
     int fileCount = 0;
     int repositoryCount = 0;
+    for (int i = 0; i < array.size(); i++) {
+      String type = array.get(i).path("type").asText();
+      if (type.equals(StoredResource.FILE) && ++fileCount > MAX_FILES) {
+        throw ApiError.invalid(
+            "resources[" + i + "]: a session has at most " + MAX_FILES + " file resources");
+      }
+      if (type.equals(StoredResource.REPOSITORY) && ++repositoryCount > MAX_REPOSITORIES) {
+        throw ApiError.invalid(
+            "resources["
+                + i
+                + "]: a session has at most "
+                + MAX_REPOSITORIES
+                + " repository resources");
+      }
+    }
+    List<String> taken = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
       String path = "resources[" + i + "]";
       JsonNode node = Fields.object(array.get(i), path);
@@ -96,13 +112,6 @@ final class SessionResources {
             case StoredResource.REPOSITORY -> repository(node, path, now);
             default -> throw unsupportedType(type, path);
           };
-      if (type.equals(StoredResource.FILE) && ++fileCount > MAX_FILES) {
-        throw ApiError.invalid(path + ": a session has at most " + MAX_FILES + " file resources");
-      }
-      if (type.equals(StoredResource.REPOSITORY) && ++repositoryCount > MAX_REPOSITORIES) {
-        throw ApiError.invalid(
-            path + ": a session has at most " + MAX_REPOSITORIES + " repository resources");
-      }
       String mountPath = p.json().path("mount_path").asText();
       MountPaths.checkApart(mountPath, taken, path + ".mount_path");
       taken.add(mountPath);
