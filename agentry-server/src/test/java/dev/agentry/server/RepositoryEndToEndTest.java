@@ -59,6 +59,7 @@ class RepositoryEndToEndTest {
     ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(logs);
     git = GitTestServer.start(gitRoot);
     git.createRepository("app", false).grant(FIRST, "app", true);
+    git.createRepository("other", false);
     fake = FakeAnthropic.start();
     server =
         new TestServer(
@@ -132,6 +133,14 @@ class RepositoryEndToEndTest {
             bash(
                 "cd /workspace/app && env; cat .git/config; git config --list;"
                     + " grep -rl ghp_ /workspace /proc/self/environ 2>/dev/null; echo scanned")),
+        // another repository on the same host: outside the resource's path, so no token (401;
+        // with the token it would be a 403, FIRST not being granted there)
+        FakeAnthropic.toolUse(
+            "bash",
+            bash(
+                "curl -sS -o /dev/null -w 'other=%{http_code}' "
+                    + git.url("other")
+                    + "/info/refs?service=git-upload-pack")),
         FakeAnthropic.text("done"));
     AgentLoopEndToEndTest.say(server, sessionId, "work on the repository");
     List<JsonNode> log = awaitIdle(sessionId, 1);
@@ -141,6 +150,7 @@ class RepositoryEndToEndTest {
         .contains("# app")
         .contains("pushed-one")
         .contains("scanned")
+        .contains("other=401")
         .contains("url = " + url);
     assertThat(git.show("app", "main", "one.txt")).isEqualTo("one\n");
     assertThat(lastPushToken()).isEqualTo(FIRST);
