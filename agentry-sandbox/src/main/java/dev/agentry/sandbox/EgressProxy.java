@@ -422,7 +422,7 @@ public final class EgressProxy {
     }
     UpstreamRequest.send(
         l, t, false, method, path, uri.getRawAuthority(), headers, in, up.getOutputStream());
-    ProxyWire.copyQuietly(up.getInputStream(), out);
+    ProxyWire.relayResponse(up.getInputStream(), out);
   }
 
   static void credentialLog(Listener l, Target t, boolean substituted, String reason) {
@@ -509,7 +509,7 @@ public final class EgressProxy {
                 allowReason(l.policy, t) + "; TLS intercepted for credentials " + names);
             UpstreamRequest.send(
                 l, t, true, req[0], path, t.host(), headers, tls.in, up.getOutputStream());
-            ProxyWire.copyQuietly(up.getInputStream(), tls.out);
+            ProxyWire.relayResponse(up.getInputStream(), tls.out);
           }
         } finally {
           l.untrack(raw);

@@ -182,6 +182,18 @@ class RepositoryTokenInjectionTest {
     assertThat(lastPushToken(http)).isEqualTo(second);
     assertThat(filesContaining(ws, second)).isEmpty();
     assertThat(messages()).noneMatch(m -> m.contains(first) || m.contains(second));
+
+    // a pack over git's 1 MiB post buffer goes out chunked: relayed with the token all the same
+    ExecResult big =
+        sh(
+            sb,
+            "cd /workspace/app && head -c 3000000 /dev/urandom > big.bin && git add big.bin && "
+                + COMMIT
+                + " big && git push -q origin main && echo pushed-big");
+    assertThat(big.output()).contains("pushed-big");
+    assertThat(http.revParse(repo, "main"))
+        .isEqualTo(sh(sb, "cd /workspace/app && git rev-parse HEAD").output().trim());
+    assertThat(lastPushToken(http)).isEqualTo(second);
   }
 
   @Test
