@@ -253,6 +253,13 @@ class RepositoryTokenInjectionTest {
                 + " tls && git push -q origin main && echo pushed");
     assertThat(r.output()).contains("pushed");
     assertThat(https.show(repo, "main", "tls.txt")).isEqualTo("tls\n");
+    ExecResult big =
+        sh(
+            sb,
+            "cd /workspace/app && head -c 3000000 /dev/urandom > big.bin && git add big.bin && "
+                + COMMIT
+                + " big && git push -q origin main && echo pushed-big");
+    assertThat(big.output()).contains("pushed-big");
     assertThat(lastPushToken(https)).isEqualTo(token);
     assertThat(filesContaining(ws, token)).isEmpty();
     assertThat(messages())
