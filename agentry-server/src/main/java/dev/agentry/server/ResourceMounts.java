@@ -90,6 +90,9 @@ final class ResourceMounts {
     ReentrantLock lock = locks.computeIfAbsent(session.id(), k -> new ReentrantLock());
     lock.lock();
     try {
+      // Made through Workspaces, so their parent folders get its permissions (no listing).
+      sessionDirs.create(session.id());
+      workspaces.create(session.id());
       String workspace = store.sessions().workspaceOf(session.id()).orElse(null);
       for (var json : session.resources()) {
         StoredResource r = new StoredResource(json);

@@ -31,9 +31,9 @@ final class SessionResourceRoutes implements Api.Routes {
   public void register(HttpRules r) {
     r.get("/v1/sessions/{id}/resources", this::list)
         .post("/v1/sessions/{id}/resources", this::add)
-        .get("/v1/sessions/{id}/resources/{resource_id}", this::retrieve)
-        .post("/v1/sessions/{id}/resources/{resource_id}", this::update)
-        .delete("/v1/sessions/{id}/resources/{resource_id}", this::delete);
+        .get("/v1/sessions/{id}/resources/{rid}", this::retrieve)
+        .post("/v1/sessions/{id}/resources/{rid}", this::update)
+        .delete("/v1/sessions/{id}/resources/{rid}", this::delete);
   }
 
   private void list(ServerRequest req, ServerResponse res) {
@@ -84,18 +84,18 @@ final class SessionResourceRoutes implements Api.Routes {
 
   private void retrieve(ServerRequest req, ServerResponse res) {
     Session session = SessionRoutes.find(api, req, Api.param(req, "id"));
-    Http.ok(res, SessionResources.find(session, Api.param(req, "resource_id")).json());
+    Http.ok(res, SessionResources.find(session, Api.param(req, "rid")).json());
   }
 
   private void update(ServerRequest req, ServerResponse res) {
     JsonNode body = Http.objectBody(req, api.maxBodyBytes());
     Session session = SessionRoutes.find(api, req, Api.param(req, "id"));
-    Http.ok(res, resources.rotate(session, Api.param(req, "resource_id"), body, api.now()));
+    Http.ok(res, resources.rotate(session, Api.param(req, "rid"), body, api.now()));
   }
 
   private void delete(ServerRequest req, ServerResponse res) {
     Session session = SessionRoutes.find(api, req, Api.param(req, "id"));
-    String id = Api.param(req, "resource_id");
+    String id = Api.param(req, "rid");
     resources.delete(session, id, api.now());
     Http.ok(res, Views.deleted(id, "session_resource_deleted"));
   }
