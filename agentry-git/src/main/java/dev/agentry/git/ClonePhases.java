@@ -45,14 +45,16 @@ final class ClonePhases implements ProgressMonitor {
     total = totalWork;
     done = 0;
     lastLog = clock.instant();
-    LOG.info("clone of {}: {}", url, title);
+    if (!title.isBlank()) {
+      LOG.info("clone of {}: {}", url, title);
+    }
   }
 
   @Override
   public synchronized void update(int completed) {
     done += completed;
     Instant now = clock.instant();
-    if (Duration.between(lastLog, now).compareTo(EVERY) >= 0) {
+    if (!task.isBlank() && Duration.between(lastLog, now).compareTo(EVERY) >= 0) {
       lastLog = now;
       LOG.info("clone of {}: {} {}", url, task, amount());
     }
@@ -60,6 +62,9 @@ final class ClonePhases implements ProgressMonitor {
 
   @Override
   public synchronized void endTask() {
+    if (task.isBlank()) {
+      return;
+    }
     LOG.info("clone of {}: {} done {}", url, task, amount());
   }
 

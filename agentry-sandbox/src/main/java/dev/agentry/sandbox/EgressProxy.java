@@ -302,15 +302,19 @@ public final class EgressProxy {
         throw new Refused(403, why);
       }
       InetAddress addr = resolveChecked(l.policy, target);
-      byte[] first = connect ? acceptTunnel(l, target, in, out) : null;
+      // An https repository may live on another port than 443 (self-hosted servers often do):
+      // its tunnel is TLS all the same, checked and intercepted like one to 443.
+      boolean repository =
+          connect && ca != null && repositories != null && repositories.intercepts(l, target);
+      byte[] first = connect ? acceptTunnel(l, target, in, out, repository) : null;
       if (connect && first == null) {
         return; // refused after the 200 (logged): closing the tunnel is the refusal
       }
-      if (connect
-          && target.port() == 443
-          && ca != null
-          && (!l.policy.credentialsFor(target.host(), target.port()).isEmpty()
-              || (repositories != null && repositories.intercepts(l, target)))) {
+      if (repository
+          || (connect
+              && target.port() == 443
+              && ca != null
+              && !l.policy.credentialsFor(target.host(), target.port()).isEmpty())) {
         intercept(l, target, addr, first, in, out);
         return;
       }
@@ -371,15 +375,15 @@ public final class EgressProxy {
   }
 
   /**
-   * Answers 200 and, for port 443, reads the ClientHello and checks its SNI against the CONNECT
-   * host before anything is sent upstream. Returns the bytes to replay upstream, or null if
-   * refused.
+   * Answers 200 and, for port 443 (or {@code tls}: an https repository's port), reads the
+   * ClientHello and checks its SNI against the CONNECT host before anything is sent upstream.
+   * Returns the bytes to replay upstream, or null if refused.
    */
-  private static byte[] acceptTunnel(Listener l, Target t, InputStream in, OutputStream out)
-      throws IOException {
+  private static byte[] acceptTunnel(
+      Listener l, Target t, InputStream in, OutputStream out, boolean tls) throws IOException {
     out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     out.flush();
-    if (t.port() != 443) {
+    if (t.port() != 443 && !tls) {
       return new byte[0];
     }
     byte[] first = ProxyWire.readTlsRecord(in);
@@ -418,7 +422,7 @@ public final class EgressProxy {
     }
     UpstreamRequest.send(
         l, t, false, method, path, uri.getRawAuthority(), headers, in, up.getOutputStream());
-    ProxyWire.copyQuietly(up.getInputStream(), out);
+    ProxyWire.relayResponse(up.getInputStream(), out);
   }
 
   static void credentialLog(Listener l, Target t, boolean substituted, String reason) {
@@ -505,7 +509,7 @@ public final class EgressProxy {
                 allowReason(l.policy, t) + "; TLS intercepted for credentials " + names);
             UpstreamRequest.send(
                 l, t, true, req[0], path, t.host(), headers, tls.in, up.getOutputStream());
-            ProxyWire.copyQuietly(up.getInputStream(), tls.out);
+            ProxyWire.relayResponse(up.getInputStream(), tls.out);
           }
         } finally {
           l.untrack(raw);

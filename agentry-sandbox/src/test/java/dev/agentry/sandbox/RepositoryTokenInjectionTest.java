@@ -81,7 +81,7 @@ class RepositoryTokenInjectionTest {
                         : Arrays.asList(InetAddress.getAllByName(host)),
                 (socket, address, timeout) ->
                     socket.connect(
-                        address.getPort() == 443
+                        address.getPort() == 443 || address.getPort() == 8443
                             ? new InetSocketAddress(address.getAddress(), httpsPort)
                             : address,
                         timeout),
@@ -182,6 +182,18 @@ class RepositoryTokenInjectionTest {
     assertThat(lastPushToken(http)).isEqualTo(second);
     assertThat(filesContaining(ws, second)).isEmpty();
     assertThat(messages()).noneMatch(m -> m.contains(first) || m.contains(second));
+
+    // a pack over git's 1 MiB post buffer goes out chunked: relayed with the token all the same
+    ExecResult big =
+        sh(
+            sb,
+            "cd /workspace/app && head -c 3000000 /dev/urandom > big.bin && git add big.bin && "
+                + COMMIT
+                + " big && git push -q origin main && echo pushed-big");
+    assertThat(big.output()).contains("pushed-big");
+    assertThat(http.revParse(repo, "main"))
+        .isEqualTo(sh(sb, "cd /workspace/app && git rev-parse HEAD").output().trim());
+    assertThat(lastPushToken(http)).isEqualTo(second);
   }
 
   @Test
@@ -241,6 +253,13 @@ class RepositoryTokenInjectionTest {
                 + " tls && git push -q origin main && echo pushed");
     assertThat(r.output()).contains("pushed");
     assertThat(https.show(repo, "main", "tls.txt")).isEqualTo("tls\n");
+    ExecResult big =
+        sh(
+            sb,
+            "cd /workspace/app && head -c 3000000 /dev/urandom > big.bin && git add big.bin && "
+                + COMMIT
+                + " big && git push -q origin main && echo pushed-big");
+    assertThat(big.output()).contains("pushed-big");
     assertThat(lastPushToken(https)).isEqualTo(token);
     assertThat(filesContaining(ws, token)).isEmpty();
     assertThat(messages())
@@ -252,6 +271,24 @@ class RepositoryTokenInjectionTest {
     assertThat(policy.repositoryOrigin("https", "git.test", 443)).isTrue();
     assertThat(policy.repositoryOrigin("http", "git.test", 443)).isFalse();
     assertThat(policy.repositoryOrigin("http", "git.test", 80)).isFalse();
+  }
+
+  @Test
+  void anHttpsRepositoryOnAnotherPort_isInterceptedToo() throws Exception {
+    String repo = "port-" + System.nanoTime();
+    String token = "ghp_PORT" + System.nanoTime();
+    https.createRepository(repo, false).grant(token, repo, false);
+    String url = "https://git.test:8443/" + repo + ".git";
+    current.set(token);
+    Path ws = Files.createDirectories(dataDir.resolve("ws"));
+    Sandbox sb =
+        sandbox(ws, EgressPolicy.DENY_ALL.withRepositories(List.of(url), List.of("git.test")));
+    ExecResult r =
+        sh(
+            sb,
+            "cd /workspace && GIT_TERMINAL_PROMPT=0 git clone -q " + url + " app && echo cloned");
+    assertThat(r.output()).contains("cloned");
+    assertThat(https.requests()).anyMatch(q -> token.equals(q.token()) && q.status() == 200);
   }
 
   @Test
