@@ -363,6 +363,11 @@ class SessionResourcesSdkTest {
                     added.id(), ResourceRetrieveParams.builder().sessionId(session.id()).build()))
         .isInstanceOf(NotFoundException.class);
     assertThat(resources.list(session.id()).data()).hasSize(2);
+
+    Path copies = dataDir.resolve("session-mounts").resolve(session.id());
+    assertThat(copies.resolve("uploads").resolve(first)).hasContent("alpha");
+    client.beta().sessions().delete(session.id());
+    assertThat(copies).as("the session's copies and outputs go with it").doesNotExist();
   }
 
   static String bash(String session, String command) {
