@@ -225,10 +225,21 @@ class RepositoryTokenInjectionTest {
                 + url
                 + "/info/refs?service=git-receive-pack");
     assertThat(own.output()).contains("200");
+    // a path that climbs out of the repository gets no token either (the server resolves it)
+    ExecResult climb =
+        sh(
+            sb,
+            "curl -sS --path-as-is --max-time 10 -o /dev/null -w '%{http_code}' "
+                + url
+                + "/../"
+                + repo
+                + ".git/info/refs?service=git-receive-pack");
+    assertThat(climb.output()).contains("401");
     List<GitTestServer.Request> seen = http.requests().subList(before, http.requests().size());
-    assertThat(seen).hasSize(2);
+    assertThat(seen).hasSize(3);
     assertThat(seen.get(0).token()).as("no token for another host").isNull();
     assertThat(seen.get(1).token()).isEqualTo(token);
+    assertThat(seen.get(2).token()).as("no token for a path with dot segments").isNull();
   }
 
   @Test
