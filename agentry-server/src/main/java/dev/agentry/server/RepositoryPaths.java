@@ -46,6 +46,18 @@ final class RepositoryPaths {
     if (q >= 0) {
       p = p.substring(0, q);
     }
+    // A dot segment or an encoded separator could resolve, upstream, outside the repository.
+    String lower = p.toLowerCase(java.util.Locale.ROOT);
+    if (p.contains("/../")
+        || p.endsWith("/..")
+        || p.contains("/./")
+        || p.endsWith("/.")
+        || lower.contains("%2e")
+        || lower.contains("%2f")
+        || lower.contains("%5c")
+        || p.contains("\\")) {
+      return false;
+    }
     return p.equals(base)
         || p.startsWith(base + "/")
         || p.equals(base + ".git")

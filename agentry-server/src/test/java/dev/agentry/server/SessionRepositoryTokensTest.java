@@ -73,6 +73,14 @@ class SessionRepositoryTokensTest {
           .isEmpty();
       assertThat(tokens.tokenFor(s.id(), "git.example.com:443", "/acme/other.git/info/refs"))
           .isEmpty();
+      for (String escape :
+          List.of(
+              "/acme/app/../other.git/info/refs",
+              "/acme/app.git/%2e%2e/other.git/info/refs",
+              "/acme/app%2F..%2Fother.git/info/refs",
+              "/acme/app/./info/refs")) {
+        assertThat(tokens.tokenFor(s.id(), "git.example.com:443", escape)).as(escape).isEmpty();
+      }
       assertThat(tokens.tokenFor(s.id(), "git.example.com:8443", "/acme/app.git/info/refs"))
           .as("another port of the same host")
           .isEmpty();
