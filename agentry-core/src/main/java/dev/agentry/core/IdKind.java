@@ -11,6 +11,7 @@ public enum IdKind {
   CREDENTIAL("vcrd_"),
   API_KEY("apikey_"),
   WORKSPACE("wrkspc_"),
+  SESSION_RESOURCE("sesrsc_"),
   FILE("file_"),
   REQUEST("req_");
 

@@ -59,6 +59,14 @@ public record Session(
     return c.build();
   }
 
+  /** The session's resources (their public JSON: ids, paths, never a token) replaced. */
+  public Session withResources(List<JsonNode> newResources, Instant at) {
+    Copy c = new Copy(this);
+    c.resources = newResources;
+    c.updatedAt = at;
+    return c.build();
+  }
+
   public Session archived(Instant at) {
     Copy c = new Copy(this);
     c.updatedAt = at;

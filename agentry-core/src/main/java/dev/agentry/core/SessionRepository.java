@@ -31,6 +31,12 @@ public interface SessionRepository {
   Optional<Session> find(String workspaceId, String id);
 
   /**
+   * The workspace {@code sessionId} belongs to, for the runtime's work on a session's behalf (its
+   * files, its outputs); empty if there is no such session.
+   */
+  Optional<String> workspaceOf(String sessionId);
+
+  /**
    * As {@link #find(String, String)}, only the session's {@link SessionHead}: the same row, without
    * mapping the agent snapshot.
    */

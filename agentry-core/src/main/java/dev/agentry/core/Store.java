@@ -16,6 +16,9 @@ public interface Store extends AutoCloseable {
 
   WorkspaceRepository workspaces();
 
+  /** The sealed tokens of sessions' repository resources. */
+  ResourceTokenRepository resourceTokens();
+
   /** The Files API's records (the bytes are in the {@link BlobStore}). */
   FileRepository files();
 

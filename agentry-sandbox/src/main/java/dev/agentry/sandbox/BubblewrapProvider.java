@@ -3,6 +3,7 @@ package dev.agentry.sandbox;
 import dev.agentry.core.Sandbox;
 import dev.agentry.core.SandboxException;
 import dev.agentry.core.SandboxLimits;
+import dev.agentry.core.SandboxMount;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -14,6 +15,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,13 +67,18 @@ final class BubblewrapProvider implements EgressSandboxProvider {
 
   @Override
   public Sandbox provision(
-      String sessionId, Path workspace, SandboxLimits limits, EgressPolicy policy) {
+      String sessionId,
+      Path workspace,
+      SandboxLimits limits,
+      EgressPolicy policy,
+      List<SandboxMount> mounts) {
     BwrapHost h = host();
     Path ws = realDirectory(workspace);
     if (h.dropToUid) {
       chownIfNeeded(ws, h.uid, h.gid);
       makeTraversable(ws.getParent());
     }
+    List<SandboxMount> bound = mountSources(mounts, h);
     String name = "sb-" + HexFormat.of().formatHex(RANDOM.generateSeed(6));
     Cgroups.Set cg = null;
     if (h.cgroups.limitsMemory() || h.cgroups.limitsProcesses() || h.cgroups.limitsCpu()) {
@@ -91,10 +98,15 @@ final class BubblewrapProvider implements EgressSandboxProvider {
       try {
         byte[] bundle = null;
         byte[] caPem = null;
-        if (!policy.credentials().isEmpty()) {
+        // Credentials and HTTPS repositories are served through TLS interception: the sandbox
+        // must trust the egress CA for them.
+        if (!policy.credentials().isEmpty()
+            || policy.repositoryOrigins().stream().anyMatch(o -> o.startsWith("https://"))) {
           if (proxy.ca() == null) {
             log.warn(
-                "sandbox {}: no egress CA configured; credentials reach plain HTTP only", name);
+                "sandbox {}: no egress CA configured; credentials and repository tokens reach"
+                    + " plain HTTP only",
+                name);
           } else {
             caPem = proxy.ca().certificatePem().getBytes(StandardCharsets.US_ASCII);
             bundle = caBundle(caPem);
@@ -127,7 +139,8 @@ final class BubblewrapProvider implements EgressSandboxProvider {
             limits.maxFileBytes(),
             cpuSeconds,
             limits.maxProcesses(),
-            egress);
+            egress,
+            bound);
     try {
       ProcessSandbox sb = new ProcessSandbox(name, launcher, limits, ws).start();
       log.debug("sandbox {} for session {} over {}", name, sessionId, ws);
@@ -136,6 +149,28 @@ final class BubblewrapProvider implements EgressSandboxProvider {
       launcher.close();
       throw e;
     }
+  }
+
+  /**
+   * The mounts with real source paths, each handed to the sandbox uid like the workspace (so a
+   * read-only mount is read-only because of the mount, not of the file's mode) and reachable by it.
+   */
+  private static List<SandboxMount> mountSources(List<SandboxMount> mounts, BwrapHost h) {
+    List<SandboxMount> out = new java.util.ArrayList<>();
+    for (SandboxMount m : mounts) {
+      Path source;
+      try {
+        source = m.source().toRealPath();
+      } catch (IOException e) {
+        throw new SandboxException("mount source of " + m.target() + " is missing: " + e, e);
+      }
+      if (h.dropToUid) {
+        chownIfNeeded(source, h.uid, h.gid);
+        makeTraversable(source.getParent());
+      }
+      out.add(new SandboxMount(source, m.target(), m.readOnly()));
+    }
+    return out;
   }
 
   private synchronized byte[] caBundle(byte[] caPem) throws IOException {

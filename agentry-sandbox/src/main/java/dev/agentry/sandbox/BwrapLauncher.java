@@ -1,5 +1,6 @@
 package dev.agentry.sandbox;
 
+import dev.agentry.core.SandboxMount;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -55,6 +56,7 @@ final class BwrapLauncher implements Launcher {
   private final long cpuSeconds;
   private final int maxProcesses;
   private final EgressBridge egress; // null: no proxy bridge (python3 missing), no network at all
+  private final List<SandboxMount> mounts;
 
   BwrapLauncher(
       BwrapHost host,
@@ -64,7 +66,9 @@ final class BwrapLauncher implements Launcher {
       long maxFileBytes,
       long cpuSeconds,
       int maxProcesses,
-      EgressBridge egress) {
+      EgressBridge egress,
+      List<SandboxMount> mounts) {
+    this.mounts = List.copyOf(mounts);
     this.host = host;
     this.egress = egress;
     this.workspace = workspace;
@@ -146,6 +150,11 @@ final class BwrapLauncher implements Launcher {
       }
     }
     a.addAll(List.of("--size", Long.toString(tmpBytes), "--tmpfs", "/tmp"));
+    // Session resources and outputs: bwrap makes each target's missing parents (in its own root,
+    // or in the workspace for a target under /workspace).
+    for (SandboxMount m : mounts) {
+      a.addAll(List.of(m.readOnly() ? "--ro-bind" : "--bind", m.source().toString(), m.target()));
+    }
     a.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
     a.addAll(
         List.of(
@@ -188,7 +197,9 @@ final class BwrapLauncher implements Launcher {
       env(a, "NO_PROXY", "");
       env(a, "no_proxy", "");
       if (egress.caBundle) {
-        for (String k : List.of("SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE")) {
+        // GIT_SSL_CAINFO: git's libcurl reads neither SSL_CERT_FILE nor CURL_CA_BUNDLE.
+        for (String k :
+            List.of("SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE", "GIT_SSL_CAINFO")) {
           env(a, k, EgressBridge.CA_BUNDLE);
         }
         env(a, "NODE_EXTRA_CA_CERTS", EgressBridge.CA_CERT);

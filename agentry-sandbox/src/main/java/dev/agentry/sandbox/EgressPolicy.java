@@ -20,9 +20,16 @@ import java.util.Set;
  * @param credentials the session's {@code environment_variable} credentials: the sandbox gets their
  *     placeholders, the proxy substitutes the secrets for the hosts each is bound to (never shown
  *     by {@link #toString()})
+ * @param repositoryOrigins the origins ({@code https://host[:port]}, {@code http://host:port}) of
+ *     the session's repository resources: each is reachable whatever the networking says (a
+ *     repository resource implies its host), but only at public addresses unless {@code
+ *     allowedHosts} also names it; the proxy adds the repository's token to requests there
  */
 public record EgressPolicy(
-    boolean unrestricted, Set<String> allowedHosts, List<EgressCredential> credentials) {
+    boolean unrestricted,
+    Set<String> allowedHosts,
+    List<EgressCredential> credentials,
+    Set<String> repositoryOrigins) {
 
   /** Everything refused: the default when an environment says nothing about networking. */
   public static final EgressPolicy DENY_ALL = new EgressPolicy(false, Set.of());
@@ -52,6 +59,17 @@ public record EgressPolicy(
     }
     allowedHosts = Set.copyOf(norm);
     credentials = credentials == null ? List.of() : List.copyOf(credentials);
+    Set<String> origins = new LinkedHashSet<>();
+    for (String o : repositoryOrigins == null ? Set.<String>of() : repositoryOrigins) {
+      origins.add(origin(o));
+    }
+    repositoryOrigins = Set.copyOf(origins);
+  }
+
+  /** A policy without repositories. */
+  public EgressPolicy(
+      boolean unrestricted, Set<String> allowedHosts, List<EgressCredential> credentials) {
+    this(unrestricted, allowedHosts, credentials, Set.of());
   }
 
   /** A policy without credentials. */
@@ -61,7 +79,63 @@ public record EgressPolicy(
 
   /** This policy with {@code creds} as the session's environment-variable credentials. */
   public EgressPolicy withCredentials(List<EgressCredential> creds) {
-    return new EgressPolicy(unrestricted, allowedHosts, creds);
+    return new EgressPolicy(unrestricted, allowedHosts, creds, repositoryOrigins);
+  }
+
+  /**
+   * This policy with the repositories at {@code urls} (the session's {@code github_repository}
+   * URLs): their origins become reachable (public addresses only) and get the repositories' tokens.
+   * {@code operatorHosts} ({@code AGENTRY_GIT_ALLOWED_HOSTS}) are the hosts the operator allowed at
+   * private addresses too: a repository on one of them is also named in the allowlist.
+   *
+   * @throws IllegalArgumentException for a URL that is not {@code http(s)://host...}
+   */
+  public EgressPolicy withRepositories(Collection<String> urls, Collection<String> operatorHosts) {
+    Set<String> origins = new LinkedHashSet<>(repositoryOrigins);
+    Set<String> hosts = new LinkedHashSet<>(allowedHosts);
+    Set<String> operator = new LinkedHashSet<>();
+    for (String h : operatorHosts) {
+      operator.add(normalizeEntry(h));
+    }
+    for (String url : urls) {
+      String o = origin(url);
+      origins.add(o);
+      URI u = URI.create(o);
+      String hostPort = normalizeHost(u.getHost()) + ":" + u.getPort();
+      if (operator.contains(normalizeHost(u.getHost())) || operator.contains(hostPort)) {
+        hosts.add(hostPort);
+      }
+    }
+    return new EgressPolicy(unrestricted, hosts, credentials, origins);
+  }
+
+  /** Whether {@code scheme://host:port} is the origin of one of the session's repositories. */
+  boolean repositoryOrigin(String scheme, String host, int port) {
+    return repositoryOrigins.contains(scheme + "://" + host + ":" + port);
+  }
+
+  private boolean repositoryHost(String host, int port) {
+    return repositoryOrigin("https", host, port) || repositoryOrigin("http", host, port);
+  }
+
+  /**
+   * {@code scheme://host:port} of a repository URL, lower case, the port explicit.
+   *
+   * @throws IllegalArgumentException when it is not an http(s) URL with a host
+   */
+  static String origin(String url) {
+    URI u;
+    try {
+      u = new URI(url.trim());
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("not a repository URL: " + url);
+    }
+    String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("https") || scheme.equals("http")) || u.getHost() == null) {
+      throw new IllegalArgumentException("not an http(s) repository URL: " + url);
+    }
+    int port = u.getPort() > 0 ? u.getPort() : scheme.equals("https") ? 443 : 80;
+    return scheme + "://" + normalizeHost(u.getHost()) + ":" + port;
   }
 
   /** The credentials bound to {@code host} on {@code port} (whose secrets may be sent there). */
@@ -105,7 +179,7 @@ public record EgressPolicy(
 
   /** True when nothing at all can pass. */
   public boolean deniesAll() {
-    return !unrestricted && allowedHosts.isEmpty();
+    return !unrestricted && allowedHosts.isEmpty() && repositoryOrigins.isEmpty();
   }
 
   /** Whether {@code host} (normalized) on {@code port} is named in the allowlist. */
@@ -139,8 +213,8 @@ public record EgressPolicy(
       return "bad port " + port;
     }
     boolean named = names(host, port);
-    if (named) {
-      return null;
+    if (named || repositoryHost(host, port)) {
+      return null; // a repository's host: its address is still checked (public unless named)
     }
     if (isIpLiteral(host)) {
       return "raw IP addresses are not allowed; use a host name from allowed_hosts";

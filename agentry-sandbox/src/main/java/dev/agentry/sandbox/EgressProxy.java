@@ -75,6 +75,7 @@ public final class EgressProxy {
   private final Connector connector;
   private final EgressCa ca; // null: no TLS interception (credentials only reach plain HTTP)
   private final SSLSocketFactory upstreamTls;
+  private final RepositoryAuthorization repositories; // null: no repository tokens
 
   /** A proxy resolving names with the host's resolver. */
   public EgressProxy() {
@@ -116,6 +117,26 @@ public final class EgressProxy {
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException("no TLS for upstream connections", e);
     }
+    this.repositories = null;
+  }
+
+  private EgressProxy(EgressProxy base, RepositoryAuthorization repositories) {
+    this.resolver = base.resolver;
+    this.connector = base.connector;
+    this.ca = base.ca;
+    this.upstreamTls = base.upstreamTls;
+    this.repositories = repositories;
+  }
+
+  /**
+   * This proxy, also adding the tokens of the sessions' repository resources to their requests to
+   * those repositories ({@link EgressPolicy#withRepositories}), as HTTP basic credentials with the
+   * user name {@code usernames} gives for the host. HTTPS repositories need the {@link EgressCa}.
+   */
+  public EgressProxy withRepositoryTokens(
+      dev.agentry.core.RepositoryTokens tokens,
+      java.util.function.Function<String, String> usernames) {
+    return new EgressProxy(this, new RepositoryAuthorization(tokens, usernames));
   }
 
   /** The CA intercepted connections are answered with, or null. */
@@ -186,6 +207,15 @@ public final class EgressProxy {
 
     public EgressPolicy policy() {
       return policy;
+    }
+
+    String session() {
+      return session;
+    }
+
+    /** Adds repository tokens to this sandbox's requests, or null when the proxy has none. */
+    RepositoryAuthorization repositories() {
+      return repositories;
     }
 
     @Override
@@ -272,14 +302,19 @@ public final class EgressProxy {
         throw new Refused(403, why);
       }
       InetAddress addr = resolveChecked(l.policy, target);
-      byte[] first = connect ? acceptTunnel(l, target, in, out) : null;
+      // An https repository may live on another port than 443 (self-hosted servers often do):
+      // its tunnel is TLS all the same, checked and intercepted like one to 443.
+      boolean repository =
+          connect && ca != null && repositories != null && repositories.intercepts(l, target);
+      byte[] first = connect ? acceptTunnel(l, target, in, out, repository) : null;
       if (connect && first == null) {
         return; // refused after the 200 (logged): closing the tunnel is the refusal
       }
-      if (connect
-          && target.port() == 443
-          && ca != null
-          && !l.policy.credentialsFor(target.host(), target.port()).isEmpty()) {
+      if (repository
+          || (connect
+              && target.port() == 443
+              && ca != null
+              && !l.policy.credentialsFor(target.host(), target.port()).isEmpty())) {
         intercept(l, target, addr, first, in, out);
         return;
       }
@@ -340,15 +375,15 @@ public final class EgressProxy {
   }
 
   /**
-   * Answers 200 and, for port 443, reads the ClientHello and checks its SNI against the CONNECT
-   * host before anything is sent upstream. Returns the bytes to replay upstream, or null if
-   * refused.
+   * Answers 200 and, for port 443 (or {@code tls}: an https repository's port), reads the
+   * ClientHello and checks its SNI against the CONNECT host before anything is sent upstream.
+   * Returns the bytes to replay upstream, or null if refused.
    */
-  private static byte[] acceptTunnel(Listener l, Target t, InputStream in, OutputStream out)
-      throws IOException {
+  private static byte[] acceptTunnel(
+      Listener l, Target t, InputStream in, OutputStream out, boolean tls) throws IOException {
     out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     out.flush();
-    if (t.port() != 443) {
+    if (t.port() != 443 && !tls) {
       return new byte[0];
     }
     byte[] first = ProxyWire.readTlsRecord(in);
@@ -386,8 +421,8 @@ public final class EgressProxy {
       path += "?" + uri.getRawQuery();
     }
     UpstreamRequest.send(
-        l, t, method, path, uri.getRawAuthority(), headers, in, up.getOutputStream());
-    ProxyWire.copyQuietly(up.getInputStream(), out);
+        l, t, false, method, path, uri.getRawAuthority(), headers, in, up.getOutputStream());
+    ProxyWire.relayResponse(up.getInputStream(), out);
   }
 
   static void credentialLog(Listener l, Target t, boolean substituted, String reason) {
@@ -411,6 +446,9 @@ public final class EgressProxy {
         l.policy.credentialsFor(t.host(), t.port()).stream()
             .map(EgressCredential::name)
             .collect(Collectors.joining(","));
+    if (names.isEmpty()) {
+      names = "(a repository token)";
+    }
     SSLEngine engine = ca.serverContext(t.host()).createSSLEngine();
     engine.setUseClientMode(false);
     TlsServerStream tls = new TlsServerStream(engine, in, out, first);
@@ -470,8 +508,8 @@ public final class EgressProxy {
                 true,
                 allowReason(l.policy, t) + "; TLS intercepted for credentials " + names);
             UpstreamRequest.send(
-                l, t, req[0], path, t.host(), headers, tls.in, up.getOutputStream());
-            ProxyWire.copyQuietly(up.getInputStream(), tls.out);
+                l, t, true, req[0], path, t.host(), headers, tls.in, up.getOutputStream());
+            ProxyWire.relayResponse(up.getInputStream(), tls.out);
           }
         } finally {
           l.untrack(raw);

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Byte-level I/O of the egress proxy: request heads and their headers, TLS records, blocking
@@ -172,6 +173,51 @@ final class ProxyWire {
       t.join(java.time.Duration.ofSeconds(5));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Relays one HTTP/1.x response from {@code up}: interim ({@code 1xx}) heads as they are, the
+   * final head with {@code Connection: close} in place of the upstream's connection headers, then
+   * the rest of the stream. The proxy closes the client's connection after each response, and a
+   * client that was not told so would reuse it, find it dead while sending its next request, and
+   * have to rewind that request's body: git cannot rewind a streamed (chunked) push, and fails it.
+   */
+  static void relayResponse(InputStream up, OutputStream out) {
+    try {
+      while (true) {
+        byte[] head = readHead(up);
+        if (head == null) {
+          return;
+        }
+        String[] lines = new String(head, StandardCharsets.ISO_8859_1).split("\r\n");
+        boolean interim =
+            lines[0].matches("HTTP/1\\.[01] 1[0-9][0-9]( .*)?")
+                && !lines[0].startsWith("HTTP/1.1 101");
+        StringBuilder sb = new StringBuilder(lines[0]).append("\r\n");
+        for (int i = 1; i < lines.length; i++) {
+          int c = lines[i].indexOf(':');
+          String name = c < 0 ? "" : lines[i].substring(0, c).trim().toLowerCase(Locale.ROOT);
+          if (!interim
+              && (name.equals("connection")
+                  || name.equals("keep-alive")
+                  || name.equals("proxy-connection"))) {
+            continue;
+          }
+          sb.append(lines[i]).append("\r\n");
+        }
+        if (!interim) {
+          sb.append("Connection: close\r\n");
+        }
+        out.write(sb.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        if (!interim) {
+          copyQuietly(up, out);
+          return;
+        }
+      }
+    } catch (IOException ignored) {
+      // either side closed
     }
   }
 

@@ -4,7 +4,9 @@ import dev.agentry.core.ExecResult;
 import dev.agentry.core.Sandbox;
 import dev.agentry.core.SandboxException;
 import dev.agentry.core.SandboxLimits;
+import dev.agentry.core.SandboxMount;
 import dev.agentry.core.SandboxProvider;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,6 +39,7 @@ public final class SandboxManager implements AutoCloseable {
   private final SandboxLimits limits;
   private final Clock clock;
   private final Function<String, EgressPolicy> policies;
+  private final Function<String, List<SandboxMount>> mounts;
   private final Map<String, Slot> slots = new ConcurrentHashMap<>();
   private final ScheduledFuture<?> sweep;
   private volatile boolean closed;
@@ -47,7 +50,9 @@ public final class SandboxManager implements AutoCloseable {
       SandboxLimits limits,
       Clock clock,
       ScheduledExecutorService scheduler,
-      Function<String, EgressPolicy> policies) {
+      Function<String, EgressPolicy> policies,
+      Function<String, List<SandboxMount>> mounts) {
+    this.mounts = mounts;
     this.provider = provider;
     this.policies = policies;
     this.workspaces = workspaces;
@@ -84,7 +89,23 @@ public final class SandboxManager implements AutoCloseable {
       Clock clock,
       ScheduledExecutorService scheduler,
       Function<String, EgressPolicy> policies) {
-    return new SandboxManager(provider, workspaces, limits, clock, scheduler, policies);
+    return create(provider, workspaces, limits, clock, scheduler, policies, id -> List.of());
+  }
+
+  /**
+   * As above; {@code mounts} gives what each session's sandbox binds besides its workspace (session
+   * resources, the outputs directory), called before each start: it may prepare what it names
+   * (materialise a file, clone a repository missing on this node), and a failure stops the start.
+   */
+  public static SandboxManager create(
+      SandboxProvider provider,
+      Workspaces workspaces,
+      SandboxLimits limits,
+      Clock clock,
+      ScheduledExecutorService scheduler,
+      Function<String, EgressPolicy> policies,
+      Function<String, List<SandboxMount>> mounts) {
+    return new SandboxManager(provider, workspaces, limits, clock, scheduler, policies, mounts);
   }
 
   /** Whether this manager's sandboxes reach the network through the egress proxy. */
@@ -108,15 +129,22 @@ public final class SandboxManager implements AutoCloseable {
       if (closed) {
         throw new SandboxException("the sandbox manager is closed");
       }
-      if (slot.sandbox == null || !slot.sandbox.isAlive()) {
+      boolean remount = slot.remount && slot.sandbox != null && slot.sandbox.inFlight.get() == 0;
+      if (slot.sandbox == null || !slot.sandbox.isAlive() || remount) {
         if (slot.sandbox != null) {
-          log.info("sandbox of {} is gone; starting a new one over the same workspace", sessionId);
+          log.info(
+              "sandbox of {} is {}; starting a new one over the same workspace",
+              sessionId,
+              remount ? "missing a new mount" : "gone");
           slot.sandbox.close();
         }
+        slot.remount = false;
+        Path ws = workspaces.create(sessionId);
+        List<SandboxMount> bound = mounts.apply(sessionId);
         Sandbox raw =
             provider instanceof EgressSandboxProvider e
-                ? e.provision(sessionId, workspaces.create(sessionId), limits, policyOf(sessionId))
-                : provider.provision(sessionId, workspaces.create(sessionId), limits);
+                ? e.provision(sessionId, ws, limits, policyOf(sessionId), bound)
+                : provider.provision(sessionId, ws, limits, bound);
         slot.sandbox = new Tracked(raw, slot);
       }
       slot.lastUsed = clock.instant();
@@ -133,6 +161,19 @@ public final class SandboxManager implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("cannot read the egress policy of {}; denying all egress", sessionId, e);
       return EgressPolicy.DENY_ALL;
+    }
+  }
+
+  /**
+   * The session's mounts changed in a way its live sandbox cannot show (a new bind): the next call
+   * that finds no call in flight starts a new sandbox, with the new mounts. The shell's state
+   * (working directory, variables, background processes) is lost then, as when a sandbox is
+   * reclaimed.
+   */
+  public void remount(String sessionId) {
+    Slot slot = slots.get(sessionId);
+    if (slot != null) {
+      slot.remount = true;
     }
   }
 
@@ -232,6 +273,7 @@ public final class SandboxManager implements AutoCloseable {
     final ReentrantLock lock = new ReentrantLock();
     volatile Tracked sandbox;
     volatile Instant lastUsed = Instant.EPOCH;
+    volatile boolean remount;
 
     void closeSandbox() {
       Tracked s = sandbox;

@@ -46,6 +46,27 @@ public final class Sandboxes {
   }
 
   /**
+   * As {@link #bubblewrap(int, Path)}, the egress proxy also adding the tokens of the sessions'
+   * repository resources ({@code tokens}, read per request) to their requests to those
+   * repositories, as HTTP basic credentials with the user name {@code tokenUsername} gives for the
+   * host; the policies name the repositories ({@link EgressPolicy#withRepositories}).
+   */
+  public static SandboxProvider bubblewrap(
+      int uid,
+      Path egressCaDir,
+      dev.agentry.core.RepositoryTokens tokens,
+      java.util.function.Function<String, String> tokenUsername) {
+    if (uid <= 0) {
+      throw new IllegalArgumentException("sandbox uid must be a positive non-root uid: " + uid);
+    }
+    return new BubblewrapProvider(
+        uid,
+        uid,
+        Path.of("/sys/fs/cgroup"),
+        new EgressProxy(EgressCa.at(egressCaDir)).withRepositoryTokens(tokens, tokenUsername));
+  }
+
+  /**
    * No isolation at all: plain processes in the workspace with rlimits, a timeout and a clean
    * environment. Development only; logs a warning when created.
    */

@@ -2,9 +2,11 @@ package dev.agentry.sandbox;
 
 import dev.agentry.core.Sandbox;
 import dev.agentry.core.SandboxLimits;
+import dev.agentry.core.SandboxMount;
 import dev.agentry.core.SandboxProvider;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +33,24 @@ final class UnsafeLocalProvider implements SandboxProvider {
     return new ProcessSandbox("local-" + sessionId, launcher, limits, ws).start();
   }
 
+  /**
+   * Without a mount namespace there is nowhere to put {@code mounts}: the sandbox starts without
+   * them and says so in the log (development only, like everything here).
+   */
+  @Override
+  public Sandbox provision(
+      String sessionId, Path workspace, SandboxLimits limits, List<SandboxMount> mounts) {
+    if (!mounts.isEmpty()) {
+      log.warn(
+          "unsafe-local: session {} gets none of its {} mounts ({} ...); use bubblewrap for"
+              + " session resources and /mnt/session/outputs",
+          sessionId,
+          mounts.size(),
+          mounts.getFirst().target());
+    }
+    return provision(sessionId, workspace, limits);
+  }
+
   @Override
   public Map<String, String> enforcement() {
     Map<String, String> m = new LinkedHashMap<>();
@@ -43,6 +63,7 @@ final class UnsafeLocalProvider implements SandboxProvider {
     m.put("output", "capped, rest read and discarded");
     m.put("disk", "workspace usage checked after each call");
     m.put("network", "host network");
+    m.put("mounts", "none (session resources and /mnt/session are not mounted)");
     return m;
   }
 }

@@ -24,11 +24,14 @@ final class UpstreamRequest {
   /**
    * Writes one request upstream: hop-by-hop headers dropped, {@code Connection: close}, the
    * placeholders of credentials bound to {@code t} replaced by their secrets in header values (and
-   * in a {@code Content-Length} body for credentials that ask for it, the length recomputed).
+   * in a {@code Content-Length} body for credentials that ask for it, the length recomputed), and a
+   * repository's token added when {@code t} (over TLS when {@code tls}) is one of the session's
+   * repository origins.
    */
   static void send(
       Listener l,
       Target t,
+      boolean tls,
       String method,
       String path,
       String authority,
@@ -38,6 +41,9 @@ final class UpstreamRequest {
       throws IOException {
     List<EgressCredential> bound = l.policy.credentialsFor(t.host(), t.port());
     List<String[]> hs = CredentialSubstitution.substituteHeaders(l, t, headers, bound);
+    if (l.repositories() != null) {
+      hs = l.repositories().apply(l, t, tls, path, hs);
+    }
     String len = ProxyWire.header(hs, "content-length");
     String te = ProxyWire.header(hs, "transfer-encoding");
     byte[] body = null;

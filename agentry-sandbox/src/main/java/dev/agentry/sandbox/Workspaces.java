@@ -34,6 +34,14 @@ public final class Workspaces {
     return new Workspaces(dataDir.toAbsolutePath().normalize().resolve("workspaces"));
   }
 
+  /**
+   * Per-session folders directly under {@code root}, with the same checks and careful delete (the
+   * server keeps each session's mounted files and outputs so, next to the workspaces).
+   */
+  public static Workspaces under(Path root) {
+    return new Workspaces(root.toAbsolutePath().normalize());
+  }
+
   /** The folder that holds every workspace. */
   public Path root() {
     return root;

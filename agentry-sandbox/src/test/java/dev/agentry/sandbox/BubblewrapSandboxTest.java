@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.agentry.core.SandboxException;
+import dev.agentry.core.SandboxMount;
 import dev.agentry.core.SandboxProvider;
 import dev.agentry.testkit.SandboxContract;
 import java.nio.file.Path;
@@ -64,6 +65,33 @@ class BubblewrapSandboxTest extends SandboxContract {
           cold / 1e6, rtt[rtt.length / 2] / 1e6, exec / 1e6);
       assertThat(rtt[rtt.length / 2]).isLessThan(50_000_000L);
     }
+  }
+
+  /**
+   * A read-only mount is read-only because of the mount: its source belongs to the sandbox uid and
+   * is writable by mode, so only the bind refuses the write (EROFS, not EACCES). A writable mount
+   * writes through to the host; targets get their parents made.
+   */
+  @Test
+  void mounts_areBoundAtTheirTargets_readOnlyByTheMount(
+      @org.junit.jupiter.api.io.TempDir Path other, @org.junit.jupiter.api.io.TempDir Path host)
+      throws Exception {
+    Path file = java.nio.file.Files.writeString(host.resolve("input.csv"), "a,b\n1,2\n");
+    Path outputs = java.nio.file.Files.createDirectories(host.resolve("outputs"));
+    var mounts =
+        java.util.List.of(
+            new SandboxMount(file, "/mnt/session/uploads/deep/input.csv", true),
+            new SandboxMount(outputs, "/mnt/session/outputs", false));
+    try (var sb = PROVIDER.provision("mounts", other, limits(), mounts)) {
+      assertThat(sb.shell("cat /mnt/session/uploads/deep/input.csv", T).output())
+          .isEqualTo("a,b\n1,2\n");
+      var write = sb.shell("echo changed > /mnt/session/uploads/deep/input.csv", T);
+      assertThat(write.exitCode()).isNotZero();
+      assertThat(write.output()).contains("Read-only file system");
+      assertThat(sb.shell("echo made > /mnt/session/outputs/x.txt", T).exitCode()).isZero();
+    }
+    assertThat(java.nio.file.Files.readString(file)).isEqualTo("a,b\n1,2\n");
+    assertThat(java.nio.file.Files.readString(outputs.resolve("x.txt"))).isEqualTo("made\n");
   }
 
   @Test

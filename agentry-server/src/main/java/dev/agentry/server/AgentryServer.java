@@ -6,10 +6,13 @@ import dev.agentry.core.EnvironmentConfig;
 import dev.agentry.core.FileService;
 import dev.agentry.core.ModelClient;
 import dev.agentry.core.Redactor;
+import dev.agentry.core.RepositoryCloner;
+import dev.agentry.core.RepositoryTokens;
 import dev.agentry.core.SandboxProvider;
 import dev.agentry.core.SecretBox;
 import dev.agentry.core.Store;
 import dev.agentry.core.ToolExecutor;
+import dev.agentry.git.GitRepositories;
 import dev.agentry.harness.Harness;
 import dev.agentry.model.ModelClients;
 import dev.agentry.sandbox.BuiltInTools;
@@ -52,6 +55,7 @@ public final class AgentryServer implements AutoCloseable {
   private final Telemetry telemetry;
   private final RouteTable routes;
   private final AutoCloseable logRedaction;
+  private final java.util.concurrent.ExecutorService indexing;
   private final FileService files;
   private final FileSweep fileSweep;
 
@@ -67,7 +71,9 @@ public final class AgentryServer implements AutoCloseable {
       RouteTable routes,
       AutoCloseable logRedaction,
       FileService files,
-      FileSweep fileSweep) {
+      FileSweep fileSweep,
+      java.util.concurrent.ExecutorService indexing) {
+    this.indexing = indexing;
     this.telemetry = telemetry;
     this.files = files;
     this.fileSweep = fileSweep;
@@ -105,7 +111,27 @@ public final class AgentryServer implements AutoCloseable {
    * a cloud environment: everything refused), with the hosts of the agent's MCP servers for {@code
    * allow_mcp_servers}. Read when the sandbox starts.
    */
-  private static EgressPolicy egressPolicy(Store store, String sessionId) {
+  private static EgressPolicy egressPolicy(
+      Store store, String sessionId, List<String> operatorGitHosts) {
+    EgressPolicy base = environmentPolicy(store, sessionId);
+    // The session's repositories are reachable from its sandbox, and only their requests get
+    // their tokens (the proxy reads them per request from SessionRepositoryTokens).
+    List<String> repositories =
+        store
+            .sessions()
+            .find(sessionId)
+            .map(
+                s ->
+                    s.resources().stream()
+                        .map(StoredResource::new)
+                        .filter(StoredResource::isRepository)
+                        .map(r -> r.url().toString())
+                        .toList())
+            .orElse(List.of());
+    return repositories.isEmpty() ? base : base.withRepositories(repositories, operatorGitHosts);
+  }
+
+  private static EgressPolicy environmentPolicy(Store store, String sessionId) {
     return store
         .sessions()
         .find(sessionId)
@@ -142,21 +168,33 @@ public final class AgentryServer implements AutoCloseable {
       Store store,
       SecretBox box,
       Redactor redactor,
-      ScheduledExecutorService sweeper) {
+      ScheduledExecutorService sweeper,
+      Workspaces workspaces,
+      ResourceMounts mounts,
+      RepositoryTokens repositoryTokens) {
     // Bubblewrap sandboxes get the session's environment_variable credentials as placeholders;
-    // the egress proxy substitutes them, intercepting TLS with the installation's egress CA.
+    // the egress proxy substitutes them, intercepting TLS with the installation's egress CA, and
+    // adds repository tokens to the requests to their repositories.
     SandboxProvider provider =
         config.sandbox().equals("unsafe-local")
             ? Sandboxes.unsafeLocal()
-            : Sandboxes.bubblewrap(config.sandboxUid(), dataDir.resolve("egress-ca"));
+            : Sandboxes.bubblewrap(
+                config.sandboxUid(),
+                dataDir.resolve("egress-ca"),
+                repositoryTokens,
+                config.tokenUsernames());
+    List<String> operatorGitHosts = config.gitAllowedHostList();
     SandboxManager manager =
         SandboxManager.create(
             provider,
-            Workspaces.of(dataDir),
+            workspaces,
             config.sandboxLimits(),
             clock,
             sweeper,
-            id -> EgressCredentials.attach(egressPolicy(store, id), store, box, redactor, id));
+            id ->
+                EgressCredentials.attach(
+                    egressPolicy(store, id, operatorGitHosts), store, box, redactor, id),
+            mounts::forSandbox);
     return new Api.Hands(manager, provider, config.sandboxLimits());
   }
 
@@ -178,6 +216,20 @@ public final class AgentryServer implements AutoCloseable {
       PrintStream console,
       ModelClient model,
       Telemetry telemetry) {
+    return start(config, clock, console, model, telemetry, null);
+  }
+
+  /**
+   * As above, cloning repository resources with {@code cloner} (null: JGit, as configured); tests
+   * give a double for the wiring, the git module's own tests run the real one.
+   */
+  static AgentryServer start(
+      ServerConfig config,
+      Clock clock,
+      PrintStream console,
+      ModelClient model,
+      Telemetry telemetry,
+      RepositoryCloner cloner) {
     bridgeJulLogging();
     Path dataDir = config.dataDir().toAbsolutePath().normalize();
     try {
@@ -193,6 +245,7 @@ public final class AgentryServer implements AutoCloseable {
     Redactor redactor = new Redactor();
     redactor.addFromEnv(System.getenv());
     Metrics metrics = new Metrics();
+    EventGuard guard = new EventGuard(redactor, metrics);
     Store store =
         Stores.open(
             config
@@ -200,9 +253,10 @@ public final class AgentryServer implements AutoCloseable {
                 .map(StoreConfig::postgres)
                 .orElseGet(() -> StoreConfig.sqlite(dataDir))
                 .withClock(clock)
-                .withAppendHook(new EventGuard(redactor, metrics)));
+                .withAppendHook(guard));
     AutoCloseable logRedaction = LogRedaction.attach(redactor);
     BlobStore blobs = null;
+    java.util.concurrent.ExecutorService indexing = null;
     try {
       // S3 credentials and region come from the process's AWS_* variables (or the SDK's chain)
       blobs = BlobStores.open(config.blobs(), dataDir, System.getenv());
@@ -230,8 +284,37 @@ public final class AgentryServer implements AutoCloseable {
       ScheduledExecutorService sweeper =
           Executors.newSingleThreadScheduledExecutor(
               Thread.ofPlatform().name("agentry-sweeper").daemon().factory());
-      Api.Hands hands = hands(config, dataDir, clock, store, box, redactor, sweeper);
       FileService files = new FileService(store.files(), blobs, clock);
+      Workspaces workspaces = Workspaces.of(dataDir);
+      ResourceMounts mounts =
+          new ResourceMounts(
+              store,
+              files,
+              box,
+              cloner != null ? cloner : GitRepositories.cloner(config.tokenUsernames(), clock),
+              workspaces,
+              dataDir.resolve("session-mounts"),
+              clock);
+      Api.Hands hands =
+          hands(
+              config,
+              dataDir,
+              clock,
+              store,
+              box,
+              redactor,
+              sweeper,
+              workspaces,
+              mounts,
+              new SessionRepositoryTokens(store, box));
+      SessionResources resources =
+          new SessionResources(
+              store, files, box, config.repositoryUrls(), mounts, hands.sandboxes());
+      // What the agent leaves in /mnt/session/outputs is indexed as the session's files when a
+      // turn goes idle, on this node (where the sandbox and its outputs folder are).
+      indexing = Executors.newVirtualThreadPerTaskExecutor();
+      OutputsIndexer outputs = new OutputsIndexer(store, files, mounts::outputs, indexing);
+      guard.onIdle(outputs::turnEnded);
       ToolExecutor tools =
           BuiltInTools.create(
               hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
@@ -266,7 +349,8 @@ public final class AgentryServer implements AutoCloseable {
               new HealthRoutes(api, metrics),
               new AgentRoutes(api, model),
               new EnvironmentRoutes(api),
-              new SessionRoutes(api),
+              new SessionRoutes(api, resources),
+              new SessionResourceRoutes(api, resources),
               new EventRoutes(api, eventStream),
               new VaultRoutes(api, box),
               new FileRoutes(api, config.files()),
@@ -319,8 +403,12 @@ public final class AgentryServer implements AutoCloseable {
           routes,
           logRedaction,
           files,
-          fileSweep);
+          fileSweep,
+          indexing);
     } catch (RuntimeException e) {
+      if (indexing != null) {
+        indexing.shutdownNow();
+      }
       if (blobs != null) {
         blobs.close();
       }
@@ -367,6 +455,11 @@ public final class AgentryServer implements AutoCloseable {
     return fileSweep.sweep();
   }
 
+  /** The session sandboxes (for tests that start them afresh, as another node would). */
+  dev.agentry.sandbox.SandboxManager sandboxes() {
+    return hands.sandboxes();
+  }
+
   /** The admin key this start created, if it created one. */
   public Optional<String> generatedKey() {
     return generatedKey;
@@ -378,6 +471,7 @@ public final class AgentryServer implements AutoCloseable {
     streams.shutdown();
     webServer.stop();
     harness.close();
+    indexing.shutdownNow();
     hands.sandboxes().close();
     blobs.close();
     store.close();

@@ -2,9 +2,11 @@ package dev.agentry.server;
 
 import dev.agentry.blob.BlobLocation;
 import dev.agentry.core.SandboxLimits;
+import dev.agentry.git.TokenUsernames;
 import dev.agentry.harness.HarnessConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -29,6 +31,8 @@ public record ServerConfig(
     HarnessConfig harness,
     String blobUrl,
     String blobEndpoint,
+    String gitAllowedHosts,
+    String gitTokenUsername,
     FileSettings files) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -66,6 +70,28 @@ public record ServerConfig(
         "must be between 100 and 300000");
     // throws naming AGENTRY_BLOB_URL or AGENTRY_BLOB_ENDPOINT and the rule
     BlobLocation.parse(blobUrl, blobEndpoint, dataDir);
+    RepositoryUrls.parse(gitAllowedHosts); // throws naming AGENTRY_GIT_ALLOWED_HOSTS and the entry
+    TokenUsernames.parse(gitTokenUsername); // throws naming AGENTRY_GIT_TOKEN_USERNAME
+  }
+
+  /** The HTTP basic user name a repository token goes with, per host. */
+  TokenUsernames tokenUsernames() {
+    return TokenUsernames.parse(gitTokenUsername);
+  }
+
+  /** The hosts of {@code AGENTRY_GIT_ALLOWED_HOSTS} as listed ({@code host[:port]}). */
+  List<String> gitAllowedHostList() {
+    return gitAllowedHosts == null
+        ? List.of()
+        : java.util.Arrays.stream(gitAllowedHosts.split(","))
+            .map(String::trim)
+            .filter(h -> !h.isEmpty())
+            .toList();
+  }
+
+  /** The repository URLs sessions may clone ({@code AGENTRY_GIT_ALLOWED_HOSTS}). */
+  RepositoryUrls repositoryUrls() {
+    return RepositoryUrls.parse(gitAllowedHosts);
   }
 
   /** Where blobs live: {@code AGENTRY_BLOB_URL}, or the data directory's {@code blobs} folder. */
@@ -100,6 +126,8 @@ public record ServerConfig(
     b.harness = HarnessSettings.fromEnv(env);
     b.blobUrl = EnvValues.string(env, BlobLocation.URL_KEY);
     b.blobEndpoint = EnvValues.string(env, BlobLocation.ENDPOINT_KEY);
+    b.gitAllowedHosts = EnvValues.string(env, RepositoryUrls.ALLOWED_HOSTS_KEY);
+    b.gitTokenUsername = EnvValues.string(env, "AGENTRY_GIT_TOKEN_USERNAME");
     b.files = FileSettings.fromEnv(env);
     return b;
   }
@@ -120,6 +148,8 @@ public record ServerConfig(
     private HarnessConfig harness;
     private String blobUrl;
     private String blobEndpoint;
+    private String gitAllowedHosts;
+    private String gitTokenUsername;
     private FileSettings files;
 
     private Builder() {}
@@ -201,6 +231,15 @@ public record ServerConfig(
     }
 
     /**
+     * Hosts ({@code host[:port]}, comma separated) whose repositories sessions may clone though
+     * they are private or loopback addresses, over https:// or http://; null: public https only.
+     */
+    public Builder gitAllowedHosts(String value) {
+      gitAllowedHosts = value;
+      return this;
+    }
+
+    /**
      * @throws IllegalArgumentException naming the setting and its rule when one is out of bounds
      */
     public ServerConfig build() {
@@ -219,6 +258,8 @@ public record ServerConfig(
           harness,
           blobUrl,
           blobEndpoint,
+          gitAllowedHosts,
+          gitTokenUsername,
           files);
     }
   }

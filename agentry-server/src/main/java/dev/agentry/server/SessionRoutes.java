@@ -34,9 +34,11 @@ import java.util.Set;
 final class SessionRoutes implements Api.Routes {
   static final int MAX_INITIAL_EVENTS = 50;
   private final Api api;
+  private final SessionResources resources;
 
-  SessionRoutes(Api api) {
+  SessionRoutes(Api api, SessionResources resources) {
     this.api = api;
+    this.resources = resources;
   }
 
   @Override
@@ -55,12 +57,7 @@ final class SessionRoutes implements Api.Routes {
     Agent agent = agent(workspace, body);
     Environment env = environment(workspace, body);
     List<String> vaultIds = vaultIds(workspace, body);
-    if (!Fields.isNullOrAbsent(body, "resources") && !body.get("resources").isEmpty()) {
-      throw ApiError.invalid(
-          "resources: session resources (repositories, files, memory stores) are not supported by"
-              + " this server yet; mount data through the workspace instead",
-          "unsupported_feature");
-    }
+    List<ResourceParser.Parsed> parsed = resources.parseCreate(workspace, body, api.now());
     String title = Fields.optionalString(body, "", "title", 0, 1024);
     Map<String, String> metadata = Fields.metadata(body, "");
     List<EventDraft> initial = initialEvents(body);
@@ -75,13 +72,16 @@ final class SessionRoutes implements Api.Routes {
             agent,
             metadata,
             vaultIds,
-            List.of(),
+            parsed.stream().map(p -> (JsonNode) p.json()).toList(),
             SessionUsage.ZERO,
             now,
             now,
             null,
             budget);
     Session created = api.store().sessions().create(workspace, session, initial);
+    // Creation returns once resources are ready: files copied, repositories cloned (a failure is a
+    // session.error on the new session). The agent's first turn starts after that.
+    resources.created(created, parsed, now);
     if (!initial.isEmpty()) {
       api.harness().wake(created.id());
     }
@@ -295,6 +295,7 @@ final class SessionRoutes implements Api.Routes {
     }
     api.streams().sessionDeleted(id);
     api.hands().sandboxes().deleteSession(id);
+    resources.deleteSession(id);
     Http.ok(res, Views.deleted(id, "session_deleted"));
   }
 

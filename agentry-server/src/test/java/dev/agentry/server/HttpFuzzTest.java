@@ -106,7 +106,10 @@ class HttpFuzzTest {
               case "vaults" -> vaultId;
               default -> "nope_0";
             };
-    return pattern.replace("{id}", id).replace("{cid}", destroys ? "nope_1" : credentialId);
+    return pattern
+        .replace("{id}", id)
+        .replace("{cid}", destroys ? "nope_1" : credentialId)
+        .replace("{rid}", "sesrsc_nope1");
   }
 
   // ---- the checks every answer passes ----
@@ -271,7 +274,11 @@ class HttpFuzzTest {
         }
         if (pattern.contains("{")) {
           for (String junk : List.of("nope", "%00", "%FF%FE", "a%2Fb", "%20", "x".repeat(1500))) {
-            probe(method.text(), pattern.replace("{id}", junk).replace("{cid}", junk), null, null);
+            probe(
+                method.text(),
+                pattern.replace("{id}", junk).replace("{cid}", junk).replace("{rid}", junk),
+                null,
+                null);
           }
         }
         if (method == Method.GET) {

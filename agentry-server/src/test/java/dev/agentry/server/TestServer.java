@@ -69,6 +69,31 @@ final class TestServer implements AutoCloseable {
                 config, clock, console, ModelClients.fromEnv(modelEnv), telemetry);
   }
 
+  /**
+   * A server whose repository resources are cloned by {@code cloner} (a double for the wiring; the
+   * git module's tests run the real cloner), configured by {@code env}.
+   */
+  TestServer(Path dataDir, Map<String, String> env, dev.agentry.core.RepositoryCloner cloner) {
+    ServerConfig config =
+        ServerConfig.builder(env)
+            .port(0)
+            .dataDir(dataDir)
+            .apiKey(KEY)
+            .maxBodyBytes(64 * 1024)
+            .heartbeat(Duration.ofMillis(500))
+            .build();
+    PrintStream console =
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    server =
+        AgentryServer.start(
+            config,
+            Clock.systemUTC(),
+            console,
+            ModelClients.fromEnv(env),
+            Telemetry.fromEnv(System.getenv()),
+            cloner);
+  }
+
   String baseUrl() {
     return "http://127.0.0.1:" + server.port();
   }

@@ -215,6 +215,16 @@ final class SqlSessions implements SessionRepository {
   }
 
   @Override
+  public Optional<String> workspaceOf(String sessionId) {
+    return db.read(
+        tx ->
+            tx.one(
+                "SELECT workspace_id FROM sessions WHERE id = ?",
+                rs -> rs.getString(1),
+                sessionId));
+  }
+
+  @Override
   public boolean delete(String id) {
     return db.write(
         id,

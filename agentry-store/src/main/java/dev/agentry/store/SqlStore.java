@@ -6,6 +6,7 @@ import dev.agentry.core.AppendHook;
 import dev.agentry.core.EnvironmentRepository;
 import dev.agentry.core.EventStore;
 import dev.agentry.core.FileRepository;
+import dev.agentry.core.ResourceTokenRepository;
 import dev.agentry.core.SessionRepository;
 import dev.agentry.core.Store;
 import dev.agentry.core.VaultRepository;
@@ -22,6 +23,7 @@ final class SqlStore implements Store {
   private final SqlVaults vaults;
   private final SqlApiKeys apiKeys;
   private final SqlWorkspaces workspaces;
+  private final SqlResourceTokens resourceTokens;
   private final SqlFiles files;
 
   SqlStore(Database db, AppendHook hook) {
@@ -34,6 +36,7 @@ final class SqlStore implements Store {
     this.vaults = new SqlVaults(db);
     this.apiKeys = new SqlApiKeys(db);
     this.workspaces = new SqlWorkspaces(db);
+    this.resourceTokens = new SqlResourceTokens(db);
     this.files = new SqlFiles(db);
   }
 
@@ -70,6 +73,11 @@ final class SqlStore implements Store {
   @Override
   public WorkspaceRepository workspaces() {
     return workspaces;
+  }
+
+  @Override
+  public ResourceTokenRepository resourceTokens() {
+    return resourceTokens;
   }
 
   @Override

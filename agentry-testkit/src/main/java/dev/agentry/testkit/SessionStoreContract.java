@@ -119,6 +119,28 @@ public abstract class SessionStoreContract extends StoreTestBase {
   }
 
   @Test
+  void resourceTokens_areStoredPerResource_replacedOnPut_andGoWithTheirSession() {
+    Session s =
+        sessions().create(StoreFixtures.session(agent(), StoreFixtures.uniqueEpoch()), List.of());
+    var tokens = store.resourceTokens();
+    Instant at = Instant.parse("2026-05-06T07:08:09Z");
+    tokens.put(s.id(), "sesrsc_a", new byte[] {1, 2, 3}, at);
+    tokens.put(s.id(), "sesrsc_b", new byte[] {4}, at);
+    tokens.put(s.id(), "sesrsc_a", new byte[] {9, 9}, at.plusSeconds(1));
+    assertThat(tokens.find(s.id(), "sesrsc_a"))
+        .hasValueSatisfying(b -> assertThat(b).containsExactly(9, 9));
+    assertThat(tokens.all(s.id())).containsOnlyKeys("sesrsc_a", "sesrsc_b");
+    assertThat(tokens.find(s.id(), "sesrsc_c")).isEmpty();
+    assertThat(tokens.delete(s.id(), "sesrsc_b")).isTrue();
+    assertThat(tokens.delete(s.id(), "sesrsc_b")).isFalse();
+    assertThat(tokens.all(s.id())).containsOnlyKeys("sesrsc_a");
+    assertThat(sessions().workspaceOf(s.id())).hasValue(dev.agentry.core.Workspace.DEFAULT_ID);
+    sessions().delete(s.id());
+    assertThat(tokens.all(s.id())).isEmpty();
+    assertThat(sessions().workspaceOf(s.id())).isEmpty();
+  }
+
+  @Test
   void createSession_withInitialEvents_isAtomic() {
     Instant processed = Instant.parse("2026-01-01T00:00:00Z");
     EventDraft a = new EventDraft("sevt_a" + System.nanoTime(), "user.message", "{}", processed);

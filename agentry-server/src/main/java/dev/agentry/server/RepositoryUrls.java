@@ -1,0 +1,168 @@
+package dev.agentry.server;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Which repository URLs a session may clone: {@code https://} to a public address, or, for a host
+ * the operator allowed with {@code AGENTRY_GIT_ALLOWED_HOSTS} ({@code host[:port]}, comma
+ * separated; self-hosted git servers often live on private networks), {@code https://} or {@code
+ * http://} to any address. Credentials never ride in the URL: the token is its own field.
+ */
+final class RepositoryUrls {
+  static final String ALLOWED_HOSTS_KEY = "AGENTRY_GIT_ALLOWED_HOSTS";
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+\\]");
+
+  /** An allowed host, with the only port allowed on it, or -1 for any. */
+  private record Allowed(String host, int port) {}
+
+  private final List<Allowed> allowed;
+
+  private RepositoryUrls(List<Allowed> allowed) {
+    this.allowed = List.copyOf(allowed);
+  }
+
+  static final RepositoryUrls PUBLIC_ONLY = new RepositoryUrls(List.of());
+
+  /**
+   * @throws IllegalArgumentException naming the key and the entry when one is not {@code
+   *     host[:port]}
+   */
+  static RepositoryUrls parse(String value) {
+    if (value == null || value.isBlank()) {
+      return PUBLIC_ONLY;
+    }
+    List<Allowed> out = new ArrayList<>();
+    for (String raw : value.split(",")) {
+      String entry = raw.trim();
+      if (entry.isEmpty()) {
+        continue;
+      }
+      int colon = entry.lastIndexOf(':');
+      String host = entry;
+      int port = -1;
+      if (colon > 0 && !entry.endsWith("]")) {
+        host = entry.substring(0, colon);
+        try {
+          port = Integer.parseInt(entry.substring(colon + 1));
+        } catch (NumberFormatException e) {
+          port = 0;
+        }
+        if (port < 1 || port > 65535) {
+          throw new IllegalArgumentException(
+              ALLOWED_HOSTS_KEY + " entry '" + entry + "' has a port that is not 1-65535");
+        }
+      }
+      if (!HOST.matcher(host).matches()) {
+        throw new IllegalArgumentException(
+            ALLOWED_HOSTS_KEY + " entry '" + entry + "' is not host or host:port");
+      }
+      out.add(new Allowed(host.toLowerCase(Locale.ROOT), port));
+    }
+    return new RepositoryUrls(out);
+  }
+
+  /**
+   * The URL, checked; {@code path} names the field in errors.
+   *
+   * @throws ApiError a 400 naming {@code path} and the rule the URL broke
+   */
+  URI check(String url, String path) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw ApiError.invalid(path + ": is not a URL");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    String host = uri.getHost();
+    if (!uri.isAbsolute() || host == null || !(scheme.equals("https") || scheme.equals("http"))) {
+      throw ApiError.invalid(path + ": must be an https:// URL of a git repository");
+    }
+    if (uri.getRawUserInfo() != null) {
+      throw ApiError.invalid(
+          path + ": must not carry credentials; pass the token as authorization_token");
+    }
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      throw ApiError.invalid(path + ": must not have a query or a fragment");
+    }
+    if (RepositoryPaths.repoPath(uri).isEmpty()) {
+      throw ApiError.invalid(path + ": must name a repository (a path such as /owner/repo)");
+    }
+    int port = uri.getPort() == -1 ? (scheme.equals("https") ? 443 : 80) : uri.getPort();
+    if (isAllowed(host, port)) {
+      return uri;
+    }
+    if (!scheme.equals("https")) {
+      throw ApiError.invalid(
+          path
+              + ": must be https:// (http:// only for a host allowed by the operator's "
+              + ALLOWED_HOSTS_KEY
+              + ")");
+    }
+    if (!isPublic(host)) {
+      throw ApiError.invalid(
+          path
+              + ": points at a private, loopback or link-local address; the operator may allow"
+              + " its host with "
+              + ALLOWED_HOSTS_KEY);
+    }
+    return uri;
+  }
+
+  private boolean isAllowed(String host, int port) {
+    String h = host.toLowerCase(Locale.ROOT);
+    for (Allowed a : allowed) {
+      if (a.host.equals(h) && (a.port == -1 || a.port == port)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether every address of {@code host} is public. A name that does not resolve here is let
+   * through: the clone then fails with its own error, and the clone's connection is checked again.
+   */
+  private static boolean isPublic(String host) {
+    InetAddress[] all;
+    try {
+      all = InetAddress.getAllByName(host);
+    } catch (UnknownHostException e) {
+      return true;
+    }
+    for (InetAddress a : all) {
+      if (!isPublicAddress(a)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static boolean isPublicAddress(InetAddress a) {
+    if (a.isLoopbackAddress()
+        || a.isSiteLocalAddress()
+        || a.isLinkLocalAddress()
+        || a.isAnyLocalAddress()
+        || a.isMulticastAddress()) {
+      return false;
+    }
+    byte[] b = a.getAddress();
+    if (b.length == 4) {
+      int first = b[0] & 0xff;
+      int second = b[1] & 0xff;
+      // CGNAT 100.64/10, "this network" 0/8, benchmarking 198.18/15
+      return !(first == 100 && second >= 64 && second < 128)
+          && first != 0
+          && !(first == 198 && (second == 18 || second == 19));
+    }
+    // IPv6 unique local fc00::/7
+    return (b[0] & 0xfe) != 0xfc;
+  }
+}

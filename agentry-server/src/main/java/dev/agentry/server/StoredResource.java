@@ -1,0 +1,53 @@
+package dev.agentry.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+
+/**
+ * One of a session's resources as the session record keeps it (its public JSON, which never holds a
+ * token), read back by field.
+ */
+record StoredResource(JsonNode json) {
+  static final String FILE = "file";
+  static final String REPOSITORY = "github_repository";
+
+  String id() {
+    return json.path("id").asText();
+  }
+
+  String type() {
+    return json.path("type").asText();
+  }
+
+  boolean isFile() {
+    return FILE.equals(type());
+  }
+
+  boolean isRepository() {
+    return REPOSITORY.equals(type());
+  }
+
+  String mountPath() {
+    return json.path("mount_path").asText();
+  }
+
+  String fileId() {
+    return json.path("file_id").asText();
+  }
+
+  URI url() {
+    return URI.create(json.path("url").asText());
+  }
+
+  /** The branch to check out, or null. */
+  String branch() {
+    JsonNode c = json.path("checkout");
+    return "branch".equals(c.path("type").asText()) ? c.path("name").asText() : null;
+  }
+
+  /** The commit to check out, or null. */
+  String commit() {
+    JsonNode c = json.path("checkout");
+    return "commit".equals(c.path("type").asText()) ? c.path("sha").asText() : null;
+  }
+}
