@@ -2,6 +2,7 @@ package dev.agentry.core;
 
 import java.io.InputStream;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -37,8 +38,9 @@ public final class FileService {
 
   /**
    * Stores {@code content} (streamed, never whole in memory) as a new file of {@code workspaceId}.
-   * {@code scopeSessionId} names the session whose output it is (null for an upload); {@code
-   * expiresAt} may be null (never expires). Does not close {@code content}.
+   * {@code scopeSessionId} names the session whose output it is (null for an upload); it expires
+   * {@code expiresIn} after its creation, or never when that is null. Does not close {@code
+   * content}.
    *
    * @throws BlobException if the bytes cannot be stored (nothing is recorded then)
    */
@@ -49,9 +51,9 @@ public final class FileService {
       InputStream content,
       String scopeSessionId,
       boolean downloadable,
-      Instant expiresAt) {
+      Duration expiresIn) {
     BlobRef ref = putContent(content);
-    return record(workspaceId, ref, filename, mimeType, scopeSessionId, downloadable, expiresAt);
+    return record(workspaceId, ref, filename, mimeType, scopeSessionId, downloadable, expiresIn);
   }
 
   /**
@@ -71,7 +73,8 @@ public final class FileService {
       String mimeType,
       String scopeSessionId,
       boolean downloadable,
-      Instant expiresAt) {
+      Duration expiresIn) {
+    Instant createdAt = now();
     FileRecord file =
         new FileRecord(
             Ids.next(IdKind.FILE),
@@ -80,8 +83,8 @@ public final class FileService {
             ref.size(),
             ref.address(),
             downloadable,
-            now(),
-            expiresAt == null ? null : Timestamps.truncate(expiresAt),
+            createdAt,
+            expiresIn == null ? null : createdAt.plus(expiresIn),
             scopeSessionId);
     ReentrantLock lock = lockFor(ref.address());
     lock.lock();

@@ -50,8 +50,7 @@ final class FileRoutes implements Api.Routes {
   }
 
   private void upload(ServerRequest req, ServerResponse res) {
-    FileRecord file =
-        FileUpload.accept(req, api.files(), settings, api.now(), Caller.workspace(req));
+    FileRecord file = FileUpload.accept(req, api.files(), settings, Caller.workspace(req));
     Http.ok(res, view(file));
   }
 

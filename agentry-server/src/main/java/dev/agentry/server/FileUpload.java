@@ -10,7 +10,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -47,22 +47,20 @@ final class FileUpload {
 
   private final FileService files;
   private final FileSettings settings;
-  private final Instant now;
   private BlobRef stored;
   private String filename;
   private String mediaType;
   private Long expiresIn;
 
-  private FileUpload(FileService files, FileSettings settings, Instant now) {
+  private FileUpload(FileService files, FileSettings settings) {
     this.files = files;
     this.settings = settings;
-    this.now = now;
   }
 
   /** Reads {@code req}'s form and returns the file recorded in {@code workspaceId}. */
   static FileRecord accept(
-      ServerRequest req, FileService files, FileSettings settings, Instant now, String workspace) {
-    return new FileUpload(files, settings, now).run(req, workspace);
+      ServerRequest req, FileService files, FileSettings settings, String workspaceId) {
+    return new FileUpload(files, settings).run(req, workspaceId);
   }
 
   private FileRecord run(ServerRequest req, String workspaceId) {
@@ -81,7 +79,6 @@ final class FileUpload {
       if (stored == null) {
         throw ApiError.invalid("file: required (the file goes in a multipart part named file)");
       }
-      Instant expiresAt = expiresIn == null ? null : now.plusSeconds(expiresIn);
       FileRecord file =
           files.record(
               workspaceId,
@@ -90,7 +87,7 @@ final class FileUpload {
               mediaType,
               null,
               settings.uploadsDownloadable(),
-              expiresAt);
+              expiresIn == null ? null : Duration.ofSeconds(expiresIn));
       recorded = true;
       return file;
     } catch (MultipartForm.Malformed e) {

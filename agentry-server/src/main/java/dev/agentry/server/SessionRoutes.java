@@ -57,7 +57,7 @@ final class SessionRoutes implements Api.Routes {
     Agent agent = agent(workspace, body);
     Environment env = environment(workspace, body);
     List<String> vaultIds = vaultIds(workspace, body);
-    List<SessionResources.Parsed> parsed = resources.parseCreate(workspace, body, api.now());
+    List<ResourceParser.Parsed> parsed = resources.parseCreate(workspace, body, api.now());
     String title = Fields.optionalString(body, "", "title", 0, 1024);
     Map<String, String> metadata = Fields.metadata(body, "");
     List<EventDraft> initial = initialEvents(body);

@@ -220,6 +220,45 @@ class SessionResourcesSdkTest {
   }
 
   /**
+   * The outputs folder is the agent's: a symbolic link it leaves there (to a host file, or to a
+   * host folder) is not followed by the indexer, which runs on the host; regular files are indexed.
+   */
+  @Test
+  void outputs_symbolicLinksAreNeverFollowed() throws Exception {
+    Path secret = Files.writeString(uploads.resolve("host-secret.txt"), "host only");
+    String[] env = new String[1];
+    String agent = agentAndEnvironment(env);
+    String session =
+        client
+            .beta()
+            .sessions()
+            .create(SessionCreateParams.builder().agent(agent).environmentId(env[0]).build())
+            .id();
+    fake.enqueue(
+        FakeAnthropic.toolUse(
+            "bash",
+            Json.mapper()
+                .createObjectNode()
+                .put(
+                    "command",
+                    "cd /mnt/session/outputs && ln -s "
+                        + secret
+                        + " leak.txt && ln -s "
+                        + uploads
+                        + " hostdir && echo fine > ok.txt")),
+        FakeAnthropic.text("Done."));
+    runTurn(session, "write outputs");
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .untilAsserted(
+            () ->
+                assertThat(outputs(session))
+                    .extracting(BetaFileMetadata::filename)
+                    .contains("ok.txt"));
+    assertThat(outputs(session)).extracting(BetaFileMetadata::filename).containsExactly("ok.txt");
+  }
+
+  /**
    * The resources sub-API through the SDK: list (its page), retrieve, add mid-session (a default
    * path shows in the live sandbox at once, the shell keeps its state), delete; a file deleted from
    * the Files API keeps working where it is mounted.
@@ -324,6 +363,11 @@ class SessionResourcesSdkTest {
                     added.id(), ResourceRetrieveParams.builder().sessionId(session.id()).build()))
         .isInstanceOf(NotFoundException.class);
     assertThat(resources.list(session.id()).data()).hasSize(2);
+
+    Path copies = dataDir.resolve("session-mounts").resolve(session.id());
+    assertThat(copies.resolve("uploads").resolve(first)).hasContent("alpha");
+    client.beta().sessions().delete(session.id());
+    assertThat(copies).as("the session's copies and outputs go with it").doesNotExist();
   }
 
   static String bash(String session, String command) {

@@ -32,11 +32,25 @@ final class TestServer implements AutoCloseable {
 
   /** {@code env} configures the server and its model clients as the process environment would. */
   TestServer(Path dataDir, String databaseUrl, Map<String, String> modelEnv) {
-    this(dataDir, databaseUrl, modelEnv, null);
+    this(dataDir, databaseUrl, modelEnv, (Telemetry) null);
   }
 
   /** As above, tracing with {@code telemetry}; null: as the process environment says. */
   TestServer(Path dataDir, String databaseUrl, Map<String, String> modelEnv, Telemetry telemetry) {
+    this(dataDir, databaseUrl, modelEnv, telemetry, Clock.systemUTC());
+  }
+
+  /** A server that reads the time from {@code clock} (a test's settable one). */
+  TestServer(Path dataDir, String databaseUrl, Map<String, String> modelEnv, Clock clock) {
+    this(dataDir, databaseUrl, modelEnv, null, clock);
+  }
+
+  private TestServer(
+      Path dataDir,
+      String databaseUrl,
+      Map<String, String> modelEnv,
+      Telemetry telemetry,
+      Clock clock) {
     ServerConfig config =
         ServerConfig.builder(modelEnv)
             .port(0)
@@ -50,10 +64,9 @@ final class TestServer implements AutoCloseable {
         new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     server =
         telemetry == null
-            ? AgentryServer.start(
-                config, Clock.systemUTC(), console, ModelClients.fromEnv(modelEnv))
+            ? AgentryServer.start(config, clock, console, ModelClients.fromEnv(modelEnv))
             : AgentryServer.start(
-                config, Clock.systemUTC(), console, ModelClients.fromEnv(modelEnv), telemetry);
+                config, clock, console, ModelClients.fromEnv(modelEnv), telemetry);
   }
 
   /**

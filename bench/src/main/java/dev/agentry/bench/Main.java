@@ -19,7 +19,8 @@ import java.util.Locale;
  * {@code bench.harness.events} and {@code bench.harness.wakes} (1500, 200, 2000, 10000, 20); {@code
  * peer} runs the same bash loop through Agentry and through LangGraph.js ({@code bench/langgraph}),
  * shaped by {@code bench.peer.steps}, {@code bench.peer.turns} and {@code bench.peer.warmup} (20,
- * 10, 3).
+ * 10, 3); {@code files} uploads and downloads a {@code bench.files.mb} MB file {@code
+ * bench.files.runs} times through the Files API on the filesystem and S3 blob stores (100, 3).
  */
 public final class Main {
   private Main() {}
@@ -85,6 +86,11 @@ public final class Main {
             Integer.getInteger("bench.model.requests", 2000),
             Integer.getInteger("bench.model.turns", 300),
             out);
+    FilesBench files =
+        new FilesBench(
+            Integer.getInteger("bench.files.mb", 100),
+            Integer.getInteger("bench.files.runs", 3),
+            out);
     switch (what) {
       case "store" -> store.run(true, true);
       case "store-sqlite" -> store.run(true, false);
@@ -94,6 +100,7 @@ public final class Main {
       case "harness" -> harness.run();
       case "peer" -> peer.run();
       case "model" -> model.run();
+      case "files" -> files.run();
       case "all" -> {
         store.run(true, true);
         sse(subscribers, events, rate, out);
@@ -101,10 +108,11 @@ public final class Main {
         harness.run();
         model.run();
         peer.run();
+        files.run();
       }
       default -> {
         System.err.println(
-            "usage: Main store|store-sqlite|store-pg|sse|sandbox|harness|model|peer|all");
+            "usage: Main store|store-sqlite|store-pg|sse|sandbox|harness|model|peer|files|all");
         System.exit(2);
       }
     }
