@@ -124,9 +124,15 @@ final class RunLease {
     renewal = timer.scheduleAtFixedRate(this::renew, period, period, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Extends the lease while the run holds it: on the timer, so a tool call or a model stream that
+   * takes many TTLs keeps it. Only this lease (owner and token) is extended; one given back or
+   * taken since is never taken again from here.
+   */
   private void renew() {
     try {
-      if (store.sessions().tryLease(sessionId, owner, clock.instant(), ttl).isEmpty()) {
+      Lease l = lease;
+      if (store.sessions().renewLease(l, clock.instant(), ttl).isEmpty()) {
         onLost.run(); // our appends would be refused anyway; stop work in progress now
       }
     } catch (RuntimeException e) {

@@ -51,6 +51,7 @@ public final class AgentryServer implements AutoCloseable {
   private final Telemetry telemetry;
   private final RouteTable routes;
   private final AutoCloseable logRedaction;
+  private final AutoCloseable nodeLock;
 
   private AgentryServer(
       WebServer webServer,
@@ -62,7 +63,9 @@ public final class AgentryServer implements AutoCloseable {
       Optional<String> key,
       Telemetry telemetry,
       RouteTable routes,
-      AutoCloseable logRedaction) {
+      AutoCloseable logRedaction,
+      AutoCloseable nodeLock) {
+    this.nodeLock = nodeLock;
     this.telemetry = telemetry;
     this.routes = routes;
     this.logRedaction = logRedaction;
@@ -188,14 +191,36 @@ public final class AgentryServer implements AutoCloseable {
     Redactor redactor = new Redactor();
     redactor.addFromEnv(System.getenv());
     Metrics metrics = new Metrics();
-    Store store =
-        Stores.open(
-            config
-                .database()
-                .map(StoreConfig::postgres)
-                .orElseGet(() -> StoreConfig.sqlite(dataDir))
-                .withClock(clock)
-                .withAppendHook(new EventGuard(redactor, metrics)));
+    String nodeId;
+    try {
+      nodeId = NodeIdentity.resolve(config.nodeId(), dataDir);
+    } catch (RuntimeException e) {
+      telemetry.close();
+      throw e;
+    }
+    StoreConfig storeConfig =
+        config
+            .database()
+            .map(StoreConfig::postgres)
+            .orElseGet(() -> StoreConfig.sqlite(dataDir))
+            .withClock(clock)
+            .withAppendHook(new EventGuard(redactor, metrics));
+    AutoCloseable nodeLock;
+    try {
+      // Before the store opens: a second process of this node must not even migrate or write.
+      nodeLock = Stores.lockNode(storeConfig, nodeId);
+    } catch (RuntimeException e) {
+      telemetry.close();
+      throw e;
+    }
+    Store store;
+    try {
+      store = Stores.open(storeConfig);
+    } catch (RuntimeException e) {
+      closeQuietly(nodeLock);
+      telemetry.close();
+      throw e;
+    }
     AutoCloseable logRedaction = LogRedaction.attach(redactor);
     BlobStore blobs = null;
     try {
@@ -233,7 +258,8 @@ public final class AgentryServer implements AutoCloseable {
               config.harness(),
               clock,
               new Harness.Extras(
-                  streams, box, telemetry, new ObservedTools(metrics, telemetry, redactor)));
+                  streams, box, telemetry, new ObservedTools(metrics, telemetry, redactor)),
+              nodeId);
       metrics.gauges(
           () -> store.sessions().countByStatus(),
           hands.sandboxes()::alive,
@@ -287,20 +313,32 @@ public final class AgentryServer implements AutoCloseable {
               .build()
               .start();
       LOG.info(
-          "Agentry listening on http://{}:{} (store {}, blobs {}, data {})",
+          "Agentry listening on http://{}:{} (node {}, store {}, blobs {}, data {})",
           config.host(),
           web.port(),
+          nodeId,
           store.describe(),
           blobs.describe(),
           dataDir);
       harness.recover();
       return new AgentryServer(
-          web, store, blobs, streams, hands, harness, key, telemetry, routes, logRedaction);
+          web,
+          store,
+          blobs,
+          streams,
+          hands,
+          harness,
+          key,
+          telemetry,
+          routes,
+          logRedaction,
+          nodeLock);
     } catch (RuntimeException e) {
       if (blobs != null) {
         blobs.close();
       }
       store.close();
+      closeQuietly(nodeLock);
       telemetry.close();
       closeQuietly(logRedaction);
       throw e;
@@ -344,6 +382,7 @@ public final class AgentryServer implements AutoCloseable {
     hands.sandboxes().close();
     blobs.close();
     store.close();
+    closeQuietly(nodeLock);
     telemetry.close();
     closeQuietly(logRedaction);
   }
@@ -352,7 +391,7 @@ public final class AgentryServer implements AutoCloseable {
     try {
       c.close();
     } catch (Exception e) {
-      LOG.warn("could not detach the log redactor: {}", e.getMessage());
+      LOG.warn("could not close {}: {}", c, e.getMessage());
     }
   }
 

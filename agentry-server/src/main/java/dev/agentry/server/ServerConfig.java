@@ -12,7 +12,8 @@ import java.util.Optional;
  * The server's configuration, validated once at start-up. Every key has an environment variable
  * (listed in the README); the command line overrides them. {@code databaseUrl}, {@code apiKey} and
  * {@code masterKey} may be null (embedded SQLite, a generated admin key, a generated key file), and
- * so may {@code blobUrl} and {@code blobEndpoint} (blobs under the data directory).
+ * so may {@code blobUrl} and {@code blobEndpoint} (blobs under the data directory), and {@code
+ * nodeId} (the id kept in the data directory, see {@link NodeIdentity}).
  */
 public record ServerConfig(
     String host,
@@ -28,7 +29,8 @@ public record ServerConfig(
     SandboxLimits sandboxLimits,
     HarnessConfig harness,
     String blobUrl,
-    String blobEndpoint) {
+    String blobEndpoint,
+    String nodeId) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -62,6 +64,9 @@ public record ServerConfig(
         heartbeat.toMillis() >= 100 && heartbeat.toMillis() <= 300_000,
         "AGENTRY_SSE_HEARTBEAT_MS",
         "must be between 100 and 300000");
+    if (nodeId != null) {
+      NodeIdentity.validate(nodeId);
+    }
     // throws naming AGENTRY_BLOB_URL or AGENTRY_BLOB_ENDPOINT and the rule
     BlobLocation.parse(blobUrl, blobEndpoint, dataDir);
   }
@@ -98,6 +103,7 @@ public record ServerConfig(
     b.harness = HarnessSettings.fromEnv(env);
     b.blobUrl = EnvValues.string(env, BlobLocation.URL_KEY);
     b.blobEndpoint = EnvValues.string(env, BlobLocation.ENDPOINT_KEY);
+    b.nodeId = EnvValues.string(env, NodeIdentity.KEY);
     return b;
   }
 
@@ -117,6 +123,7 @@ public record ServerConfig(
     private HarnessConfig harness;
     private String blobUrl;
     private String blobEndpoint;
+    private String nodeId;
 
     private Builder() {}
 
@@ -190,6 +197,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** This node's id ({@code AGENTRY_NODE_ID}), or null for the one kept in the data dir. */
+    public Builder nodeId(String value) {
+      nodeId = value;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException naming the setting and its rule when one is out of bounds
      */
@@ -208,7 +221,8 @@ public record ServerConfig(
           sandboxLimits,
           harness,
           blobUrl,
-          blobEndpoint);
+          blobEndpoint,
+          nodeId);
     }
   }
 
