@@ -265,6 +265,7 @@ public final class AgentryServer implements AutoCloseable {
           hands.sandboxes()::alive,
           streams::subscribers,
           harness::queueDepth);
+      metrics.node(nodeId, harness::running, harness::claims);
       Api api =
           new Api(
               store,
