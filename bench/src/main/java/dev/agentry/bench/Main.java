@@ -19,7 +19,8 @@ import java.util.Locale;
  * {@code bench.harness.events} and {@code bench.harness.wakes} (1500, 200, 2000, 10000, 20); {@code
  * peer} runs the same bash loop through Agentry and through LangGraph.js ({@code bench/langgraph}),
  * shaped by {@code bench.peer.steps}, {@code bench.peer.turns} and {@code bench.peer.warmup} (20,
- * 10, 3).
+ * 10, 3); {@code nodes} kills a server with {@code bench.nodes.sessions} sessions mid-request
+ * (default 1000) and measures how soon its restart runs them all again ({@link RestartBench}).
  */
 public final class Main {
   private Main() {}
@@ -94,6 +95,7 @@ public final class Main {
       case "harness" -> harness.run();
       case "peer" -> peer.run();
       case "model" -> model.run();
+      case "nodes" -> new RestartBench(Integer.getInteger("bench.nodes.sessions", 1000), out).run();
       case "all" -> {
         store.run(true, true);
         sse(subscribers, events, rate, out);
@@ -104,7 +106,7 @@ public final class Main {
       }
       default -> {
         System.err.println(
-            "usage: Main store|store-sqlite|store-pg|sse|sandbox|harness|model|peer|all");
+            "usage: Main store|store-sqlite|store-pg|sse|sandbox|harness|model|peer|nodes|all");
         System.exit(2);
       }
     }
