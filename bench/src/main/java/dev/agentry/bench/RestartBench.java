@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * directory, and so the same node id, with the default 30 s lease TTL. Measured: from the restarted
  * server answering {@code /healthz} until every session runs again (its runner has closed the cut
  * request's span and issued the request anew: a second {@code span.model_request_start} in its
- * log), read from the database every 20 ms. SQLite and PostgreSQL.
+ * log), read from the database every 20 ms. SQLite and PostgreSQL ({@code bench.nodes.backends},
+ * default {@code sqlite,postgres}).
  */
 final class RestartBench {
   private static final String KEY = "sk-agentry-bench-0123456789abcdef";
@@ -54,9 +55,14 @@ final class RestartBench {
         Locale.ROOT,
         "%n## Restart: %d sessions mid-request, kill -9, restart, all running again%n",
         sessions);
-    runOn(null);
-    try (ThrowawayPostgres pg = new ThrowawayPostgres()) {
-      runOn(pg.jdbcUrl());
+    String backends = System.getProperty("bench.nodes.backends", "sqlite,postgres");
+    if (backends.contains("sqlite")) {
+      runOn(null);
+    }
+    if (backends.contains("postgres")) {
+      try (ThrowawayPostgres pg = new ThrowawayPostgres()) {
+        runOn(pg.jdbcUrl());
+      }
     }
   }
 
