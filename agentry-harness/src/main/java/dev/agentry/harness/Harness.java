@@ -3,6 +3,7 @@ package dev.agentry.harness;
 import dev.agentry.core.ModelClient;
 import dev.agentry.core.PreviewSink;
 import dev.agentry.core.SecretBox;
+import dev.agentry.core.SessionRepository;
 import dev.agentry.core.Store;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ToolExecutor;
@@ -56,6 +57,9 @@ public final class Harness implements AutoCloseable {
   private static final int TIMER_THREADS = 16;
 
   private final Sweeper sweeper;
+
+  /** Leases the sweep claimed, handed to the session's next runner so it need not take them. */
+  private final Map<String, SessionRepository.Lease> claimed = new ConcurrentHashMap<>();
 
   /** Runner slots taken: sessions in {@link #wakes}, never more than {@code maxRunning}. */
   private final AtomicInteger taken = new AtomicInteger();
@@ -115,8 +119,9 @@ public final class Harness implements AutoCloseable {
               }
 
               @Override
-              public void start(String sessionId) {
-                wake(sessionId);
+              public void start(SessionRepository.Lease lease) {
+                claimed.put(lease.sessionId(), lease);
+                wake(lease.sessionId());
               }
             });
   }
@@ -313,6 +318,10 @@ public final class Harness implements AutoCloseable {
           new Runner(
               sessionId, store, model, tools, config, clock, owner, timer, previews, mcp, tracing,
               observer);
+      SessionRepository.Lease handed = claimed.remove(sessionId);
+      if (handed != null) {
+        runner.claimed(handed);
+      }
       active.put(sessionId, runner);
       try {
         if (!closed && !runner.run()) {

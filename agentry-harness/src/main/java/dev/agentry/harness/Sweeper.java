@@ -32,7 +32,7 @@ final class Sweeper {
     Set<String> running();
 
     /** Starts a runner for a session whose lease this node has just claimed. */
-    void start(String sessionId);
+    void start(Lease lease);
   }
 
   private final SessionRepository sessions;
@@ -111,9 +111,14 @@ final class Sweeper {
     }
     saturated = claimed.size() >= free;
     if (!claimed.isEmpty()) {
-      claims.addAndGet(claimed.size());
-      LOG.debug("claimed {} sessions to run", claimed.size());
-      claimed.forEach(l -> node.start(l.sessionId()));
+      long before = claims.getAndAdd(claimed.size());
+      if (before == 0) {
+        // The first claims after a start: what a restart took back, or a new node took over.
+        LOG.info("claimed {} sessions to run (first sweep with work)", claimed.size());
+      } else {
+        LOG.debug("claimed {} sessions to run", claimed.size());
+      }
+      claimed.forEach(node::start);
     }
   }
 }

@@ -139,6 +139,13 @@ final class RestartBench {
         server.destroyForcibly();
         server.waitFor();
       }
+      String keep = System.getProperty("bench.nodes.log");
+      if (keep != null) {
+        Files.copy(
+            dir.resolve("server.log"),
+            Path.of(keep + "-" + name + ".log"),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
       TempDirs.delete(dir);
     }
   }
@@ -161,7 +168,7 @@ final class RestartBench {
     env.put("AGENTRY_DATA_DIR", data.toString());
     env.put("AGENTRY_API_KEY", KEY);
     env.put("AGENTRY_SCRIPTS_DIR", scripts.toString());
-    env.put("AGENTRY_LOG_LEVEL", "WARN");
+    env.put("AGENTRY_LOG_LEVEL", System.getProperty("bench.nodes.log") == null ? "WARN" : "INFO");
     if (pgUrl != null) {
       env.put("AGENTRY_DATABASE_URL", pgUrl);
     }
