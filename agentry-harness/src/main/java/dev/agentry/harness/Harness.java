@@ -10,6 +10,8 @@ import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolObserver;
 import dev.agentry.core.Tracing;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +59,16 @@ public final class Harness implements AutoCloseable {
   private static final int TIMER_THREADS = 16;
 
   private final Sweeper sweeper;
+
+  /**
+   * Sessions a sweep claimed whose run found nothing to do: runnable by the sweep's rule (a queued
+   * event) yet waiting on someone, such as a message sent while a custom tool call awaits its
+   * result. Not claimed again until this node is woken for them (a new event), or for {@link
+   * #PARKED_AT_MOST} as a safety net; otherwise every sweep would run them for nothing.
+   */
+  private final Map<String, Instant> parked = new ConcurrentHashMap<>();
+
+  private static final Duration PARKED_AT_MOST = Duration.ofMinutes(5);
 
   /** Leases the sweep claimed, handed to the session's next runner so it need not take them. */
   private final Map<String, SessionRepository.Lease> claimed = new ConcurrentHashMap<>();
@@ -110,12 +122,16 @@ public final class Harness implements AutoCloseable {
             new Sweeper.Node() {
               @Override
               public int freeSlots() {
-                return config.maxRunning() - taken.get();
+                return closed ? 0 : config.maxRunning() - taken.get();
               }
 
               @Override
-              public Set<String> running() {
-                return Set.copyOf(wakes.keySet());
+              public Set<String> skip() {
+                Set<String> skip = new java.util.HashSet<>(wakes.keySet());
+                Instant stale = clock.instant().minus(PARKED_AT_MOST);
+                parked.entrySet().removeIf(e -> e.getValue().isBefore(stale));
+                skip.addAll(parked.keySet());
+                return skip;
               }
 
               @Override
@@ -204,6 +220,7 @@ public final class Harness implements AutoCloseable {
     if (closed) {
       return;
     }
+    parked.remove(sessionId);
     Runner running = active.get(sessionId);
     if (running != null) {
       running.woken();
@@ -243,6 +260,16 @@ public final class Harness implements AutoCloseable {
   /** Sessions this node runs now (at most {@code maxRunning}). */
   public int running() {
     return taken.get();
+  }
+
+  /** Sweeps this node has made (tests). */
+  long sweeps() {
+    return sweeper.sweeps();
+  }
+
+  /** Sessions whose claimed run found nothing to do, not claimed again for now (tests). */
+  boolean parked(String sessionId) {
+    return parked.containsKey(sessionId);
   }
 
   /** Sessions this node's sweeps have claimed since it started: takeovers and resumptions. */
@@ -324,7 +351,11 @@ public final class Harness implements AutoCloseable {
       }
       active.put(sessionId, runner);
       try {
-        if (!closed && !runner.run()) {
+        boolean ran = !closed && runner.run();
+        if (handed != null && ran && !runner.wroteAnything()) {
+          parked.put(sessionId, clock.instant());
+        }
+        if (!closed && !ran) {
           // Another runner holds the lease: maybe a live one elsewhere, maybe a dead process whose
           // lease has yet to expire. Look again once it would have.
           awaitingLease.add(sessionId);

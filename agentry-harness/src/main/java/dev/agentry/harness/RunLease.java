@@ -46,6 +46,10 @@ final class RunLease {
   private long freeToken;
 
   private volatile Lease lease;
+
+  /** Whether the run has committed anything. */
+  private volatile boolean wrote;
+
   private ScheduledFuture<?> renewal;
 
   RunLease(
@@ -94,6 +98,11 @@ final class RunLease {
     return taken.isPresent();
   }
 
+  /** Whether the run committed anything (it may have found nothing to do). */
+  boolean wrote() {
+    return wrote;
+  }
+
   boolean held() {
     return lease != null;
   }
@@ -104,6 +113,7 @@ final class RunLease {
    * @throws Taken if someone took it since the run saw it free
    */
   SessionCommit.Result commit(SessionCommit commit) {
+    wrote = true;
     Lease l = lease;
     if (l != null) {
       return store.sessions().commit(sessionId, l.token(), commit);

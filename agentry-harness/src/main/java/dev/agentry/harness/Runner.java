@@ -134,6 +134,11 @@ final class Runner {
     lease.claimed(l);
   }
 
+  /** Whether this run wrote anything; a run that found nothing to do did not. */
+  boolean wroteAnything() {
+    return lease.wrote();
+  }
+
   /** Stops the run soon: cancels what is in flight; the next run resumes from the log. */
   void stop() {
     stopping = true;

@@ -28,8 +28,11 @@ final class Sweeper {
     /** Runner slots free now. */
     int freeSlots();
 
-    /** Sessions this node runs or is about to: never claimed again under its feet. */
-    Set<String> running();
+    /**
+     * Sessions not to claim: those this node runs or is about to (never claimed again under its
+     * feet), and those whose last claim found nothing to do (see {@link Harness}'s parking).
+     */
+    Set<String> skip();
 
     /** Starts a runner for a session whose lease this node has just claimed. */
     void start(Lease lease);
@@ -44,6 +47,7 @@ final class Sweeper {
   private final Node node;
   private final AtomicBoolean queued = new AtomicBoolean();
   private final AtomicLong claims = new AtomicLong();
+  private final AtomicLong sweeps = new AtomicLong();
 
   /** The last sweep filled every free slot: there may be more work as soon as a slot frees. */
   private volatile boolean saturated;
@@ -79,6 +83,11 @@ final class Sweeper {
     }
   }
 
+  /** Sweeps made since the start, whether they claimed anything or not. */
+  long sweeps() {
+    return sweeps.get();
+  }
+
   /** Sessions claimed by this node's sweeps since it started. */
   long claims() {
     return claims.get();
@@ -97,6 +106,7 @@ final class Sweeper {
 
   private void sweep() {
     queued.set(false);
+    sweeps.incrementAndGet();
     int free = node.freeSlots();
     if (free <= 0) {
       saturated = true;
@@ -104,7 +114,7 @@ final class Sweeper {
     }
     List<Lease> claimed;
     try {
-      claimed = sessions.claimRunnable(owner, clock.instant(), ttl, free, node.running());
+      claimed = sessions.claimRunnable(owner, clock.instant(), ttl, free, node.skip());
     } catch (RuntimeException e) {
       LOG.warn("sweeping for sessions to run failed; the next sweep tries again", e);
       return;

@@ -268,6 +268,36 @@ class NodesTest {
   }
 
   @Test
+  void aSessionWaitingOnTheClient_withAQueuedMessage_isClaimedOnce_notAtEverySweep() {
+    FakeModel model = new FakeModel().thenTool("lookup", "{}");
+    Harness h = node(store, "a", config(TTL, 100), model, new CountingTools(null, Duration.ZERO));
+    String session = queuedSession();
+    h.wake(session);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> log(session).getLast().payload().contains("requires_action"));
+    // A message while the custom call awaits its result: queued, and rightly left waiting.
+    store
+        .events()
+        .append(
+            session,
+            List.of(
+                EventDraft.of(
+                    "user.message",
+                    "{\"content\":[{\"type\":\"text\",\"text\":\"more\"}]}",
+                    null)));
+    h.recover();
+    await().atMost(Duration.ofSeconds(10)).until(() -> h.parked(session));
+    long after = h.sweeps();
+    await().atMost(Duration.ofSeconds(10)).until(() -> h.sweeps() >= after + 5);
+    assertThat(h.claims()).isEqualTo(1);
+    assertThat(model.requests).hasSize(1);
+
+    h.wake(session); // a new event through this node: looked at again
+    assertThat(h.parked(session)).isFalse();
+  }
+
+  @Test
   void aRestartedNode_takesBackItsOwnSessionsAtOnce_notAfterTheirLeasesExpire() {
     Duration longTtl = Duration.ofSeconds(60);
     SeveredStore firstLife = new SeveredStore(store);
