@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
@@ -87,6 +88,24 @@ public interface SessionRepository {
    * owner}; a take by a new owner gets a larger fencing token than any before it.
    */
   Optional<Lease> tryLease(String sessionId, String owner, Instant now, Duration ttl);
+
+  /**
+   * Extends {@code lease} to {@code now + ttl} if it still holds the session (same owner, same
+   * token), even if it has expired meanwhile: no one else has taken it, so no one else has written.
+   * Empty if it was given back or taken by another owner since; then the holder must stop.
+   */
+  Optional<Lease> renewLease(Lease lease, Instant now, Duration ttl);
+
+  /**
+   * Claims for {@code owner} up to {@code limit} sessions that need a runner and have none: those
+   * {@code running} or {@code rescheduling}, and those not terminated with queued events ({@code
+   * processed_at} null), whose lease is free, expired, or already {@code owner}'s (a restarted
+   * node's own leases, claimed at once). Ids in {@code skip} (sessions the caller runs already) are
+   * left alone, and so are rows another transaction is claiming or writing at that moment. Each
+   * claim takes the lease as {@link #tryLease} would: a new owner gets a larger token. Nodes may
+   * claim concurrently; a session is never claimed by two of them.
+   */
+  List<Lease> claimRunnable(String owner, Instant now, Duration ttl, int limit, Set<String> skip);
 
   /** Gives the lease back if {@code lease} still holds it. */
   void releaseLease(Lease lease);

@@ -3,12 +3,16 @@ package dev.agentry.harness;
 import dev.agentry.core.ModelClient;
 import dev.agentry.core.PreviewSink;
 import dev.agentry.core.SecretBox;
+import dev.agentry.core.SessionRepository;
 import dev.agentry.core.Store;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolObserver;
 import dev.agentry.core.Tracing;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,17 +22,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The brain: runs sessions' agent loops on virtual threads. Holds no session state; every run
  * rebuilds it from the log. At most one runner per session in this process, and a lease with a
- * fencing token keeps other processes out.
+ * fencing token keeps other processes out. A harness is one node: it runs at most {@code
+ * maxRunning} sessions at once, and its {@link Sweeper} claims sessions no live node runs.
  */
 public final class Harness implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Harness.class);
-  private static final int RECOVER_LIMIT = 100_000;
 
   private final Store store;
   private final ModelClient model;
@@ -40,11 +45,39 @@ public final class Harness implements AutoCloseable {
   private final Tracing tracing;
   private final ToolObserver observer;
   private final Inbox inbox;
-  private final String owner = "harness-" + UUID.randomUUID();
+  private final String owner;
   private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
+
+  /**
+   * Lease renewals, sweeps and re-wakes. Renewals block on a commit each, so one thread would let a
+   * thousand running sessions' renewals queue past their leases' expiry; these are virtual.
+   */
   private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          Thread.ofVirtual().name("harness-timer").factory());
+      Executors.newScheduledThreadPool(
+          TIMER_THREADS, Thread.ofVirtual().name("harness-timer-", 0).factory());
+
+  private static final int TIMER_THREADS = 16;
+
+  private final Sweeper sweeper;
+
+  /**
+   * Sessions a sweep claimed whose run found nothing to do: runnable by the sweep's rule (a queued
+   * event) yet waiting on someone, such as a message sent while a custom tool call awaits its
+   * result. Not claimed again until this node is woken for them (a new event), or for {@link
+   * #PARKED_AT_MOST} as a safety net; otherwise every sweep would run them for nothing.
+   */
+  private final Map<String, Instant> parked = new ConcurrentHashMap<>();
+
+  private static final Duration PARKED_AT_MOST = Duration.ofMinutes(5);
+
+  /** Leases the sweep claimed, handed to the session's next runner so it need not take them. */
+  private final Map<String, SessionRepository.Lease> claimed = new ConcurrentHashMap<>();
+
+  /** Runner slots taken: sessions in {@link #wakes}, never more than {@code maxRunning}. */
+  private final AtomicInteger taken = new AtomicInteger();
+
+  /** Sessions woken here while every slot was taken, in order, to start as slots free. */
+  private final Set<String> deferred = new LinkedHashSet<>();
 
   /** Sessions with a runner; the value says whether a wake came in while it ran. */
   private final Map<String, Boolean> wakes = new ConcurrentHashMap<>();
@@ -65,7 +98,9 @@ public final class Harness implements AutoCloseable {
       PreviewSink previews,
       SecretBox secrets,
       Tracing tracing,
-      ToolObserver observer) {
+      ToolObserver observer,
+      String owner) {
+    this.owner = owner;
     this.tracing = tracing;
     this.observer = observer;
     this.previews = previews;
@@ -76,6 +111,35 @@ public final class Harness implements AutoCloseable {
     this.config = config;
     this.clock = clock;
     this.inbox = new Inbox(store, config.spend(), clock);
+    this.sweeper =
+        new Sweeper(
+            store.sessions(),
+            owner,
+            clock,
+            config.leaseTtl(),
+            config.sweepInterval(),
+            timer,
+            new Sweeper.Node() {
+              @Override
+              public int freeSlots() {
+                return closed ? 0 : config.maxRunning() - taken.get();
+              }
+
+              @Override
+              public Set<String> skip() {
+                Set<String> skip = new java.util.HashSet<>(wakes.keySet());
+                Instant stale = clock.instant().minus(PARKED_AT_MOST);
+                parked.entrySet().removeIf(e -> e.getValue().isBefore(stale));
+                skip.addAll(parked.keySet());
+                return skip;
+              }
+
+              @Override
+              public void start(SessionRepository.Lease lease) {
+                claimed.put(lease.sessionId(), lease);
+                wake(lease.sessionId());
+              }
+            });
   }
 
   /**
@@ -103,6 +167,22 @@ public final class Harness implements AutoCloseable {
       HarnessConfig config,
       Clock clock,
       Extras extras) {
+    return create(store, model, tools, config, clock, extras, "harness-" + UUID.randomUUID());
+  }
+
+  /**
+   * A harness that is node {@code nodeId}: its leases carry that owner, so after a restart it takes
+   * back the sessions it ran at once instead of waiting for their leases to expire. The caller
+   * guarantees that no other live process uses {@code nodeId} (two would share leases).
+   */
+  public static Harness create(
+      Store store,
+      ModelClient model,
+      ToolExecutor tools,
+      HarnessConfig config,
+      Clock clock,
+      Extras extras,
+      String nodeId) {
     return new Harness(
         store,
         model,
@@ -112,7 +192,8 @@ public final class Harness implements AutoCloseable {
         extras.previews(),
         extras.secrets(),
         extras.tracing(),
-        extras.observer());
+        extras.observer(),
+        nodeId);
   }
 
   /**
@@ -139,6 +220,7 @@ public final class Harness implements AutoCloseable {
     if (closed) {
       return;
     }
+    parked.remove(sessionId);
     Runner running = active.get(sessionId);
     if (running != null) {
       running.woken();
@@ -147,11 +229,15 @@ public final class Harness implements AutoCloseable {
     wakes.compute(
         sessionId,
         (id, again) -> {
-          if (again == null) {
-            start[0] = true;
-            return Boolean.FALSE;
+          if (again != null) {
+            return Boolean.TRUE;
           }
-          return Boolean.TRUE;
+          if (!takeSlot()) {
+            defer(id);
+            return null;
+          }
+          start[0] = true;
+          return Boolean.FALSE;
         });
     if (start[0]) {
       runners.execute(() -> drive(sessionId));
@@ -166,12 +252,74 @@ public final class Harness implements AutoCloseable {
    */
   public int queueDepth() {
     long starting = wakes.keySet().stream().filter(id -> !active.containsKey(id)).count();
-    return (int) starting + awaitingLease.size();
+    synchronized (deferred) {
+      return (int) starting + awaitingLease.size() + deferred.size();
+    }
   }
 
-  /** At start-up: wakes every session a previous process left running or with queued events. */
+  /** Sessions this node runs now (at most {@code maxRunning}). */
+  public int running() {
+    return taken.get();
+  }
+
+  /** Sweeps this node has made (tests). */
+  long sweeps() {
+    return sweeper.sweeps();
+  }
+
+  /** Sessions whose claimed run found nothing to do, not claimed again for now (tests). */
+  boolean parked(String sessionId) {
+    return parked.containsKey(sessionId);
+  }
+
+  /** Sessions this node's sweeps have claimed since it started: takeovers and resumptions. */
+  public long claims() {
+    return sweeper.claims();
+  }
+
+  /**
+   * At start-up: starts sweeping for sessions no live node runs, at once and then every {@link
+   * HarnessConfig#sweepInterval()}. The first sweep takes back this node's own sessions (those a
+   * previous process of the same node id left running) without waiting for their leases to expire.
+   */
   public void recover() {
-    store.sessions().withPendingWork(RECOVER_LIMIT).forEach(this::wake);
+    sweeper.start();
+  }
+
+  private boolean takeSlot() {
+    while (true) {
+      int now = taken.get();
+      if (now >= config.maxRunning()) {
+        return false;
+      }
+      if (taken.compareAndSet(now, now + 1)) {
+        return true;
+      }
+    }
+  }
+
+  private void defer(String sessionId) {
+    synchronized (deferred) {
+      deferred.add(sessionId);
+    }
+  }
+
+  /** A runner ended: its slot goes to the oldest deferred session, else to the sweep. */
+  private void slotFreed() {
+    taken.decrementAndGet();
+    String next;
+    synchronized (deferred) {
+      var it = deferred.iterator();
+      next = it.hasNext() ? it.next() : null;
+      if (next != null) {
+        it.remove();
+      }
+    }
+    if (next != null) {
+      wake(next);
+    } else {
+      sweeper.slotFreed();
+    }
   }
 
   /** Stops runs in progress; their sessions resume from the log on the next start. */
@@ -197,9 +345,17 @@ public final class Harness implements AutoCloseable {
           new Runner(
               sessionId, store, model, tools, config, clock, owner, timer, previews, mcp, tracing,
               observer);
+      SessionRepository.Lease handed = claimed.remove(sessionId);
+      if (handed != null) {
+        runner.claimed(handed);
+      }
       active.put(sessionId, runner);
       try {
-        if (!closed && !runner.run()) {
+        boolean ran = !closed && runner.run();
+        if (handed != null && ran && !runner.wroteAnything()) {
+          parked.put(sessionId, clock.instant());
+        }
+        if (!closed && !ran) {
           // Another runner holds the lease: maybe a live one elsewhere, maybe a dead process whose
           // lease has yet to expire. Look again once it would have.
           awaitingLease.add(sessionId);
@@ -228,6 +384,7 @@ public final class Harness implements AutoCloseable {
             return null;
           });
       if (!again[0]) {
+        slotFreed();
         return;
       }
     }

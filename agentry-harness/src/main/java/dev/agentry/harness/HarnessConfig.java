@@ -27,6 +27,8 @@ import java.util.Set;
  *     caps)
  * @param runtimeTools the {@code auto} permission policy's deny list and the runtime's web tools
  *     (default: no deny list, no search provider)
+ * @param maxRunning sessions this harness runs at once; past it, sessions wait for a free slot here
+ *     or are claimed by another node (default {@link #defaultMaxRunning()})
  */
 public record HarnessConfig(
     int modelRetryAttempts,
@@ -41,7 +43,17 @@ public record HarnessConfig(
     Set<String> readOnlyTools,
     int toolResultContextChars,
     SpendLimits spend,
-    RuntimeToolSettings runtimeTools) {
+    RuntimeToolSettings runtimeTools,
+    int maxRunning) {
+
+  /**
+   * What a running session costs a node is mostly heap (its folded log, the model context, the
+   * response being streamed; sandboxes are limited on their own, per sandbox): one slot per 4 MiB
+   * of the maximum heap, at least 64. A 4 GiB heap runs 1,024 sessions at once.
+   */
+  public static int defaultMaxRunning() {
+    return (int) Math.max(64, Math.min(100_000, Runtime.getRuntime().maxMemory() / (4L << 20)));
+  }
 
   public HarnessConfig {
     require(runtimeTools != null, "runtimeTools", "set");
@@ -59,6 +71,7 @@ public record HarnessConfig(
     contextWindows.forEach((k, v) -> require(v >= 1000, "contextWindows." + k, ">= 1000"));
     require(maxOutputTokens >= 1, "maxOutputTokens", ">= 1");
     require(toolResultContextChars >= 100, "toolResultContextChars", ">= 100");
+    require(maxRunning >= 1, "maxRunning", ">= 1");
   }
 
   public static HarnessConfig defaults() {
@@ -75,7 +88,8 @@ public record HarnessConfig(
         Set.of("read", "glob", "grep"),
         50_000,
         SpendLimits.defaults(),
-        RuntimeToolSettings.defaults());
+        RuntimeToolSettings.defaults(),
+        defaultMaxRunning());
   }
 
   public HarnessConfig withRetries(int attempts, Duration base, Duration max) {
@@ -89,6 +103,12 @@ public record HarnessConfig(
   public HarnessConfig withLeaseTtl(Duration ttl) {
     Copy c = new Copy(this);
     c.leaseTtl = ttl;
+    return c.build();
+  }
+
+  public HarnessConfig withMaxRunning(int sessions) {
+    Copy c = new Copy(this);
+    c.maxRunning = sessions;
     return c.build();
   }
 
@@ -132,6 +152,7 @@ public record HarnessConfig(
     private int toolResultContextChars;
     private SpendLimits spend;
     private RuntimeToolSettings runtimeTools;
+    private int maxRunning;
 
     Copy(HarnessConfig c) {
       modelRetryAttempts = c.modelRetryAttempts;
@@ -147,6 +168,7 @@ public record HarnessConfig(
       toolResultContextChars = c.toolResultContextChars;
       spend = c.spend;
       runtimeTools = c.runtimeTools;
+      maxRunning = c.maxRunning;
     }
 
     HarnessConfig build() {
@@ -163,8 +185,17 @@ public record HarnessConfig(
           readOnlyTools,
           toolResultContextChars,
           spend,
-          runtimeTools);
+          runtimeTools,
+          maxRunning);
     }
+  }
+
+  /**
+   * How often a node sweeps for sessions that need a runner: often enough that a dead node's
+   * sessions are claimed within the lease TTL plus half a second of its death.
+   */
+  Duration sweepInterval() {
+    return Duration.ofMillis(Math.max(10, Math.min(500, leaseTtl.toMillis() / 3)));
   }
 
   int contextWindow(String model) {

@@ -46,6 +46,10 @@ final class RunLease {
   private long freeToken;
 
   private volatile Lease lease;
+
+  /** Whether the run has committed anything. */
+  private volatile boolean wrote;
+
   private ScheduledFuture<?> renewal;
 
   RunLease(
@@ -65,8 +69,25 @@ final class RunLease {
     this.onLost = onLost;
   }
 
+  /** A lease this node's sweep has just claimed for the run, so that begin need not take it. */
+  private Lease claimed;
+
+  /** Hands the run a lease its node has claimed; ignored unless still live at {@link #begin}. */
+  void claimed(Lease l) {
+    claimed = l;
+  }
+
   /** Before the run reads anything; false if another owner holds the lease. */
   boolean begin() {
+    Lease c = claimed;
+    // Fresh enough to last until the first renewal (a third of the TTL from now): no one else can
+    // have taken it, and every write is fenced anyway. An older one is taken again below.
+    if (c != null
+        && c.owner().equals(owner)
+        && c.expiresAt().isAfter(clock.instant().plus(ttl.multipliedBy(2).dividedBy(3)))) {
+      held(c);
+      return true;
+    }
     OptionalLong free = store.sessions().freeLease(sessionId);
     if (free.isPresent()) {
       freeToken = free.getAsLong();
@@ -75,6 +96,11 @@ final class RunLease {
     Optional<Lease> taken = store.sessions().tryLease(sessionId, owner, clock.instant(), ttl);
     taken.ifPresent(this::held);
     return taken.isPresent();
+  }
+
+  /** Whether the run committed anything (it may have found nothing to do). */
+  boolean wrote() {
+    return wrote;
   }
 
   boolean held() {
@@ -87,6 +113,7 @@ final class RunLease {
    * @throws Taken if someone took it since the run saw it free
    */
   SessionCommit.Result commit(SessionCommit commit) {
+    wrote = true;
     Lease l = lease;
     if (l != null) {
       return store.sessions().commit(sessionId, l.token(), commit);
@@ -124,9 +151,15 @@ final class RunLease {
     renewal = timer.scheduleAtFixedRate(this::renew, period, period, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Extends the lease while the run holds it: on the timer, so a tool call or a model stream that
+   * takes many TTLs keeps it. Only this lease (owner and token) is extended; one given back or
+   * taken since is never taken again from here.
+   */
   private void renew() {
     try {
-      if (store.sessions().tryLease(sessionId, owner, clock.instant(), ttl).isEmpty()) {
+      Lease l = lease;
+      if (store.sessions().renewLease(l, clock.instant(), ttl).isEmpty()) {
         onLost.run(); // our appends would be refused anyway; stop work in progress now
       }
     } catch (RuntimeException e) {

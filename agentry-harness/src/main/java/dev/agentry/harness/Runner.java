@@ -14,6 +14,7 @@ import dev.agentry.core.ModelRequest;
 import dev.agentry.core.ModelResponse;
 import dev.agentry.core.PreviewSink;
 import dev.agentry.core.Session;
+import dev.agentry.core.SessionRepository;
 import dev.agentry.core.SessionStatus;
 import dev.agentry.core.Store;
 import dev.agentry.core.StoreException;
@@ -126,6 +127,16 @@ final class Runner {
         new ToolCalls(sessionId, tools, config.runtimeTools(), observed, journal, clock);
     this.budget = new BudgetGuard(config.spend(), journal, clock);
     this.fold = new LogFold(config.toolResultContextChars());
+  }
+
+  /** The lease the node's sweep claimed for this run (see {@link RunLease#claimed}). */
+  void claimed(SessionRepository.Lease l) {
+    lease.claimed(l);
+  }
+
+  /** Whether this run wrote anything; a run that found nothing to do did not. */
+  boolean wroteAnything() {
+    return lease.wrote();
   }
 
   /** Stops the run soon: cancels what is in flight; the next run resumes from the log. */

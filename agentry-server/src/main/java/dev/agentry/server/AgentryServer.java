@@ -58,6 +58,7 @@ public final class AgentryServer implements AutoCloseable {
   private final java.util.concurrent.ExecutorService indexing;
   private final FileService files;
   private final FileSweep fileSweep;
+  private final AutoCloseable nodeLock;
 
   private AgentryServer(
       WebServer webServer,
@@ -72,8 +73,10 @@ public final class AgentryServer implements AutoCloseable {
       AutoCloseable logRedaction,
       FileService files,
       FileSweep fileSweep,
-      java.util.concurrent.ExecutorService indexing) {
+      java.util.concurrent.ExecutorService indexing,
+      AutoCloseable nodeLock) {
     this.indexing = indexing;
+    this.nodeLock = nodeLock;
     this.telemetry = telemetry;
     this.files = files;
     this.fileSweep = fileSweep;
@@ -246,14 +249,36 @@ public final class AgentryServer implements AutoCloseable {
     redactor.addFromEnv(System.getenv());
     Metrics metrics = new Metrics();
     EventGuard guard = new EventGuard(redactor, metrics);
-    Store store =
-        Stores.open(
-            config
-                .database()
-                .map(StoreConfig::postgres)
-                .orElseGet(() -> StoreConfig.sqlite(dataDir))
-                .withClock(clock)
-                .withAppendHook(guard));
+    String nodeId;
+    try {
+      nodeId = NodeIdentity.resolve(config.nodeId(), dataDir);
+    } catch (RuntimeException e) {
+      telemetry.close();
+      throw e;
+    }
+    StoreConfig storeConfig =
+        config
+            .database()
+            .map(StoreConfig::postgres)
+            .orElseGet(() -> StoreConfig.sqlite(dataDir))
+            .withClock(clock)
+            .withAppendHook(guard);
+    AutoCloseable nodeLock;
+    try {
+      // Before the store opens: a second process of this node must not even migrate or write.
+      nodeLock = Stores.lockNode(storeConfig, nodeId);
+    } catch (RuntimeException e) {
+      telemetry.close();
+      throw e;
+    }
+    Store store;
+    try {
+      store = Stores.open(storeConfig);
+    } catch (RuntimeException e) {
+      closeQuietly(nodeLock);
+      telemetry.close();
+      throw e;
+    }
     AutoCloseable logRedaction = LogRedaction.attach(redactor);
     BlobStore blobs = null;
     java.util.concurrent.ExecutorService indexing = null;
@@ -326,12 +351,14 @@ public final class AgentryServer implements AutoCloseable {
               config.harness(),
               clock,
               new Harness.Extras(
-                  streams, box, telemetry, new ObservedTools(metrics, telemetry, redactor)));
+                  streams, box, telemetry, new ObservedTools(metrics, telemetry, redactor)),
+              nodeId);
       metrics.gauges(
           () -> store.sessions().countByStatus(),
           hands.sandboxes()::alive,
           streams::subscribers,
           harness::queueDepth);
+      metrics.node(nodeId, harness::running, harness::claims);
       Api api =
           new Api(
               store,
@@ -383,9 +410,10 @@ public final class AgentryServer implements AutoCloseable {
               .build()
               .start();
       LOG.info(
-          "Agentry listening on http://{}:{} (store {}, blobs {}, data {})",
+          "Agentry listening on http://{}:{} (node {}, store {}, blobs {}, data {})",
           config.host(),
           web.port(),
+          nodeId,
           store.describe(),
           blobs.describe(),
           dataDir);
@@ -404,7 +432,8 @@ public final class AgentryServer implements AutoCloseable {
           logRedaction,
           files,
           fileSweep,
-          indexing);
+          indexing,
+          nodeLock);
     } catch (RuntimeException e) {
       if (indexing != null) {
         indexing.shutdownNow();
@@ -413,6 +442,7 @@ public final class AgentryServer implements AutoCloseable {
         blobs.close();
       }
       store.close();
+      closeQuietly(nodeLock);
       telemetry.close();
       closeQuietly(logRedaction);
       throw e;
@@ -475,6 +505,7 @@ public final class AgentryServer implements AutoCloseable {
     hands.sandboxes().close();
     blobs.close();
     store.close();
+    closeQuietly(nodeLock);
     telemetry.close();
     closeQuietly(logRedaction);
   }
@@ -483,7 +514,7 @@ public final class AgentryServer implements AutoCloseable {
     try {
       c.close();
     } catch (Exception e) {
-      LOG.warn("could not detach the log redactor: {}", e.getMessage());
+      LOG.warn("could not close {}: {}", c, e.getMessage());
     }
   }
 

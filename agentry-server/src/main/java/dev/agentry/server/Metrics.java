@@ -3,6 +3,7 @@ package dev.agentry.server;
 import dev.agentry.core.ModelUsage;
 import dev.agentry.core.SessionStatus;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -14,6 +15,7 @@ import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.util.Map;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -108,6 +110,26 @@ final class Metrics {
         .help(
             "Sessions woken but not running here: starting, or waiting out another runner's lease")
         .callback(cb -> cb.call(queueDepth.getAsInt()))
+        .register(registry);
+  }
+
+  /**
+   * This node's share of the work, labelled with its node id so that one scrape config can sum over
+   * nodes: sessions it runs now (at most {@code AGENTRY_MAX_RUNNING}) and sessions its sweeps
+   * claimed (taken over from dead nodes, or back after its own restart, or queued with no runner).
+   */
+  void node(String nodeId, IntSupplier running, LongSupplier claims) {
+    GaugeWithCallback.builder()
+        .name("agentry_node_sessions_running")
+        .help("Sessions this node runs now")
+        .labelNames("node")
+        .callback(cb -> cb.call(running.getAsInt(), nodeId))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("agentry_node_claims")
+        .help("Sessions this node's sweeps claimed since it started")
+        .labelNames("node")
+        .callback(cb -> cb.call(claims.getAsLong(), nodeId))
         .register(registry);
   }
 

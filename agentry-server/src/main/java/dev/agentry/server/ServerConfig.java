@@ -14,7 +14,8 @@ import java.util.Optional;
  * The server's configuration, validated once at start-up. Every key has an environment variable
  * (listed in the README); the command line overrides them. {@code databaseUrl}, {@code apiKey} and
  * {@code masterKey} may be null (embedded SQLite, a generated admin key, a generated key file), and
- * so may {@code blobUrl} and {@code blobEndpoint} (blobs under the data directory).
+ * so may {@code blobUrl} and {@code blobEndpoint} (blobs under the data directory), and {@code
+ * nodeId} (the id kept in the data directory, see {@link NodeIdentity}).
  */
 public record ServerConfig(
     String host,
@@ -33,7 +34,8 @@ public record ServerConfig(
     String blobEndpoint,
     String gitAllowedHosts,
     String gitTokenUsername,
-    FileSettings files) {
+    FileSettings files,
+    String nodeId) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -68,6 +70,9 @@ public record ServerConfig(
         heartbeat.toMillis() >= 100 && heartbeat.toMillis() <= 300_000,
         "AGENTRY_SSE_HEARTBEAT_MS",
         "must be between 100 and 300000");
+    if (nodeId != null) {
+      NodeIdentity.validate(nodeId);
+    }
     // throws naming AGENTRY_BLOB_URL or AGENTRY_BLOB_ENDPOINT and the rule
     BlobLocation.parse(blobUrl, blobEndpoint, dataDir);
     RepositoryUrls.parse(gitAllowedHosts); // throws naming AGENTRY_GIT_ALLOWED_HOSTS and the entry
@@ -129,6 +134,7 @@ public record ServerConfig(
     b.gitAllowedHosts = EnvValues.string(env, RepositoryUrls.ALLOWED_HOSTS_KEY);
     b.gitTokenUsername = EnvValues.string(env, "AGENTRY_GIT_TOKEN_USERNAME");
     b.files = FileSettings.fromEnv(env);
+    b.nodeId = EnvValues.string(env, NodeIdentity.KEY);
     return b;
   }
 
@@ -151,6 +157,7 @@ public record ServerConfig(
     private String gitAllowedHosts;
     private String gitTokenUsername;
     private FileSettings files;
+    private String nodeId;
 
     private Builder() {}
 
@@ -239,6 +246,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** This node's id ({@code AGENTRY_NODE_ID}), or null for the one kept in the data dir. */
+    public Builder nodeId(String value) {
+      nodeId = value;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException naming the setting and its rule when one is out of bounds
      */
@@ -260,7 +273,8 @@ public record ServerConfig(
           blobEndpoint,
           gitAllowedHosts,
           gitTokenUsername,
-          files);
+          files,
+          nodeId);
     }
   }
 

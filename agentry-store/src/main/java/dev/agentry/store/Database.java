@@ -57,6 +57,34 @@ final class Database implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code work} in a transaction of its own on PostgreSQL, outside the writers' batches, so
+   * that the row locks it takes are held only for its own statements and a failure of it never
+   * replays anyone else's write. SQLite has one writer: there it is a {@link #write}.
+   */
+  <T> T transact(SqlWork<T> work) {
+    if (dialect == Dialect.SQLITE) {
+      return write(null, work);
+    }
+    try (Connection c = reads.getConnection()) {
+      c.setAutoCommit(false);
+      Tx tx = new Tx(c, new HashMap<>(), dialect);
+      try {
+        T result = work.run(tx);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        tx.closeStatements();
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw Dialect.wrap("transaction", e);
+    }
+  }
+
   /** Runs {@code work} in the next write batch; {@code sessionId} may be null. */
   <T> T write(String sessionId, SqlWork<T> work) {
     int shard = sessionId == null ? 0 : Math.floorMod(sessionId.hashCode(), writers.size());

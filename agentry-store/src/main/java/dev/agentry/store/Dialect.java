@@ -7,15 +7,17 @@ import org.sqlite.SQLiteException;
 
 /** What differs between the SQL of SQLite and PostgreSQL, once the schema is the same. */
 enum Dialect {
-  SQLITE("db/migration/sqlite", ""),
-  POSTGRESQL("db/migration/postgresql", " FOR UPDATE");
+  SQLITE("db/migration/sqlite", "", ""),
+  POSTGRESQL("db/migration/postgresql", " FOR UPDATE", " FOR UPDATE SKIP LOCKED");
 
   private final String migrations;
   private final String forUpdate;
+  private final String skipLocked;
 
-  Dialect(String migrations, String forUpdate) {
+  Dialect(String migrations, String forUpdate, String skipLocked) {
     this.migrations = migrations;
     this.forUpdate = forUpdate;
+    this.skipLocked = skipLocked;
   }
 
   String migrations() {
@@ -28,6 +30,14 @@ enum Dialect {
    */
   String forUpdate() {
     return forUpdate;
+  }
+
+  /**
+   * The row-lock suffix of a claim: rows another transaction holds are passed over rather than
+   * waited for, so nodes claiming at once each get different rows and none waits on another.
+   */
+  String skipLocked() {
+    return skipLocked;
   }
 
   /** Whether {@code e}, or a failure it chains (as batch failures do), is a uniqueness clash. */

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /** Sessions (the whole record as JSON plus filter columns) and their leases. */
@@ -94,10 +95,12 @@ final class SqlSessions implements SessionRepository {
 
   private final Database db;
   private final EventHub hub;
+  private final SqlClaims claims;
 
   SqlSessions(Database db, EventHub hub) {
     this.db = db;
     this.hub = hub;
+    this.claims = new SqlClaims(db);
   }
 
   @Override
@@ -333,6 +336,17 @@ final class SqlSessions implements SessionRepository {
         lease.token(),
         Timestamps.toMicros(lease.expiresAt()),
         lease.sessionId());
+  }
+
+  @Override
+  public Optional<Lease> renewLease(Lease lease, Instant now, Duration ttl) {
+    return claims.renew(lease, now, ttl);
+  }
+
+  @Override
+  public List<Lease> claimRunnable(
+      String owner, Instant now, Duration ttl, int limit, Set<String> skip) {
+    return claims.claim(owner, now, ttl, limit, skip);
   }
 
   @Override

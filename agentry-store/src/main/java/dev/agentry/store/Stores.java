@@ -34,6 +34,19 @@ public final class Stores {
     return new SqlStore(db, config.appendHook());
   }
 
+  /**
+   * Proves that no other live process runs as {@code nodeId} on the database {@code config} names,
+   * and holds that proof until closed or until this process dies (never longer: a restart after a
+   * kill is never refused). PostgreSQL: an advisory lock on a connection of its own; SQLite: an OS
+   * lock on {@code node.lock} in the data directory, which only one process can use anyway.
+   *
+   * @throws StoreException saying which node id is taken and what to do, if another process holds
+   *     it
+   */
+  public static AutoCloseable lockNode(StoreConfig config, String nodeId) {
+    return NodeLock.acquire(config, nodeId);
+  }
+
   private static Database openSqlite(StoreConfig config) {
     Path file;
     try {

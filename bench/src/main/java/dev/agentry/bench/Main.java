@@ -20,7 +20,9 @@ import java.util.Locale;
  * peer} runs the same bash loop through Agentry and through LangGraph.js ({@code bench/langgraph}),
  * shaped by {@code bench.peer.steps}, {@code bench.peer.turns} and {@code bench.peer.warmup} (20,
  * 10, 3); {@code files} uploads and downloads a {@code bench.files.mb} MB file {@code
- * bench.files.runs} times through the Files API on the filesystem and S3 blob stores (100, 3).
+ * bench.files.runs} times through the Files API on the filesystem and S3 blob stores (100, 3);
+ * {@code nodes} kills a server with {@code bench.nodes.sessions} sessions mid-request (default
+ * 1000) and measures how soon its restart runs them all again ({@link RestartBench}).
  */
 public final class Main {
   private Main() {}
@@ -101,6 +103,7 @@ public final class Main {
       case "peer" -> peer.run();
       case "model" -> model.run();
       case "files" -> files.run();
+      case "nodes" -> new RestartBench(Integer.getInteger("bench.nodes.sessions", 1000), out).run();
       case "all" -> {
         store.run(true, true);
         sse(subscribers, events, rate, out);
@@ -112,7 +115,7 @@ public final class Main {
       }
       default -> {
         System.err.println(
-            "usage: Main store|store-sqlite|store-pg|sse|sandbox|harness|model|peer|files|all");
+            "usage: Main store|store-sqlite|store-pg|sse|sandbox|harness|model|peer|files|nodes|all");
         System.exit(2);
       }
     }
