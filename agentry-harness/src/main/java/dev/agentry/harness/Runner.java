@@ -396,25 +396,39 @@ final class Runner {
   /**
    * One model request inside its span; failures are journalled and retried per the config. Empty
    * when there is no response to act on.
+   *
+   * <p>The span's start, with what the step deferred (the last tool's result), commits while the
+   * request is in flight, so the request's wait hides the fsync. Nothing is journalled after it,
+   * and the response is not acted on, before that commit is durable. A run that dies meanwhile
+   * loses only what no one was told of: the request is issued again, and an unanswered tool call's
+   * outcome is unknown, as after any crash mid-tool.
    */
   private Optional<ModelResponse> call(ModelRequest request, LogState s) {
     openTurnSpan();
-    StoredEvent start = append(List.of(Events.spanStart(clock.instant()))).get(0);
+    EventDraft start = Events.spanStart(clock.instant());
+    Journal.Ahead started = journal.write(List.of(start)).commitAhead();
     Cancellation c = newCancellation();
-    ModelResponse response;
+    ModelResponse response = null;
+    ModelException failure = null;
+    boolean unexpected = false;
     try {
       preview = new Previews(sessionId, previews);
       response = model.send(request, preview, c);
     } catch (ModelException e) {
-      if (c.isCancelled() || e instanceof ModelException.Cancelled) {
-        append(List.of(Events.spanEnd(start.id(), true, null, clock.instant())));
-      } else {
-        failed(start, e, s, c);
-      }
-      return Optional.empty();
+      failure = e;
     } catch (RuntimeException e) {
       LOG.warn("session {}: model client failed", sessionId, e);
-      failed(start, new ModelException("unknown_error", String.valueOf(e), false, 0, null), s, c);
+      failure = new ModelException("unknown_error", String.valueOf(e), false, 0, null);
+      unexpected = true;
+    } finally {
+      started.join(); // throws if the lease moved on: the response is dropped with the run
+    }
+    if (failure != null) {
+      if (!unexpected && (c.isCancelled() || failure instanceof ModelException.Cancelled)) {
+        append(List.of(Events.spanEnd(start.id(), true, null, clock.instant())));
+      } else {
+        failed(start.id(), failure, s, c);
+      }
       return Optional.empty();
     }
     if (c.isCancelled()) {
@@ -429,9 +443,9 @@ final class Runner {
     return Optional.of(response);
   }
 
-  private void failed(StoredEvent start, ModelException e, LogState s, Cancellation c) {
+  private void failed(String startId, ModelException e, LogState s, Cancellation c) {
     int failure = s.failuresInARow + 1;
-    EventDraft end = Events.spanEnd(start.id(), true, null, clock.instant());
+    EventDraft end = Events.spanEnd(startId, true, null, clock.instant());
     if (!e.retryable()) {
       append(
           List.of(end, Events.error(e, "terminal", now()), Events.idle(FAILED, now())),
