@@ -291,6 +291,9 @@ final class Runner {
       }
       case CALL_MODEL -> {
         AgentSpec spec = offerTools(session);
+        if (Toolset.of(spec).usesSandbox()) {
+          toolCalls.prepare(); // the request's wait hides the sandbox's start
+        }
         ModelRequest request = request(spec, facts.context().messages());
         call(request, s).ifPresent(r -> act(r, session));
       }

@@ -429,6 +429,15 @@ class AgentLoopTest extends HarnessTestBase {
   }
 
   @Test
+  void eachModelRequest_ofAnAgentWithSandboxTools_startsItsSandboxAhead() {
+    model.thenTool("glob", "{}").thenText("done");
+    say("go");
+    awaitIdles(1);
+
+    assertThat(tools.prepared).containsExactly(sessionId, sessionId);
+  }
+
+  @Test
   void theNextRequest_goesOutWhileTheToolResultCommits_andItsResponseWaitsForThatCommit()
       throws Exception {
     harness.close();
