@@ -395,7 +395,7 @@ class AgentLoopTest extends HarnessTestBase {
                     new dev.agentry.core.ModelUsage(10, 5, 0, 0)))
         .then(
             (r, c) -> {
-              // The results are in the request; their commit may still be under way (ADR 0028).
+              // The results are in the request; their commit may still be under way (ADR 0031).
               seenByModel.add(
                   ofType("agent.tool_use").size()
                       + "/"
