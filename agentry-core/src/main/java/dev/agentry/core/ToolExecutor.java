@@ -18,4 +18,11 @@ public interface ToolExecutor {
    * started and makes the call return an error outcome that says it was interrupted.
    */
   ToolOutcome execute(String sessionId, String name, JsonNode input, Cancellation cancellation);
+
+  /**
+   * The session is about to ask its model for a step and offers it these tools: start, in the
+   * background, what its first call would otherwise wait for (its sandbox), so that the model's
+   * answer hides it. Returns at once and never fails; a call finds it started, or starts it.
+   */
+  default void prepare(String sessionId) {}
 }

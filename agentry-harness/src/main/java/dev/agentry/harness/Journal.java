@@ -13,6 +13,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * A run's reads and writes of its session. Writes are fenced by the run's lease, and each is one
@@ -24,14 +28,18 @@ import java.util.Optional;
  *
  * <p>A write that nothing acts on yet may be {@linkplain Write#defer deferred}: it joins the next
  * commit (in front), and reads show it as if committed. The runner {@linkplain #flush flushes}
- * before each side effect (a tool call) and the model request commits its span with it, so what a
- * side effect or a request follows is durable before it, as if committed alone; a crash before then
- * loses only events no one was told of (a queued event stays queued; a tool's result is unknown, as
- * after a crash mid-tool). A foreign append (a user's event) flushes it at the next read, so the
- * log's order is what the run saw.
+ * before each side effect (a tool call), so what a side effect follows is durable before it, as if
+ * committed alone; the model request commits its span with it {@linkplain Write#commitAhead while
+ * the request is in flight}, and acts on the response only once that commit is durable. A crash
+ * before then loses only events no one was told of (a queued event stays queued; a tool's result is
+ * unknown, as after a crash mid-tool; the request is issued again). A foreign append (a user's
+ * event) flushes it at the next read, so the log's order is what the run saw.
  */
 final class Journal {
   private static final int PAGE = 1000;
+
+  /** Where {@link Write#commitAhead} waits for its commit, one virtual thread each. */
+  private static final ExecutorService AHEAD = Executors.newVirtualThreadPerTaskExecutor();
 
   private final Store store;
   private final String sessionId;
@@ -218,6 +226,25 @@ final class Journal {
 
     /** Makes it all durable at once (after a deferred write); returns the appended events. */
     List<StoredEvent> commit() {
+      Prepared p = prepare();
+      return p.apply(lease.commit(p.all));
+    }
+
+    /**
+     * Starts this commit on another thread and returns at once, so that the caller's next wait (a
+     * model request) overlaps the commit's fsync. Nothing may be journalled, and nothing acted on
+     * that needs it durable, until {@link Ahead#join}; a run whose lease is not yet held commits
+     * here and now (its first commit may be refused, and nothing may start before it is taken).
+     */
+    Ahead commitAhead() {
+      Prepared p = prepare();
+      if (!lease.held()) {
+        return new Ahead(p, CompletableFuture.completedFuture(lease.commit(p.all)));
+      }
+      return new Ahead(p, CompletableFuture.supplyAsync(() -> lease.commit(p.all), AHEAD));
+    }
+
+    private Prepared prepare() {
       if (pending == this) {
         pending = null;
       }
@@ -232,13 +259,61 @@ final class Journal {
       if (all.change() != SessionCommit.NO_CHANGE) {
         all = all.andDerived(s -> learn(changed, s)); // the record as the transaction left it
       }
-      SessionCommit.Result r = lease.commit(all);
+      return new Prepared(all, theirs, changed);
+    }
+  }
+
+  /** A commit ready to go: everything it writes, and how to take in its result. */
+  private final class Prepared {
+    final SessionCommit all;
+    private final int theirs;
+    private final Session[] changed;
+
+    Prepared(SessionCommit all, int theirs, Session[] changed) {
+      this.all = all;
+      this.theirs = theirs;
+      this.changed = changed;
+    }
+
+    /** The run's copy of the log and record take in the commit; returns the write's own events. */
+    List<StoredEvent> apply(SessionCommit.Result r) {
       if (changed[0] != null) {
         record = changed[0];
       }
       r.appended().forEach(Journal.this::keep);
       r.processed().forEach(Journal.this::keep);
       return r.appended().subList(theirs, r.appended().size());
+    }
+  }
+
+  /** A commit started by {@link Write#commitAhead}. */
+  final class Ahead {
+    private final Prepared prepared;
+    private final CompletableFuture<SessionCommit.Result> result;
+
+    private Ahead(Prepared prepared, CompletableFuture<SessionCommit.Result> result) {
+      this.prepared = prepared;
+      this.result = result;
+    }
+
+    /**
+     * Waits until the commit is durable and returns the write's own events; throws what {@link
+     * Write#commit} would have thrown (a stale fence, a deleted session).
+     */
+    List<StoredEvent> join() {
+      SessionCommit.Result r;
+      try {
+        r = result.join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof RuntimeException re) {
+          throw re;
+        }
+        if (e.getCause() instanceof Error err) {
+          throw err;
+        }
+        throw e;
+      }
+      return prepared.apply(r);
     }
   }
 

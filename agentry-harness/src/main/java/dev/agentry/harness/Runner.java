@@ -54,13 +54,13 @@ final class Runner {
 
   private final String sessionId;
   private final Store store;
-  private final ModelClient model;
   private final ToolCalls toolCalls;
   private final HarnessConfig config;
   private final Clock clock;
   private final Journal journal;
   private final LogFold fold;
   private final BudgetGuard budget;
+  private final ModelCalls modelCalls;
   private final AtomicReference<Cancellation> current = new AtomicReference<>(new Cancellation());
   private volatile boolean interruptPending;
 
@@ -75,8 +75,6 @@ final class Runner {
 
   /** Live previews of the response being streamed, with the ids its events will have. */
   private Previews preview;
-
-  private final PreviewSink previews;
 
   /** This run's MCP connections; the tools they offer this step, and the step's session. */
   private final McpConnections mcp;
@@ -117,15 +115,14 @@ final class Runner {
         };
     this.sessionId = sessionId;
     this.store = store;
-    this.model = model;
     this.config = config;
     this.clock = clock;
-    this.previews = previews;
     this.lease = new RunLease(store, sessionId, owner, clock, config.leaseTtl(), timer, this::stop);
     this.journal = new Journal(store, sessionId, clock, config.spend(), lease);
     this.toolCalls =
         new ToolCalls(sessionId, tools, config.runtimeTools(), observed, journal, clock);
     this.budget = new BudgetGuard(config.spend(), journal, clock);
+    this.modelCalls = new ModelCalls(sessionId, model, previews, journal, config, clock);
     this.fold = new LogFold(config.toolResultContextChars());
   }
 
@@ -302,6 +299,9 @@ final class Runner {
       }
       case CALL_MODEL -> {
         AgentSpec spec = offerTools(session);
+        if (Toolset.of(spec).usesSandbox()) {
+          toolCalls.prepare(); // the request's wait hides the sandbox's start
+        }
         ModelRequest request = request(spec, facts.context().messages());
         call(request, s).ifPresent(r -> act(r, session));
       }
@@ -405,58 +405,17 @@ final class Runner {
   }
 
   /**
-   * One model request inside its span; failures are journalled and retried per the config. Empty
-   * when there is no response to act on.
+   * One model request of this run's turn ({@link ModelCalls}); empty when there is none to act on.
    */
   private Optional<ModelResponse> call(ModelRequest request, LogState s) {
     openTurnSpan();
-    StoredEvent start = append(List.of(Events.spanStart(clock.instant()))).get(0);
-    Cancellation c = newCancellation();
-    ModelResponse response;
-    try {
-      preview = new Previews(sessionId, previews);
-      response = model.send(request, preview, c);
-    } catch (ModelException e) {
-      if (c.isCancelled() || e instanceof ModelException.Cancelled) {
-        append(List.of(Events.spanEnd(start.id(), true, null, clock.instant())));
-      } else {
-        failed(start, e, s, c);
-      }
-      return Optional.empty();
-    } catch (RuntimeException e) {
-      LOG.warn("session {}: model client failed", sessionId, e);
-      failed(start, new ModelException("unknown_error", String.valueOf(e), false, 0, null), s, c);
-      return Optional.empty();
-    }
-    if (c.isCancelled()) {
-      // Interrupted as it finished: drop the answer rather than act on it after the interrupt.
-      journal
-          .write(List.of(Events.spanEnd(start.id(), true, response.usage(), clock.instant())))
-          .usage(response.usage())
-          .commit();
-      return Optional.empty();
-    }
-    pendingStart = start.id();
-    return Optional.of(response);
-  }
-
-  private void failed(StoredEvent start, ModelException e, LogState s, Cancellation c) {
-    int failure = s.failuresInARow + 1;
-    EventDraft end = Events.spanEnd(start.id(), true, null, clock.instant());
-    if (!e.retryable()) {
-      append(
-          List.of(end, Events.error(e, "terminal", now()), Events.idle(FAILED, now())),
-          SessionStatus.IDLE);
-    } else if (failure >= config.modelRetryAttempts()) {
-      append(
-          List.of(end, Events.error(e, "exhausted", now()), Events.idle(FAILED, clock.instant())),
-          SessionStatus.IDLE);
-    } else {
-      append(
-          List.of(end, Events.error(e, "retrying", now()), Events.rescheduled(now())),
-          SessionStatus.RESCHEDULING);
-      Backoff.await(Backoff.delay(config, failure, e), c);
-    }
+    Optional<ModelCalls.Answer> answer = modelCalls.call(request, s, this::newCancellation);
+    answer.ifPresent(
+        a -> {
+          preview = a.preview();
+          pendingStart = a.startId();
+        });
+    return answer.map(ModelCalls.Answer::response);
   }
 
   /** Journals the response, then runs its built-in tool calls one by one. */

@@ -41,6 +41,11 @@ final class ToolCalls {
     this.clock = clock;
   }
 
+  /** Before a model request that offers sandbox tools: the sandbox starts meanwhile. */
+  void prepare() {
+    sandbox.prepare(sessionId);
+  }
+
   void run(Session session, String toolUseId, String name, JsonNode input, Cancellation c) {
     journal.beforeSideEffect();
     ToolOutcome out;

@@ -83,6 +83,22 @@ record Toolset(List<ToolDefinition> definitions, Set<String> custom) {
     return BUILT_IN.containsKey(name) ? name : ToolObserver.OTHER;
   }
 
+  /** The built-in definitions, their schemas parsed once (a step builds its toolset thrice). */
+  private static final Map<String, ToolDefinition> DEFINITIONS = builtInDefinitions();
+
+  private static Map<String, ToolDefinition> builtInDefinitions() {
+    Map<String, ToolDefinition> defs = new java.util.HashMap<>();
+    BUILT_IN.forEach((name, d) -> defs.put(name, new ToolDefinition(name, d[0], schema(d[1]))));
+    return Map.copyOf(defs);
+  }
+
+  /** Whether the model is offered a tool that runs in the session's sandbox. */
+  boolean usesSandbox() {
+    return definitions.stream()
+        .map(ToolDefinition::name)
+        .anyMatch(n -> BUILT_IN.containsKey(n) && !RuntimeTools.runs(n) && !custom.contains(n));
+  }
+
   static Toolset of(AgentSpec spec) {
     List<ToolDefinition> defs = new ArrayList<>();
     Set<String> custom = new HashSet<>();
@@ -90,9 +106,9 @@ record Toolset(List<ToolDefinition> definitions, Set<String> custom) {
       switch (tool) {
         case ToolSpec.AgentToolset set -> {
           for (ToolConfig c : set.configs()) {
-            String[] builtIn = BUILT_IN.get(c.name());
+            ToolDefinition builtIn = DEFINITIONS.get(c.name());
             if (c.enabled() && builtIn != null) {
-              defs.add(new ToolDefinition(c.name(), builtIn[0], schema(builtIn[1])));
+              defs.add(builtIn);
             }
           }
         }

@@ -1,11 +1,17 @@
 package dev.agentry.harness;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.agentry.core.ContentBlock;
 import dev.agentry.core.ModelException;
 import dev.agentry.core.ModelMessage;
+import dev.agentry.core.SessionCommit;
+import dev.agentry.core.SessionRepository;
 import dev.agentry.core.SessionStatus;
+import dev.agentry.core.Store;
+import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
 import java.time.Duration;
 import java.util.List;
@@ -362,7 +368,7 @@ class AgentLoopTest extends HarnessTestBase {
   }
 
   @Test
-  void eachToolUse_isDurableBeforeItRuns_andEachResultBeforeTheNextCallOrRequest() {
+  void eachToolUse_isDurableBeforeItRuns_andEachResultBeforeTheNextCallOrResponse() {
     harness.close();
     List<String> seenByTools = new java.util.concurrent.CopyOnWriteArrayList<>();
     harness =
@@ -389,7 +395,13 @@ class AgentLoopTest extends HarnessTestBase {
                     new dev.agentry.core.ModelUsage(10, 5, 0, 0)))
         .then(
             (r, c) -> {
-              seenByModel.add(ofType("agent.tool_use").size() + "/" + resultCount());
+              // The results are in the request; their commit may still be under way (ADR 0031).
+              seenByModel.add(
+                  ofType("agent.tool_use").size()
+                      + "/"
+                      + r.messages().getLast().content().stream()
+                          .filter(b -> b instanceof ContentBlock.ToolResult)
+                          .count());
               return FakeModel.text("done");
             });
     say("go");
@@ -414,6 +426,124 @@ class AgentLoopTest extends HarnessTestBase {
             "session.usage",
             "session.status_idle");
     assertThat(stored().usage().inputTokens()).isEqualTo(20);
+  }
+
+  @Test
+  void eachModelRequest_ofAnAgentWithSandboxTools_startsItsSandboxAhead() {
+    model.thenTool("glob", "{}").thenText("done");
+    say("go");
+    awaitIdles(1);
+
+    assertThat(tools.prepared).containsExactly(sessionId, sessionId);
+  }
+
+  @Test
+  void theNextRequest_goesOutWhileTheToolResultCommits_andItsResponseWaitsForThatCommit()
+      throws Exception {
+    harness.close();
+    java.util.concurrent.CountDownLatch requested = new java.util.concurrent.CountDownLatch(1);
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Store gated =
+        commitsGated(
+            store,
+            commit -> {
+              if (has(commit, "agent.tool_result")) {
+                // The result's commit waits for the next request to be out: a runner that waited
+                // for the commit before requesting would wait here for the full five seconds.
+                seen.add("commit released by the request: " + requested.await(5, SECONDS));
+              }
+            });
+    harness = Harness.create(gated, model, tools, config(), java.time.Clock.systemUTC());
+    model
+        .thenTool("glob", "{}")
+        .then(
+            (r, c) -> {
+              seen.add("request; results durable: " + resultCount());
+              requested.countDown();
+              return FakeModel.text("done");
+            });
+    say("go");
+    awaitIdles(1);
+
+    assertThat(seen)
+        .containsExactly("request; results durable: 0", "commit released by the request: true");
+    // The answer was journalled only after the result and the request's span start it follows.
+    assertThat(types())
+        .containsSubsequence(
+            "agent.tool_result",
+            "span.model_request_start",
+            "agent.message",
+            "session.status_idle");
+  }
+
+  @Test
+  void aResponse_isDropped_whenTheCommitItsRequestOverlappedIsRefused() {
+    harness.close();
+    java.util.concurrent.atomic.AtomicBoolean refused =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Store gated =
+        commitsGated(
+            store,
+            commit -> {
+              if (has(commit, "agent.tool_result") && refused.compareAndSet(false, true)) {
+                throw new StoreException.StaleFence("the lease moved on (test)");
+              }
+            });
+    harness = Harness.create(gated, model, tools, config(), java.time.Clock.systemUTC());
+    model.thenTool("glob", "{}").thenText("an answer no log may show");
+    say("go");
+
+    // The run ends on the refused commit and gives its lease back: it has journalled all it will.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> model.requests.size() == 2 && store.sessions().freeLease(sessionId).isPresent());
+    assertThat(refused).isTrue();
+    assertThat(types()).doesNotContain("agent.message", "agent.tool_result");
+    assertThat(types()).endsWith("span.model_request_end", "session.usage");
+  }
+
+  private static boolean has(SessionCommit commit, String type) {
+    return commit.events().stream().anyMatch(e -> e.type().equals(type));
+  }
+
+  /** {@code store}, its session commits first passing {@code gate} on the committing thread. */
+  private static Store commitsGated(Store store, Gate gate) {
+    SessionRepository sessions = store.sessions();
+    SessionRepository gatedSessions =
+        (SessionRepository)
+            java.lang.reflect.Proxy.newProxyInstance(
+                SessionRepository.class.getClassLoader(),
+                new Class<?>[] {SessionRepository.class},
+                (self, method, args) -> {
+                  if (method.getName().startsWith("commit")) {
+                    gate.before((SessionCommit) args[args.length - 1]);
+                  }
+                  try {
+                    return method.invoke(sessions, args);
+                  } catch (java.lang.reflect.InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+    return (Store)
+        java.lang.reflect.Proxy.newProxyInstance(
+            Store.class.getClassLoader(),
+            new Class<?>[] {Store.class},
+            (self, method, args) -> {
+              if (method.getName().equals("sessions")) {
+                return gatedSessions;
+              }
+              try {
+                return method.invoke(store, args);
+              } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
+  }
+
+  @FunctionalInterface
+  private interface Gate {
+    void before(SessionCommit commit) throws Exception;
   }
 
   private long resultCount() {

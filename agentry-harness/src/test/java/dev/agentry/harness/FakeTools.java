@@ -17,6 +17,14 @@ final class FakeTools implements ToolExecutor {
   final CountDownLatch slowStarted = new CountDownLatch(1);
   volatile String slow = "";
 
+  /** The sessions whose sandbox the harness asked to start ahead, one entry per ask. */
+  final List<String> prepared = new CopyOnWriteArrayList<>();
+
+  @Override
+  public void prepare(String sessionId) {
+    prepared.add(sessionId);
+  }
+
   @Override
   public ToolOutcome execute(
       String sessionId, String name, JsonNode input, Cancellation cancellation) {

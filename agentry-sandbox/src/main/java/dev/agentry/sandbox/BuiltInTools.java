@@ -83,6 +83,11 @@ public final class BuiltInTools implements ToolExecutor {
   }
 
   @Override
+  public void prepare(String sessionId) {
+    manager.prepare(sessionId);
+  }
+
+  @Override
   public ToolOutcome execute(
       String sessionId, String name, JsonNode input, Cancellation cancellation) {
     // An interrupt closes the session's sandbox: that kills whatever the call started, and the

@@ -151,6 +151,43 @@ class SandboxManagerTest {
   }
 
   @Test
+  void prepare_startsTheSandboxInTheBackground_andTheFirstCallGetsThatOne() {
+    manager.prepare("sesn_ahead1");
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> manager.alive() == 1);
+
+    manager.prepare("sesn_ahead1"); // already running: nothing more starts
+    Sandbox first = manager.sandboxFor("sesn_ahead1");
+
+    assertThat(first.shell("echo ready", Duration.ofSeconds(5)).output()).contains("ready");
+    assertThat(provider.provisions.get()).isEqualTo(1);
+  }
+
+  @Test
+  void prepare_thenACallAtOnce_startOneSandbox() {
+    manager.prepare("sesn_aheadrace");
+    Sandbox first = manager.sandboxFor("sesn_aheadrace"); // waits for the start under way
+
+    assertThat(first.shell("echo ok", Duration.ofSeconds(5)).output()).contains("ok");
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> !manager.starting("sesn_aheadrace"));
+    assertThat(provider.provisions.get()).isEqualTo(1);
+    assertThat(manager.sandboxFor("sesn_aheadrace")).isSameAs(first);
+  }
+
+  @Test
+  void prepare_ofAClosedManagerOrANonSessionId_startsNothing() {
+    manager.prepare("not-a-session");
+    manager.close();
+    manager.prepare("sesn_closed");
+
+    assertThat(manager.starting("sesn_closed")).isFalse();
+    assertThat(provider.provisions.get()).isZero();
+  }
+
+  @Test
   void sandboxFor_twice_reusesTheSameSandboxAndShell() {
     Sandbox first = manager.sandboxFor("sesn_reuse");
     first.shell("export KEPT=yes", Duration.ofSeconds(5));

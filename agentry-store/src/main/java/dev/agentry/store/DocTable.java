@@ -91,7 +91,11 @@ final class DocTable<T> {
    * changed value without reading it back, so its instants may be finer than the stored ones.
    */
   T rewrite(Tx tx, String id, UnaryOperator<T> change) throws SQLException {
-    T current = find(tx, id, true).orElseThrow(() -> notFound(id));
+    return rewrite(tx, id, find(tx, id, true).orElseThrow(() -> notFound(id)), change);
+  }
+
+  /** As {@link #rewrite(Tx, String, UnaryOperator)}, from the row the caller read and locked. */
+  T rewrite(Tx tx, String id, T current, UnaryOperator<T> change) throws SQLException {
     T next = change.apply(current);
     if (!id.equals(idOf.apply(next))) {
       throw new IllegalArgumentException("an update cannot change the " + kind + " id");

@@ -30,6 +30,8 @@ import java.util.function.UnaryOperator;
 
 /** Sessions (the whole record as JSON plus filter columns) and their leases. */
 final class SqlSessions implements SessionRepository {
+  private static final SessionBodies BODIES = new SessionBodies();
+
   private static final DocTable<Session> TABLE =
       new DocTable<>(
           "session",
@@ -53,7 +55,7 @@ final class SqlSessions implements SessionRepository {
                 s.environmentId(),
                 s.status().wireName(),
                 s.title(),
-                Json.write(s),
+                BODIES.write(s),
                 Rows.micros(s.createdAt()),
                 Rows.micros(s.updatedAt()),
                 Rows.micros(s.archivedAt())
@@ -197,7 +199,7 @@ final class SqlSessions implements SessionRepository {
       Session changed =
           commit.change() == SessionCommit.NO_CHANGE
               ? TABLE.find(tx, id, false).orElseThrow(() -> TABLE.notFound(id))
-              : TABLE.rewrite(tx, id, commit.change());
+              : TABLE.rewrite(tx, id, current(tx, id), commit.change());
       List<EventDraft> derived = commit.derived().apply(changed);
       if (!derived.isEmpty()) {
         drafts = new ArrayList<>(fixed);
@@ -318,6 +320,17 @@ final class SqlSessions implements SessionRepository {
           setLease(tx, lease);
           return Optional.of(lease);
         });
+  }
+
+  /** The session's row, locked for the rewrite that follows ({@link SessionBodies}). */
+  private static Session current(Tx tx, String id) throws SQLException {
+    String body =
+        tx.one(
+                "SELECT body FROM sessions WHERE id = ?" + tx.dialect().forUpdate(),
+                rs -> rs.getString(1),
+                id)
+            .orElseThrow(() -> TABLE.notFound(id));
+    return BODIES.read(id, body);
   }
 
   private static Holder holder(Tx tx, String sessionId, boolean forUpdate) throws SQLException {

@@ -1,0 +1,44 @@
+package dev.agentry.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentry.core.Json;
+import dev.agentry.core.Session;
+import dev.agentry.testkit.StoreFixtures;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SessionBodiesTest {
+  private final SessionBodies bodies = new SessionBodies();
+  private final Instant t0 = Instant.parse("2026-12-03T10:00:00Z");
+  private final Session session = StoreFixtures.session(StoreFixtures.agent(t0), t0);
+
+  @Test
+  void theBodyThisProcessWroteLast_readsBackAsTheSessionItWasWrittenFrom_withoutAParse() {
+    String body = bodies.write(session);
+
+    assertThat(bodies.read(session.id(), body)).isSameAs(session);
+  }
+
+  @Test
+  void aBodySomeoneElseWroteSince_isParsed_notTakenForTheRemembered() {
+    bodies.write(session);
+    Session changedElsewhere =
+        session.withDetails("renamed elsewhere", Map.of(), t0.plusSeconds(1));
+    String theirs = Json.write(changedElsewhere);
+
+    Session read = bodies.read(session.id(), theirs);
+
+    assertThat(read).isNotSameAs(session).isEqualTo(Json.read(theirs, Session.class));
+    assertThat(read.title()).isEqualTo("renamed elsewhere");
+  }
+
+  @Test
+  void anotherSessionsRememberedBody_neverAnswersForThisOne() {
+    Session other = StoreFixtures.session(StoreFixtures.agent(t0), t0);
+    String body = bodies.write(other);
+
+    assertThat(bodies.read(session.id(), body)).isNotSameAs(other).isEqualTo(other);
+  }
+}
