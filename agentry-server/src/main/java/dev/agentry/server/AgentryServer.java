@@ -241,13 +241,13 @@ public final class AgentryServer implements AutoCloseable {
               workspaces,
               mounts,
               new SessionRepositoryTokens(store, box));
-      SessionResources resources =
-          new SessionResources(
-              store, files, box, config.repositoryUrls(), mounts, hands.sandboxes());
       // What the agent leaves in /mnt/session/outputs is indexed as the session's files when a
       // turn goes idle, on this node (where the sandbox and its outputs folder are).
       indexing = Executors.newVirtualThreadPerTaskExecutor();
       OutputsIndexer outputs = new OutputsIndexer(store, files, mounts::outputs, indexing);
+      SessionResources resources =
+          new SessionResources(
+              store, files, box, config.repositoryUrls(), mounts, hands.sandboxes(), outputs);
       guard.onIdle(outputs::turnEnded);
       ToolExecutor tools =
           BuiltInTools.create(
