@@ -6,8 +6,12 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 
-/** Parses proxy targets and tells public addresses from loopback, private and link-local ones. */
-final class EgressAddresses {
+/**
+ * Parses proxy targets and tells public addresses from loopback, private and link-local ones.
+ * Public for {@link #isPublic} alone: the server checks repository URLs by the same rule as the
+ * proxy.
+ */
+public final class EgressAddresses {
   private EgressAddresses() {}
 
   /**
@@ -62,7 +66,7 @@ final class EgressAddresses {
   }
 
   /** Loopback, private, link-local, CGNAT, multicast, unspecified and ULA are not public. */
-  static boolean isPublic(InetAddress a) {
+  public static boolean isPublic(InetAddress a) {
     if (a.isLoopbackAddress()
         || a.isAnyLocalAddress()
         || a.isLinkLocalAddress()

@@ -36,26 +36,6 @@ final class RepositoryAuthorization {
     return l.policy.repositoryOrigin("https", t.host(), t.port());
   }
 
-  /**
-   * Whether {@code path} means what it says: no {@code .} or {@code ..} segment, no encoded dot,
-   * slash or backslash, so that a prefix check on it is a check on what the upstream serves.
-   */
-  static boolean plain(String path) {
-    String lower = path.toLowerCase(java.util.Locale.ROOT);
-    if (lower.contains("%2e") || lower.contains("%2f") || lower.contains("%5c")) {
-      return false;
-    }
-    if (path.indexOf('\\') >= 0) {
-      return false;
-    }
-    for (String segment : path.split("/", -1)) {
-      if (segment.equals(".") || segment.equals("..")) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   /** {@code headers} with the repository's token, if the request is for one of its repositories. */
   List<String[]> apply(Listener l, Target t, boolean tls, String path, List<String[]> headers) {
     if (!l.policy.repositoryOrigin(tls ? "https" : "http", t.host(), t.port())) {
@@ -63,7 +43,7 @@ final class RepositoryAuthorization {
     }
     int q = path.indexOf('?');
     String p = q < 0 ? path : path.substring(0, q);
-    if (!plain(p)) {
+    if (!RepositoryTokens.plainPath(p)) {
       LOG.info(
           "egress session={} target={} no repository token: the path {} has dot segments or"
               + " encoded separators (the upstream could resolve it outside the repository)",

@@ -2,7 +2,6 @@ package dev.agentry.server;
 
 import dev.agentry.blob.BlobStores;
 import dev.agentry.core.BlobStore;
-import dev.agentry.core.EnvironmentConfig;
 import dev.agentry.core.FileService;
 import dev.agentry.core.ModelClient;
 import dev.agentry.core.Redactor;
@@ -16,7 +15,6 @@ import dev.agentry.git.GitRepositories;
 import dev.agentry.harness.Harness;
 import dev.agentry.model.ModelClients;
 import dev.agentry.sandbox.BuiltInTools;
-import dev.agentry.sandbox.EgressPolicy;
 import dev.agentry.sandbox.SandboxManager;
 import dev.agentry.sandbox.Sandboxes;
 import dev.agentry.sandbox.Workspaces;
@@ -32,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
@@ -55,7 +54,7 @@ public final class AgentryServer implements AutoCloseable {
   private final Telemetry telemetry;
   private final RouteTable routes;
   private final AutoCloseable logRedaction;
-  private final java.util.concurrent.ExecutorService indexing;
+  private final ExecutorService indexing;
   private final FileService files;
   private final FileSweep fileSweep;
   private final AutoCloseable nodeLock;
@@ -73,7 +72,7 @@ public final class AgentryServer implements AutoCloseable {
       AutoCloseable logRedaction,
       FileService files,
       FileSweep fileSweep,
-      java.util.concurrent.ExecutorService indexing,
+      ExecutorService indexing,
       AutoCloseable nodeLock) {
     this.indexing = indexing;
     this.nodeLock = nodeLock;
@@ -89,75 +88,6 @@ public final class AgentryServer implements AutoCloseable {
     this.hands = hands;
     this.harness = harness;
     this.generatedKey = key;
-  }
-
-  /**
-   * Whether the session's environment asked for network access: sandboxes without the egress proxy
-   * (unsafe-local) cannot give it, and the bash tool then says so instead of failing mysteriously.
-   */
-  private static boolean wantsNetwork(Store store, String sessionId) {
-    return store
-        .sessions()
-        .find(sessionId)
-        .flatMap(s -> store.environments().find(s.environmentId()))
-        .map(
-            e ->
-                e.config() instanceof EnvironmentConfig.Cloud cloud
-                    && (cloud.networking() instanceof EnvironmentConfig.Networking.Unrestricted
-                        || (cloud.networking() instanceof EnvironmentConfig.Networking.Limited l
-                            && !l.allowedHosts().isEmpty())))
-        .orElse(false);
-  }
-
-  /**
-   * The egress policy of a session's sandbox: its environment's networking (none configured, or not
-   * a cloud environment: everything refused), with the hosts of the agent's MCP servers for {@code
-   * allow_mcp_servers}. Read when the sandbox starts.
-   */
-  private static EgressPolicy egressPolicy(
-      Store store, String sessionId, List<String> operatorGitHosts) {
-    EgressPolicy base = environmentPolicy(store, sessionId);
-    // The session's repositories are reachable from its sandbox, and only their requests get
-    // their tokens (the proxy reads them per request from SessionRepositoryTokens).
-    List<String> repositories =
-        store
-            .sessions()
-            .find(sessionId)
-            .map(
-                s ->
-                    s.resources().stream()
-                        .map(StoredResource::new)
-                        .filter(StoredResource::isRepository)
-                        .map(r -> r.url().toString())
-                        .toList())
-            .orElse(List.of());
-    return repositories.isEmpty() ? base : base.withRepositories(repositories, operatorGitHosts);
-  }
-
-  private static EgressPolicy environmentPolicy(Store store, String sessionId) {
-    return store
-        .sessions()
-        .find(sessionId)
-        .map(
-            s -> {
-              List<String> mcp =
-                  s.agent() == null || s.agent().spec().mcpServers() == null
-                      ? List.of()
-                      : s.agent().spec().mcpServers().stream()
-                          .map(dev.agentry.core.McpServer::url)
-                          .filter(java.util.Objects::nonNull)
-                          .toList();
-              return store
-                  .environments()
-                  .find(s.environmentId())
-                  .map(
-                      e ->
-                          e.config() instanceof EnvironmentConfig.Cloud cloud
-                              ? EgressPolicy.of(cloud.networking(), mcp)
-                              : EgressPolicy.DENY_ALL)
-                  .orElse(EgressPolicy.DENY_ALL);
-            })
-        .orElse(EgressPolicy.DENY_ALL);
   }
 
   /**
@@ -196,7 +126,11 @@ public final class AgentryServer implements AutoCloseable {
             sweeper,
             id ->
                 EgressCredentials.attach(
-                    egressPolicy(store, id, operatorGitHosts), store, box, redactor, id),
+                    SandboxNetworking.policy(store, id, operatorGitHosts),
+                    store,
+                    box,
+                    redactor,
+                    id),
             mounts::forSandbox);
     return new Api.Hands(manager, provider, config.sandboxLimits());
   }
@@ -281,7 +215,7 @@ public final class AgentryServer implements AutoCloseable {
     }
     AutoCloseable logRedaction = LogRedaction.attach(redactor);
     BlobStore blobs = null;
-    java.util.concurrent.ExecutorService indexing = null;
+    ExecutorService indexing = null;
     try {
       // S3 credentials and region come from the process's AWS_* variables (or the SDK's chain)
       blobs = BlobStores.open(config.blobs(), dataDir, System.getenv());
@@ -316,7 +250,12 @@ public final class AgentryServer implements AutoCloseable {
               store,
               files,
               box,
-              cloner != null ? cloner : GitRepositories.cloner(config.tokenUsernames(), clock),
+              config
+                  .repositoryUrls()
+                  .guarding(
+                      cloner != null
+                          ? cloner
+                          : GitRepositories.cloner(config.tokenUsernames(), clock)),
               workspaces,
               dataDir.resolve("session-mounts"),
               clock);
@@ -332,17 +271,17 @@ public final class AgentryServer implements AutoCloseable {
               workspaces,
               mounts,
               new SessionRepositoryTokens(store, box));
-      SessionResources resources =
-          new SessionResources(
-              store, files, box, config.repositoryUrls(), mounts, hands.sandboxes());
       // What the agent leaves in /mnt/session/outputs is indexed as the session's files when a
       // turn goes idle, on this node (where the sandbox and its outputs folder are).
       indexing = Executors.newVirtualThreadPerTaskExecutor();
       OutputsIndexer outputs = new OutputsIndexer(store, files, mounts::outputs, indexing);
+      SessionResources resources =
+          new SessionResources(
+              store, files, box, config.repositoryUrls(), mounts, hands.sandboxes(), outputs);
       guard.onIdle(outputs::turnEnded);
       ToolExecutor tools =
           BuiltInTools.create(
-              hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
+              hands.sandboxes(), config.sandboxLimits(), id -> SandboxNetworking.wanted(store, id));
       Harness harness =
           Harness.create(
               store,
@@ -486,7 +425,7 @@ public final class AgentryServer implements AutoCloseable {
   }
 
   /** The session sandboxes (for tests that start them afresh, as another node would). */
-  dev.agentry.sandbox.SandboxManager sandboxes() {
+  SandboxManager sandboxes() {
     return hands.sandboxes();
   }
 

@@ -1,5 +1,6 @@
 package dev.agentry.server;
 
+import dev.agentry.core.RepositoryTokens;
 import java.net.URI;
 import java.util.Locale;
 
@@ -47,15 +48,7 @@ final class RepositoryPaths {
       p = p.substring(0, q);
     }
     // A dot segment or an encoded separator could resolve, upstream, outside the repository.
-    String lower = p.toLowerCase(java.util.Locale.ROOT);
-    if (p.contains("/../")
-        || p.endsWith("/..")
-        || p.contains("/./")
-        || p.endsWith("/.")
-        || lower.contains("%2e")
-        || lower.contains("%2f")
-        || lower.contains("%5c")
-        || p.contains("\\")) {
+    if (!RepositoryTokens.plainPath(p)) {
       return false;
     }
     return p.equals(base)

@@ -1,5 +1,6 @@
 package dev.agentry.server;
 
+import dev.agentry.sandbox.EgressAddresses;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -127,8 +128,9 @@ final class RepositoryUrls {
   }
 
   /**
-   * Whether every address of {@code host} is public. A name that does not resolve here is let
-   * through: the clone then fails with its own error, and the clone's connection is checked again.
+   * Whether every address of {@code host} is public, by the egress proxy's rule. A name that does
+   * not resolve here is let through: the clone then fails with its own error. (The clone itself
+   * connects from the server and does not check its address again.)
    */
   private static boolean isPublic(String host) {
     InetAddress[] all;
@@ -138,31 +140,10 @@ final class RepositoryUrls {
       return true;
     }
     for (InetAddress a : all) {
-      if (!isPublicAddress(a)) {
+      if (!EgressAddresses.isPublic(a)) {
         return false;
       }
     }
     return true;
-  }
-
-  static boolean isPublicAddress(InetAddress a) {
-    if (a.isLoopbackAddress()
-        || a.isSiteLocalAddress()
-        || a.isLinkLocalAddress()
-        || a.isAnyLocalAddress()
-        || a.isMulticastAddress()) {
-      return false;
-    }
-    byte[] b = a.getAddress();
-    if (b.length == 4) {
-      int first = b[0] & 0xff;
-      int second = b[1] & 0xff;
-      // CGNAT 100.64/10, "this network" 0/8, benchmarking 198.18/15
-      return !(first == 100 && second >= 64 && second < 128)
-          && first != 0
-          && !(first == 198 && (second == 18 || second == 19));
-    }
-    // IPv6 unique local fc00::/7
-    return (b[0] & 0xfe) != 0xfc;
   }
 }

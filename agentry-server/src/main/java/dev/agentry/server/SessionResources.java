@@ -30,6 +30,7 @@ final class SessionResources {
   private final SecretBox box;
   private final ResourceMounts mounts;
   private final SandboxManager sandboxes;
+  private final OutputsIndexer outputs;
 
   SessionResources(
       Store store,
@@ -37,12 +38,14 @@ final class SessionResources {
       SecretBox box,
       RepositoryUrls urls,
       ResourceMounts mounts,
-      SandboxManager sandboxes) {
+      SandboxManager sandboxes,
+      OutputsIndexer outputs) {
     this.store = store;
     this.parser = new ResourceParser(files, urls);
     this.box = box;
     this.mounts = mounts;
     this.sandboxes = sandboxes;
+    this.outputs = outputs;
   }
 
   /**
@@ -199,9 +202,13 @@ final class SessionResources {
     }
   }
 
-  /** The session was deleted: its mounted copies, outputs and clones outside /workspace go. */
+  /**
+   * The session was deleted: its mounted copies, outputs and clones outside /workspace go, and the
+   * indexer forgets the hashes it kept for its outputs.
+   */
   void deleteSession(String sessionId) {
     mounts.deleteSession(sessionId);
+    outputs.forget(sessionId);
   }
 
   /** The session's resource, or a 404. */
