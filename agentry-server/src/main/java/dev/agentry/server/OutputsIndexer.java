@@ -12,9 +12,14 @@ import dev.agentry.core.Timestamps;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLConnection;
+import java.nio.channels.Channels;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -37,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * an unchanged file is skipped and a changed one gets a new record; this holds across nodes.
  *
  * <p>The folder is the agent's: symbolic links are never followed (a link to a host file must not
- * export it), and each file is opened without following links and checked to be inside the folder.
+ * export it): the walk opens every folder and file relative to its open parent, never following a
+ * link, so swapping a folder for a link mid-walk leads nowhere outside.
  */
 final class OutputsIndexer {
   private static final Logger LOG = LoggerFactory.getLogger(OutputsIndexer.class);
@@ -118,60 +124,104 @@ final class OutputsIndexer {
       seen.remove(sessionId);
       return 0;
     }
-    Path root;
-    List<Path> found;
-    try {
-      root = dir.toRealPath();
-      try (var walk = Files.walk(root)) {
-        found =
-            walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
-                .limit(MAX_FILES_PER_PASS)
-                .toList();
+    Pass pass =
+        new Pass(
+            workspace, sessionId, seen.computeIfAbsent(sessionId, k -> new ConcurrentHashMap<>()));
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+      if (!(stream instanceof SecureDirectoryStream<Path> root)) {
+        LOG.warn("session {}: outputs not indexed: no secure directory access here", sessionId);
+        return 0;
       }
+      pass.walk(root, "", 0);
     } catch (IOException e) {
       LOG.warn("session {}: cannot list its outputs: {}", sessionId, e.getMessage());
-      return 0;
     }
-    if (found.isEmpty()) {
-      return 0;
+    if (pass.stored > 0) {
+      LOG.info("session {}: indexed {} output file(s)", sessionId, pass.stored);
     }
-    Set<String> indexed = indexed(workspace, sessionId);
-    Map<String, Seen> known = seen.computeIfAbsent(sessionId, k -> new ConcurrentHashMap<>());
-    int count = 0;
-    for (Path file : found) {
-      String name = root.relativize(file).toString();
-      try {
+    return pass.stored;
+  }
+
+  /**
+   * One walk over the folder. Every step is relative to an open directory and never follows a link
+   * ({@code openat} with {@code O_NOFOLLOW}): the agent may swap a folder for a symbolic link at
+   * any moment, and a path checked first and opened later would then lead out of the folder.
+   */
+  private final class Pass {
+    private static final int MAX_DEPTH = 64;
+    private final String workspace;
+    private final String sessionId;
+    private final Map<String, Seen> known;
+    private Set<String> indexed; // read from the store at the first file found
+    private int visited;
+    private int stored;
+
+    Pass(String workspace, String sessionId, Map<String, Seen> known) {
+      this.workspace = workspace;
+      this.sessionId = sessionId;
+      this.known = known;
+    }
+
+    void walk(SecureDirectoryStream<Path> dir, String prefix, int depth) throws IOException {
+      for (Path entry : dir) {
+        if (visited >= MAX_FILES_PER_PASS) {
+          return;
+        }
+        Path name = entry.getFileName();
         BasicFileAttributes a =
-            Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (!a.isRegularFile()
-            || a.size() > MAX_FILE_BYTES
-            || !file.toRealPath().startsWith(root)) {
-          continue;
+            dir.getFileAttributeView(name, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .readAttributes();
+        if (a.isDirectory() && depth < MAX_DEPTH) {
+          try (SecureDirectoryStream<Path> sub =
+              dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+            walk(sub, prefix + name + "/", depth + 1);
+          } catch (IOException e) {
+            LOG.warn(
+                "session {}: output folder {} skipped: {}",
+                sessionId,
+                prefix + name,
+                e.getMessage());
+          }
+        } else if (a.isRegularFile()) {
+          visited++;
+          try {
+            consider(dir, name, prefix + name, a);
+          } catch (IOException e) {
+            LOG.warn("session {}: output {} skipped: {}", sessionId, prefix + name, e.getMessage());
+          }
         }
-        Seen last = known.get(name);
-        String sha =
-            last != null
-                    && last.size == a.size()
-                    && last.modified == a.lastModifiedTime().toMillis()
-                ? last.sha256
-                : sha256(file);
-        known.put(name, new Seen(a.size(), a.lastModifiedTime().toMillis(), sha));
-        if (indexed.contains(name + "\n" + sha)) {
-          continue;
-        }
-        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-          files.storeOutput(workspace, sessionId, name, mimeType(name), in);
-        }
-        indexed.add(name + "\n" + sha);
-        count++;
-      } catch (IOException e) {
-        LOG.warn("session {}: output {} skipped: {}", sessionId, name, e.getMessage());
       }
     }
-    if (count > 0) {
-      LOG.info("session {}: indexed {} output file(s)", sessionId, count);
+
+    private void consider(
+        SecureDirectoryStream<Path> dir, Path name, String path, BasicFileAttributes a)
+        throws IOException {
+      if (a.size() > MAX_FILE_BYTES) {
+        return;
+      }
+      Seen last = known.get(path);
+      String sha =
+          last != null && last.size == a.size() && last.modified == a.lastModifiedTime().toMillis()
+              ? last.sha256
+              : sha256(dir, name);
+      known.put(path, new Seen(a.size(), a.lastModifiedTime().toMillis(), sha));
+      if (indexed == null) {
+        indexed = indexed(workspace, sessionId);
+      }
+      if (indexed.contains(path + "\n" + sha)) {
+        return;
+      }
+      try (InputStream in = open(dir, name)) {
+        files.storeOutput(workspace, sessionId, path, mimeType(path), in);
+      }
+      indexed.add(path + "\n" + sha);
+      stored++;
     }
-    return count;
+  }
+
+  private static InputStream open(SecureDirectoryStream<Path> dir, Path name) throws IOException {
+    return Channels.newInputStream(
+        dir.newByteChannel(name, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)));
   }
 
   /**
@@ -198,11 +248,10 @@ final class OutputsIndexer {
     }
   }
 
-  private static String sha256(Path file) throws IOException {
+  private static String sha256(SecureDirectoryStream<Path> dir, Path name) throws IOException {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      try (InputStream in =
-          new DigestInputStream(Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS), digest)) {
+      try (InputStream in = new DigestInputStream(open(dir, name), digest)) {
         in.transferTo(java.io.OutputStream.nullOutputStream());
       }
       return HexFormat.of().formatHex(digest.digest());

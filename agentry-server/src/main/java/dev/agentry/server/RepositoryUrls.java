@@ -1,5 +1,7 @@
 package dev.agentry.server;
 
+import dev.agentry.core.RepositoryCloner;
+import dev.agentry.core.RepositoryException;
 import dev.agentry.sandbox.EgressAddresses;
 import java.net.InetAddress;
 import java.net.URI;
@@ -117,6 +119,28 @@ final class RepositoryUrls {
     return uri;
   }
 
+  /**
+   * {@code cloner}, checking each URL's addresses again right before it clones: a name checked when
+   * the resource was created may resolve elsewhere since (DNS rebinding), and the clone connects
+   * from the server itself.
+   */
+  RepositoryCloner guarding(RepositoryCloner cloner) {
+    return (url, branch, commit, token, dest, timeout) -> {
+      URI uri = URI.create(url);
+      int port =
+          uri.getPort() == -1
+              ? ("https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80)
+              : uri.getPort();
+      if (!isAllowed(uri.getHost(), port) && !isPublic(uri.getHost())) {
+        throw new RepositoryException(
+            "repository_clone_error",
+            uri.getHost()
+                + " now resolves to a private, loopback or link-local address; not cloned");
+      }
+      cloner.cloneInto(url, branch, commit, token, dest, timeout);
+    };
+  }
+
   private boolean isAllowed(String host, int port) {
     String h = host.toLowerCase(Locale.ROOT);
     for (Allowed a : allowed) {
@@ -129,8 +153,8 @@ final class RepositoryUrls {
 
   /**
    * Whether every address of {@code host} is public, by the egress proxy's rule. A name that does
-   * not resolve here is let through: the clone then fails with its own error. (The clone itself
-   * connects from the server and does not check its address again.)
+   * not resolve here is let through: the clone then fails with its own error. {@link #guarding}
+   * checks again right before each clone.
    */
   private static boolean isPublic(String host) {
     InetAddress[] all;
