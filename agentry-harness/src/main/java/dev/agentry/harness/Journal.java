@@ -7,6 +7,7 @@ import dev.agentry.core.Session;
 import dev.agentry.core.SessionCommit;
 import dev.agentry.core.SessionStatus;
 import dev.agentry.core.Store;
+import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -48,6 +49,14 @@ final class Journal {
   /** The deferred write, or null. */
   private Write pending;
 
+  /**
+   * A commit the database may or may not have made (it became unreachable meanwhile), or null. It
+   * is settled before anything else is read or written: kept if its first event is in the log, else
+   * committed again. So a tool's result is never lost to an outage (and its tool never run again),
+   * and nothing is committed twice.
+   */
+  private SessionCommit unsure;
+
   /** The session record as this run's last commit left it, or null: read it. */
   private Session record;
 
@@ -67,6 +76,7 @@ final class Journal {
 
   /** As {@link #read}, each event with its payload read (once per run). */
   List<LogEntry> entries() {
+    settle();
     while (true) {
       List<StoredEvent> page = store.events().readAfter(sessionId, log.size(), PAGE);
       if (!page.isEmpty() && pending != null) {
@@ -232,7 +242,14 @@ final class Journal {
       if (all.change() != SessionCommit.NO_CHANGE) {
         all = all.andDerived(s -> learn(changed, s)); // the record as the transaction left it
       }
-      SessionCommit.Result r = lease.commit(all);
+      settle();
+      SessionCommit.Result r;
+      try {
+        r = lease.commit(all);
+      } catch (StoreException.Unavailable e) {
+        unsure = all;
+        throw e;
+      }
       if (changed[0] != null) {
         record = changed[0];
       }
@@ -240,6 +257,46 @@ final class Journal {
       r.processed().forEach(Journal.this::keep);
       return r.appended().subList(theirs, r.appended().size());
     }
+  }
+
+  /** Settles the {@link #unsure} commit, if any; throws if the database is still unreachable. */
+  private void settle() {
+    if (unsure == null) {
+      return;
+    }
+    record = null; // the commit may have changed it, and it is not known how
+    if (!unsure.events().isEmpty()) {
+      String first = unsure.events().getFirst().id();
+      boolean landed = false;
+      while (true) {
+        List<StoredEvent> page = store.events().readAfter(sessionId, log.size(), PAGE);
+        for (StoredEvent e : page) {
+          landed |= e.id().equals(first);
+          keep(e);
+        }
+        if (page.size() < PAGE) {
+          break;
+        }
+      }
+      if (landed) {
+        markProcessed(unsure); // its marks landed with its events; reads do not fetch them again
+        unsure = null;
+        return;
+      }
+    }
+    SessionCommit.Result r = lease.commit(unsure); // throws again while the database is away
+    unsure = null;
+    r.appended().forEach(this::keep);
+    r.processed().forEach(this::keep);
+  }
+
+  private void markProcessed(SessionCommit landed) {
+    java.util.Set<String> marked = new java.util.HashSet<>(landed.processed());
+    log.replaceAll(
+        e ->
+            e.processedAt() == null && marked.contains(e.id())
+                ? e.withStored(e.stored().withProcessedAt(landed.processedAt()))
+                : e);
   }
 
   private static List<EventDraft> learn(Session[] into, Session changed) {

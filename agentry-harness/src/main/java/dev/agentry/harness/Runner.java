@@ -23,6 +23,7 @@ import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolObserver;
 import dev.agentry.core.Tracing;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -152,7 +153,7 @@ final class Runner {
     }
     EventStore.Subscription sub = store.events().subscribe(sessionId, this::onEvent);
     try {
-      while (!stopping && step()) {
+      while (!stopping && stepThroughOutages()) {
         // each step reads what is new in the log
       }
     } catch (RunLease.Taken e) {
@@ -173,6 +174,60 @@ final class Runner {
       lease.release();
     }
     return true;
+  }
+
+  /**
+   * A step, or, if the database became unreachable during it, a wait until it answers again: an
+   * outage is weather, not an error, so the turn pauses rather than ends. What the step committed
+   * before is durable, what it failed to commit the journal settles first ({@link Journal}), and
+   * the next step reads the log and goes on from there, so no tool whose call is in the log runs
+   * twice. The lease is renewed through the outage by its timer once the database is back; a run
+   * that lost it meanwhile stops at its next write (stale fence) and the node's sweep resumes it.
+   */
+  private boolean stepThroughOutages() {
+    try {
+      return step();
+    } catch (StoreException.Unavailable e) {
+      LOG.warn("session {}: the database is unreachable; the run waits for it", sessionId);
+      LOG.debug("session {}: the failure", sessionId, e);
+      awaitDatabase();
+      return true;
+    }
+  }
+
+  /**
+   * Waits for the database with growing pauses (at most {@link #OUTAGE_POLL_MAX}), then records in
+   * the log that the turn was rescheduled, if one is open; the next step resumes it.
+   */
+  private void awaitDatabase() {
+    for (int attempt = 1; !stopping; attempt++) {
+      Cancellation c = new Cancellation();
+      current.set(c);
+      if (stopping) {
+        c.cancel();
+      }
+      Backoff.await(outagePause(attempt), c);
+      try {
+        journal.entries(); // settles what the outage left unsure
+        Session session = journal.session().orElse(null);
+        if (session != null && session.status() == SessionStatus.RUNNING) {
+          append(List.of(Events.rescheduled(now())), SessionStatus.RESCHEDULING);
+        }
+        LOG.info("session {}: the database answers again; the run goes on", sessionId);
+        return;
+      } catch (StoreException.Unavailable again) {
+        LOG.debug("session {}: the database is still unreachable", sessionId);
+      }
+    }
+  }
+
+  /** The longest pause between two looks at an unreachable database. */
+  private static final Duration OUTAGE_POLL_MAX = Duration.ofSeconds(2);
+
+  private static Duration outagePause(int attempt) {
+    long millis = Math.min(OUTAGE_POLL_MAX.toMillis(), 100L << Math.min(attempt, 5));
+    return Duration.ofMillis(
+        millis / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(millis / 2 + 1));
   }
 
   /**
