@@ -57,6 +57,9 @@ final class Journal {
    */
   private SessionCommit unsure;
 
+  /** The ids of the events this run committed. */
+  private final java.util.Set<String> written = new java.util.HashSet<>();
+
   /** The session record as this run's last commit left it, or null: read it. */
   private Session record;
 
@@ -121,6 +124,11 @@ final class Journal {
     if (!lease.held()) {
       lease.commit(SessionCommit.of(List.of()));
     }
+  }
+
+  /** Whether this run committed the event {@code id} (settled ones included). */
+  boolean wrote(String id) {
+    return written.contains(id);
   }
 
   /** Commits the deferred write, if any. */
@@ -250,6 +258,7 @@ final class Journal {
         unsure = all;
         throw e;
       }
+      all.events().forEach(d -> written.add(d.id()));
       if (changed[0] != null) {
         record = changed[0];
       }
@@ -279,12 +288,14 @@ final class Journal {
         }
       }
       if (landed) {
+        unsure.events().forEach(d -> written.add(d.id()));
         markProcessed(unsure); // its marks landed with its events; reads do not fetch them again
         unsure = null;
         return;
       }
     }
     SessionCommit.Result r = lease.commit(unsure); // throws again while the database is away
+    unsure.events().forEach(d -> written.add(d.id()));
     unsure = null;
     r.appended().forEach(this::keep);
     r.processed().forEach(this::keep);

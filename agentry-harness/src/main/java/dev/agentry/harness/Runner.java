@@ -69,6 +69,10 @@ final class Runner {
   private volatile boolean queuedSinceRead;
 
   private volatile boolean stopping;
+
+  /** The built-in calls this run started (each at most once). */
+  private final java.util.Set<String> started = new java.util.HashSet<>();
+
   private final RunLease lease;
 
   /** The span of the request whose response is being journalled. */
@@ -404,8 +408,18 @@ final class Runner {
   }
 
   /**
+   * Whether this run journalled the call and never started it: its commit's answer was lost to a
+   * database outage (the journal found it landed), so it is known not to have run, unlike a call
+   * found open after a crash, whose outcome is unknown.
+   */
+  private boolean neverStarted(String toolUseId) {
+    return journal.wrote(toolUseId) && !started.contains(toolUseId);
+  }
+
+  /**
    * Tool calls a dead runner journalled but never answered: read-only ones are run again; a
-   * side-effecting one may have half-happened, so the model is told the outcome is unknown.
+   * side-effecting one may have half-happened, so the model is told the outcome is unknown. A call
+   * this run journalled but never started (see {@link #neverStarted}) runs now.
    */
   private void resumeTools(Session session, LogState s) {
     Cancellation c = newCancellation();
@@ -416,7 +430,8 @@ final class Runner {
       var call = (Event.AgentToolUse) use.event();
       if (Permissions.verdict(call, true) == Permissions.Verdict.REFUSE) {
         dispatch(use, session, c, true);
-      } else if (config.readOnlyTools().contains(call.name())) {
+      } else if (config.readOnlyTools().contains(call.name()) || neverStarted(use.id())) {
+        started.add(use.id());
         toolCalls.run(session, use.id(), call.name(), call.input(), c);
       } else {
         append(List.of(Events.toolResult(use.id(), Events.UNKNOWN_OUTCOME, true, now())));
@@ -441,8 +456,10 @@ final class Runner {
             journal.beforeSideEffect(); // what the call follows is durable before it
             append(List.of(mcp.answer(session, use.id(), mcpUse, c, this::append, observed)));
           }
-          case Event.AgentToolUse builtIn ->
-              toolCalls.run(session, use.id(), builtIn.name(), builtIn.input(), c);
+          case Event.AgentToolUse builtIn -> {
+            started.add(use.id());
+            toolCalls.run(session, use.id(), builtIn.name(), builtIn.input(), c);
+          }
         }
       }
     }
