@@ -65,6 +65,8 @@ class DatabaseOutageRunTest extends HarnessTestBase {
     assertThat(model.requests).hasSize(2);
     List<String> types = types();
     assertThat(types).doesNotContain("session.error").contains("session.status_rescheduled");
+    int rescheduled = types.indexOf("session.status_rescheduled");
+    assertThat(types.lastIndexOf("session.status_running")).isGreaterThan(rescheduled);
     assertThat(ofType("agent.tool_use")).hasSize(1);
     assertThat(ofType("agent.tool_result")).hasSize(1);
     assertThat(Events.payload(ofType("agent.tool_result").get(0)).path("is_error").asBoolean())
