@@ -30,4 +30,14 @@ public class StoreException extends RuntimeException {
       super(message);
     }
   }
+
+  /**
+   * The database could not be reached (refused, cut, timed out): weather, not a bug. A write that
+   * failed so may or may not have committed; the caller waits and retries, or answers 503.
+   */
+  public static final class Unavailable extends StoreException {
+    public Unavailable(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
 }

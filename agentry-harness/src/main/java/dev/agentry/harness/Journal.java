@@ -7,6 +7,7 @@ import dev.agentry.core.Session;
 import dev.agentry.core.SessionCommit;
 import dev.agentry.core.SessionStatus;
 import dev.agentry.core.Store;
+import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -56,6 +57,17 @@ final class Journal {
   /** The deferred write, or null. */
   private Write pending;
 
+  /**
+   * A commit the database may or may not have made (it became unreachable meanwhile), or null. It
+   * is settled before anything else is read or written: kept if its first event is in the log, else
+   * committed again. So a tool's result is never lost to an outage (and its tool never run again),
+   * and nothing is committed twice.
+   */
+  private SessionCommit unsure;
+
+  /** The ids of the events this run committed. */
+  private final java.util.Set<String> written = new java.util.HashSet<>();
+
   /** The session record as this run's last commit left it, or null: read it. */
   private Session record;
 
@@ -75,6 +87,7 @@ final class Journal {
 
   /** As {@link #read}, each event with its payload read (once per run). */
   List<LogEntry> entries() {
+    settle();
     while (true) {
       List<StoredEvent> page = store.events().readAfter(sessionId, log.size(), PAGE);
       if (!page.isEmpty() && pending != null) {
@@ -119,6 +132,11 @@ final class Journal {
     if (!lease.held()) {
       lease.commit(SessionCommit.of(List.of()));
     }
+  }
+
+  /** Whether this run committed the event {@code id} (settled ones included). */
+  boolean wrote(String id) {
+    return written.contains(id);
   }
 
   /** Commits the deferred write, if any. */
@@ -226,8 +244,19 @@ final class Journal {
 
     /** Makes it all durable at once (after a deferred write); returns the appended events. */
     List<StoredEvent> commit() {
-      Prepared p = prepare();
-      return p.apply(lease.commit(p.all));
+      return commit(prepare());
+    }
+
+    private List<StoredEvent> commit(Prepared p) {
+      settle();
+      SessionCommit.Result r;
+      try {
+        r = lease.commit(p.all);
+      } catch (StoreException.Unavailable e) {
+        unsure = p.all;
+        throw e;
+      }
+      return p.apply(r);
     }
 
     /**
@@ -238,8 +267,10 @@ final class Journal {
      */
     Ahead commitAhead() {
       Prepared p = prepare();
-      if (!lease.held()) {
-        return new Ahead(p, CompletableFuture.completedFuture(lease.commit(p.all)));
+      if (!lease.held() || unsure != null) {
+        // settled and committed here and now, as by commit(), outage handling included
+        List<StoredEvent> mine = commit(p);
+        return new Ahead(mine);
       }
       return new Ahead(p, CompletableFuture.supplyAsync(() -> lease.commit(p.all), AHEAD));
     }
@@ -277,6 +308,7 @@ final class Journal {
 
     /** The run's copy of the log and record take in the commit; returns the write's own events. */
     List<StoredEvent> apply(SessionCommit.Result r) {
+      all.events().forEach(d -> written.add(d.id()));
       if (changed[0] != null) {
         record = changed[0];
       }
@@ -290,10 +322,18 @@ final class Journal {
   final class Ahead {
     private final Prepared prepared;
     private final CompletableFuture<SessionCommit.Result> result;
+    private final List<StoredEvent> committed; // when it was committed at once
 
     private Ahead(Prepared prepared, CompletableFuture<SessionCommit.Result> result) {
       this.prepared = prepared;
       this.result = result;
+      this.committed = null;
+    }
+
+    private Ahead(List<StoredEvent> committed) {
+      this.prepared = null;
+      this.result = null;
+      this.committed = committed;
     }
 
     /**
@@ -301,10 +341,17 @@ final class Journal {
      * Write#commit} would have thrown (a stale fence, a deleted session).
      */
     List<StoredEvent> join() {
+      if (committed != null) {
+        return committed;
+      }
       SessionCommit.Result r;
       try {
         r = result.join();
       } catch (CompletionException e) {
+        if (e.getCause() instanceof StoreException.Unavailable u) {
+          unsure = prepared.all; // settled before the run's next read or write
+          throw u;
+        }
         if (e.getCause() instanceof RuntimeException re) {
           throw re;
         }
@@ -315,6 +362,48 @@ final class Journal {
       }
       return prepared.apply(r);
     }
+  }
+
+  /** Settles the {@link #unsure} commit, if any; throws if the database is still unreachable. */
+  private void settle() {
+    if (unsure == null) {
+      return;
+    }
+    record = null; // the commit may have changed it, and it is not known how
+    if (!unsure.events().isEmpty()) {
+      String first = unsure.events().getFirst().id();
+      boolean landed = false;
+      while (true) {
+        List<StoredEvent> page = store.events().readAfter(sessionId, log.size(), PAGE);
+        for (StoredEvent e : page) {
+          landed |= e.id().equals(first);
+          keep(e);
+        }
+        if (page.size() < PAGE) {
+          break;
+        }
+      }
+      if (landed) {
+        unsure.events().forEach(d -> written.add(d.id()));
+        markProcessed(unsure); // its marks landed with its events; reads do not fetch them again
+        unsure = null;
+        return;
+      }
+    }
+    SessionCommit.Result r = lease.commit(unsure); // throws again while the database is away
+    unsure.events().forEach(d -> written.add(d.id()));
+    unsure = null;
+    r.appended().forEach(this::keep);
+    r.processed().forEach(this::keep);
+  }
+
+  private void markProcessed(SessionCommit landed) {
+    java.util.Set<String> marked = new java.util.HashSet<>(landed.processed());
+    log.replaceAll(
+        e ->
+            e.processedAt() == null && marked.contains(e.id())
+                ? e.withStored(e.stored().withProcessedAt(landed.processedAt()))
+                : e);
   }
 
   private static List<EventDraft> learn(Session[] into, Session changed) {

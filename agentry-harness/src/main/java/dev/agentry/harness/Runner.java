@@ -23,6 +23,7 @@ import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolObserver;
 import dev.agentry.core.Tracing;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -68,6 +69,10 @@ final class Runner {
   private volatile boolean queuedSinceRead;
 
   private volatile boolean stopping;
+
+  /** The built-in calls this run started (each at most once). */
+  private final java.util.Set<String> started = new java.util.HashSet<>();
+
   private final RunLease lease;
 
   /** The span of the request whose response is being journalled. */
@@ -149,7 +154,7 @@ final class Runner {
     }
     EventStore.Subscription sub = store.events().subscribe(sessionId, this::onEvent);
     try {
-      while (!stopping && step()) {
+      while (!stopping && stepThroughOutages()) {
         // each step reads what is new in the log
       }
     } catch (RunLease.Taken e) {
@@ -170,6 +175,60 @@ final class Runner {
       lease.release();
     }
     return true;
+  }
+
+  /**
+   * A step, or, if the database became unreachable during it, a wait until it answers again: an
+   * outage is weather, not an error, so the turn pauses rather than ends. What the step committed
+   * before is durable, what it failed to commit the journal settles first ({@link Journal}), and
+   * the next step reads the log and goes on from there, so no tool whose call is in the log runs
+   * twice. The lease is renewed through the outage by its timer once the database is back; a run
+   * that lost it meanwhile stops at its next write (stale fence) and the node's sweep resumes it.
+   */
+  private boolean stepThroughOutages() {
+    try {
+      return step();
+    } catch (StoreException.Unavailable e) {
+      LOG.warn("session {}: the database is unreachable; the run waits for it", sessionId);
+      LOG.debug("session {}: the failure", sessionId, e);
+      awaitDatabase();
+      return true;
+    }
+  }
+
+  /**
+   * Waits for the database with growing pauses (at most {@link #OUTAGE_POLL_MAX}), then records in
+   * the log that the turn was rescheduled, if one is open; the next step resumes it.
+   */
+  private void awaitDatabase() {
+    for (int attempt = 1; !stopping; attempt++) {
+      Cancellation c = new Cancellation();
+      current.set(c);
+      if (stopping) {
+        c.cancel();
+      }
+      Backoff.await(outagePause(attempt), c);
+      try {
+        journal.entries(); // settles what the outage left unsure
+        Session session = journal.session().orElse(null);
+        if (session != null && session.status() == SessionStatus.RUNNING) {
+          append(List.of(Events.rescheduled(now())), SessionStatus.RESCHEDULING);
+        }
+        LOG.info("session {}: the database answers again; the run goes on", sessionId);
+        return;
+      } catch (StoreException.Unavailable again) {
+        LOG.debug("session {}: the database is still unreachable", sessionId);
+      }
+    }
+  }
+
+  /** The longest pause between two looks at an unreachable database. */
+  private static final Duration OUTAGE_POLL_MAX = Duration.ofSeconds(2);
+
+  private static Duration outagePause(int attempt) {
+    long millis = Math.min(OUTAGE_POLL_MAX.toMillis(), 100L << Math.min(attempt, 5));
+    return Duration.ofMillis(
+        millis / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(millis / 2 + 1));
   }
 
   /**
@@ -349,8 +408,18 @@ final class Runner {
   }
 
   /**
+   * Whether this run journalled the call and never started it: its commit's answer was lost to a
+   * database outage (the journal found it landed), so it is known not to have run, unlike a call
+   * found open after a crash, whose outcome is unknown.
+   */
+  private boolean neverStarted(String toolUseId) {
+    return journal.wrote(toolUseId) && !started.contains(toolUseId);
+  }
+
+  /**
    * Tool calls a dead runner journalled but never answered: read-only ones are run again; a
-   * side-effecting one may have half-happened, so the model is told the outcome is unknown.
+   * side-effecting one may have half-happened, so the model is told the outcome is unknown. A call
+   * this run journalled but never started (see {@link #neverStarted}) runs now.
    */
   private void resumeTools(Session session, LogState s) {
     Cancellation c = newCancellation();
@@ -361,7 +430,8 @@ final class Runner {
       var call = (Event.AgentToolUse) use.event();
       if (Permissions.verdict(call, true) == Permissions.Verdict.REFUSE) {
         dispatch(use, session, c, true);
-      } else if (config.readOnlyTools().contains(call.name())) {
+      } else if (config.readOnlyTools().contains(call.name()) || neverStarted(use.id())) {
+        started.add(use.id());
         toolCalls.run(session, use.id(), call.name(), call.input(), c);
       } else {
         append(List.of(Events.toolResult(use.id(), Events.UNKNOWN_OUTCOME, true, now())));
@@ -386,8 +456,10 @@ final class Runner {
             journal.beforeSideEffect(); // what the call follows is durable before it
             append(List.of(mcp.answer(session, use.id(), mcpUse, c, this::append, observed)));
           }
-          case Event.AgentToolUse builtIn ->
-              toolCalls.run(session, use.id(), builtIn.name(), builtIn.input(), c);
+          case Event.AgentToolUse builtIn -> {
+            started.add(use.id());
+            toolCalls.run(session, use.id(), builtIn.name(), builtIn.input(), c);
+          }
         }
       }
     }

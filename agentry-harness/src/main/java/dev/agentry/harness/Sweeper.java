@@ -115,6 +115,10 @@ final class Sweeper {
     List<Lease> claimed;
     try {
       claimed = sessions.claimRunnable(owner, clock.instant(), ttl, free, node.skip());
+    } catch (dev.agentry.core.StoreException.Unavailable e) {
+      // An outage: every sweep meanwhile would log the same stack.
+      LOG.warn("sweeping for sessions to run: {}; the next sweep tries again", e.getMessage());
+      return;
     } catch (RuntimeException e) {
       LOG.warn("sweeping for sessions to run failed; the next sweep tries again", e);
       return;

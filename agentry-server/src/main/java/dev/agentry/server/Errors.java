@@ -46,6 +46,19 @@ final class Errors {
     r.error(
         StoreException.Conflict.class,
         (req, res, e) -> send(req, res, ApiError.conflict(e.getMessage())));
+    // An outage is weather: the official SDKs retry a 503 (after retry-after), and it is logged
+    // once a request, briefly, rather than as a failure with its stack.
+    r.error(
+        StoreException.Unavailable.class,
+        (req, res, e) -> {
+          LOG.warn(
+              "database unreachable on {} {}: {}",
+              req.prologue().method().text(),
+              req.path().path(),
+              e.getMessage());
+          res.header(RETRY_AFTER, RETRY_AFTER_SECONDS);
+          send(req, res, ApiError.unavailable("the database is unavailable; retry shortly"));
+        });
     r.error(
         StoreException.class,
         (req, res, e) -> {
@@ -84,6 +97,11 @@ final class Errors {
    * The official SDKs retry a 409 unless told not to; a conflict (a stale version, a busy session)
    * does not resolve itself by sending the same request again.
    */
+  static final HeaderName RETRY_AFTER = HeaderNames.create("retry-after");
+
+  /** When a client should try again while the database is unreachable. */
+  static final String RETRY_AFTER_SECONDS = "1";
+
   static final HeaderName SHOULD_RETRY = HeaderNames.create("x-should-retry");
 
   void send(ServerRequest req, ServerResponse res, ApiError e) {

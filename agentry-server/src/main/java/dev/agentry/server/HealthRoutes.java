@@ -48,11 +48,34 @@ final class HealthRoutes implements Api.Routes {
     res.send(out.toByteArray());
   }
 
+  /** How long readiness waits for the store before calling it unavailable. */
+  private static final long PING_MILLIS = 1500;
+
+  /**
+   * The store's ping, given up after {@link #PING_MILLIS}: a database that went silent (not just
+   * refused) must not hold a load balancer's probe for the driver's socket timeout.
+   */
+  private void boundedPing() {
+    var ping =
+        java.util.concurrent.CompletableFuture.runAsync(
+            () -> api.store().ping(), r -> Thread.ofVirtual().name("readyz-ping").start(r));
+    try {
+      ping.get(PING_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the store did not answer within " + PING_MILLIS + " ms");
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("the store did not answer", e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   private void ready(ServerRequest req, ServerResponse res) {
     var body = Json.mapper().createObjectNode();
     var store = body.putObject("store").put("backend", api.store().describe());
     try {
-      api.store().ping();
+      boundedPing();
       store.put("status", "ok");
       body.put("status", "ok");
       body.put("sse_subscribers", api.streams().subscribers());

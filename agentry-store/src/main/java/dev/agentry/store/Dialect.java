@@ -72,7 +72,33 @@ enum Dialect {
    * messages may quote the values that were written.
    */
   static StoreException wrap(String operation, SQLException e) {
-    return new StoreException(
-        operation + " failed (SQLState " + e.getSQLState() + ", code " + e.getErrorCode() + ")", e);
+    String message =
+        operation + " failed (SQLState " + e.getSQLState() + ", code " + e.getErrorCode() + ")";
+    return unreachable(e)
+        ? new StoreException.Unavailable(message, e)
+        : new StoreException(message, e);
+  }
+
+  /**
+   * Whether the database could not be reached rather than refused the statement: the pool timed out
+   * waiting for a connection, a connection failed or was cut (SQLState class 08), or the server is
+   * shutting down or starting (57P01-57P03).
+   */
+  static boolean unreachable(SQLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.sql.SQLTransientConnectionException
+          || t instanceof java.sql.SQLNonTransientConnectionException
+          || t instanceof java.net.SocketException
+          || t instanceof java.io.EOFException) {
+        return true;
+      }
+      if (t instanceof SQLException s && s.getSQLState() != null) {
+        String state = s.getSQLState();
+        if (state.startsWith("08") || state.startsWith("57P0")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 }

@@ -82,12 +82,16 @@ public final class Stores {
         List.of(pool));
   }
 
+  /** How long a caller waits for a PostgreSQL connection before the database counts as down. */
+  static final java.time.Duration PG_CONNECTION_WAIT = java.time.Duration.ofMillis(1000);
+
   private static Database openPostgres(StoreConfig config) {
     HikariConfig hikari = new HikariConfig();
     hikari.setJdbcUrl(config.jdbcUrl());
     hikari.setPoolName("agentry-pg");
     // The writers hold a connection each; the rest serve reads.
     hikari.setMaximumPoolSize(PG_WRITERS + PG_READERS);
+    boundWaits(hikari);
     HikariDataSource pool;
     try {
       pool = new HikariDataSource(hikari);
@@ -114,6 +118,23 @@ public final class Stores {
         new PostgresAppender(),
         config.describePostgres(),
         List.of(pool));
+  }
+
+  /**
+   * A database outage is answered within about a second, not after HikariCP's and the driver's
+   * defaults (30 s to get a connection, no bound on connecting): a caller waiting for a connection
+   * gives up after {@link #PG_CONNECTION_WAIT}, a connection attempt after {@code connectTimeout},
+   * and a statement on a connection that went silent (a partition that drops packets) after {@code
+   * socketTimeout}, which stays long enough for the slowest legitimate statement (a migration). A
+   * value set in the JDBC URL wins: the driver reads the URL's over these.
+   */
+  private static void boundWaits(HikariConfig hikari) {
+    hikari.setConnectionTimeout(PG_CONNECTION_WAIT.toMillis());
+    hikari.setValidationTimeout(PG_CONNECTION_WAIT.toMillis());
+    hikari.addDataSourceProperty("connectTimeout", "1");
+    hikari.addDataSourceProperty("loginTimeout", "2");
+    hikari.addDataSourceProperty("socketTimeout", "60");
+    hikari.addDataSourceProperty("tcpKeepAlive", "true");
   }
 
   private static void migrate(DataSource source, Dialect dialect) {
