@@ -16,6 +16,9 @@ public interface Store extends AutoCloseable {
 
   WorkspaceRepository workspaces();
 
+  /** The sessions' workspace checkpoints. */
+  CheckpointRepository checkpoints();
+
   /** Throws {@link StoreException} unless the database answers a trivial query. */
   void ping();
 

@@ -13,8 +13,10 @@ import dev.agentry.harness.Harness;
 import dev.agentry.model.ModelClients;
 import dev.agentry.sandbox.BuiltInTools;
 import dev.agentry.sandbox.EgressPolicy;
+import dev.agentry.sandbox.RestoringTools;
 import dev.agentry.sandbox.SandboxManager;
 import dev.agentry.sandbox.Sandboxes;
+import dev.agentry.sandbox.WorkspaceCheckpoints;
 import dev.agentry.sandbox.Workspaces;
 import dev.agentry.store.StoreConfig;
 import dev.agentry.store.Stores;
@@ -247,9 +249,21 @@ public final class AgentryServer implements AutoCloseable {
           });
       StreamHub streams = new StreamHub(store.events());
       Api.Hands hands = hands(config, dataDir, clock, store, box, redactor);
+      // Workspaces move between nodes through checkpoints in the blob store (DESIGN.md, Scale-out)
+      WorkspaceCheckpoints checkpoints =
+          WorkspaceCheckpoints.create(
+              blobs,
+              store.checkpoints(),
+              Workspaces.of(dataDir),
+              dataDir.resolve("checkpoints"),
+              clock,
+              hands.sandboxes()::release,
+              metrics.checkpoints(nodeId));
       ToolExecutor tools =
-          BuiltInTools.create(
-              hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id));
+          RestoringTools.over(
+              BuiltInTools.create(
+                  hands.sandboxes(), config.sandboxLimits(), id -> wantsNetwork(store, id)),
+              checkpoints);
       Harness harness =
           Harness.create(
               store,
@@ -258,7 +272,11 @@ public final class AgentryServer implements AutoCloseable {
               config.harness(),
               clock,
               new Harness.Extras(
-                  streams, box, telemetry, new ObservedTools(metrics, telemetry, redactor)),
+                  streams,
+                  box,
+                  telemetry,
+                  new ObservedTools(metrics, telemetry, redactor),
+                  id -> checkpoints.checkpoint(id)),
               nodeId);
       metrics.gauges(
           () -> store.sessions().countByStatus(),

@@ -3,6 +3,7 @@ package dev.agentry.store;
 import dev.agentry.core.AgentRepository;
 import dev.agentry.core.ApiKeyRepository;
 import dev.agentry.core.AppendHook;
+import dev.agentry.core.CheckpointRepository;
 import dev.agentry.core.EnvironmentRepository;
 import dev.agentry.core.EventStore;
 import dev.agentry.core.SessionRepository;
@@ -21,6 +22,7 @@ final class SqlStore implements Store {
   private final SqlVaults vaults;
   private final SqlApiKeys apiKeys;
   private final SqlWorkspaces workspaces;
+  private final SqlCheckpoints checkpoints;
 
   SqlStore(Database db, AppendHook hook) {
     this.db = db;
@@ -32,6 +34,7 @@ final class SqlStore implements Store {
     this.vaults = new SqlVaults(db);
     this.apiKeys = new SqlApiKeys(db);
     this.workspaces = new SqlWorkspaces(db);
+    this.checkpoints = new SqlCheckpoints(db);
   }
 
   @Override
@@ -67,6 +70,11 @@ final class SqlStore implements Store {
   @Override
   public WorkspaceRepository workspaces() {
     return workspaces;
+  }
+
+  @Override
+  public CheckpointRepository checkpoints() {
+    return checkpoints;
   }
 
   @Override
