@@ -27,9 +27,9 @@ record Manifest(int version, List<Entry> entries) {
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   record Entry(
-      String path, Kind kind, int mode, Long size, Long mtimeMicros, String blob, String target) {
-    static Entry file(String path, int mode, long size, long mtimeMicros, String blob) {
-      return new Entry(path, Kind.FILE, mode, size, mtimeMicros, blob, null);
+      String path, Kind kind, int mode, Long size, Long mtimeNanos, String blob, String target) {
+    static Entry file(String path, int mode, long size, long mtimeNanos, String blob) {
+      return new Entry(path, Kind.FILE, mode, size, mtimeNanos, blob, null);
     }
 
     static Entry dir(String path, int mode) {

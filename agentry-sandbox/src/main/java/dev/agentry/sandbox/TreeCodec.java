@@ -81,10 +81,10 @@ final class TreeCodec {
             if (attrs.isSymbolicLink()) {
               entries.add(Manifest.Entry.link(path, Files.readSymbolicLink(f).toString()));
             } else if (attrs.isRegularFile()) {
-              long mtime = attrs.lastModifiedTime().to(TimeUnit.MICROSECONDS);
+              long mtime = attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS);
               Manifest.Entry was = previous.get(path);
               String blob;
-              if (was != null && was.size() == attrs.size() && was.mtimeMicros() == mtime) {
+              if (was != null && was.size() == attrs.size() && was.mtimeNanos() == mtime) {
                 blob = was.blob();
               } else {
                 blob = hash(f);
@@ -129,7 +129,7 @@ final class TreeCodec {
             bytes += in.transferTo(out);
           }
           Files.setPosixFilePermissions(p, permissions(e.mode()));
-          Files.setLastModifiedTime(p, FileTime.from(e.mtimeMicros(), TimeUnit.MICROSECONDS));
+          Files.setLastModifiedTime(p, FileTime.from(e.mtimeNanos(), TimeUnit.NANOSECONDS));
         }
         case LINK -> {}
       }
