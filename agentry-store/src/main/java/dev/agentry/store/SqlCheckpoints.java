@@ -22,13 +22,16 @@ final class SqlCheckpoints implements CheckpointRepository {
     return db.write(
         sessionId,
         tx -> {
-          // The seq is read in the same statement, so the record never claims an event that did
-          // not exist when the workspace was read.
+          // The seq is read in the same statement (from the log: SQLite's appender does not keep
+          // sessions.last_seq), so the record never claims an event that did not exist when the
+          // workspace was read.
           int rows =
               tx.update(
                   "INSERT INTO session_checkpoints ("
                       + COLUMNS
-                      + ") SELECT id, last_seq, ?, ? FROM sessions WHERE id = ?"
+                      + ") SELECT s.id,"
+                      + " COALESCE((SELECT MAX(e.seq) FROM events e WHERE e.session_id = s.id), 0),"
+                      + " ?, ? FROM sessions s WHERE s.id = ?"
                       + " ON CONFLICT (session_id, covers_seq)"
                       + " DO UPDATE SET manifest = excluded.manifest, taken_at = excluded.taken_at",
                   manifest,
