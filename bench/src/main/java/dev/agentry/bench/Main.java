@@ -20,7 +20,10 @@ import java.util.Locale;
  * peer} runs the same bash loop through Agentry and through LangGraph.js ({@code bench/langgraph}),
  * shaped by {@code bench.peer.steps}, {@code bench.peer.turns} and {@code bench.peer.warmup} (20,
  * 10, 3); {@code nodes} kills a server with {@code bench.nodes.sessions} sessions mid-request
- * (default 1000) and measures how soon its restart runs them all again ({@link RestartBench}).
+ * (default 1000) and measures how soon its restart runs them all again ({@link RestartBench});
+ * {@code checkpoints} checkpoints a workspace of {@code bench.checkpoints.files} files of {@code
+ * bench.checkpoints.file_bytes} (1000 × 100 KiB) after one file changed, {@code
+ * bench.checkpoints.turns} times (20), and restores it ({@link CheckpointBench}).
  */
 public final class Main {
   private Main() {}
@@ -96,6 +99,13 @@ public final class Main {
       case "peer" -> peer.run();
       case "model" -> model.run();
       case "nodes" -> new RestartBench(Integer.getInteger("bench.nodes.sessions", 1000), out).run();
+      case "checkpoints" ->
+          new CheckpointBench(
+                  Integer.getInteger("bench.checkpoints.files", 1000),
+                  Integer.getInteger("bench.checkpoints.file_bytes", 100 * 1024),
+                  Integer.getInteger("bench.checkpoints.turns", 20),
+                  out)
+              .run();
       case "all" -> {
         store.run(true, true);
         sse(subscribers, events, rate, out);
@@ -106,7 +116,8 @@ public final class Main {
       }
       default -> {
         System.err.println(
-            "usage: Main store|store-sqlite|store-pg|sse|sandbox|harness|model|peer|nodes|all");
+            "usage: Main"
+                + " store|store-sqlite|store-pg|sse|sandbox|harness|model|peer|nodes|checkpoints|all");
         System.exit(2);
       }
     }
