@@ -19,12 +19,13 @@ public interface CheckpointRepository {
   }
 
   /**
-   * Records that the workspace as it is now is {@code manifest}, covering the session's log up to
-   * its latest event; a later checkpoint over the same last event replaces it.
+   * Records that the workspace as it is now is {@code manifest}, covering the session's log through
+   * event {@code coversSeq} (the last one the run that used the workspace had read); a later
+   * checkpoint over the same event replaces it.
    *
    * @throws StoreException.NotFound if the session does not exist
    */
-  Checkpoint record(String sessionId, String manifest, Instant takenAt);
+  Checkpoint record(String sessionId, long coversSeq, String manifest, Instant takenAt);
 
   /** The checkpoint that covers the most of the session's log, if any. */
   Optional<Checkpoint> latest(String sessionId);

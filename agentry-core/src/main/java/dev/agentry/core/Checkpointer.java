@@ -8,7 +8,8 @@ package dev.agentry.core;
  */
 @FunctionalInterface
 public interface Checkpointer {
-  Checkpointer NONE = sessionId -> {};
+  Checkpointer NONE = (sessionId, coversSeq) -> {};
 
-  void checkpoint(String sessionId);
+  /** Saves the workspace as of the session's log through event {@code coversSeq}. */
+  void checkpoint(String sessionId, long coversSeq);
 }

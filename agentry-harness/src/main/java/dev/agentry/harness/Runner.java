@@ -177,7 +177,8 @@ final class Runner {
       }
       sub.close();
       if (lease.held()) {
-        checkpoints.checkpoint(sessionId); // the next holder, maybe on another node, restores it
+        // The next holder, maybe on another node, restores it; it covers the log this run read
+        checkpoints.checkpoint(sessionId, journal.committed());
       }
       lease.release();
     }

@@ -107,14 +107,15 @@ public final class WorkspaceCheckpoints {
   }
 
   /**
-   * Checkpoints the session's workspace if this node has it and its copy is current. Never throws:
-   * a failure is logged and reported to the observer, and the next call retries.
+   * Checkpoints the session's workspace, as of its log through event {@code coversSeq}, if this
+   * node has it and its copy is current. Never throws: a failure is logged and reported to the
+   * observer, and the next call retries.
    */
-  public Optional<Taken> checkpoint(String sessionId) {
+  public Optional<Taken> checkpoint(String sessionId, long coversSeq) {
     ReentrantLock lock = lock(sessionId);
     lock.lock();
     try {
-      return checkpointLocked(sessionId);
+      return checkpointLocked(sessionId, coversSeq);
     } catch (RuntimeException e) {
       LOG.warn(
           "session {}: checkpointing the workspace failed; the local copy is kept and the next"
@@ -128,7 +129,7 @@ public final class WorkspaceCheckpoints {
     }
   }
 
-  private Optional<Taken> checkpointLocked(String sessionId) {
+  private Optional<Taken> checkpointLocked(String sessionId, long coversSeq) {
     if (!workspaces.exists(sessionId)) {
       return Optional.empty();
     }
@@ -157,7 +158,7 @@ public final class WorkspaceCheckpoints {
       return Optional.empty(); // nothing changed since the recorded checkpoint
     }
     blobs.put(new ByteArrayInputStream(bytes));
-    records.record(sessionId, address, clock.instant());
+    records.record(sessionId, coversSeq, address, clock.instant());
     // Last: a record that failed leaves this node's manifest matching the record, so the local
     // copy (newer) is kept and the next checkpoint uploads it again.
     TreeCodec.writeAtomically(manifestFile(sessionId), bytes);

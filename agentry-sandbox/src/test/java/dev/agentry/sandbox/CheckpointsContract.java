@@ -47,6 +47,7 @@ abstract class CheckpointsContract {
   final Records records = new Records();
   final List<RuntimeException> failures = new ArrayList<>();
   final List<String> replaced = new ArrayList<>();
+  private final AtomicLong seq = new AtomicLong();
 
   protected abstract BlobStore newStore(Path dir);
 
@@ -105,7 +106,7 @@ abstract class CheckpointsContract {
     Files.setLastModifiedTime(
         a.resolve("notes.txt"), FileTime.from(Instant.parse("2020-01-02T03:04:05.123456Z")));
 
-    assertThat(node("a").checkpoint(SESSION)).isPresent();
+    assertThat(node("a").checkpoint(SESSION, seq.incrementAndGet())).isPresent();
     WorkspaceCheckpoints b = node("b");
     assertThat(b.restoreIfBehind(SESSION)).isTrue();
 
@@ -124,7 +125,8 @@ abstract class CheckpointsContract {
       Files.write(a.resolve("file-" + i + ".bin"), bytes);
     }
     WorkspaceCheckpoints node = node("a");
-    WorkspaceCheckpoints.Taken first = node.checkpoint(SESSION).orElseThrow();
+    WorkspaceCheckpoints.Taken first =
+        node.checkpoint(SESSION, seq.incrementAndGet()).orElseThrow();
     assertThat(first.filesUploaded()).isEqualTo(20);
     long afterFirst = blobs.uploaded.get();
     assertThat(afterFirst).isGreaterThanOrEqualTo(2_000_000);
@@ -133,7 +135,8 @@ abstract class CheckpointsContract {
     byte[] changed = new byte[100_000];
     random.nextBytes(changed);
     Files.write(a.resolve("file-3.bin"), changed);
-    WorkspaceCheckpoints.Taken second = node.checkpoint(SESSION).orElseThrow();
+    WorkspaceCheckpoints.Taken second =
+        node.checkpoint(SESSION, seq.incrementAndGet()).orElseThrow();
 
     long manifestSize = blobs.lastPutSize.get();
     assertThat(blobs.stats.get() - statsBefore)
@@ -142,7 +145,9 @@ abstract class CheckpointsContract {
     assertThat(second.filesUploaded()).isEqualTo(1);
     assertThat(blobs.uploaded.get() - afterFirst).isEqualTo(100_000 + manifestSize);
 
-    assertThat(node.checkpoint(SESSION)).as("nothing changed: nothing recorded").isEmpty();
+    assertThat(node.checkpoint(SESSION, seq.incrementAndGet()))
+        .as("nothing changed: nothing recorded")
+        .isEmpty();
     assertThat(records.all.get(SESSION)).hasSize(2);
   }
 
@@ -151,15 +156,15 @@ abstract class CheckpointsContract {
     Path a = workspace("a");
     write(a.resolve("f"), "one", "rw-r--r--");
     WorkspaceCheckpoints nodeA = node("a");
-    nodeA.checkpoint(SESSION).orElseThrow();
+    nodeA.checkpoint(SESSION, seq.incrementAndGet()).orElseThrow();
 
     WorkspaceCheckpoints nodeB = node("b");
     nodeB.restoreIfBehind(SESSION);
     Path b = Workspaces.of(tmp.resolve("b")).path(SESSION);
     write(b.resolve("f"), "two, written on b", "rw-r--r--");
-    String newer = nodeB.checkpoint(SESSION).orElseThrow().manifest();
+    String newer = nodeB.checkpoint(SESSION, seq.incrementAndGet()).orElseThrow().manifest();
 
-    assertThat(nodeA.checkpoint(SESSION)).as("a's copy is old").isEmpty();
+    assertThat(nodeA.checkpoint(SESSION, seq.incrementAndGet())).as("a's copy is old").isEmpty();
     assertThat(records.latest(SESSION).orElseThrow().manifest()).isEqualTo(newer);
     assertThat(nodeA.restoreIfBehind(SESSION)).isTrue();
     assertThat(Files.readString(a.resolve("f"))).isEqualTo("two, written on b");
@@ -173,18 +178,18 @@ abstract class CheckpointsContract {
     Path a = workspace("a");
     write(a.resolve("f"), "one", "rw-r--r--");
     WorkspaceCheckpoints node = node("a");
-    String first = node.checkpoint(SESSION).orElseThrow().manifest();
+    String first = node.checkpoint(SESSION, seq.incrementAndGet()).orElseThrow().manifest();
 
     write(a.resolve("f"), "two", "rw-r--r--");
     blobs.failing.set(true);
-    assertThat(node.checkpoint(SESSION)).isEmpty();
+    assertThat(node.checkpoint(SESSION, seq.incrementAndGet())).isEmpty();
     assertThat(failures).hasSize(1);
     assertThat(records.latest(SESSION).orElseThrow().manifest()).isEqualTo(first);
     assertThat(node.restoreIfBehind(SESSION)).as("the local copy is kept").isFalse();
     assertThat(Files.readString(a.resolve("f"))).isEqualTo("two");
 
     blobs.failing.set(false);
-    String retried = node.checkpoint(SESSION).orElseThrow().manifest();
+    String retried = node.checkpoint(SESSION, seq.incrementAndGet()).orElseThrow().manifest();
     assertThat(retried).isNotEqualTo(first);
     node("b").restoreIfBehind(SESSION);
     assertThat(Files.readString(Workspaces.of(tmp.resolve("b")).path(SESSION).resolve("f")))
@@ -195,7 +200,7 @@ abstract class CheckpointsContract {
   void aRestoreThatCannotReadTheCheckpointLeavesTheWorkspaceAsItWas() throws IOException {
     Path a = workspace("a");
     write(a.resolve("f"), "one", "rw-r--r--");
-    node("a").checkpoint(SESSION).orElseThrow();
+    node("a").checkpoint(SESSION, seq.incrementAndGet()).orElseThrow();
     Path b = workspace("b");
     write(b.resolve("mine"), "b's own", "rw-r--r--");
     blobs.failing.set(true);
@@ -304,14 +309,14 @@ abstract class CheckpointsContract {
   /** The records, as the store keeps them: every checkpoint, with the seq it covers. */
   static final class Records implements CheckpointRepository {
     final Map<String, List<Checkpoint>> all = new ConcurrentHashMap<>();
-    private long seq;
 
     @Override
-    public synchronized Checkpoint record(String sessionId, String manifest, Instant takenAt) {
+    public synchronized Checkpoint record(
+        String sessionId, long coversSeq, String manifest, Instant takenAt) {
       if (!sessionId.startsWith("sesn_")) {
         throw new StoreException.NotFound(sessionId);
       }
-      Checkpoint c = new Checkpoint(sessionId, ++seq, manifest, takenAt);
+      Checkpoint c = new Checkpoint(sessionId, coversSeq, manifest, takenAt);
       all.computeIfAbsent(sessionId, id -> new ArrayList<>()).add(c);
       return c;
     }

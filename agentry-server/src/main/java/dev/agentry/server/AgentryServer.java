@@ -276,7 +276,7 @@ public final class AgentryServer implements AutoCloseable {
                   box,
                   telemetry,
                   new ObservedTools(metrics, telemetry, redactor),
-                  id -> checkpoints.checkpoint(id)),
+                  checkpoints::checkpoint),
               nodeId);
       metrics.gauges(
           () -> store.sessions().countByStatus(),
@@ -301,6 +301,7 @@ public final class AgentryServer implements AutoCloseable {
               new AgentRoutes(api, model),
               new EnvironmentRoutes(api),
               new SessionRoutes(api),
+              new ForkRoutes(api, checkpoints),
               new EventRoutes(api, eventStream),
               new VaultRoutes(api, box),
               new UsageRoutes(api),

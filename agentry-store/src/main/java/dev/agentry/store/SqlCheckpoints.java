@@ -18,22 +18,18 @@ final class SqlCheckpoints implements CheckpointRepository {
   }
 
   @Override
-  public Checkpoint record(String sessionId, String manifest, Instant takenAt) {
+  public Checkpoint record(String sessionId, long coversSeq, String manifest, Instant takenAt) {
     return db.write(
         sessionId,
         tx -> {
-          // The seq is read in the same statement (from the log: SQLite's appender does not keep
-          // sessions.last_seq), so the record never claims an event that did not exist when the
-          // workspace was read.
           int rows =
               tx.update(
                   "INSERT INTO session_checkpoints ("
                       + COLUMNS
-                      + ") SELECT s.id,"
-                      + " COALESCE((SELECT MAX(e.seq) FROM events e WHERE e.session_id = s.id), 0),"
-                      + " ?, ? FROM sessions s WHERE s.id = ?"
+                      + ") SELECT id, ?, ?, ? FROM sessions WHERE id = ?"
                       + " ON CONFLICT (session_id, covers_seq)"
                       + " DO UPDATE SET manifest = excluded.manifest, taken_at = excluded.taken_at",
+                  coversSeq,
                   manifest,
                   Rows.micros(takenAt),
                   sessionId);
@@ -43,10 +39,10 @@ final class SqlCheckpoints implements CheckpointRepository {
           return tx.one(
                   "SELECT "
                       + COLUMNS
-                      + " FROM session_checkpoints WHERE session_id = ?"
-                      + " ORDER BY covers_seq DESC LIMIT 1",
+                      + " FROM session_checkpoints WHERE session_id = ? AND covers_seq = ?",
                   CHECKPOINT,
-                  sessionId)
+                  sessionId,
+                  coversSeq)
               .orElseThrow();
         });
   }

@@ -79,7 +79,7 @@ final class CheckpointBench {
         Files.write(f, buf);
       }
       long total = (long) files * fileBytes;
-      nodeA.checkpoint(id).orElseThrow();
+      nodeA.checkpoint(id, 0).orElseThrow();
       WorkspaceCheckpoints.Taken first = taken.getLast();
       out.printf(
           Locale.ROOT,
@@ -95,7 +95,7 @@ final class CheckpointBench {
         random.nextBytes(buf);
         Files.write(
             ws.resolve("dir-" + (t % 10)).resolve("file-" + (t * 37 % files) + ".bin"), buf);
-        nodeA.checkpoint(id).orElseThrow();
+        nodeA.checkpoint(id, t + 1).orElseThrow();
         WorkspaceCheckpoints.Taken turn = taken.getLast();
         micros.add(turn.took().toNanos() / 1000);
         bytes += turn.bytesUploaded();
