@@ -82,6 +82,19 @@ class SessionForkTest {
     assertThat(lastToolResult(original)).contains("saw-v1");
     List<JsonNode> originalLog = events(original);
 
+    // A fork without an event is from the latest one: the second turn's workspace (a fork made
+    // as soon as the turn is idle: it checkpoints the idle session first). Then, from the first
+    // turn's end: the first turn's checkpoint, not the latest one.
+    HttpResponse<String> latest = server.call("POST", "/v1/sessions/" + original + "/fork", null);
+    assertThat(latest.statusCode()).as(latest.body()).isEqualTo(200);
+    String second = Json.mapper().readTree(latest.body()).get("id").asText();
+    assertThat(
+            Json.mapper().readTree(latest.body()).get("metadata").get("forked_at_event").asText())
+        .isEqualTo(originalLog.getLast().get("id").asText());
+    say(second, "once more");
+    awaitIdle(second, 3);
+    assertThat(lastToolResult(second)).contains("saw-v2");
+
     HttpResponse<String> forked =
         server.call(
             "POST", "/v1/sessions/" + original + "/fork", "{\"event_id\":\"" + firstIdle + "\"}");
@@ -111,17 +124,6 @@ class SessionForkTest {
     awaitIdle(forkId, 2);
     assertThat(lastToolResult(forkId)).contains("saw-v1");
     assertThat(events(original)).as("the original is untouched").hasSize(originalLog.size());
-
-    // A fork without an event is from the latest one: the second turn's workspace.
-    HttpResponse<String> latest = server.call("POST", "/v1/sessions/" + original + "/fork", null);
-    assertThat(latest.statusCode()).as(latest.body()).isEqualTo(200);
-    String second = Json.mapper().readTree(latest.body()).get("id").asText();
-    assertThat(
-            Json.mapper().readTree(latest.body()).get("metadata").get("forked_at_event").asText())
-        .isEqualTo(originalLog.getLast().get("id").asText());
-    say(second, "once more");
-    awaitIdle(second, 3);
-    assertThat(lastToolResult(second)).contains("saw-v2");
   }
 
   @Test
