@@ -17,6 +17,8 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Proof that this process is the only live one with its node id. It must die with the process, so
@@ -25,6 +27,13 @@ import java.sql.SQLException;
  * on a file in the data directory (the kernel drops it when the process goes).
  */
 final class NodeLock implements AutoCloseable {
+  /**
+   * Every lock held, until closed. A file channel or a JDBC connection that becomes unreachable is
+   * closed by its cleaner at the next GC, which would drop the lock while the process lives (a
+   * server started and never referenced again, as a {@code main} may do).
+   */
+  private static final Set<NodeLock> LIVE = ConcurrentHashMap.newKeySet();
+
   private final AutoCloseable held;
 
   private NodeLock(AutoCloseable held) {
@@ -32,8 +41,11 @@ final class NodeLock implements AutoCloseable {
   }
 
   static NodeLock acquire(StoreConfig config, String nodeId) {
-    return new NodeLock(
-        config.isPostgres() ? advisory(config, nodeId) : file(config.dataDir(), nodeId));
+    NodeLock lock =
+        new NodeLock(
+            config.isPostgres() ? advisory(config, nodeId) : file(config.dataDir(), nodeId));
+    LIVE.add(lock);
+    return lock;
   }
 
   private static AutoCloseable advisory(StoreConfig config, String nodeId) {
@@ -126,6 +138,7 @@ final class NodeLock implements AutoCloseable {
 
   @Override
   public void close() {
+    LIVE.remove(this);
     try {
       held.close();
     } catch (Exception e) {
