@@ -22,6 +22,9 @@ public interface Store extends AutoCloseable {
   /** The Files API's records (the bytes are in the {@link BlobStore}). */
   FileRepository files();
 
+  /** The sessions' workspace checkpoints. */
+  CheckpointRepository checkpoints();
+
   /** Throws {@link StoreException} unless the database answers a trivial query. */
   void ping();
 

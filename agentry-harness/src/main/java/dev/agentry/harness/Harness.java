@@ -1,5 +1,6 @@
 package dev.agentry.harness;
 
+import dev.agentry.core.Checkpointer;
 import dev.agentry.core.ModelClient;
 import dev.agentry.core.PreviewSink;
 import dev.agentry.core.SecretBox;
@@ -44,6 +45,7 @@ public final class Harness implements AutoCloseable {
   private final SecretBox secrets;
   private final Tracing tracing;
   private final ToolObserver observer;
+  private final Checkpointer checkpoints;
   private final Inbox inbox;
   private final String owner;
   private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
@@ -99,8 +101,10 @@ public final class Harness implements AutoCloseable {
       SecretBox secrets,
       Tracing tracing,
       ToolObserver observer,
+      Checkpointer checkpoints,
       String owner) {
     this.owner = owner;
+    this.checkpoints = checkpoints;
     this.tracing = tracing;
     this.observer = observer;
     this.previews = previews;
@@ -147,12 +151,22 @@ public final class Harness implements AutoCloseable {
    * that opens vault credentials for MCP connections (null: MCP servers are reached without
    * credentials), the tracing of each turn, and the observer of every tool call the harness runs
    * (the built-in tools, the web tools and MCP servers' tools, each exactly once, so the tools
-   * given to the harness should not observe their calls too).
+   * given to the harness should not observe their calls too), and what checkpoints a session's
+   * workspace when a run that held its lease ends.
    */
   public record Extras(
-      PreviewSink previews, SecretBox secrets, Tracing tracing, ToolObserver observer) {
+      PreviewSink previews,
+      SecretBox secrets,
+      Tracing tracing,
+      ToolObserver observer,
+      Checkpointer checkpoints) {
     public static final Extras NONE =
         new Extras(PreviewSink.NONE, null, Tracing.NONE, ToolObserver.NONE);
+
+    /** Without workspace checkpoints (one node, or tests of the loop). */
+    public Extras(PreviewSink previews, SecretBox secrets, Tracing tracing, ToolObserver observer) {
+      this(previews, secrets, tracing, observer, Checkpointer.NONE);
+    }
   }
 
   public static Harness create(
@@ -193,6 +207,7 @@ public final class Harness implements AutoCloseable {
         extras.secrets(),
         extras.tracing(),
         extras.observer(),
+        extras.checkpoints(),
         nodeId);
   }
 
@@ -343,8 +358,19 @@ public final class Harness implements AutoCloseable {
       McpConnections mcp = new McpConnections(store.vaults(), secrets, clock);
       Runner runner =
           new Runner(
-              sessionId, store, model, tools, config, clock, owner, timer, previews, mcp, tracing,
-              observer);
+              sessionId,
+              store,
+              model,
+              tools,
+              config,
+              clock,
+              owner,
+              timer,
+              previews,
+              mcp,
+              tracing,
+              observer,
+              checkpoints);
       SessionRepository.Lease handed = claimed.remove(sessionId);
       if (handed != null) {
         runner.claimed(handed);

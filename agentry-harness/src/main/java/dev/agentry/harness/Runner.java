@@ -2,6 +2,7 @@ package dev.agentry.harness;
 
 import dev.agentry.core.AgentSpec;
 import dev.agentry.core.Cancellation;
+import dev.agentry.core.Checkpointer;
 import dev.agentry.core.ContentBlock;
 import dev.agentry.core.Event;
 import dev.agentry.core.EventCodec;
@@ -88,6 +89,9 @@ final class Runner {
 
   private final Tracing tracing;
 
+  /** Saves the workspace when a run that held the lease ends, before the lease is given back. */
+  private final Checkpointer checkpoints;
+
   /**
    * The one point every tool call the harness runs passes: built-in and web tools ({@link
    * ToolCalls}) and MCP tools ({@link McpConnections#answer}), inside the turn's span. Custom tools
@@ -110,7 +114,9 @@ final class Runner {
       PreviewSink previews,
       McpConnections mcp,
       Tracing tracing,
-      ToolObserver observer) {
+      ToolObserver observer,
+      Checkpointer checkpoints) {
+    this.checkpoints = checkpoints;
     this.mcp = mcp;
     this.tracing = tracing;
     this.observed =
@@ -172,6 +178,10 @@ final class Runner {
         turnSpan.close();
       }
       sub.close();
+      if (lease.held()) {
+        // The next holder, maybe on another node, restores it; it covers the log this run read
+        checkpoints.checkpoint(sessionId, journal.committed());
+      }
       lease.release();
     }
     return true;

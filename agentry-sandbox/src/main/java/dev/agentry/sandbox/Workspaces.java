@@ -88,7 +88,11 @@ public final class Workspaces {
    * followed, so a link the agent made to a path outside cannot make this delete anything there.
    */
   public void remove(String sessionId) {
-    Path dir = path(sessionId);
+    removeTree(path(sessionId));
+  }
+
+  /** Deletes {@code dir} and everything in it, never following a link. */
+  static void removeTree(Path dir) {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }

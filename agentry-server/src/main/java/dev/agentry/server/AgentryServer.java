@@ -15,8 +15,10 @@ import dev.agentry.git.GitRepositories;
 import dev.agentry.harness.Harness;
 import dev.agentry.model.ModelClients;
 import dev.agentry.sandbox.BuiltInTools;
+import dev.agentry.sandbox.RestoringTools;
 import dev.agentry.sandbox.SandboxManager;
 import dev.agentry.sandbox.Sandboxes;
+import dev.agentry.sandbox.WorkspaceCheckpoints;
 import dev.agentry.sandbox.Workspaces;
 import dev.agentry.store.StoreConfig;
 import dev.agentry.store.Stores;
@@ -279,9 +281,23 @@ public final class AgentryServer implements AutoCloseable {
           new SessionResources(
               store, files, box, config.repositoryUrls(), mounts, hands.sandboxes(), outputs);
       guard.onIdle(outputs::turnEnded);
+      // Workspaces move between nodes through checkpoints in the blob store (DESIGN.md, Scale-out)
+      WorkspaceCheckpoints checkpoints =
+          WorkspaceCheckpoints.create(
+              blobs,
+              store.checkpoints(),
+              workspaces,
+              dataDir.resolve("checkpoints"),
+              clock,
+              hands.sandboxes()::release,
+              metrics.checkpoints(nodeId));
       ToolExecutor tools =
-          BuiltInTools.create(
-              hands.sandboxes(), config.sandboxLimits(), id -> SandboxNetworking.wanted(store, id));
+          RestoringTools.over(
+              BuiltInTools.create(
+                  hands.sandboxes(),
+                  config.sandboxLimits(),
+                  id -> SandboxNetworking.wanted(store, id)),
+              checkpoints);
       Harness harness =
           Harness.create(
               store,
@@ -290,7 +306,11 @@ public final class AgentryServer implements AutoCloseable {
               config.harness(),
               clock,
               new Harness.Extras(
-                  streams, box, telemetry, new ObservedTools(metrics, telemetry, redactor)),
+                  streams,
+                  box,
+                  telemetry,
+                  new ObservedTools(metrics, telemetry, redactor),
+                  checkpoints::checkpoint),
               nodeId);
       metrics.gauges(
           () -> store.sessions().countByStatus(),
@@ -317,6 +337,7 @@ public final class AgentryServer implements AutoCloseable {
               new EnvironmentRoutes(api),
               new SessionRoutes(api, resources),
               new SessionResourceRoutes(api, resources),
+              new ForkRoutes(api, checkpoints),
               new EventRoutes(api, eventStream),
               new VaultRoutes(api, box),
               new FileRoutes(api, config.files()),

@@ -133,6 +133,11 @@ final class Metrics {
         .register(registry);
   }
 
+  /** Workspace checkpoints and restores (WorkspaceCheckpoints), labelled with the node id. */
+  dev.agentry.sandbox.WorkspaceCheckpoints.Observer checkpoints(String nodeId) {
+    return new CheckpointMetrics(registry, nodeId);
+  }
+
   /**
    * A model id as a label: {@code scripted:<path>} becomes {@code scripted} (paths are neither
    * bounded nor anyone's business), and anything odd becomes {@code other}.

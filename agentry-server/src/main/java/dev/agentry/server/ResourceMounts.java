@@ -222,6 +222,13 @@ final class ResourceMounts {
     Path dest = hostPath(sessionId, r);
     try {
       Files.createDirectories(dest.getParent());
+      if (Files.isDirectory(dest.resolve(".git"), LinkOption.NOFOLLOW_LINKS)) {
+        // The checkout came with the workspace (restored from a checkpoint made on another
+        // node): it holds the agent's work, so it is kept, not cloned again.
+        Files.createDirectories(marker.getParent());
+        Files.writeString(marker, r.url().toString());
+        return;
+      }
       if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) {
         throw new RepositoryException(
             "repository_checkout_error",

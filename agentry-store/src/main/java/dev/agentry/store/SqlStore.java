@@ -3,6 +3,7 @@ package dev.agentry.store;
 import dev.agentry.core.AgentRepository;
 import dev.agentry.core.ApiKeyRepository;
 import dev.agentry.core.AppendHook;
+import dev.agentry.core.CheckpointRepository;
 import dev.agentry.core.EnvironmentRepository;
 import dev.agentry.core.EventStore;
 import dev.agentry.core.FileRepository;
@@ -25,6 +26,7 @@ final class SqlStore implements Store {
   private final SqlWorkspaces workspaces;
   private final SqlResourceTokens resourceTokens;
   private final SqlFiles files;
+  private final SqlCheckpoints checkpoints;
 
   SqlStore(Database db, AppendHook hook) {
     this.db = db;
@@ -38,6 +40,7 @@ final class SqlStore implements Store {
     this.workspaces = new SqlWorkspaces(db);
     this.resourceTokens = new SqlResourceTokens(db);
     this.files = new SqlFiles(db);
+    this.checkpoints = new SqlCheckpoints(db);
   }
 
   @Override
@@ -83,6 +86,11 @@ final class SqlStore implements Store {
   @Override
   public FileRepository files() {
     return files;
+  }
+
+  @Override
+  public CheckpointRepository checkpoints() {
+    return checkpoints;
   }
 
   @Override

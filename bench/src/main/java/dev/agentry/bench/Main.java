@@ -22,7 +22,10 @@ import java.util.Locale;
  * 10, 3); {@code files} uploads and downloads a {@code bench.files.mb} MB file {@code
  * bench.files.runs} times through the Files API on the filesystem and S3 blob stores (100, 3);
  * {@code nodes} kills a server with {@code bench.nodes.sessions} sessions mid-request (default
- * 1000) and measures how soon its restart runs them all again ({@link RestartBench}).
+ * 1000) and measures how soon its restart runs them all again ({@link RestartBench}); {@code
+ * checkpoints} checkpoints a workspace of {@code bench.checkpoints.files} files of {@code
+ * bench.checkpoints.file_bytes} (1000 Ã 100 KiB) after one file changed, {@code
+ * bench.checkpoints.turns} times (20), and restores it ({@link CheckpointBench}).
  */
 public final class Main {
   private Main() {}
@@ -104,6 +107,13 @@ public final class Main {
       case "model" -> model.run();
       case "files" -> files.run();
       case "nodes" -> new RestartBench(Integer.getInteger("bench.nodes.sessions", 1000), out).run();
+      case "checkpoints" ->
+          new CheckpointBench(
+                  Integer.getInteger("bench.checkpoints.files", 1000),
+                  Integer.getInteger("bench.checkpoints.file_bytes", 100 * 1024),
+                  Integer.getInteger("bench.checkpoints.turns", 20),
+                  out)
+              .run();
       case "all" -> {
         store.run(true, true);
         sse(subscribers, events, rate, out);
@@ -115,7 +125,8 @@ public final class Main {
       }
       default -> {
         System.err.println(
-            "usage: Main store|store-sqlite|store-pg|sse|sandbox|harness|model|peer|files|nodes|all");
+            "usage: Main"
+                + " store|store-sqlite|store-pg|sse|sandbox|harness|model|peer|files|nodes|checkpoints|all");
         System.exit(2);
       }
     }

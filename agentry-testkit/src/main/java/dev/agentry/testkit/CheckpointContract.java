@@ -1,0 +1,55 @@
+package dev.agentry.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentry.core.CheckpointRepository;
+import dev.agentry.core.CheckpointRepository.Checkpoint;
+import dev.agentry.core.Session;
+import dev.agentry.core.StoreException;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** Workspace checkpoint records ({@link CheckpointRepository}): what a node restores from. */
+public abstract class CheckpointContract extends StoreTestBase {
+  private static final String M1 = "1".repeat(64);
+  private static final String M2 = "2".repeat(64);
+  private static final String M3 = "3".repeat(64);
+
+  private String session(int events) {
+    Instant at = StoreFixtures.uniqueEpoch();
+    Session s = StoreFixtures.session(store.agents().create(StoreFixtures.agent(at)), at);
+    return store.sessions().create(s, StoreFixtures.drafts("user.message", events)).id();
+  }
+
+  @Test
+  void theLatestIsTheOneCoveringMost_andAForkPointFindsTheOneAtOrBeforeIt() {
+    String id = session(4);
+    CheckpointRepository checkpoints = store.checkpoints();
+    assertThat(checkpoints.latest(id)).isEmpty();
+
+    Checkpoint first = checkpoints.record(id, 2, M1, Instant.parse("2026-01-01T00:00:00Z"));
+    Checkpoint second = checkpoints.record(id, 4, M2, Instant.parse("2026-01-01T00:01:00Z"));
+
+    assertThat(first.coversSeq()).isEqualTo(2);
+    assertThat(checkpoints.latest(id)).contains(second);
+    assertThat(checkpoints.atOrBefore(id, 3)).contains(first);
+    assertThat(checkpoints.atOrBefore(id, 2)).contains(first);
+    assertThat(checkpoints.atOrBefore(id, 1)).isEmpty();
+
+    Checkpoint again = checkpoints.record(id, 4, M3, Instant.parse("2026-01-01T00:02:00Z"));
+    assertThat(again.coversSeq()).as("the same event: replaced").isEqualTo(4);
+    assertThat(checkpoints.latest(id).orElseThrow().manifest()).isEqualTo(M3);
+    assertThat(checkpoints.latest(session(1))).as("per session").isEmpty();
+  }
+
+  @Test
+  void aCheckpointOfAnUnknownSessionIsRefused_andADeletedSessionTakesItsCheckpoints() {
+    assertThatThrownBy(() -> store.checkpoints().record("sesn_nope", 1, M1, Instant.now()))
+        .isInstanceOf(StoreException.NotFound.class);
+    String id = session(1);
+    store.checkpoints().record(id, 1, M1, Instant.now());
+    store.sessions().delete(id);
+    assertThat(store.checkpoints().latest(id)).isEmpty();
+  }
+}
