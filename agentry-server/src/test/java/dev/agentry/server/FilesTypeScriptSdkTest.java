@@ -11,15 +11,14 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Files API through the official TypeScript SDK ({@code src/test/node/files}, pinned by its
- * package-lock.json), run by {@code node} against a real server. Skipped only when {@code node} is
- * not installed; the SDK's packages are installed with {@code npm ci} into {@code target/} on first
- * use.
+ * package-lock.json), run by {@code node} against a real server. {@code node} and {@code npm} are
+ * required (./test installs them); the SDK's packages are installed with {@code npm ci} into {@code
+ * target/} on first use.
  */
 class FilesTypeScriptSdkTest {
   private static final Path SOURCE = Path.of("src/test/node/files");
@@ -29,7 +28,6 @@ class FilesTypeScriptSdkTest {
 
   @Test
   void uploadListDownloadDelete_throughTheTypeScriptSdk() throws Exception {
-    Assumptions.assumeTrue(onPath("node"), "node is not installed");
     prepare();
     try (TestServer server = new TestServer(dataDir, null)) {
       Result run =
@@ -97,18 +95,5 @@ class FilesTypeScriptSdkTest {
       throw new IllegalStateException(command + " did not finish in 5 minutes");
     }
     return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-  }
-
-  private static boolean onPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String dir : path.split(java.io.File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(dir, program))) {
-        return true;
-      }
-    }
-    return false;
   }
 }
