@@ -209,6 +209,7 @@ final class SessionCommands {
     @Override
     int run(ApiClient api) throws IOException, InterruptedException {
       Map<String, JsonNode> uses = new HashMap<>();
+      ThreadLabels threads = new ThreadLabels();
       boolean idleNow = untilIdle && idleNow(api);
       new EventFollower(api, session, false)
           .follow(
@@ -220,7 +221,7 @@ final class SessionCommands {
                 if (type.endsWith("tool_use")) {
                   uses.put(e.path("id").asText(), e);
                 }
-                out.println(options.json ? e.toString() : line(e));
+                out.println(options.json ? e.toString() : threads.line(e));
                 if (!options.json
                     && type.equals("session.status_idle")
                     && e.path("stop_reason").path("type").asText().equals("requires_action")) {
