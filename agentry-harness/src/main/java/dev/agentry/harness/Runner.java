@@ -474,7 +474,12 @@ final class Runner {
                       clock.instant()),
                   Events.idle(FAILED, clock.instant())),
               SessionStatus.IDLE);
-      case STOP_AT_BUDGET -> budget.stop(session); // before any model request, compaction's too
+      case STOP_AT_BUDGET -> {
+        if (membersBusy()) {
+          return false; // each member stops at the shared budget by itself, then replies
+        }
+        budget.stop(session); // before any model request, compaction's too
+      }
       case COMPACT -> {
         AgentSpec spec = offerTools(session);
         compact(spec, log, Compaction.cut(facts.context()).orElseThrow(), s);
