@@ -83,14 +83,14 @@ export const post = (path, body, contentType) => call('POST', path, body ?? {}, 
 /** Sends user events to a session. */
 export const send = (sessionId, ...events) => post(`/v1/sessions/${sessionId}/events`, { events });
 
-/** Every event of a session so far, oldest first, following the cursor. */
-export async function history(sessionId) {
+/** Every event of a session (or of `path`, a thread's events) so far, oldest first, following the cursor. */
+export async function history(sessionId, path = `/v1/sessions/${sessionId}/events`) {
   const events = [];
   let page = null;
   do {
     const q = new URLSearchParams({ limit: '1000' });
     if (page) q.set('page', page);
-    const res = await get(`/v1/sessions/${sessionId}/events?${q}`);
+    const res = await get(`${path}?${q}`);
     events.push(...res.data);
     page = res.next_page;
   } while (page);
@@ -101,15 +101,16 @@ export async function history(sessionId) {
  * Follows a session's SSE stream. EventSource cannot send the API key header, so the stream is
  * read with fetch and split into frames here. The stream does not replay history: `onOpen` runs
  * once it is connected, and the caller loads the history then, dropping duplicates by id. A
- * dropped connection is reopened after a pause, and `onOpen` runs again to fill the gap.
+ * dropped connection is reopened after a pause, and `onOpen` runs again to fill the gap. `path` is
+ * another stream of the session (a thread's).
  */
-export function follow(sessionId, { onEvent, onOpen, onState }) {
+export function follow(sessionId, { onEvent, onOpen, onState }, path = `/v1/sessions/${sessionId}/events/stream`) {
   const controller = new AbortController();
   let retry = 500;
   const run = async () => {
     while (!controller.signal.aborted) {
       try {
-        const res = await fetch(`/v1/sessions/${sessionId}/events/stream`, {
+        const res = await fetch(path, {
           headers: headers({ accept: 'text/event-stream' }),
           signal: controller.signal,
         });

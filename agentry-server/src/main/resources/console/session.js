@@ -1,8 +1,10 @@
 import { follow, get, history, post, send } from './api.js';
 import { clear, cost, h, statusBadge, tokens } from './dom.js';
+import { followThread, ThreadTabs } from './threads.js';
 import { Timeline } from './timeline.js';
 
 const REFRESHING = /^session\.(status_|usage|updated)/;
+const THREADS_CHANGED = /^session\.thread_/;
 
 function summary(s, stopReason) {
   const agent = s.agent || {};
@@ -30,7 +32,9 @@ export function sessionPage(root, id, can = { write: true }) {
   const error = h('p', { class: 'error-text', role: 'alert' });
   const text = h('textarea', { name: 'message', rows: 2, placeholder: 'Message the agent (Ctrl+Enter sends)', 'aria-label': 'Message' });
   const act = (promise) => promise.then(() => { error.textContent = ''; }, (e) => { error.textContent = e.message; throw e; });
-  const timeline = new Timeline(list, {
+  const names = new Map(); // thread id → agent name, shared by every timeline of the page
+  const answers = {
+    names,
     canAnswer: can.write,
     confirm: (toolUseId, allow, denyMessage) => act(send(id, {
       type: 'user.tool_confirmation', tool_use_id: toolUseId, result: allow ? 'allow' : 'deny',
@@ -40,7 +44,26 @@ export function sessionPage(root, id, can = { write: true }) {
       type: 'user.custom_tool_result', custom_tool_use_id: useId, is_error: isError,
       content: [{ type: 'text', text: result }],
     })),
-  });
+  };
+  const timeline = new Timeline(list, answers);
+  // A child thread's own timeline, shown instead of the session's while its tab is chosen.
+  const threadList = h('ol', { class: 'timeline', id: 'thread-timeline', hidden: true });
+  let child = null; // { timeline, stream } of the chosen child thread
+  const showThread = (threadId) => {
+    child?.stream.close();
+    child?.timeline.close();
+    child = null;
+    list.hidden = threadId !== null;
+    threadList.hidden = threadId === null;
+    threadList.replaceChildren();
+    if (threadId === null) return;
+    threadList.dataset.threadId = threadId;
+    const t = new Timeline(threadList, answers);
+    child = { timeline: t, stream: followThread(id, threadId, { onEvent: (ev) => t.add(ev), onState: () => {} }) };
+  };
+  const tabs = new ThreadTabs(id, names, showThread);
+  let tabsTimer;
+  const refreshTabs = () => { clearTimeout(tabsTimer); tabsTimer = setTimeout(() => tabs.refresh().catch(() => {}), 150); };
   const sendMessage = () => {
     if (!text.value.trim()) return;
     act(send(id, { type: 'user.message', content: [{ type: 'text', text: text.value }] }))
@@ -55,9 +78,10 @@ export function sessionPage(root, id, can = { write: true }) {
     onsubmit: (e) => { e.preventDefault(); sendMessage(); },
   }, text, h('div', { class: 'buttons' },
     h('button', { type: 'submit', class: 'primary', id: 'send' }, 'Send'),
-    h('button', { type: 'button', id: 'interrupt', onclick: () => act(send(id, { type: 'user.interrupt' })).catch(() => {}) }, 'Interrupt'),
+    // With a child thread's tab chosen, only that thread is interrupted; else every thread.
+    h('button', { type: 'button', id: 'interrupt', onclick: () => act(send(id, { type: 'user.interrupt', ...(tabs.selected ? { session_thread_id: tabs.selected } : {}) })).catch(() => {}) }, 'Interrupt'),
     h('button', { type: 'button', id: 'archive', onclick: () => act(post(`/v1/sessions/${id}/archive`)).then(refresh, () => {}) }, 'Archive')));
-  clear(root, h('p', {}, h('a', { href: '#/sessions' }, '← Sessions'), ' ', live, ' ', waiting), header, list, error, can.write ? composer : null);
+  clear(root, h('p', {}, h('a', { href: '#/sessions' }, '← Sessions'), ' ', live, ' ', waiting), header, tabs.element, list, threadList, error, can.write ? composer : null);
 
   let refreshTimer;
   let stream;
@@ -86,12 +110,21 @@ export function sessionPage(root, id, can = { write: true }) {
     waiting.textContent = `${asks} waiting for you`;
     if (ev.type === 'session.status_idle') stopReason = ev.stop_reason?.type;
     if (REFRESHING.test(ev.type)) refreshSoon();
+    if (THREADS_CHANGED.test(ev.type)) refreshTabs();
   };
   refresh();
+  tabs.refresh().catch(() => {});
   stream = follow(id, {
     onEvent: add,
     onOpen: async () => { (await history(id)).forEach(add); },
     onState: (state, e) => { live.textContent = state === 'closed' ? (e?.message || 'closed') : state; live.dataset.state = state; },
   });
-  return () => { stream.close(); clearTimeout(refreshTimer); timeline.close(); };
+  return () => {
+    stream.close();
+    clearTimeout(refreshTimer);
+    clearTimeout(tabsTimer);
+    timeline.close();
+    child?.stream.close();
+    child?.timeline.close();
+  };
 }

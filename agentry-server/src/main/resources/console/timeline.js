@@ -1,4 +1,5 @@
 import { elapsed, h, pretty, when } from './dom.js';
+import { threadItem } from './threads.js';
 
 const TOOL_USES = new Set(['agent.tool_use', 'agent.mcp_tool_use', 'agent.custom_tool_use']);
 const TOOL_RESULTS = { 'agent.tool_result': 'tool_use_id', 'agent.mcp_tool_result': 'mcp_tool_use_id' };
@@ -37,6 +38,7 @@ export class Timeline {
     this.seen = new Set();
     this.tools = new Map();
     this.requests = new Map();
+    this.names = answers.names || new Map(); // thread id → agent name, in multi-agent sessions
     this.ticker = setInterval(() => this.tick(), 1000);
   }
 
@@ -80,6 +82,14 @@ export class Timeline {
   }
 
   render(ev) {
+    const thread = threadItem(ev, this.names);
+    if (thread !== undefined) {
+      // A child thread that waits on a person: its calls (cross-posted here) get their answers.
+      if (ev.type === 'session.thread_status_idle' && ev.stop_reason?.type === 'requires_action') {
+        for (const id of ev.stop_reason.event_ids || []) this.ask(id);
+      }
+      return thread;
+    }
     if (TOOL_USES.has(ev.type)) return this.toolUse(ev);
     if (ev.type in TOOL_RESULTS) return this.toolResult(ev, ev[TOOL_RESULTS[ev.type]]);
     switch (ev.type) {
@@ -146,10 +156,14 @@ export class Timeline {
     const note = h('span', { class: 'muted' });
     const pending = h('div', { class: 'pending' });
     const askBadge = ev.evaluated_permission === 'ask' ? h('span', { class: 'badge ask' }, 'needs approval') : null;
+    // A child thread's call cross-posted to the session stream says whose it is.
+    const threadBadge = ev.session_thread_id
+      ? h('span', { class: 'badge thread', dataset: { threadId: ev.session_thread_id } }, this.names.get(ev.session_thread_id) || ev.session_thread_id)
+      : null;
     const item = h('li', { class: `tool${custom ? ' custom' : ''}` },
       h('details', {},
         h('summary', {}, h('span', { class: 'tool-name' }, custom ? `custom tool ${name}` : name),
-          h('code', { class: 'tool-input' }, inputLine(ev.input)), state, note, askBadge,
+          h('code', { class: 'tool-input' }, inputLine(ev.input)), state, note, threadBadge, askBadge,
           ev.evaluated_permission === 'deny' ? h('span', { class: 'badge bad' }, 'denied by policy') : null),
         h('pre', { class: 'input' }, pretty(ev.input ?? {}))),
       result, pending);

@@ -5,9 +5,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What an agent is, as its creator wrote it (validated and resolved). {@code skills}, {@code
- * multiagent} and {@code executionIdentity} are kept as given until a harness uses them; {@code
- * multiagent} and {@code executionIdentity} may be null.
+ * What an agent is, as its creator wrote it (validated and resolved). {@code skills} and {@code
+ * executionIdentity} are kept as given until a harness uses them. {@code multiagent} holds the
+ * roster with every entry pinned to a version (ADR 0037); in a session's snapshot its members are
+ * expanded, and {@link Roster#of} reads them. {@code multiagent} and {@code executionIdentity} may
+ * be null.
  */
 public record AgentSpec(
     String name,

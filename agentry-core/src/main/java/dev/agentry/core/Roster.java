@@ -52,8 +52,7 @@ public record Roster(List<Member> members) {
     for (JsonNode entry : entries) {
       String type = entry.path("type").asText();
       if (type.equals("self")) {
-        members.add(
-            new Member(sessionSnapshot.spec().name(), withoutRoster(sessionSnapshot), true));
+        members.add(new Member(sessionSnapshot.spec().name(), selfCopy(sessionSnapshot), true));
       } else if (type.equals("agent") && entry.has("name")) {
         Agent agent = expanded(entry);
         members.add(new Member(agent.spec().name(), agent, false));
@@ -95,7 +94,8 @@ public record Roster(List<Member> members) {
     return entries != null && entries.isArray() && !entries.isEmpty() ? entries : null;
   }
 
-  private static Agent withoutRoster(Agent coordinator) {
+  /** The agent a {@code self} member runs as: the coordinator without its roster. */
+  public static Agent selfCopy(Agent coordinator) {
     AgentSpec s = coordinator.spec();
     AgentSpec copy =
         new AgentSpec(

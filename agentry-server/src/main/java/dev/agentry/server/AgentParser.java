@@ -39,7 +39,7 @@ final class AgentParser {
             mcpServers(body),
             skills(body),
             Fields.metadata(body, ""),
-            nullable(body, "multiagent"),
+            RosterParser.parse(body.get("multiagent"), null),
             nullable(body, "execution_identity"));
     return checked(spec);
   }
@@ -67,7 +67,9 @@ final class AgentParser {
             body.has("metadata") && !body.get("metadata").isNull()
                 ? Fields.patchMetadata(current.metadata(), body.get("metadata"), "metadata", false)
                 : current.metadata(),
-            body.has("multiagent") ? nullable(body, "multiagent") : current.multiagent(),
+            body.has("multiagent")
+                ? RosterParser.parse(body.get("multiagent"), current.multiagent())
+                : current.multiagent(),
             body.has("execution_identity")
                 ? nullable(body, "execution_identity")
                 : current.executionIdentity());

@@ -38,7 +38,9 @@ final class AgentRoutes implements Api.Routes {
   }
 
   private void create(ServerRequest req, ServerResponse res) {
-    AgentSpec spec = AgentParser.create(Http.objectBody(req, api.maxBodyBytes()), models);
+    AgentSpec spec =
+        rosters(req)
+            .pinned(AgentParser.create(Http.objectBody(req, api.maxBodyBytes()), models), null);
     Instant now = api.now();
     Agent agent =
         api.store()
@@ -81,11 +83,19 @@ final class AgentRoutes implements Api.Routes {
       throw ApiError.invalid(
           "agent " + id + " is archived and cannot be updated", "agent_archived");
     }
+    // The roster is checked before the write too, so its store reads happen outside the write
+    // transaction (the transaction then reuses them unless the agent changed in between).
+    Rosters rosters = rosters(req);
+    rosters.pinned(AgentParser.update(body, current.spec(), models), id);
     try {
       Agent updated =
           api.store()
               .agents()
-              .update(id, expected, spec -> AgentParser.update(body, spec, models), api.now());
+              .update(
+                  id,
+                  expected,
+                  spec -> rosters.pinned(AgentParser.update(body, spec, models), id),
+                  api.now());
       Http.ok(res, Views.agent(updated));
     } catch (StoreException.Conflict e) {
       throw ApiError.conflict(
@@ -112,6 +122,10 @@ final class AgentRoutes implements Api.Routes {
         Listing.of(Api.query(req), "agent_versions:" + id, SortOrder.DESC, 20, 100, false);
     var page = api.store().agents().versions(id, listing.request());
     Http.ok(res, listing.render(page, Views::agent, a -> new PageKey(a.version(), "")));
+  }
+
+  private Rosters rosters(ServerRequest req) {
+    return new Rosters(api.store().agents(), Caller.workspace(req));
   }
 
   private Agent find(ServerRequest req, String id) {

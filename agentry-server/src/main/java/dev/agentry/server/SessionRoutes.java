@@ -54,7 +54,8 @@ final class SessionRoutes implements Api.Routes {
   private void create(ServerRequest req, ServerResponse res) {
     JsonNode body = Http.objectBody(req, api.maxBodyBytes());
     String workspace = Caller.workspace(req);
-    Agent agent = agent(workspace, body);
+    // Roster members are pinned here: the session keeps them whatever happens to them later.
+    Agent agent = new Rosters(api.store().agents(), workspace).snapshot(agent(workspace, body));
     Environment env = environment(workspace, body);
     List<String> vaultIds = vaultIds(workspace, body);
     List<ResourceParser.Parsed> parsed = resources.parseCreate(workspace, body, api.now());

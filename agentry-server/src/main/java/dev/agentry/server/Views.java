@@ -19,9 +19,14 @@ final class Views {
   private Views() {}
 
   static ObjectNode agent(Agent a) {
+    return agent(a, false);
+  }
+
+  private static ObjectNode agent(Agent a, boolean sessionSnapshot) {
     ObjectNode n = Json.mapper().createObjectNode().put("type", "agent").put("id", a.id());
     n.put("version", a.version());
     n.setAll((ObjectNode) Json.mapper().valueToTree(a.spec()));
+    RosterView.resolveSelf(n, a, sessionSnapshot);
     return timestamps(n, a.createdAt(), a.updatedAt(), a.archivedAt());
   }
 
@@ -40,7 +45,7 @@ final class Views {
     ObjectNode n = Json.mapper().createObjectNode().put("type", "session").put("id", s.id());
     n.put("title", s.title()).put("status", s.status().wireName());
     n.put("environment_id", s.environmentId());
-    n.set("agent", agent(s.agent()));
+    n.set("agent", agent(s.agent(), true));
     n.set("metadata", Json.mapper().valueToTree(s.metadata()));
     n.set("resources", Json.mapper().valueToTree(s.resources()));
     n.set("vault_ids", Json.mapper().valueToTree(s.vaultIds()));
