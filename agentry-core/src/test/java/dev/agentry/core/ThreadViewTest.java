@@ -28,7 +28,8 @@ class ThreadViewTest {
 
   @Test
   void aChildsEvents_areOnlyOnItsStream() {
-    StoredEvent e = event("agent.message", "{\"content\":[],\"session_thread_id\":\"" + CHILD + "\"}");
+    StoredEvent e =
+        event("agent.message", "{\"content\":[],\"session_thread_id\":\"" + CHILD + "\"}");
     assertThat(ThreadView.onSession(e)).isFalse();
     assertThat(ThreadView.onThread(e, SESSION, CHILD)).isTrue();
     assertThat(ThreadView.onThread(e, SESSION, "sthr_other")).isFalse();
@@ -48,10 +49,13 @@ class ThreadViewTest {
   void aChildsAskingCall_isCrossPosted_itsAllowedCallIsNot() {
     String tag = ",\"session_thread_id\":\"" + CHILD + "\"}";
     StoredEvent ask =
-        event("agent.tool_use", "{\"name\":\"bash\",\"input\":{},\"evaluated_permission\":\"ask\"" + tag);
+        event(
+            "agent.tool_use",
+            "{\"name\":\"bash\",\"input\":{},\"evaluated_permission\":\"ask\"" + tag);
     StoredEvent allow =
         event(
-            "agent.tool_use", "{\"name\":\"bash\",\"input\":{},\"evaluated_permission\":\"allow\"" + tag);
+            "agent.tool_use",
+            "{\"name\":\"bash\",\"input\":{},\"evaluated_permission\":\"allow\"" + tag);
     StoredEvent custom = event("agent.custom_tool_use", "{\"name\":\"x\",\"input\":{}" + tag);
     assertThat(ThreadView.onSession(ask)).isTrue();
     assertThat(ThreadView.onThread(ask, SESSION, CHILD)).isTrue();
@@ -61,7 +65,8 @@ class ThreadViewTest {
 
   @Test
   void withTag_addsTheFieldLast_once() {
-    assertThat(ThreadView.withTag("{}", CHILD)).isEqualTo("{\"session_thread_id\":\"sthr_child1\"}");
+    assertThat(ThreadView.withTag("{}", CHILD))
+        .isEqualTo("{\"session_thread_id\":\"sthr_child1\"}");
     String tagged = ThreadView.withTag("{\"a\":1}", CHILD);
     assertThat(tagged).isEqualTo("{\"a\":1,\"session_thread_id\":\"sthr_child1\"}");
     assertThat(ThreadView.withTag(tagged, "sthr_x")).isEqualTo(tagged);

@@ -167,8 +167,7 @@ class MultiAgentControlTest extends FakeModelServerTestBase {
     // The coordinator was not interrupted: it ended its own turn once its member stopped.
     assertThat(log.getLast().at("/stop_reason/type").asText()).isEqualTo("end_turn");
     assertThat(ofType(log, "agent.thread_message_received")).isEmpty();
-    assertThat(dataDir.resolve("workspaces").resolve(session).resolve("never1.txt"))
-        .doesNotExist();
+    assertThat(dataDir.resolve("workspaces").resolve(session).resolve("never1.txt")).doesNotExist();
   }
 
   @Test
