@@ -3,6 +3,7 @@ package dev.agentry.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.anthropic.client.AnthropicClient;
+import com.anthropic.models.beta.sessions.events.BetaManagedAgentsEventParams;
 import com.anthropic.models.beta.sessions.events.BetaManagedAgentsStreamSessionEvents;
 import com.anthropic.models.beta.sessions.events.BetaManagedAgentsUserInterruptEventParams;
 import com.anthropic.models.beta.sessions.events.BetaManagedAgentsUserToolConfirmationEventParams;
@@ -33,7 +34,7 @@ class MultiAgentControlTest extends FakeModelServerTestBase {
   static String reviewer;
 
   @BeforeAll
-  static void agents() {
+  static void agents() throws Exception {
     client = server.sdk();
     reviewer =
         BadInputTest.id(
@@ -102,12 +103,27 @@ class MultiAgentControlTest extends FakeModelServerTestBase {
         FakeAnthropic.toolUse("send_to_agent", MultiAgentEndToEndTest.send("reviewer", "check")),
         FakeAnthropic.text("waiting for the reviewer"),
         FakeAnthropic.toolUse("bash", "{\"command\":\"echo ok >> " + file + "\"}"));
-    MultiAgentEndToEndTest.say(session, "review it");
-    List<JsonNode> log = await(session, l -> !ofType(l, "agent.tool_use").isEmpty());
-    return ofType(log, "agent.tool_use").getFirst();
+    say(session, "review it");
+    List<JsonNode> log = await(session, l -> !asked(l).isEmpty());
+    return asked(log).getFirst();
   }
 
-  static void sendEvent(String session, EventSendParams.Event event) {
+  /** The member's calls cross-posted to the session stream (the coordinator's own are not). */
+  static List<JsonNode> asked(List<JsonNode> log) {
+    return ofType(log, "agent.tool_use").stream().filter(e -> e.has("session_thread_id")).toList();
+  }
+
+  static void say(String session, String text) {
+    sendEvent(
+        session,
+        BetaManagedAgentsEventParams.ofUserMessage(
+            com.anthropic.models.beta.sessions.events.BetaManagedAgentsUserMessageEventParams
+                .builder()
+                .addTextContent(text)
+                .build()));
+  }
+
+  static void sendEvent(String session, BetaManagedAgentsEventParams event) {
     client
         .beta()
         .sessions()
@@ -130,7 +146,7 @@ class MultiAgentControlTest extends FakeModelServerTestBase {
     fake.enqueue(FakeAnthropic.text("reviewed: ok"), FakeAnthropic.text("the reviewer is done"));
     sendEvent(
         session,
-        EventSendParams.Event.ofUserToolConfirmation(
+        BetaManagedAgentsEventParams.ofUserToolConfirmation(
             BetaManagedAgentsUserToolConfirmationEventParams.builder()
                 .toolUseId(use.get("id").asText())
                 .result(BetaManagedAgentsUserToolConfirmationEventParams.Result.ALLOW)
@@ -139,7 +155,8 @@ class MultiAgentControlTest extends FakeModelServerTestBase {
     assertThat(log.getLast().at("/stop_reason/type").asText()).isEqualTo("end_turn");
     assertThat(Files.readAllLines(file)).containsExactly("ok");
     // The member's result and messages stay on its thread; its reply reaches the coordinator.
-    assertThat(ofType(log, "agent.tool_result")).isEmpty();
+    assertThat(ofType(log, "agent.tool_result"))
+        .noneMatch(r -> r.get("tool_use_id").asText().equals(use.get("id").asText()));
     assertThat(ofType(log, "agent.thread_message_received").getFirst().toString())
         .contains("reviewed: ok");
     List<JsonNode> own = log("/v1/sessions/" + session + "/threads/" + child + "/events");
@@ -154,7 +171,7 @@ class MultiAgentControlTest extends FakeModelServerTestBase {
     String child = use.get("session_thread_id").asText();
     sendEvent(
         session,
-        EventSendParams.Event.ofUserInterrupt(
+        BetaManagedAgentsEventParams.ofUserInterrupt(
             BetaManagedAgentsUserInterruptEventParams.builder().sessionThreadId(child).build()));
     List<JsonNode> log = await(session, l -> !ofType(l, "session.status_idle").isEmpty());
     List<JsonNode> own = log("/v1/sessions/" + session + "/threads/" + child + "/events");
@@ -178,7 +195,7 @@ class MultiAgentControlTest extends FakeModelServerTestBase {
     int requests = fake.requests().size();
     sendEvent(
         session,
-        EventSendParams.Event.ofUserInterrupt(
+        BetaManagedAgentsEventParams.ofUserInterrupt(
             BetaManagedAgentsUserInterruptEventParams.builder().build()));
     await(session, l -> !ofType(l, "session.status_idle").isEmpty());
     Awaitility.await()
@@ -192,12 +209,12 @@ class MultiAgentControlTest extends FakeModelServerTestBase {
 
   @Test
   void sharedBudget_eachThreadStopsByItself_thenTheCoordinator() throws Exception {
-    String session = session(BudgetEndToEndTest.budget("0.40"));
+    String session = session(BudgetEndToEndTest.budget("40"));
     fake.enqueue(
         FakeAnthropic.toolUse("send_to_agent", MultiAgentEndToEndTest.send("reviewer", "check"))
             .usage(100_000, 10_000));
     int requests = fake.requests().size();
-    MultiAgentEndToEndTest.say(session, "review it");
+    say(session, "review it");
     List<JsonNode> log = await(session, l -> !ofType(l, "session.status_idle").isEmpty());
     assertThat(log.getLast().at("/stop_reason/type").asText()).isEqualTo("budget_reached");
     JsonNode childIdle = ofType(log, "session.thread_status_idle").getFirst();
