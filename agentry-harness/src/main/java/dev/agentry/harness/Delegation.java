@@ -38,12 +38,14 @@ final class Delegation {
               schema("{\"type\":\"object\",\"properties\":{}}")),
           new ToolDefinition(
               SEND_TO_AGENT,
-              "Send a message to an agent of your roster. It works in its own thread with its own"
-                  + " conversation, which later messages to the same agent continue; this returns"
-                  + " at once, and the agent's reply arrives later as a message from it.",
+              "Send a message to an agent of your roster. Each message starts a new thread, with"
+                  + " its own conversation, unless session_thread_id names one of that agent's"
+                  + " threads to continue. This returns at once with the thread's id; the agent's"
+                  + " reply arrives later as a message from it.",
               schema(
                   "{\"type\":\"object\",\"properties\":{\"agent_name\":{\"type\":\"string\"},"
-                      + "\"message\":{\"type\":\"string\"}},"
+                      + "\"message\":{\"type\":\"string\"},"
+                      + "\"session_thread_id\":{\"type\":\"string\"}},"
                       + "\"required\":[\"agent_name\",\"message\"]}")));
 
   private final Roster roster;
@@ -88,10 +90,15 @@ final class Delegation {
       return List.of(Events.toolResult(toolUseId, "message: must not be empty", true, at));
     }
     List<EventDraft> out = new ArrayList<>();
-    String threadId = openThread(name, log);
-    if (threadId == null) {
+    String threadId = call.input().path("session_thread_id").asText("");
+    if (threadId.isEmpty()) {
       threadId = Ids.next(IdKind.THREAD);
       out.add(EventCodec.draft(new Event.SessionThreadCreated(threadId, name, null), at));
+    } else {
+      String refused = continuable(threadId, name, log);
+      if (refused != null) {
+        return List.of(Events.toolResult(toolUseId, refused, true, at));
+      }
     }
     ObjectNode result = Json.mapper().createObjectNode();
     result.put("session_thread_id", threadId).put("agent_name", name).put("status", "sent");
@@ -109,16 +116,16 @@ final class Delegation {
     return out;
   }
 
-  /** The member's latest thread that is not archived, which a new message continues. */
-  private static String openThread(String name, List<LogEntry> log) {
-    String open = null;
-    var threads = SessionThreads.of(log.stream().map(LogEntry::stored).toList());
-    for (SessionThreads.Thread t : threads.values()) {
-      if (t.agentName.equals(name) && t.archivedAt() == null) {
-        open = t.id;
-      }
+  /** Why thread {@code id} cannot take a message for agent {@code name}, or null if it can. */
+  private static String continuable(String id, String name, List<LogEntry> log) {
+    var t = SessionThreads.of(log.stream().map(LogEntry::stored).toList()).get(id);
+    if (t == null || !t.agentName.equals(name)) {
+      return "session_thread_id: " + id + " is not a thread of agent '" + name + "'";
     }
-    return open;
+    if (t.archivedAt() != null) {
+      return "session_thread_id: thread " + id + " is archived; send without it to start a new one";
+    }
+    return null;
   }
 
   private String listing() {
