@@ -5,6 +5,7 @@ public enum IdKind {
   AGENT("agent_"),
   ENVIRONMENT("env_"),
   SESSION("sesn_"),
+  THREAD("sthr_"),
   EVENT("sevt_"),
   OUTCOME("outc_"),
   VAULT("vlt_"),

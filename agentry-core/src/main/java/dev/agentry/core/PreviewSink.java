@@ -13,4 +13,10 @@ public interface PreviewSink {
    * previewOf} ({@code agent.message} or {@code agent.thinking}); must not block.
    */
   void publish(String sessionId, String previewOf, String json);
+
+  /**
+   * Offers a preview of a child thread's response: only that thread's stream shows it
+   * (docs/decisions/0033). A sink that knows no thread streams drops it.
+   */
+  default void publish(String sessionId, String threadId, String previewOf, String json) {}
 }

@@ -67,6 +67,13 @@ public record Session(
     return c.build();
   }
 
+  /** The session as one of its threads runs it: on that thread's agent (docs/decisions/0033). */
+  public Session withAgent(Agent threadAgent) {
+    Copy c = new Copy(this);
+    c.agent = threadAgent;
+    return c.build();
+  }
+
   public Session archived(Instant at) {
     Copy c = new Copy(this);
     c.updatedAt = at;

@@ -68,6 +68,9 @@ final class Journal {
   /** The ids of the events this run committed. */
   private final java.util.Set<String> written = new java.util.HashSet<>();
 
+  /** The thread whose step writes now (docs/decisions/0033); null in a one-agent session. */
+  private ThreadScope scope;
+
   /** The session record as this run's last commit left it, or null: read it. */
   private Session record;
 
@@ -155,7 +158,16 @@ final class Journal {
 
   /** A write of {@code drafts}, to add to before its {@link Write#commit}. */
   Write write(List<EventDraft> drafts) {
-    return new Write(SessionCommit.of(drafts));
+    return new Write(SessionCommit.of(tagged(drafts)));
+  }
+
+  /** The writes that follow are thread {@code s}'s: tagged with its id ({@link ThreadScope}). */
+  void scope(ThreadScope s) {
+    scope = s;
+  }
+
+  private List<EventDraft> tagged(List<EventDraft> drafts) {
+    return scope == null ? drafts : scope.tag(drafts);
   }
 
   /** One transaction's worth of writes. */
@@ -168,7 +180,11 @@ final class Journal {
 
     /** The session moves to {@code status} with the events. */
     Write moveTo(SessionStatus status) {
-      commit = commit.andChange(ledger.moveTo(status));
+      SessionStatus to = scope == null ? status : scope.sessionStatus(status);
+      if (to == null) {
+        return this; // a member's stop: the session runs on while its coordinator waits
+      }
+      commit = commit.andChange(ledger.moveTo(to));
       return this;
     }
 
@@ -192,7 +208,8 @@ final class Journal {
 
     /** {@code drafts} are appended after the other events, the derived ones included. */
     Write then(List<EventDraft> drafts) {
-      commit = commit.andDerived(s -> drafts);
+      List<EventDraft> mine = tagged(drafts);
+      commit = commit.andDerived(s -> mine);
       return this;
     }
 

@@ -47,7 +47,12 @@ record ResponseEvents(List<EventDraft> drafts, boolean hasText, boolean hasCalls
     if (!texts.isEmpty()) {
       drafts.add(preview.persisted(Events.message(texts, clock.instant())));
     }
-    builtIn.forEach(u -> drafts.add(permissions.toolUse(u.name(), u.input(), clock.instant())));
+    builtIn.forEach(
+        u ->
+            drafts.add(
+                Delegation.handles(u.name()) // delegating asks no one (docs/decisions/0033)
+                    ? Events.toolUse(u.name(), u.input(), clock.instant())
+                    : permissions.toolUse(u.name(), u.input(), clock.instant())));
     custom.forEach(u -> drafts.add(Events.customToolUse(u.name(), u.input(), clock.instant())));
     mcpUses.forEach(
         u -> drafts.add(mcpOffer.use(u.name(), u.input(), permissions, clock.instant())));

@@ -63,7 +63,26 @@ final class Runner {
   private final LogFold fold;
   private final BudgetGuard budget;
   private final ModelCalls modelCalls;
-  private final AtomicReference<Cancellation> current = new AtomicReference<>(new Cancellation());
+  private final AtomicReference<Cancellation> current;
+
+  /**
+   * The session's runner; a member thread's runner ({@link Threads}) shares its lease, journal and
+   * signals (docs/decisions/0033). Itself for the session's.
+   */
+  private final Runner root;
+
+  /** The thread this runner steps; null in a session without a roster (no thread views). */
+  private ThreadScope scope;
+
+  /** A coordinator's member threads and delegation tools; null otherwise. */
+  private Threads threads;
+
+  private Delegation delegation;
+  private boolean rosterRead;
+  private final ModelClient model;
+  private final ToolExecutor tools;
+  private final PreviewSink previews;
+  private final ToolObserver observer;
   private volatile boolean interruptPending;
 
   /** A queued event (a user's) was committed since this step read the log. */
@@ -116,6 +135,12 @@ final class Runner {
       Tracing tracing,
       ToolObserver observer,
       Checkpointer checkpoints) {
+    this.root = this;
+    this.current = new AtomicReference<>(new Cancellation());
+    this.model = model;
+    this.tools = tools;
+    this.previews = previews;
+    this.observer = observer;
     this.checkpoints = checkpoints;
     this.mcp = mcp;
     this.tracing = tracing;
@@ -137,6 +162,38 @@ final class Runner {
     this.fold = new LogFold(config.toolResultContextChars());
   }
 
+  /** A member thread's runner: its own fold, model and tool calls; the session runner's lease. */
+  private Runner(Runner root, ThreadScope scope) {
+    this.root = root;
+    this.scope = scope;
+    this.rosterRead = true;
+    this.current = root.current;
+    this.model = root.model;
+    this.tools = root.tools;
+    this.previews = root.previews;
+    this.observer = root.observer;
+    this.checkpoints = root.checkpoints;
+    this.mcp = root.mcp;
+    this.tracing = root.tracing;
+    this.observed =
+        (id, tool, input, c, call) -> {
+          openTurnSpan();
+          return observer.observe(id, tool, input, c, call);
+        };
+    this.sessionId = root.sessionId;
+    this.store = root.store;
+    this.config = root.config;
+    this.clock = root.clock;
+    this.lease = root.lease;
+    this.journal = root.journal;
+    this.toolCalls =
+        new ToolCalls(sessionId, tools, config.runtimeTools(), observed, journal, clock);
+    this.budget = new BudgetGuard(config.spend(), journal, clock);
+    this.modelCalls =
+        new ModelCalls(sessionId, model, scope.previews(previews), journal, config, clock);
+    this.fold = new LogFold(config.toolResultContextChars());
+  }
+
   /** The lease the node's sweep claimed for this run (see {@link RunLease#claimed}). */
   void claimed(SessionRepository.Lease l) {
     lease.claimed(l);
@@ -149,7 +206,7 @@ final class Runner {
 
   /** Stops the run soon: cancels what is in flight; the next run resumes from the log. */
   void stop() {
-    stopping = true;
+    root.stopping = true;
     current.get().cancel();
   }
 
@@ -160,7 +217,7 @@ final class Runner {
     }
     EventStore.Subscription sub = store.events().subscribe(sessionId, this::onEvent);
     try {
-      while (!stopping && stepThroughOutages()) {
+      while (!root.stopping && stepThroughOutages()) {
         // each step reads what is new in the log
       }
     } catch (RunLease.Taken e) {
@@ -174,8 +231,9 @@ final class Runner {
       failUnexpectedly(e);
     } finally {
       flushQuietly();
-      if (turnSpan != null) {
-        turnSpan.close();
+      closeSpan();
+      if (threads != null) {
+        threads.close();
       }
       sub.close();
       if (lease.held()) {
@@ -211,10 +269,10 @@ final class Runner {
    * the log that the turn was rescheduled, if one is open; the next step resumes it.
    */
   private void awaitDatabase() {
-    for (int attempt = 1; !stopping; attempt++) {
+    for (int attempt = 1; !root.stopping; attempt++) {
       Cancellation c = new Cancellation();
       current.set(c);
-      if (stopping) {
+      if (root.stopping) {
         c.cancel();
       }
       Backoff.await(outagePause(attempt), c);
@@ -280,14 +338,14 @@ final class Runner {
    * committed. Treated as a queued event: the next step reads the log and decides.
    */
   void woken() {
-    queuedSinceRead = true;
+    root.queuedSinceRead = true;
   }
 
   /** The store's thread: must not block. An interrupt cancels whatever the step is doing. */
   private void onEvent(StoredEvent e) {
-    queuedSinceRead |= e.processedAt() == null;
+    root.queuedSinceRead |= e.processedAt() == null;
     if (e.processedAt() == null && e.type().equals(INTERRUPT)) {
-      interruptPending = true;
+      root.interruptPending = true;
       current.get().cancel();
     }
   }
@@ -296,19 +354,41 @@ final class Runner {
     Cancellation c = new Cancellation();
     current.set(c);
     // An interrupt that arrived after the log was read, but before this step began.
-    if (interruptPending || stopping) {
+    if (root.interruptPending || root.stopping) {
       c.cancel();
     }
     return c;
   }
 
-  /** Takes the next step the log calls for; false when the session waits on someone else. */
+  /**
+   * Takes the next step the log calls for, the coordinator's first, else a member thread's; false
+   * when the session waits on someone else.
+   */
   private boolean step() {
-    interruptPending = false;
-    queuedSinceRead = false;
+    if (stepThread()) {
+      return true;
+    }
+    return threads != null && threads.step(journal.entries());
+  }
+
+  /** This runner's thread takes its next step; false when it waits on someone else. */
+  boolean stepThread() {
+    root.interruptPending = false;
+    root.queuedSinceRead = false;
     List<LogEntry> log = journal.entries();
-    Session session = journal.session().orElse(null);
-    LogState s = fold.state(log, journal.committed());
+    Session record = journal.session().orElse(null);
+    if (!rosterRead && record != null) {
+      readRoster(record);
+    }
+    journal.scope(scope);
+    int committed = journal.committed();
+    if (scope != null) {
+      ThreadScope.View v = scope.view(log, committed);
+      log = v.entries();
+      committed = v.committed();
+    }
+    Session session = scope == null ? record : scope.session(record);
+    LogState s = fold.state(log, committed);
     boolean ended = session == null || session.status() == SessionStatus.TERMINATED;
     LoopFacts facts =
         new LoopFacts(
@@ -319,6 +399,34 @@ final class Runner {
             ended,
             () -> budget.reached(session));
     return perform(AgentLoop.next(facts), s, facts, session, log);
+  }
+
+  /** A coordinator session gets its member threads and its delegation tools. */
+  private void readRoster(Session session) {
+    rosterRead = true;
+    dev.agentry.core.Roster.of(session.agent())
+        .ifPresent(
+            roster -> {
+              scope = ThreadScope.primary(sessionId);
+              delegation = new Delegation(roster, sessionId);
+              threads =
+                  new Threads(
+                      roster,
+                      (id, member) -> new Runner(this, ThreadScope.child(sessionId, id, member)));
+            });
+  }
+
+  /** Whether the coordinator waits for a member's reply rather than ending its turn. */
+  private boolean membersBusy() {
+    return threads != null && Threads.busy(journal.entries());
+  }
+
+  /** Ends this runner's turn span, if it opened one. */
+  void closeSpan() {
+    if (turnSpan != null) {
+      turnSpan.close();
+      turnSpan = null;
+    }
   }
 
   /** The one place each action of the loop's table is performed; false for {@code WAIT}. */
@@ -347,7 +455,12 @@ final class Runner {
       case ANNOUNCE_REQUIRES_ACTION ->
           append(List.of(Events.requiresAction(s.blockingIds(), now())), SessionStatus.IDLE);
       case TAKE_QUEUED_EVENTS -> takeQueued(s);
-      case END_TURN -> append(List.of(Events.idle("end_turn", now())), SessionStatus.IDLE);
+      case END_TURN -> {
+        if (membersBusy()) {
+          return false; // the coordinator's turn goes on when a member replies
+        }
+        append(List.of(Events.idle("end_turn", now())), SessionStatus.IDLE);
+      }
       case RESUME_TURN ->
           // Every custom call is answered, or a backoff ended: the turn goes on.
           append(List.of(Events.running(now())), SessionStatus.RUNNING);
@@ -361,7 +474,12 @@ final class Runner {
                       clock.instant()),
                   Events.idle(FAILED, clock.instant())),
               SessionStatus.IDLE);
-      case STOP_AT_BUDGET -> budget.stop(session); // before any model request, compaction's too
+      case STOP_AT_BUDGET -> {
+        if (membersBusy()) {
+          return false; // each member stops at the shared budget by itself, then replies
+        }
+        budget.stop(session); // before any model request, compaction's too
+      }
       case COMPACT -> {
         AgentSpec spec = offerTools(session);
         compact(spec, log, Compaction.cut(facts.context()).orElseThrow(), s);
@@ -413,8 +531,26 @@ final class Runner {
     if (active) {
       drafts.add(Events.idle("end_turn", clock.instant()));
     }
-    Journal.Write w = journal.write(drafts).processed(stored(s.queuedInterrupts));
-    (active ? w.moveTo(SessionStatus.IDLE) : w).commit();
+    if (threads != null && s.queuedInterrupts.stream().anyMatch(Runner::forEveryThread)) {
+      // Each busy member answers its own interrupt, queued for it in this commit.
+      dev.agentry.core.SessionThreads.of(stored(journal.entries())).values().stream()
+          .filter(dev.agentry.core.SessionThreads.Thread::busy)
+          .forEach(t -> drafts.add(EventCodec.draft(new Event.UserInterrupt(t.id), null)));
+    }
+    Runnable write =
+        () -> {
+          Journal.Write w = journal.write(drafts).processed(stored(s.queuedInterrupts));
+          (active ? w.moveTo(SessionStatus.IDLE) : w).commit();
+        };
+    if (scope != null && !scope.primary()) {
+      scope.quietly(write); // the coordinator was interrupted, or stopped this member: no reply
+    } else {
+      write.run();
+    }
+  }
+
+  private static boolean forEveryThread(LogEntry interrupt) {
+    return ((Event.UserInterrupt) interrupt.event()).sessionThreadId() == null;
   }
 
   /**
@@ -440,9 +576,10 @@ final class Runner {
       var call = (Event.AgentToolUse) use.event();
       if (Permissions.verdict(call, true) == Permissions.Verdict.REFUSE) {
         dispatch(use, session, c, true);
-      } else if (config.readOnlyTools().contains(call.name()) || neverStarted(use.id())) {
-        started.add(use.id());
-        toolCalls.run(session, use.id(), call.name(), call.input(), c);
+      } else if (config.readOnlyTools().contains(call.name())
+          || neverStarted(use.id())
+          || delegates(call)) {
+        runBuiltIn(session, use, call, c); // a send and its result are one commit: none was sent
       } else {
         append(List.of(Events.toolResult(use.id(), Events.UNKNOWN_OUTCOME, true, now())));
       }
@@ -466,22 +603,37 @@ final class Runner {
             journal.beforeSideEffect(); // what the call follows is durable before it
             append(List.of(mcp.answer(session, use.id(), mcpUse, c, this::append, observed)));
           }
-          case Event.AgentToolUse builtIn -> {
-            started.add(use.id());
-            toolCalls.run(session, use.id(), builtIn.name(), builtIn.input(), c);
-          }
+          case Event.AgentToolUse builtIn -> runBuiltIn(session, use, builtIn, c);
         }
       }
     }
   }
 
+  private boolean delegates(Event.AgentToolUse call) {
+    return delegation != null && Delegation.handles(call.name());
+  }
+
+  /** A built-in call runs in the sandbox or the runtime; a coordinator's delegation here. */
+  private void runBuiltIn(Session session, LogEntry use, Event.AgentToolUse call, Cancellation c) {
+    if (delegates(call)) {
+      append(delegation.answer(use.id(), call, journal.entries(), now()));
+      return;
+    }
+    started.add(use.id());
+    toolCalls.run(session, use.id(), call.name(), call.input(), c);
+  }
+
   private ModelRequest request(AgentSpec spec, List<dev.agentry.core.ModelMessage> messages) {
+    List<dev.agentry.core.ToolDefinition> offered = new ArrayList<>(Toolset.of(spec).definitions());
+    if (delegation != null) {
+      offered.addAll(Delegation.definitions());
+    }
     String effort = spec.model().effort() == null ? null : spec.model().effort().type();
     return new ModelRequest(
         spec.model().id(),
         spec.system(),
         messages,
-        mcpOffer.plus(Toolset.of(spec).definitions()),
+        mcpOffer.plus(offered),
         config.maxOutputTokens(),
         effort);
   }
@@ -510,7 +662,11 @@ final class Runner {
     List<EventDraft> drafts = new ArrayList<>(events.drafts());
     drafts.add(Events.spanEnd(pendingStart, false, r.usage(), clock.instant()));
     Journal.Write w = journal.write(drafts).usage(r.usage());
-    if (!events.hasCalls() && (!events.hasText() || !queuedSinceRead)) {
+    if (!events.hasCalls() && (!events.hasText() || !root.queuedSinceRead) && membersBusy()) {
+      w.commit(); // the coordinator waits for its members: their replies continue its turn
+      return;
+    }
+    if (!events.hasCalls() && (!events.hasText() || !root.queuedSinceRead)) {
       // The turn ends: asking again would get the same empty answer forever, and after a text the
       // next step would end it too unless a user event came meanwhile. One commit.
       w.then(List.of(Events.idle("end_turn", clock.instant()))).moveTo(SessionStatus.IDLE).commit();

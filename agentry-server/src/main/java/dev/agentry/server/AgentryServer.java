@@ -339,6 +339,7 @@ public final class AgentryServer implements AutoCloseable {
               new SessionResourceRoutes(api, resources),
               new ForkRoutes(api, checkpoints),
               new EventRoutes(api, eventStream),
+              new ThreadRoutes(api, eventStream),
               new VaultRoutes(api, box),
               new FileRoutes(api, config.files()),
               new UsageRoutes(api),

@@ -8,6 +8,7 @@ import dev.agentry.core.PageKey;
 import dev.agentry.core.SessionHead;
 import dev.agentry.core.SortOrder;
 import dev.agentry.core.StoredEvent;
+import dev.agentry.core.ThreadView;
 import dev.agentry.harness.UserEvent;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
@@ -78,8 +79,21 @@ final class EventRoutes implements Api.Routes {
     var query =
         new EventQuery(new HashSet<>(q.all("types")), q.timeRange("created_at"), listing.request());
     var page = api.store().events().list(sessionId, query);
+    Http.ok(res, render(listing, page, ThreadView::onSession));
+  }
+
+  /**
+   * A page of the log as one stream shows it (docs/decisions/0033): the cursor follows the whole
+   * log, so a page may hold fewer events than asked, never skip one.
+   */
+  static ObjectNode render(
+      Listing listing,
+      dev.agentry.core.Page<StoredEvent> page,
+      java.util.function.Predicate<StoredEvent> shows) {
     ObjectNode out = listing.render(page, EventRoutes::tree, e -> new PageKey(e.seq(), ""));
-    Http.ok(res, out);
+    var data = out.putArray("data");
+    page.items().stream().filter(shows).forEach(e -> data.add(tree(e)));
+    return out;
   }
 
   private static JsonNode tree(StoredEvent e) {
@@ -93,7 +107,14 @@ final class EventRoutes implements Api.Routes {
   private void stream(ServerRequest req, ServerResponse res) {
     String sessionId = Api.param(req, "id");
     head(req, sessionId);
-    Query q = Api.query(req);
+    Set<String> deltas = deltas(Api.query(req));
+    long resumeAfter = resumePosition(req, sessionId);
+    stream.run(
+        sessionId, resumeAfter, new StreamHub.Connection(deltas, null, ThreadView::onSession), res);
+  }
+
+  /** The {@code event_deltas[]} of a stream request, checked. */
+  static Set<String> deltas(Query q) {
     List<String> deltas = q.all("event_deltas");
     if (deltas.size() > 100) {
       throw ApiError.invalid("event_deltas[]: at most 100 values");
@@ -104,12 +125,15 @@ final class EventRoutes implements Api.Routes {
             "event_deltas[]: must be agent.message or agent.thinking, got '" + d + "'");
       }
     }
-    long resumeAfter = resumePosition(req, sessionId);
-    stream.run(sessionId, resumeAfter, Set.copyOf(deltas), res);
+    return Set.copyOf(deltas);
   }
 
   /** The seq after which to resume, from {@code Last-Event-ID} (an event id or a seq), or -1. */
-  private long resumePosition(ServerRequest req, String sessionId) {
+  long resumePosition(ServerRequest req, String sessionId) {
+    return resumePosition(api, req, sessionId);
+  }
+
+  static long resumePosition(Api api, ServerRequest req, String sessionId) {
     var header = req.headers().value(io.helidon.http.HeaderNames.create("Last-Event-ID"));
     if (header.isEmpty() || header.get().isBlank()) {
       return -1;

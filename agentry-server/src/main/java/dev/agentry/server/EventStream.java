@@ -56,7 +56,14 @@ final class EventStream {
    * @param previews the event types ({@code agent.message}, {@code agent.thinking}) to preview live
    */
   void run(String sessionId, long resumeAfter, Set<String> previews, ServerResponse res) {
-    StreamHub.Connection conn = hub.open(sessionId, previews);
+    run(sessionId, resumeAfter, new StreamHub.Connection(previews), res);
+  }
+
+  /**
+   * Streams what {@code shown} shows of the session's log (a thread's stream, or the session's).
+   */
+  void run(String sessionId, long resumeAfter, StreamHub.Connection shown, ServerResponse res) {
+    StreamHub.Connection conn = hub.open(sessionId, shown);
     try {
       res.header(HeaderNames.CONTENT_TYPE, "text/event-stream");
       res.header(HeaderNames.CACHE_CONTROL, "no-cache");
@@ -64,7 +71,7 @@ final class EventStream {
       try (OutputStream out = new BufferedOutputStream(res.outputStream(), WRITE_BUFFER_BYTES)) {
         ping(out);
         out.flush();
-        long lastSent = resumeAfter >= 0 ? catchUp(sessionId, resumeAfter, out) : -1;
+        long lastSent = resumeAfter >= 0 ? catchUp(sessionId, conn, resumeAfter, out) : -1;
         loop(sessionId, conn, out, lastSent);
       }
     } catch (IOException | java.io.UncheckedIOException e) {
@@ -80,7 +87,7 @@ final class EventStream {
       throws IOException, InterruptedException {
     while (true) {
       if (conn.takeLagging()) {
-        lastSent = catchUp(sessionId, Math.max(lastSent, 0), out);
+        lastSent = catchUp(sessionId, conn, Math.max(lastSent, 0), out);
       }
       StreamHub.Signal signal = conn.poll(heartbeat.toMillis());
       if (signal == null) {
@@ -116,12 +123,15 @@ final class EventStream {
   }
 
   /** Sends everything after {@code afterSeq} from the log; returns the last seq sent. */
-  private long catchUp(String sessionId, long afterSeq, OutputStream out) throws IOException {
+  private long catchUp(String sessionId, StreamHub.Connection conn, long afterSeq, OutputStream out)
+      throws IOException {
     long last = afterSeq;
     while (true) {
       List<StoredEvent> batch = events.readAfter(sessionId, last, REPLAY_CHUNK);
       for (StoredEvent e : batch) {
-        out.write(StreamHub.Event.frame(e));
+        if (conn.shows(e)) {
+          out.write(StreamHub.Event.frame(e));
+        }
         last = e.seq();
       }
       out.flush();

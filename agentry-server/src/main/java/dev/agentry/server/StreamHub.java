@@ -11,6 +11,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 
 /**
  * The open SSE connections, per session. A session with open connections has one store
@@ -81,19 +82,35 @@ final class StreamHub implements PreviewSink {
     private final AtomicBoolean lagging = new AtomicBoolean();
     private final Set<String> previews;
 
+    /** The child thread whose stream this is; null for the session's (docs/decisions/0033). */
+    private final String thread;
+
+    private final Predicate<StoredEvent> shows;
+
     Connection(Set<String> previews) {
+      this(previews, null, e -> true);
+    }
+
+    Connection(Set<String> previews, String thread, Predicate<StoredEvent> shows) {
       this.previews = Set.copyOf(previews);
+      this.thread = thread;
+      this.shows = shows;
+    }
+
+    /** Whether this stream shows {@code e}: a thread's stream only that thread's events. */
+    boolean shows(StoredEvent e) {
+      return shows.test(e);
     }
 
     /** Previews are best effort: one that does not fit is dropped, never waited for. */
-    void offerPreview(String previewOf, String json) {
-      if (previews.contains(previewOf)) {
+    void offerPreview(String threadId, String previewOf, String json) {
+      if (previews.contains(previewOf) && java.util.Objects.equals(thread, threadId)) {
         queue.offer(new Preview(json));
       }
     }
 
     void offer(Event e) {
-      if (!queue.offer(e)) {
+      if (shows.test(e.event()) && !queue.offer(e)) {
         lagging.set(true);
       }
     }
@@ -129,7 +146,11 @@ final class StreamHub implements PreviewSink {
    * connection of a session subscribes to its log; later ones join that subscription.
    */
   Connection open(String sessionId, Set<String> previews) {
-    Connection c = new Connection(previews);
+    return open(sessionId, new Connection(previews));
+  }
+
+  /** A new connection that shows what {@code c} shows of the session's log. */
+  Connection open(String sessionId, Connection c) {
     bySession.compute(
         sessionId,
         (id, channel) -> {
@@ -163,7 +184,16 @@ final class StreamHub implements PreviewSink {
   public void publish(String sessionId, String previewOf, String json) {
     Channel ch = bySession.get(sessionId);
     if (ch != null) {
-      ch.connections.forEach(c -> c.offerPreview(previewOf, json));
+      ch.connections.forEach(c -> c.offerPreview(null, previewOf, json));
+    }
+  }
+
+  /** A child thread's preview: only that thread's streams show it. */
+  @Override
+  public void publish(String sessionId, String threadId, String previewOf, String json) {
+    Channel ch = bySession.get(sessionId);
+    if (ch != null) {
+      ch.connections.forEach(c -> c.offerPreview(threadId, previewOf, json));
     }
   }
 

@@ -1,0 +1,129 @@
+package dev.agentry.core;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The child threads of a multi-agent session, folded from its log (docs/decisions/0033): each
+ * created by {@code session.thread_created}, its status from its last {@code
+ * session.thread_status_*}, its usage from its own model requests. The primary thread is the
+ * session itself and is not among them.
+ */
+public final class SessionThreads {
+
+  /** One child thread as the log says it is now. */
+  public static final class Thread {
+    public final String id;
+    public final String agentName;
+    public final Instant createdAt;
+    Instant updatedAt;
+    String status = "idle";
+    String stopReason;
+    Instant archivedAt;
+    boolean inputQueued;
+    long inputTokens;
+    long outputTokens;
+    long cacheCreationInputTokens;
+    long cacheReadInputTokens;
+
+    Thread(String id, String agentName, Instant createdAt) {
+      this.id = id;
+      this.agentName = agentName;
+      this.createdAt = createdAt;
+      this.updatedAt = createdAt;
+    }
+
+    /** {@code running}, {@code idle}, {@code rescheduling} or {@code terminated}. */
+    public String status() {
+      return status;
+    }
+
+    /** The stop reason of its last idle, or null. */
+    public String stopReason() {
+      return stopReason;
+    }
+
+    public Instant updatedAt() {
+      return updatedAt;
+    }
+
+    /** When it was archived (and terminated), or null. */
+    public Instant archivedAt() {
+      return archivedAt;
+    }
+
+    /** Waits on the client: idle on {@code requires_action}, which counts as idle. */
+    public boolean requiresAction() {
+      return status.equals("idle") && "requires_action".equals(stopReason);
+    }
+
+    /**
+     * Still working for its coordinator: running, waiting on the client, or with a message not yet
+     * taken. A thread that stopped otherwise (end of turn, budget, failure) is not.
+     */
+    public boolean busy() {
+      return inputQueued
+          || status.equals("running")
+          || status.equals("rescheduling")
+          || requiresAction();
+    }
+
+    /** Its tokens, in the order of {@code model_usage}. */
+    public long[] tokens() {
+      return new long[] {inputTokens, outputTokens, cacheCreationInputTokens, cacheReadInputTokens};
+    }
+  }
+
+  private SessionThreads() {}
+
+  /** The child threads in the order they were created, by id. */
+  public static Map<String, Thread> of(List<StoredEvent> log) {
+    Map<String, Thread> threads = new LinkedHashMap<>();
+    for (StoredEvent e : log) {
+      apply(threads, e);
+    }
+    return threads;
+  }
+
+  private static void apply(Map<String, Thread> threads, StoredEvent e) {
+    String type = e.type();
+    if (type.equals("session.thread_created")) {
+      var created = (Event.SessionThreadCreated) EventCodec.read(e);
+      threads.put(
+          created.sessionThreadId(),
+          new Thread(created.sessionThreadId(), created.agentName(), e.createdAt()));
+      return;
+    }
+    String owner = ThreadView.LIFECYCLE.contains(type) ? ThreadView.tag(e.payload()) : null;
+    if (owner == null) {
+      owner = ThreadView.owner(type, e.payload());
+    }
+    Thread t = owner == null ? null : threads.get(owner);
+    if (t == null) {
+      return;
+    }
+    t.updatedAt = e.createdAt();
+    switch (EventCodec.read(e)) {
+      case Event.SessionThreadStatusRunning r -> t.status = "running";
+      case Event.SessionThreadStatusRescheduled r -> t.status = "rescheduling";
+      case Event.SessionThreadStatusIdle idle -> {
+        t.status = "idle";
+        t.stopReason = idle.stopReason() == null ? null : idle.stopReason().type();
+      }
+      case Event.SessionThreadStatusTerminated term -> {
+        t.status = "terminated";
+        t.archivedAt = e.createdAt();
+      }
+      case Event.AgentThreadMessageReceived m -> t.inputQueued = e.processedAt() == null;
+      case Event.SpanModelRequestEnd end when end.modelUsage() != null -> {
+        t.inputTokens += end.modelUsage().inputTokens();
+        t.outputTokens += end.modelUsage().outputTokens();
+        t.cacheCreationInputTokens += end.modelUsage().cacheCreationInputTokens();
+        t.cacheReadInputTokens += end.modelUsage().cacheReadInputTokens();
+      }
+      default -> {}
+    }
+  }
+}
