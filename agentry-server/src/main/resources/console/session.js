@@ -58,7 +58,7 @@ export function sessionPage(root, id, can = { write: true }) {
     threadList.replaceChildren();
     if (threadId === null) return;
     threadList.dataset.threadId = threadId;
-    const t = new Timeline(threadList, answers);
+    const t = new Timeline(threadList, { ...answers, inThread: true }); // its calls need no thread badge
     child = { timeline: t, stream: followThread(id, threadId, { onEvent: (ev) => t.add(ev), onState: () => {} }) };
   };
   const tabs = new ThreadTabs(id, names, showThread);

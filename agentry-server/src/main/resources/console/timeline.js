@@ -157,7 +157,7 @@ export class Timeline {
     const pending = h('div', { class: 'pending' });
     const askBadge = ev.evaluated_permission === 'ask' ? h('span', { class: 'badge ask' }, 'needs approval') : null;
     // A child thread's call cross-posted to the session stream says whose it is.
-    const threadBadge = ev.session_thread_id
+    const threadBadge = ev.session_thread_id && !this.answers.inThread
       ? h('span', { class: 'badge thread', dataset: { threadId: ev.session_thread_id } }, this.names.get(ev.session_thread_id) || ev.session_thread_id)
       : null;
     const item = h('li', { class: `tool${custom ? ' custom' : ''}` },

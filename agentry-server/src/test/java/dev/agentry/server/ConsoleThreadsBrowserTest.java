@@ -3,6 +3,7 @@ package dev.agentry.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentry.core.EventDraft;
+import dev.agentry.testkit.FakeAnthropic;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
 
 /**
  * A multi-agent session in the console, in a real headless Chromium: the thread lifecycle and the
@@ -136,5 +138,63 @@ class ConsoleThreadsBrowserTest extends FakeModelServerTestBase {
     assertThat(browser.driver.findElement(event("session.thread_status_idle")).getText())
         .isEqualTo("researcher: idle");
     browser.screenshot("console-threads-timeline");
+  }
+
+  @Test
+  void aDelegatingSession_showsATabPerThread_andAChildsTabShowsItsOwnStream() throws Exception {
+    fake.enqueue(
+        FakeAnthropic.toolUse(
+            "send_to_agent",
+            "{\"agent_name\":\"researcher\",\"message\":\"Count the files please\"}"),
+        FakeAnthropic.text("I asked the researcher."),
+        FakeAnthropic.toolUse("bash", "{\"command\":\"echo child-was-here\"}"),
+        FakeAnthropic.text("There are 3 files."),
+        FakeAnthropic.text("The researcher counted 3."));
+    String id = coordinatorSession();
+    openSession(id);
+    PermissionEndToEndTest.say(id, "How many files?");
+
+    browser.awaitText(event("agent.thread_message_received"), "There are 3 files.");
+    browser.awaitTrue(
+        "[...document.querySelectorAll(\"#timeline li[data-type='agent.message']\")]"
+            + ".some(e => e.textContent.includes('The researcher counted 3.'))");
+    assertThat(browser.driver.findElement(event("agent.thread_message_sent")).getText())
+        .contains("→ to researcher")
+        .contains("Count the files please");
+    // The coordinator's call is on the session's stream; the member's own call only on its
+    // thread's.
+    assertThat(browser.driver.findElements(event("agent.tool_use")))
+        .extracting(WebElement::getText)
+        .anyMatch(t -> t.contains("send_to_agent"))
+        .noneMatch(t -> t.contains("child-was-here"));
+
+    WebElement primaryTab = browser.await(By.cssSelector("#threads button[data-primary=true]"));
+    assertThat(primaryTab.getText()).contains("lead (coordinator)");
+    assertThat(primaryTab.getAttribute("aria-selected")).isEqualTo("true");
+    browser.awaitTrue(
+        "document.querySelector(\"#threads button[data-primary=false] [data-status]\")"
+            + "?.dataset.status === 'idle'");
+    WebElement childTab =
+        browser.driver.findElement(By.cssSelector("#threads button[data-primary=false]"));
+    assertThat(childTab.getText()).contains("researcher").contains("idle");
+    browser.screenshot("console-threads-tabs");
+
+    childTab.click();
+    browser.await(By.cssSelector("#thread-timeline:not([hidden])"));
+    assertThat(browser.driver.findElement(By.id("timeline")).isDisplayed()).isFalse();
+    browser.awaitText(
+        By.cssSelector("#thread-timeline li[data-type='agent.tool_use']"), "echo child-was-here");
+    browser.awaitText(
+        By.cssSelector("#thread-timeline li[data-type='agent.thread_message_received']"),
+        "← from lead");
+    browser.awaitText(
+        By.cssSelector("#thread-timeline li[data-type='agent.thread_message_received']"),
+        "Count the files please");
+    assertThat(childTab.getAttribute("aria-selected")).isEqualTo("true");
+    browser.screenshot("console-threads-child");
+
+    primaryTab.click();
+    browser.await(By.cssSelector("#timeline:not([hidden])"));
+    assertThat(browser.driver.findElement(By.id("thread-timeline")).isDisplayed()).isFalse();
   }
 }
