@@ -31,13 +31,33 @@ final class EventFollower {
   private static final JsonNode END = Json.mapper().createObjectNode().put("type", "__end");
 
   private final ApiClient api;
-  private final String session;
   private final boolean deltas;
+  private final String streamPath;
+  private final String listPath;
 
   EventFollower(ApiClient api, String session, boolean deltas) {
     this.api = api;
-    this.session = URLEncoder.encode(session, StandardCharsets.UTF_8);
     this.deltas = deltas;
+    String base = "/v1/sessions/" + URLEncoder.encode(session, StandardCharsets.UTF_8);
+    this.streamPath = base + "/events/stream";
+    this.listPath = base + "/events";
+  }
+
+  private EventFollower(ApiClient api, String streamPath, String listPath) {
+    this.api = api;
+    this.deltas = false;
+    this.streamPath = streamPath;
+    this.listPath = listPath;
+  }
+
+  /** Follows one thread of a multi-agent session: its own stream and its events. */
+  static EventFollower thread(ApiClient api, String session, String threadId) {
+    String base =
+        "/v1/sessions/"
+            + URLEncoder.encode(session, StandardCharsets.UTF_8)
+            + "/threads/"
+            + URLEncoder.encode(threadId, StandardCharsets.UTF_8);
+    return new EventFollower(api, base + "/stream", base + "/events");
   }
 
   /**
@@ -60,12 +80,7 @@ final class EventFollower {
     while (true) {
       Stream<String> lines;
       try {
-        lines =
-            api.stream(
-                "/v1/sessions/"
-                    + session
-                    + "/events/stream"
-                    + (deltas ? "?event_deltas%5B%5D=agent.message" : ""));
+        lines = api.stream(streamPath + (deltas ? "?event_deltas%5B%5D=agent.message" : ""));
       } catch (IOException e) {
         if (first) {
           throw e;
@@ -124,9 +139,8 @@ final class EventFollower {
     do {
       JsonNode r =
           api.get(
-              "/v1/sessions/"
-                  + session
-                  + "/events?limit=1000&order=asc"
+              listPath
+                  + "?limit=1000&order=asc"
                   + (page == null
                       ? ""
                       : "&page=" + URLEncoder.encode(page, StandardCharsets.UTF_8)));

@@ -191,7 +191,8 @@ final class SessionCommands {
   @Command(
       name = "tail",
       description =
-          "Follow a session's events: its history, then live ones, one line each (Ctrl-C stops).")
+          "Follow a session's events: its history, then live ones, one line each (Ctrl-C stops)."
+              + " In a multi-agent session a member thread's lines are labelled [agent].")
   static final class Tail extends ClientCommand {
     @Parameters(paramLabel = "SESSION", description = "The session's id.")
     String session;
@@ -209,19 +210,16 @@ final class SessionCommands {
     @Override
     int run(ApiClient api) throws IOException, InterruptedException {
       Map<String, JsonNode> uses = new HashMap<>();
-      ThreadLabels threads = new ThreadLabels();
       boolean idleNow = untilIdle && idleNow(api);
-      new EventFollower(api, session, false)
-          .follow(
-              true,
+      new SessionTail(api, session)
+          .run(
               !noFollow && !idleNow,
-              null,
-              (e, fromHistory) -> {
+              (e, line, fromHistory) -> {
                 String type = e.path("type").asText();
                 if (type.endsWith("tool_use")) {
                   uses.put(e.path("id").asText(), e);
                 }
-                out.println(options.json ? e.toString() : threads.line(e));
+                out.println(options.json ? e.toString() : line);
                 if (!options.json
                     && type.equals("session.status_idle")
                     && e.path("stop_reason").path("type").asText().equals("requires_action")) {

@@ -519,4 +519,74 @@ class ClientCommandsTest {
     assertPlain(cli("agents", "list", "--url=http://127.0.0.1:1"), 1, "cannot reach the server");
     assertPlain(cli("agents", "get", "agent_nope"), 1, "not found", "(HTTP 404)");
   }
+
+  @Test
+  void tail_labelsAMemberThreadsLinesWithItsAgentName() throws Exception {
+    Path memberFile = dataDir.resolve("member.json");
+    Files.writeString(
+        memberFile,
+        "{\"name\":\"tail-researcher\",\"model\":\"claude-sonnet-4-6\","
+            + "\"tools\":[{\"type\":\"agent_toolset_20260401\"}]}");
+    String member = created(ok("agents", "create", memberFile.toString()));
+    Path leadFile = dataDir.resolve("lead.json");
+    Files.writeString(
+        leadFile,
+        "{\"name\":\"tail-lead\",\"model\":\"claude-sonnet-4-6\","
+            + "\"multiagent\":{\"type\":\"coordinator\",\"agents\":[\""
+            + member
+            + "\"]}}");
+    String lead = created(ok("agents", "create", leadFile.toString()));
+    fake.enqueue(
+        FakeAnthropic.toolUse(
+            "send_to_agent", "{\"agent_name\":\"tail-researcher\",\"message\":\"count them\"}"),
+        FakeAnthropic.text("Asked."),
+        FakeAnthropic.toolUse("bash", "{\"command\":\"echo from-the-member\"}"),
+        FakeAnthropic.text("Three."),
+        FakeAnthropic.text("The member says three."));
+    ok("run", "--agent", lead, "How many?");
+    String session =
+        Json.mapper()
+            .readTree(ok("sessions", "list", "--json").out())
+            .path("data")
+            .path(0)
+            .path("id")
+            .asText();
+
+    String untilIdle =
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(20), () -> ok("tail", session, "--until-idle"))
+            .out();
+    String history = ok("tail", session, "--no-follow").out();
+
+    for (String tail : List.of(untilIdle, history)) {
+      assertThat(tail)
+          .contains("session.thread_created  tail-researcher")
+          .contains("agent.thread_message_sent  to tail-researcher: count them")
+          .contains("[tail-researcher] agent.thread_message_received  from coordinator: count them")
+          .contains("[tail-researcher] agent.tool_use  bash {\"command\":\"echo from-the-member\"}")
+          .contains("[tail-researcher] agent.message  Three.")
+          .contains("agent.thread_message_received  from tail-researcher: Three.")
+          .contains("agent.message  The member says three.");
+      // Each event once, though some (a thread's lifecycle) are on both streams.
+      assertThat(tail.lines().filter(l -> l.contains("agent.tool_use  bash"))).hasSize(1);
+      assertThat(tail.lines().filter(l -> l.contains("session.thread_created"))).hasSize(1);
+    }
+    assertThat(history.lines().toList())
+        .containsSubsequence(
+            history
+                .lines()
+                .filter(l -> l.contains("agent.thread_message_sent  to"))
+                .findFirst()
+                .orElseThrow(),
+            history
+                .lines()
+                .filter(l -> l.contains("echo from-the-member"))
+                .findFirst()
+                .orElseThrow(),
+            history
+                .lines()
+                .filter(l -> l.contains("The member says three."))
+                .findFirst()
+                .orElseThrow());
+  }
 }
