@@ -340,6 +340,8 @@ public final class AgentryServer implements AutoCloseable {
               new ForkRoutes(api, checkpoints),
               new EventRoutes(api, eventStream),
               new VaultRoutes(api, box),
+              new MemoryStoreRoutes(api),
+              new MemoryRoutes(api),
               new FileRoutes(api, config.files()),
               new UsageRoutes(api),
               new KeyRoutes());
