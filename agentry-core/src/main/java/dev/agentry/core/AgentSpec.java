@@ -33,4 +33,21 @@ public record AgentSpec(
     executionIdentity =
         executionIdentity == null || executionIdentity.isNull() ? null : executionIdentity;
   }
+
+  /** This spec with another system prompt (the runtime's additions for a session). */
+  public AgentSpec withSystem(String newSystem) {
+    return java.util.Objects.equals(newSystem, system)
+        ? this
+        : new AgentSpec(
+            name,
+            description,
+            newSystem,
+            model,
+            tools,
+            mcpServers,
+            skills,
+            metadata,
+            multiagent,
+            executionIdentity);
+  }
 }

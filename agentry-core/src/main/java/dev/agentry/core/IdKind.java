@@ -14,6 +14,9 @@ public enum IdKind {
   WORKSPACE("wrkspc_"),
   SESSION_RESOURCE("sesrsc_"),
   FILE("file_"),
+  MEMORY_STORE("memstore_"),
+  MEMORY("mem_"),
+  MEMORY_VERSION("memver_"),
   REQUEST("req_");
 
   private final String prefix;

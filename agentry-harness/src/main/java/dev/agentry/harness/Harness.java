@@ -46,6 +46,7 @@ public final class Harness implements AutoCloseable {
   private final Tracing tracing;
   private final ToolObserver observer;
   private final Checkpointer checkpoints;
+  private final dev.agentry.core.SystemPrompt prompts;
   private final Inbox inbox;
   private final String owner;
   private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
@@ -102,9 +103,11 @@ public final class Harness implements AutoCloseable {
       Tracing tracing,
       ToolObserver observer,
       Checkpointer checkpoints,
+      dev.agentry.core.SystemPrompt prompts,
       String owner) {
     this.owner = owner;
     this.checkpoints = checkpoints;
+    this.prompts = prompts;
     this.tracing = tracing;
     this.observer = observer;
     this.previews = previews;
@@ -159,9 +162,20 @@ public final class Harness implements AutoCloseable {
       SecretBox secrets,
       Tracing tracing,
       ToolObserver observer,
-      Checkpointer checkpoints) {
+      Checkpointer checkpoints,
+      dev.agentry.core.SystemPrompt prompts) {
     public static final Extras NONE =
         new Extras(PreviewSink.NONE, null, Tracing.NONE, ToolObserver.NONE);
+
+    /** With the agent's own system prompt. */
+    public Extras(
+        PreviewSink previews,
+        SecretBox secrets,
+        Tracing tracing,
+        ToolObserver observer,
+        Checkpointer checkpoints) {
+      this(previews, secrets, tracing, observer, checkpoints, dev.agentry.core.SystemPrompt.AGENT);
+    }
 
     /** Without workspace checkpoints (one node, or tests of the loop). */
     public Extras(PreviewSink previews, SecretBox secrets, Tracing tracing, ToolObserver observer) {
@@ -208,6 +222,7 @@ public final class Harness implements AutoCloseable {
         extras.tracing(),
         extras.observer(),
         extras.checkpoints(),
+        extras.prompts(),
         nodeId);
   }
 
@@ -370,7 +385,8 @@ public final class Harness implements AutoCloseable {
               mcp,
               tracing,
               observer,
-              checkpoints);
+              checkpoints,
+              prompts);
       SessionRepository.Lease handed = claimed.remove(sessionId);
       if (handed != null) {
         runner.claimed(handed);

@@ -111,6 +111,9 @@ final class Runner {
   /** Saves the workspace when a run that held the lease ends, before the lease is given back. */
   private final Checkpointer checkpoints;
 
+  /** The system prompt of this session's model requests (the agent's, plus memory sections). */
+  private final dev.agentry.core.SystemPrompt prompts;
+
   /**
    * The one point every tool call the harness runs passes: built-in and web tools ({@link
    * ToolCalls}) and MCP tools ({@link McpConnections#answer}), inside the turn's span. Custom tools
@@ -134,7 +137,8 @@ final class Runner {
       McpConnections mcp,
       Tracing tracing,
       ToolObserver observer,
-      Checkpointer checkpoints) {
+      Checkpointer checkpoints,
+      dev.agentry.core.SystemPrompt prompts) {
     this.root = this;
     this.current = new AtomicReference<>(new Cancellation());
     this.model = model;
@@ -142,6 +146,7 @@ final class Runner {
     this.previews = previews;
     this.observer = observer;
     this.checkpoints = checkpoints;
+    this.prompts = prompts;
     this.mcp = mcp;
     this.tracing = tracing;
     this.observed =
@@ -173,6 +178,7 @@ final class Runner {
     this.previews = root.previews;
     this.observer = root.observer;
     this.checkpoints = root.checkpoints;
+    this.prompts = root.prompts;
     this.mcp = root.mcp;
     this.tracing = root.tracing;
     this.observed =
@@ -498,7 +504,7 @@ final class Runner {
 
   /** Before a model request: the MCP servers' tools this step may offer. */
   private AgentSpec offerTools(Session session) {
-    AgentSpec spec = session.agent().spec();
+    AgentSpec spec = session.agent().spec().withSystem(prompts.of(session));
     if (!spec.mcpServers().isEmpty()) {
       journal.beforeSideEffect(); // connecting may take long: what is deferred should not wait
     }

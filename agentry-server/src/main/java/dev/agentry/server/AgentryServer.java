@@ -277,10 +277,15 @@ public final class AgentryServer implements AutoCloseable {
       // turn goes idle, on this node (where the sandbox and its outputs folder are).
       indexing = Executors.newVirtualThreadPerTaskExecutor();
       OutputsIndexer outputs = new OutputsIndexer(store, files, mounts::outputs, indexing);
+      ExecutorService turnEnds = indexing;
       SessionResources resources =
           new SessionResources(
               store, files, box, config.repositoryUrls(), mounts, hands.sandboxes(), outputs);
-      guard.onIdle(outputs::turnEnded);
+      guard.onIdle(
+          id -> {
+            outputs.turnEnded(id);
+            turnEnds.execute(() -> mounts.memory().turnEnded(id));
+          });
       // Workspaces move between nodes through checkpoints in the blob store (DESIGN.md, Scale-out)
       WorkspaceCheckpoints checkpoints =
           WorkspaceCheckpoints.create(
@@ -309,8 +314,10 @@ public final class AgentryServer implements AutoCloseable {
                   streams,
                   box,
                   telemetry,
-                  new ObservedTools(metrics, telemetry, redactor),
-                  checkpoints::checkpoint),
+                  new MemoryToolObserver(
+                      new ObservedTools(metrics, telemetry, redactor), mounts.memory()),
+                  checkpoints::checkpoint,
+                  new MemoryPrompt()),
               nodeId);
       metrics.gauges(
           () -> store.sessions().countByStatus(),
@@ -341,6 +348,8 @@ public final class AgentryServer implements AutoCloseable {
               new EventRoutes(api, eventStream),
               new ThreadRoutes(api, eventStream),
               new VaultRoutes(api, box),
+              new MemoryStoreRoutes(api),
+              new MemoryRoutes(api),
               new FileRoutes(api, config.files()),
               new UsageRoutes(api),
               new KeyRoutes());

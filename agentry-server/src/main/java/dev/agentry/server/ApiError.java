@@ -13,17 +13,40 @@ final class ApiError extends RuntimeException {
   /** Whether the connection must close after the answer (the request's framing broke). */
   final boolean closeConnection;
 
+  /** Fields the envelope's {@code error} object carries besides type and message (memory 409s). */
+  final java.util.Map<String, String> extra;
+
   private ApiError(int status, String type, String message, String errorCode) {
     this(status, type, message, errorCode, false);
   }
 
   private ApiError(
       int status, String type, String message, String errorCode, boolean closeConnection) {
+    this(status, type, message, errorCode, closeConnection, java.util.Map.of());
+  }
+
+  private ApiError(
+      int status,
+      String type,
+      String message,
+      String errorCode,
+      boolean closeConnection,
+      java.util.Map<String, String> extra) {
     super(message, null, false, false);
     this.status = status;
     this.type = type;
     this.errorCode = errorCode;
     this.closeConnection = closeConnection;
+    this.extra = java.util.Map.copyOf(extra);
+  }
+
+  /**
+   * A 409 of the memories API, whose {@code error.type} names the conflict ({@code
+   * memory_path_conflict_error}, {@code memory_precondition_failed_error}) and whose {@code error}
+   * object carries {@code extra} (e.g. {@code conflicting_path}).
+   */
+  static ApiError memoryConflict(String type, String message, java.util.Map<String, String> extra) {
+    return new ApiError(409, type, message, null, false, extra);
   }
 
   /** A 400 for a body whose framing broke; what follows it on the connection cannot be read. */

@@ -123,6 +123,7 @@ final class Errors {
     ObjectNode root = Json.mapper().createObjectNode().put("type", "error");
     ObjectNode error =
         root.putObject("error").put("type", e.type).put("message", redactor.redact(e.getMessage()));
+    e.extra.forEach(error::put);
     if (e.errorCode != null) {
       error.putObject("details").put("error_code", e.errorCode);
     }

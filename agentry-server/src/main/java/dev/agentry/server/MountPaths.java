@@ -62,6 +62,13 @@ final class MountPaths {
     if (value.equals(UPLOADS)) {
       throw ApiError.invalid(field + ": " + UPLOADS + " itself cannot be a mount path");
     }
+    if (nested(value, ResourceParser.MEMORY_ROOT)) {
+      throw ApiError.invalid(
+          field
+              + ": "
+              + ResourceParser.MEMORY_ROOT
+              + " is where memory stores mount; mount elsewhere");
+    }
     if (nested(value, OUTPUTS)) {
       throw ApiError.invalid(
           field + ": " + OUTPUTS + " is the session's outputs directory; mount elsewhere");

@@ -55,6 +55,7 @@ final class ResourceMounts {
   private final Workspaces sessionDirs;
   private final Clock clock;
   private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+  private final MemorySync memory;
 
   ResourceMounts(
       Store store,
@@ -71,6 +72,12 @@ final class ResourceMounts {
     this.workspaces = workspaces;
     this.sessionDirs = Workspaces.under(root);
     this.clock = clock;
+    this.memory = new MemorySync(store, root, clock);
+  }
+
+  /** What keeps the sessions' memory store mounts and their stores in step. */
+  MemorySync memory() {
+    return memory;
   }
 
   /** The host folder behind {@value MountPaths#OUTPUTS}. */
@@ -113,6 +120,21 @@ final class ResourceMounts {
                   "the " + r.type() + " could not be made ready at " + r.mountPath()));
         }
       }
+      try {
+        memory.sync(session.id()); // a memory store's folder is filled by its first sync
+      } catch (RuntimeException e) {
+        LOG.error("session {}: its memory stores could not be synced", session.id(), e);
+        for (var json : session.resources()) {
+          StoredResource r = new StoredResource(json);
+          if (r.isMemoryStore()) {
+            failed.put(
+                r.id(),
+                new Failure(
+                    "resource_mount_error",
+                    "the memory store could not be made ready at " + r.mountPath()));
+          }
+        }
+      }
     } finally {
       lock.unlock();
     }
@@ -145,7 +167,8 @@ final class ResourceMounts {
       StoredResource r = new StoredResource(json);
       Path host = hostPath(sessionId, r);
       if (ownBind(r) && Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
-        binds.add(new SandboxMount(host, r.mountPath(), r.isFile()));
+        boolean readOnly = r.isFile() || (r.isMemoryStore() && r.readOnly());
+        binds.add(new SandboxMount(host, r.mountPath(), readOnly));
       }
     }
     binds.sort(Comparator.comparing(SandboxMount::target));
@@ -162,6 +185,9 @@ final class ResourceMounts {
 
   /** Where the resource lives on this node's disk. */
   Path hostPath(String sessionId, StoredResource r) {
+    if (r.isMemoryStore()) {
+      return memory.folder(sessionId, r);
+    }
     Path dir = sessionDirs.path(sessionId);
     String target = r.mountPath();
     if (r.isFile()) {
@@ -283,6 +309,7 @@ final class ResourceMounts {
   void deleteSession(String sessionId) {
     sessionDirs.remove(sessionId);
     locks.remove(sessionId);
+    memory.deleteSession(sessionId);
   }
 
   /** What a repository token is sealed to: it opens only for its own session and resource. */

@@ -6,6 +6,8 @@ import dev.agentry.core.FileService;
 import dev.agentry.core.IdKind;
 import dev.agentry.core.Ids;
 import dev.agentry.core.Json;
+import dev.agentry.core.MemoryRepository;
+import dev.agentry.core.MemoryStore;
 import dev.agentry.core.Timestamps;
 import java.net.URI;
 import java.time.Instant;
@@ -23,6 +25,10 @@ import java.util.regex.Pattern;
 final class ResourceParser {
   static final int MAX_FILES = 999;
   static final int MAX_REPOSITORIES = 64;
+  static final int MAX_MEMORY_STORES = 8;
+  static final String MEMORY_ROOT = "/mnt/memory";
+  private static final Set<String> MEMORY_FIELDS =
+      Set.of("type", "memory_store_id", "access", "instructions");
   private static final Set<String> FILE_FIELDS = Set.of("type", "file_id", "mount_path");
   private static final Set<String> REPOSITORY_FIELDS =
       Set.of("type", "url", "authorization_token", "mount_path", "checkout");
@@ -31,10 +37,12 @@ final class ResourceParser {
 
   private final FileService files;
   private final RepositoryUrls urls;
+  private final MemoryRepository memories;
 
-  ResourceParser(FileService files, RepositoryUrls urls) {
+  ResourceParser(FileService files, RepositoryUrls urls, MemoryRepository memories) {
     this.files = files;
     this.urls = urls;
+    this.memories = memories;
   }
 
   /** A resource read from a request: its public JSON, and its token (null: none) kept apart. */
@@ -61,8 +69,17 @@ final class ResourceParser {
     // Counted first: a request over the limit is refused before any file is looked up.
     int fileCount = 0;
     int repositoryCount = 0;
+    int memoryCount = 0;
     for (int i = 0; i < array.size(); i++) {
       String type = array.get(i).path("type").asText();
+      if (type.equals(StoredResource.MEMORY_STORE) && ++memoryCount > MAX_MEMORY_STORES) {
+        throw ApiError.invalid(
+            "resources["
+                + i
+                + "]: a session has at most "
+                + MAX_MEMORY_STORES
+                + " memory_store resources");
+      }
       if (type.equals(StoredResource.FILE) && ++fileCount > MAX_FILES) {
         throw ApiError.invalid(
             "resources[" + i + "]: a session has at most " + MAX_FILES + " file resources");
@@ -85,6 +102,7 @@ final class ResourceParser {
           switch (type) {
             case StoredResource.FILE -> file(workspaceId, node, path, now);
             case StoredResource.REPOSITORY -> repository(node, path, now);
+            case StoredResource.MEMORY_STORE -> memoryStore(workspaceId, node, path, now);
             default -> throw unsupportedType(type, path);
           };
       String mountPath = p.json().path("mount_path").asText();
@@ -105,12 +123,7 @@ final class ResourceParser {
 
   static ApiError unsupportedType(String type, String path) {
     String p = Fields.path(path, "type");
-    if (type.equals("memory_store")) {
-      return ApiError.invalid(
-          p + ": memory_store resources are not supported by this server yet",
-          "unsupported_feature");
-    }
-    return ApiError.invalid(p + ": must be one of file, github_repository");
+    return ApiError.invalid(p + ": must be one of file, github_repository, memory_store");
   }
 
   private static void knownFields(JsonNode node, String path, Set<String> known) {
@@ -142,6 +155,44 @@ final class ResourceParser {
     ObjectNode json = Json.mapper().createObjectNode();
     json.put("id", Ids.next(IdKind.SESSION_RESOURCE)).put("type", StoredResource.FILE);
     json.put("file_id", fileId).put("mount_path", mountPath);
+    return new Parsed(stamped(json, now), null);
+  }
+
+  /**
+   * A memory store, mounted at {@code /mnt/memory/<slug>}; its name and description are snapshotted
+   * now (a later rename does not move the mount).
+   */
+  private Parsed memoryStore(String workspaceId, JsonNode node, String path, Instant now) {
+    knownFields(node, path, MEMORY_FIELDS);
+    String idPath = Fields.path(path, "memory_store_id");
+    String storeId = Fields.requiredString(node, path, "memory_store_id", 1, 128);
+    MemoryStore store =
+        memories
+            .findStore(workspaceId, storeId)
+            .orElseThrow(
+                () ->
+                    ApiError.invalid(
+                        idPath + ": no memory store " + storeId + " in this workspace",
+                        "memory_store_not_found"));
+    if (store.archivedAt() != null) {
+      throw ApiError.invalid(
+          idPath + ": memory store " + storeId + " is archived and cannot be attached",
+          "memory_store_archived");
+    }
+    String access =
+        Fields.isNullOrAbsent(node, "access")
+            ? "read_write"
+            : Fields.oneOf(
+                Fields.requiredString(node, path, "access", 1, 16),
+                Fields.path(path, "access"),
+                List.of("read_write", "read_only"));
+    String instructions = Fields.optionalString(node, path, "instructions", 0, 4096);
+    ObjectNode json = Json.mapper().createObjectNode();
+    json.put("id", Ids.next(IdKind.SESSION_RESOURCE)).put("type", StoredResource.MEMORY_STORE);
+    json.put("memory_store_id", storeId).put("access", access);
+    json.put("instructions", instructions);
+    json.put("name", store.name()).put("description", store.description());
+    json.put("mount_path", MEMORY_ROOT + "/" + MemoryPaths.slug(store.name()));
     return new Parsed(stamped(json, now), null);
   }
 

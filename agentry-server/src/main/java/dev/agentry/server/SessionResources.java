@@ -41,7 +41,7 @@ final class SessionResources {
       SandboxManager sandboxes,
       OutputsIndexer outputs) {
     this.store = store;
-    this.parser = new ResourceParser(files, urls);
+    this.parser = new ResourceParser(files, urls, store.memories());
     this.box = box;
     this.mounts = mounts;
     this.sandboxes = sandboxes;

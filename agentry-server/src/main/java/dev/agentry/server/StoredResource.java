@@ -10,6 +10,7 @@ import java.net.URI;
 record StoredResource(JsonNode json) {
   static final String FILE = "file";
   static final String REPOSITORY = "github_repository";
+  static final String MEMORY_STORE = "memory_store";
 
   String id() {
     return json.path("id").asText();
@@ -25,6 +26,19 @@ record StoredResource(JsonNode json) {
 
   boolean isRepository() {
     return REPOSITORY.equals(type());
+  }
+
+  boolean isMemoryStore() {
+    return MEMORY_STORE.equals(type());
+  }
+
+  String memoryStoreId() {
+    return json.path("memory_store_id").asText();
+  }
+
+  /** Whether a memory store is mounted read-only. */
+  boolean readOnly() {
+    return "read_only".equals(json.path("access").asText());
   }
 
   String mountPath() {

@@ -49,6 +49,9 @@ class HttpFuzzTest {
   String sessionId;
   String vaultId;
   String credentialId;
+  String memoryStoreId;
+  String memoryId;
+  String memoryVersionId;
   int checked;
 
   @BeforeAll
@@ -71,6 +74,14 @@ class HttpFuzzTest {
                 "/v1/vaults/" + vaultId + "/credentials",
                 "{\"display_name\":\"c\",\"auth\":{\"type\":\"static_bearer\","
                     + "\"mcp_server_url\":\"https://mcp.example.com/x\",\"token\":\"t\"}}"));
+    memoryStoreId = id(server.call("POST", "/v1/memory_stores", "{\"name\":\"m\"}"));
+    var memory =
+        server.call(
+            "POST",
+            "/v1/memory_stores/" + memoryStoreId + "/memories",
+            "{\"path\":\"/m.md\",\"content\":\"m\"}");
+    memoryId = id(memory);
+    memoryVersionId = Json.mapper().readTree(memory.body()).get("memory_version_id").asText();
   }
 
   @AfterAll
@@ -104,12 +115,15 @@ class HttpFuzzTest {
               case "environments" -> environmentId;
               case "sessions", "usage" -> sessionId;
               case "vaults" -> vaultId;
+              case "memory_stores" -> memoryStoreId;
               default -> "nope_0";
             };
     return pattern
         .replace("{id}", id)
         .replace("{cid}", destroys ? "nope_1" : credentialId)
-        .replace("{rid}", "sesrsc_nope1");
+        .replace("{rid}", "sesrsc_nope1")
+        .replace("{mid}", destroys ? "mem_nope1" : memoryId)
+        .replace("{vid}", memoryVersionId);
   }
 
   // ---- the checks every answer passes ----
@@ -276,7 +290,12 @@ class HttpFuzzTest {
           for (String junk : List.of("nope", "%00", "%FF%FE", "a%2Fb", "%20", "x".repeat(1500))) {
             probe(
                 method.text(),
-                pattern.replace("{id}", junk).replace("{cid}", junk).replace("{rid}", junk),
+                pattern
+                    .replace("{id}", junk)
+                    .replace("{cid}", junk)
+                    .replace("{rid}", junk)
+                    .replace("{mid}", junk)
+                    .replace("{vid}", junk),
                 null,
                 null);
           }

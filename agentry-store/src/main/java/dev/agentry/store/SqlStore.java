@@ -7,6 +7,7 @@ import dev.agentry.core.CheckpointRepository;
 import dev.agentry.core.EnvironmentRepository;
 import dev.agentry.core.EventStore;
 import dev.agentry.core.FileRepository;
+import dev.agentry.core.MemoryRepository;
 import dev.agentry.core.ResourceTokenRepository;
 import dev.agentry.core.SessionRepository;
 import dev.agentry.core.Store;
@@ -27,6 +28,7 @@ final class SqlStore implements Store {
   private final SqlResourceTokens resourceTokens;
   private final SqlFiles files;
   private final SqlCheckpoints checkpoints;
+  private final SqlMemories memories;
 
   SqlStore(Database db, AppendHook hook) {
     this.db = db;
@@ -41,6 +43,7 @@ final class SqlStore implements Store {
     this.resourceTokens = new SqlResourceTokens(db);
     this.files = new SqlFiles(db);
     this.checkpoints = new SqlCheckpoints(db);
+    this.memories = new SqlMemories(db);
   }
 
   @Override
@@ -86,6 +89,11 @@ final class SqlStore implements Store {
   @Override
   public FileRepository files() {
     return files;
+  }
+
+  @Override
+  public MemoryRepository memories() {
+    return memories;
   }
 
   @Override
