@@ -98,7 +98,7 @@ public final class Harness implements AutoCloseable {
    * How long after another node took a queued event for a session no node runs this node sweeps for
    * it (see {@link Sweeper#nudge}).
    */
-  static final Duration CLAIM_GRACE = Duration.ofMillis(250);
+  static final Duration CLAIM_GRACE = Duration.ofSeconds(1);
 
   private Harness(
       Store store,
