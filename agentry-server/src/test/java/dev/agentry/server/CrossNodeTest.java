@@ -52,13 +52,20 @@ class CrossNodeTest {
   TestServer nodeB;
 
   @BeforeAll
-  void start() {
+  void start() throws Exception {
     database = new PostgresTestDatabase();
     url = database.create();
     fakeA = FakeAnthropic.start();
     fakeB = FakeAnthropic.start();
     nodeA = new TestServer(dirA, url, env(fakeA));
     nodeB = new TestServer(dirB, url, env(fakeB));
+    // A first run on a cold JVM can take longer than the other node's claim grace (1 s), and the
+    // other node would then take the session over; the tests below want each node warm.
+    for (TestServer node : List.of(nodeA, nodeB)) {
+      String session = newSession(node);
+      say(node, session, "warm up");
+      awaitIdle(node, session);
+    }
   }
 
   static Map<String, String> env(FakeAnthropic fake) {
@@ -78,25 +85,35 @@ class CrossNodeTest {
     }
   }
 
+  /**
+   * A's run ends its turn, then checkpoints the workspace (here 60 MB of new data, which takes a
+   * while) before it gives the lease back. A message sent through B meanwhile cannot start a run on
+   * B (A holds the lease; B looks again when the lease would have expired, two minutes on), and A's
+   * run has read the log for the last time: only the notice tells A to run the session once more.
+   */
   @Test
-  void aMessageSentThroughB_reachesTheRunnerOnA_withoutASweep() throws Exception {
-    fakeA.enqueue(FakeAnthropic.text("first answer").delay(Duration.ofSeconds(2)));
+  void aMessageSentThroughB_whileAFinishesItsRun_reachesTheRunnerOnA_withoutASweep()
+      throws Exception {
+    fakeA.enqueue(
+        FakeAnthropic.toolUse("bash", "{\"command\":\"head -c 60000000 /dev/urandom > big.bin\"}"),
+        FakeAnthropic.text("first answer"));
     fakeA.defaultReply(FakeAnthropic.text("answered"));
     int base = fakeA.requests().size();
     int onB = fakeB.requests().size();
     String session = newSession(nodeA);
     say(nodeA, session, "go");
-    fakeA.awaitRequests(base + 1, BOUND);
+    await()
+        .atMost(BOUND)
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> count(events(nodeA, session), "session.status_idle") == 1);
 
     say(nodeB, session, "and a second thing");
 
-    // Without the notice A's runner ends the turn after its slow answer, and the message waits
-    // for a sweep (10 minutes) or B's retry once A's lease would have expired (2 minutes).
-    List<FakeAnthropic.RecordedRequest> got = fakeA.awaitRequests(base + 2, BOUND);
-    assertThat(got.get(base + 1).body().toString()).contains("and a second thing");
+    List<FakeAnthropic.RecordedRequest> got = fakeA.awaitRequests(base + 3, BOUND);
+    assertThat(got.get(base + 2).body().toString()).contains("and a second thing");
     assertThat(fakeB.requests()).hasSize(onB);
     List<JsonNode> log = awaitIdle(nodeB, session);
-    assertThat(log.stream().filter(e -> type(e).equals("user.message")).count()).isEqualTo(2);
+    assertThat(count(log, "user.message")).isEqualTo(2);
     assertThat(count(log, "agent.message")).isEqualTo(2);
   }
 
