@@ -56,6 +56,9 @@ final class PostgresFeed implements ClusterFeed, AutoCloseable {
   private volatile Connection connection;
   private volatile boolean closed;
 
+  /** Tests hold reconnection, to append while this node cannot hear. */
+  private volatile boolean reconnectHeld;
+
   private PostgresFeed(String jdbcUrl, EventHub hub) {
     this.jdbcUrl = jdbcUrl;
     this.hub = hub;
@@ -103,6 +106,11 @@ final class PostgresFeed implements ClusterFeed, AutoCloseable {
     }
   }
 
+  /** While held, a lost connection is not made again (tests). */
+  void holdReconnects(boolean hold) {
+    reconnectHeld = hold;
+  }
+
   private Connection listen() throws SQLException {
     Properties props = new Properties();
     props.setProperty("ApplicationName", APPLICATION_NAME);
@@ -125,6 +133,9 @@ final class PostgresFeed implements ClusterFeed, AutoCloseable {
       Connection c = connection;
       try {
         if (c == null) {
+          while (reconnectHeld && !closed) {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+          }
           c = listen();
           connection = c;
           reconnects.incrementAndGet();

@@ -118,9 +118,9 @@ final class SqlStore implements Store {
     return feed == null ? ClusterFeed.NONE : feed;
   }
 
-  /** The listening connection's server pid, or -1 (tests). */
-  int listenerPid() {
-    return feed == null ? -1 : feed.backendPid();
+  /** The feed of other nodes' appends, or null on a single-node database (tests). */
+  PostgresFeed feed() {
+    return feed;
   }
 
   @Override

@@ -142,20 +142,24 @@ class PostgresFeedTest {
         EventStore.Subscription w = b.clusterFeed().watch(missedWatcher(missed))) {
       a.events().append(s, List.of(draft("before")));
       await().atMost(BOUND).until(() -> onB.size() == 1);
-      int pid = ((SqlStore) b).listenerPid();
+      PostgresFeed feed = ((SqlStore) b).feed();
+      int pid = feed.backendPid();
       assertThat(pid).isPositive();
+      feed.holdReconnects(true);
       terminate(pid);
-      // Appended while B is not listening: no notice reaches B, only its catch-up finds these.
+      await().atMost(BOUND).until(() -> feed.backendPid() == -1);
+      // Appended while B cannot hear: no notice of these ever reaches B, and none comes after them.
       for (int i = 0; i < 30; i++) {
         a.events().append(s, List.of(draft("while-away")));
       }
+      feed.holdReconnects(false);
       await().atMost(BOUND).until(() -> onB.size() >= 31);
       assertThat(onB)
           .extracting(StoredEvent::seq)
           .isEqualTo(LongStream.rangeClosed(2, 32).boxed().toList());
       assertThat(b.clusterFeed().reconnects()).isEqualTo(1);
       assertThat(missed).containsExactly("missed");
-      assertThat(((SqlStore) b).listenerPid()).isNotEqualTo(pid);
+      assertThat(feed.backendPid()).isNotEqualTo(pid);
       a.events().append(s, List.of(draft("after")));
       await().atMost(BOUND).until(() -> onB.size() == 32);
       assertThat(onB.getLast().seq()).isEqualTo(33);
