@@ -74,7 +74,8 @@ final class SequencedFanout implements AutoCloseable {
       after = log.lastSeq(sessionId);
     } catch (RuntimeException e) {
       // Without the read the subscriber starts wherever the channel is; see Channel#activate.
-      LOG.warn("subscribing to session {}: its last seq could not be read", sessionId, e);
+      LOG.warn(
+          "subscribing to session {}: its last seq could not be read: {}", sessionId, e.toString());
       after = UNKNOWN;
     }
     long start = after;
