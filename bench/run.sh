@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the benchmark module and runs the load drivers:
-#   bench/run.sh [store|store-sqlite|store-pg|sse|sandbox|harness|model|peer|files|nodes|checkpoints|all]
+#   bench/run.sh [store|store-sqlite|store-pg|sse|sse-nodes|sandbox|harness|model|peer|files|nodes|checkpoints|all]
 # peer (and all) also need the LangGraph.js side's packages, installed from bench/langgraph's
 # package-lock.json on first use.
 set -euo pipefail

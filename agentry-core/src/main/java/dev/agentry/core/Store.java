@@ -28,6 +28,11 @@ public interface Store extends AutoCloseable {
   /** The sessions' workspace checkpoints. */
   CheckpointRepository checkpoints();
 
+  /** Other nodes' appends to the shared logs; {@link ClusterFeed#NONE} on a single-node store. */
+  default ClusterFeed clusterFeed() {
+    return ClusterFeed.NONE;
+  }
+
   /** Throws {@link StoreException} unless the database answers a trivial query. */
   void ping();
 

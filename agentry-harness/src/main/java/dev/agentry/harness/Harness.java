@@ -92,6 +92,15 @@ public final class Harness implements AutoCloseable {
 
   private volatile boolean closed;
 
+  /** What other nodes append (PostgreSQL); this harness's watch of it, closed with the harness. */
+  private final dev.agentry.core.EventStore.Subscription otherNodes;
+
+  /**
+   * How long after another node took a queued event for a session no node runs this node sweeps for
+   * it (see {@link Sweeper#nudge}).
+   */
+  static final Duration CLAIM_GRACE = Duration.ofSeconds(1);
+
   private Harness(
       Store store,
       ModelClient model,
@@ -147,6 +156,33 @@ public final class Harness implements AutoCloseable {
                 wake(lease.sessionId());
               }
             });
+    this.otherNodes = store.clusterFeed().watch(new OtherNodes());
+  }
+
+  /**
+   * Other nodes' appends: a queued event (a message, an interrupt, a tool result) for a session
+   * this node runs wakes its runner at once, as a local one does; one for a session no node here
+   * runs may be work no node runs, which the sweep claims.
+   */
+  private final class OtherNodes implements dev.agentry.core.ClusterFeed.Watcher {
+    @Override
+    public void appended(String sessionId, long lastSeq, boolean queued) {
+      if (!queued || closed) {
+        return;
+      }
+      if (wakes.containsKey(sessionId)) {
+        wake(sessionId);
+      } else {
+        parked.remove(sessionId);
+        sweeper.nudge(CLAIM_GRACE);
+      }
+    }
+
+    @Override
+    public void mayHaveMissed() {
+      // Runners here get what they missed from their subscriptions' catch-up; the rest is sweeping.
+      sweeper.nudge(Duration.ZERO);
+    }
   }
 
   /**
@@ -356,6 +392,7 @@ public final class Harness implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    otherNodes.close();
     active.values().forEach(Runner::stop);
     runners.shutdown();
     try {

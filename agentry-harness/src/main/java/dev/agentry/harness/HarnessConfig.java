@@ -29,6 +29,8 @@ import java.util.Set;
  *     (default: no deny list, no search provider)
  * @param maxRunning sessions this harness runs at once; past it, sessions wait for a free slot here
  *     or are claimed by another node (default {@link #defaultMaxRunning()})
+ * @param sweepEvery how often the node sweeps for sessions no live node runs; zero (the default):
+ *     {@link #sweepInterval() derived from the lease TTL}
  */
 public record HarnessConfig(
     int modelRetryAttempts,
@@ -44,7 +46,8 @@ public record HarnessConfig(
     int toolResultContextChars,
     SpendLimits spend,
     RuntimeToolSettings runtimeTools,
-    int maxRunning) {
+    int maxRunning,
+    Duration sweepEvery) {
 
   /**
    * What a running session costs a node is mostly heap (its folded log, the model context, the
@@ -72,6 +75,7 @@ public record HarnessConfig(
     require(maxOutputTokens >= 1, "maxOutputTokens", ">= 1");
     require(toolResultContextChars >= 100, "toolResultContextChars", ">= 100");
     require(maxRunning >= 1, "maxRunning", ">= 1");
+    require(!sweepEvery.isNegative(), "sweepEvery", ">= 0");
   }
 
   public static HarnessConfig defaults() {
@@ -89,7 +93,8 @@ public record HarnessConfig(
         50_000,
         SpendLimits.defaults(),
         RuntimeToolSettings.defaults(),
-        defaultMaxRunning());
+        defaultMaxRunning(),
+        Duration.ZERO);
   }
 
   public HarnessConfig withRetries(int attempts, Duration base, Duration max) {
@@ -109,6 +114,13 @@ public record HarnessConfig(
   public HarnessConfig withMaxRunning(int sessions) {
     Copy c = new Copy(this);
     c.maxRunning = sessions;
+    return c.build();
+  }
+
+  /** Sweeps every {@code every}; {@link Duration#ZERO}: derived from the lease TTL. */
+  public HarnessConfig withSweepEvery(Duration every) {
+    Copy c = new Copy(this);
+    c.sweepEvery = every;
     return c.build();
   }
 
@@ -153,6 +165,7 @@ public record HarnessConfig(
     private SpendLimits spend;
     private RuntimeToolSettings runtimeTools;
     private int maxRunning;
+    private Duration sweepEvery;
 
     Copy(HarnessConfig c) {
       modelRetryAttempts = c.modelRetryAttempts;
@@ -169,6 +182,7 @@ public record HarnessConfig(
       spend = c.spend;
       runtimeTools = c.runtimeTools;
       maxRunning = c.maxRunning;
+      sweepEvery = c.sweepEvery;
     }
 
     HarnessConfig build() {
@@ -186,7 +200,8 @@ public record HarnessConfig(
           toolResultContextChars,
           spend,
           runtimeTools,
-          maxRunning);
+          maxRunning,
+          sweepEvery);
     }
   }
 
@@ -195,6 +210,9 @@ public record HarnessConfig(
    * sessions are claimed within the lease TTL plus half a second of its death.
    */
   Duration sweepInterval() {
+    if (!sweepEvery.isZero()) {
+      return sweepEvery;
+    }
     return Duration.ofMillis(Math.max(10, Math.min(500, leaseTtl.toMillis() / 3)));
   }
 

@@ -46,6 +46,7 @@ final class Sweeper {
   private final ScheduledExecutorService timer;
   private final Node node;
   private final AtomicBoolean queued = new AtomicBoolean();
+  private final AtomicBoolean nudged = new AtomicBoolean();
   private final AtomicLong claims = new AtomicLong();
   private final AtomicLong sweeps = new AtomicLong();
 
@@ -80,6 +81,28 @@ final class Sweeper {
   void slotFreed() {
     if (saturated) {
       sweepSoon();
+    }
+  }
+
+  /**
+   * Another node committed a queued event to a session this node does not run: sweep once {@code
+   * grace} has passed. The node that took the event usually runs the session itself (its workspace
+   * is there), so the others give it that long to take the lease; if it cannot (it is full, or it
+   * died), the sweep claims the session then. Nudges meanwhile make no extra sweep.
+   */
+  void nudge(Duration grace) {
+    if (nudged.compareAndSet(false, true)) {
+      try {
+        timer.schedule(
+            () -> {
+              nudged.set(false);
+              sweepSoon();
+            },
+            grace.toMillis(),
+            TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        nudged.set(false); // shutting down
+      }
     }
   }
 

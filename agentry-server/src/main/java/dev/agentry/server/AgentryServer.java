@@ -325,6 +325,7 @@ public final class AgentryServer implements AutoCloseable {
           streams::subscribers,
           harness::queueDepth);
       metrics.node(nodeId, harness::running, harness::claims);
+      metrics.clusterFeed(nodeId, store.clusterFeed());
       Api api =
           new Api(
               store,

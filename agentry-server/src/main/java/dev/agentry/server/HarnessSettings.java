@@ -44,6 +44,9 @@ final class HarnessSettings {
                 EnvValues.number(
                     env, "AGENTRY_LEASE_TTL_MS", d.leaseTtl().toMillis(), 100, 600_000)));
     c =
+        c.withSweepEvery(
+            Duration.ofMillis(EnvValues.number(env, "AGENTRY_SWEEP_INTERVAL_MS", 0, 0, 3_600_000)));
+    c =
         c.withMaxRunning(
             (int) EnvValues.number(env, "AGENTRY_MAX_RUNNING", d.maxRunning(), 1, 100_000));
     String threshold = env.get("AGENTRY_COMPACTION_THRESHOLD");

@@ -133,6 +133,26 @@ final class Metrics {
         .register(registry);
   }
 
+  /**
+   * This node's ear on other nodes' appends (PostgreSQL {@code LISTEN/NOTIFY}, ADR 0034): notices
+   * received, and how often its listening connection was lost and made again (each time, what it
+   * may have missed is read from the log). Both stay 0 on SQLite, where there are no other nodes.
+   */
+  void clusterFeed(String nodeId, dev.agentry.core.ClusterFeed feed) {
+    CounterWithCallback.builder()
+        .name("agentry_node_notifications_received")
+        .help("Notices of other nodes' appends this node received since it started")
+        .labelNames("node")
+        .callback(cb -> cb.call(feed.notifications(), nodeId))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("agentry_node_listener_reconnects")
+        .help("Times this node's listening connection was lost and made again since it started")
+        .labelNames("node")
+        .callback(cb -> cb.call(feed.reconnects(), nodeId))
+        .register(registry);
+  }
+
   /** Workspace checkpoints and restores (WorkspaceCheckpoints), labelled with the node id. */
   dev.agentry.sandbox.WorkspaceCheckpoints.Observer checkpoints(String nodeId) {
     return new CheckpointMetrics(registry, nodeId);

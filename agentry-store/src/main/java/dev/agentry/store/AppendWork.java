@@ -44,7 +44,7 @@ record AppendWork(Database db, EventHub hub, String sessionId, List<EventDraft> 
     for (int i = 0; i < works.size(); i++) {
       AppendWork work = works.get(i);
       List<StoredEvent> events = out.get(i);
-      tx.onCommit(() -> work.hub().publish(work.sessionId(), events));
+      work.hub().publishOnCommit(tx, work.sessionId(), events);
     }
     return out;
   }

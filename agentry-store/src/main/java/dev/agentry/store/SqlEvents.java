@@ -135,6 +135,26 @@ final class SqlEvents implements EventStore {
 
   @Override
   public List<StoredEvent> readAfter(String sessionId, long afterSeq, int limit) {
+    return readAfter(db, sessionId, afterSeq, limit);
+  }
+
+  /** The log's reads that an {@link EventHub} needs, before any {@code SqlEvents} exists. */
+  static SequencedFanout.Log log(Database db) {
+    return new SequencedFanout.Log() {
+      @Override
+      public List<StoredEvent> readAfter(String sessionId, long afterSeq, int limit) {
+        return SqlEvents.readAfter(db, sessionId, afterSeq, limit);
+      }
+
+      @Override
+      public long lastSeq(String sessionId) {
+        return SqlEvents.lastSeq(db, sessionId);
+      }
+    };
+  }
+
+  private static List<StoredEvent> readAfter(
+      Database db, String sessionId, long afterSeq, int limit) {
     return db.read(
         tx ->
             tx.query(
@@ -160,6 +180,10 @@ final class SqlEvents implements EventStore {
 
   @Override
   public long lastSeq(String sessionId) {
+    return lastSeq(db, sessionId);
+  }
+
+  private static long lastSeq(Database db, String sessionId) {
     return db.read(
         tx ->
             tx.one(

@@ -118,7 +118,7 @@ final class SqlSessions implements SessionRepository {
                 (long) drafts.size(),
                 session.id());
             List<StoredEvent> events = SqlEvents.insert(tx, session.id(), 1, drafts, db.now());
-            tx.onCommit(() -> hub.publish(session.id(), events));
+            hub.publishOnCommit(tx, session.id(), events);
           }
           return stored;
         });
@@ -212,7 +212,7 @@ final class SqlSessions implements SessionRepository {
       appended = List.of();
     } else {
       appended = db.appender().append(tx, id, drafts, fence, db.now());
-      tx.onCommit(() -> hub.publish(id, appended));
+      hub.publishOnCommit(tx, id, appended);
     }
     List<StoredEvent> processed =
         SqlEvents.markProcessed(tx, id, commit.processed(), commit.processedAt());

@@ -4,6 +4,7 @@ import dev.agentry.core.AgentRepository;
 import dev.agentry.core.ApiKeyRepository;
 import dev.agentry.core.AppendHook;
 import dev.agentry.core.CheckpointRepository;
+import dev.agentry.core.ClusterFeed;
 import dev.agentry.core.EnvironmentRepository;
 import dev.agentry.core.EventStore;
 import dev.agentry.core.FileRepository;
@@ -30,9 +31,28 @@ final class SqlStore implements Store {
   private final SqlCheckpoints checkpoints;
   private final SqlMemories memories;
 
+  /** Other nodes' appends; null on a database only this process writes. */
+  private final PostgresFeed feed;
+
+  /** A store on a database only this process writes (SQLite). */
   SqlStore(Database db, AppendHook hook) {
+    this(db, new EventHub(hook), null);
+  }
+
+  /**
+   * A store on a PostgreSQL database that other nodes write too: its appends are announced to them,
+   * and theirs reach this process's subscribers and watchers.
+   */
+  static SqlStore shared(Database db, AppendHook hook, String jdbcUrl) {
+    String origin = java.util.UUID.randomUUID().toString().substring(0, 13);
+    EventHub hub = new EventHub(hook, origin, SqlEvents.log(db));
+    return new SqlStore(db, hub, PostgresFeed.start(jdbcUrl, hub));
+  }
+
+  private SqlStore(Database db, EventHub hub, PostgresFeed feed) {
     this.db = db;
-    this.hub = new EventHub(hook);
+    this.hub = hub;
+    this.feed = feed;
     this.agents = new SqlAgents(db);
     this.environments = new SqlEnvironments(db);
     this.sessions = new SqlSessions(db, hub);
@@ -102,6 +122,16 @@ final class SqlStore implements Store {
   }
 
   @Override
+  public ClusterFeed clusterFeed() {
+    return feed == null ? ClusterFeed.NONE : feed;
+  }
+
+  /** The feed of other nodes' appends, or null on a single-node database (tests). */
+  PostgresFeed feed() {
+    return feed;
+  }
+
+  @Override
   public void ping() {
     db.read(tx -> tx.one("SELECT 1", rs -> rs.getInt(1)));
   }
@@ -114,6 +144,9 @@ final class SqlStore implements Store {
   @Override
   public void close() {
     // The writers drain first so that everything they commit is still published.
+    if (feed != null) {
+      feed.close();
+    }
     db.close();
     hub.close();
   }

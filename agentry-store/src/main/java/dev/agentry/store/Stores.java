@@ -30,8 +30,10 @@ public final class Stores {
    * @throws StoreException if the database cannot be opened or migrated
    */
   public static Store open(StoreConfig config) {
-    Database db = config.isPostgres() ? openPostgres(config) : openSqlite(config);
-    return new SqlStore(db, config.appendHook());
+    if (config.isPostgres()) {
+      return SqlStore.shared(openPostgres(config), config.appendHook(), config.jdbcUrl());
+    }
+    return new SqlStore(openSqlite(config), config.appendHook());
   }
 
   /**

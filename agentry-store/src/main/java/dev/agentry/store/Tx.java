@@ -30,6 +30,8 @@ final class Tx {
   private final List<Runnable> taskRollback = new ArrayList<>();
   private final List<Runnable> batchCommit = new ArrayList<>();
   private final List<Runnable> batchRollback = new ArrayList<>();
+  private final List<String> taskNotices = new ArrayList<>();
+  private final List<String> batchNotices = new ArrayList<>();
 
   Tx(Connection connection, Map<String, PreparedStatement> statements, Dialect dialect) {
     this.connection = connection;
@@ -47,6 +49,33 @@ final class Tx {
 
   void onRollback(Runnable action) {
     taskRollback.add(action);
+  }
+
+  /**
+   * Queues a {@code NOTIFY} on {@code channel} for when the batch is about to commit (see {@link
+   * #sendNotices}); dropped with the task if the task fails. PostgreSQL only.
+   */
+  void notice(String payload) {
+    taskNotices.add(payload);
+  }
+
+  /**
+   * Sends the batch's notices, all in one statement, just before its commit: PostgreSQL delivers
+   * them to listeners when, and only if, the transaction commits, and in commit order.
+   */
+  void sendNotices(String channel) throws SQLException {
+    if (batchNotices.isEmpty()) {
+      return;
+    }
+    PreparedStatement ps = prepare("SELECT pg_notify(?, p) FROM unnest(?::text[]) AS p");
+    ps.setString(1, channel);
+    ps.setArray(2, array("text", batchNotices.toArray()));
+    try (ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        // pg_notify returns void: the rows only have to be read
+      }
+    }
+    batchNotices.clear();
   }
 
   PreparedStatement prepare(String sql) throws SQLException {
@@ -111,11 +140,13 @@ final class Tx {
     if (succeeded) {
       batchCommit.addAll(taskCommit);
       batchRollback.addAll(taskRollback);
+      batchNotices.addAll(taskNotices);
     } else {
       runNewestFirst(taskRollback);
     }
     taskCommit.clear();
     taskRollback.clear();
+    taskNotices.clear();
   }
 
   void batchDone(boolean committed) {
@@ -128,6 +159,7 @@ final class Tx {
     }
     batchCommit.clear();
     batchRollback.clear();
+    batchNotices.clear();
   }
 
   /** Closes the statements unless the owner keeps them for the next batch. */

@@ -236,6 +236,7 @@ final class Writer implements AutoCloseable {
         }
       }
       if (succeeded > 0) {
+        tx.sendNotices(PostgresFeed.CHANNEL);
         connection.commit();
       } else {
         connection.rollback();

@@ -6,26 +6,28 @@ import java.util.Locale;
 
 /**
  * Runs the load drivers: {@code store} (SQLite and PostgreSQL appends), {@code store-sqlite},
- * {@code store-pg}, {@code sse} (server delivery to SSE subscribers), {@code sandbox} (bubblewrap
- * sandbox start and round-trip latency), {@code harness} (the agent loop), {@code model} (a model
- * request above the wire, {@link ModelPathBench}; {@code bench.model.requests} and {@code
- * bench.model.turns}, default 2000 and 300) or {@code all}. System properties {@code bench.warmup}
- * and {@code bench.seconds} set each store case's warm-up and measured window (default 2 s and 6
- * s); {@code bench.sse.events}, {@code bench.sse.rate} and {@code bench.sse.subscribers} shape the
- * SSE run (default 2000 events at 500/s to 100 subscribers); {@code bench.sandbox.cold}, {@code
- * bench.sandbox.warm}, {@code bench.sandbox.exec} and {@code bench.sandbox.concurrent} set the
- * sandbox sample counts (200, 2000, 200, 200); {@code harness} runs the agent-loop cases, shaped by
- * {@code bench.harness.turns}, {@code bench.harness.messages}, {@code bench.harness.concurrent},
- * {@code bench.harness.events} and {@code bench.harness.wakes} (1500, 200, 2000, 10000, 20); {@code
- * peer} runs the same bash loop through Agentry and through LangGraph.js ({@code bench/langgraph}),
- * shaped by {@code bench.peer.steps}, {@code bench.peer.turns} and {@code bench.peer.warmup} (20,
- * 10, 3); {@code files} uploads and downloads a {@code bench.files.mb} MB file {@code
- * bench.files.runs} times through the Files API on the filesystem and S3 blob stores (100, 3);
- * {@code nodes} kills a server with {@code bench.nodes.sessions} sessions mid-request (default
- * 1000) and measures how soon its restart runs them all again ({@link RestartBench}); {@code
- * checkpoints} checkpoints a workspace of {@code bench.checkpoints.files} files of {@code
- * bench.checkpoints.file_bytes} (1000 Ã 100 KiB) after one file changed, {@code
- * bench.checkpoints.turns} times (20), and restores it ({@link CheckpointBench}).
+ * {@code store-pg}, {@code sse} (server delivery to SSE subscribers), {@code sse-nodes} (the same
+ * across two nodes on one PostgreSQL: sent to one, streamed from the other), {@code sandbox}
+ * (bubblewrap sandbox start and round-trip latency), {@code harness} (the agent loop), {@code
+ * model} (a model request above the wire, {@link ModelPathBench}; {@code bench.model.requests} and
+ * {@code bench.model.turns}, default 2000 and 300) or {@code all}. System properties {@code
+ * bench.warmup} and {@code bench.seconds} set each store case's warm-up and measured window
+ * (default 2 s and 6 s); {@code bench.sse.events}, {@code bench.sse.rate} and {@code
+ * bench.sse.subscribers} shape the SSE run (default 2000 events at 500/s to 100 subscribers);
+ * {@code bench.sandbox.cold}, {@code bench.sandbox.warm}, {@code bench.sandbox.exec} and {@code
+ * bench.sandbox.concurrent} set the sandbox sample counts (200, 2000, 200, 200); {@code harness}
+ * runs the agent-loop cases, shaped by {@code bench.harness.turns}, {@code bench.harness.messages},
+ * {@code bench.harness.concurrent}, {@code bench.harness.events} and {@code bench.harness.wakes}
+ * (1500, 200, 2000, 10000, 20); {@code peer} runs the same bash loop through Agentry and through
+ * LangGraph.js ({@code bench/langgraph}), shaped by {@code bench.peer.steps}, {@code
+ * bench.peer.turns} and {@code bench.peer.warmup} (20, 10, 3); {@code files} uploads and downloads
+ * a {@code bench.files.mb} MB file {@code bench.files.runs} times through the Files API on the
+ * filesystem and S3 blob stores (100, 3); {@code nodes} kills a server with {@code
+ * bench.nodes.sessions} sessions mid-request (default 1000) and measures how soon its restart runs
+ * them all again ({@link RestartBench}); {@code checkpoints} checkpoints a workspace of {@code
+ * bench.checkpoints.files} files of {@code bench.checkpoints.file_bytes} (1000 Ã 100 KiB) after
+ * one file changed, {@code bench.checkpoints.turns} times (20), and restores it ({@link
+ * CheckpointBench}).
  */
 public final class Main {
   private Main() {}
@@ -101,6 +103,7 @@ public final class Main {
       case "store-sqlite" -> store.run(true, false);
       case "store-pg" -> store.run(false, true);
       case "sse" -> sse(subscribers, events, rate, out);
+      case "sse-nodes" -> new SseDeliveryBench(subscribers, events, rate, true, true, out).run();
       case "sandbox" -> sandbox.run();
       case "harness" -> harness.run();
       case "peer" -> peer.run();
@@ -126,7 +129,8 @@ public final class Main {
       default -> {
         System.err.println(
             "usage: Main"
-                + " store|store-sqlite|store-pg|sse|sandbox|harness|model|peer|files|nodes|checkpoints|all");
+                + " store|store-sqlite|store-pg|sse|sse-nodes|sandbox|harness|model|peer|files|nodes"
+                + "|checkpoints|all");
         System.exit(2);
       }
     }

@@ -37,6 +37,12 @@ import org.HdrHistogram.Histogram;
  * subscriber has read the event's {@code data:} line; the POST's own latency (request to 200, which
  * includes the durable append) is reported separately. The first {@code min(500, events / 4)}
  * events are a warm-up and are not counted. Client and server share the machine.
+ *
+ * <p>Cross-node mode: two servers (two nodes) on one throwaway PostgreSQL database; the events are
+ * sent to node A and the subscribers stream from node B, so each event reaches B by A's {@code
+ * NOTIFY} and B's read of the log (ADR 0034). The commit on A lies between the POST's start and its
+ * 200, so delivery is also reported from the 200 (0 where the event reached the subscriber first):
+ * the two rows bound the commit-to-receipt latency from above and below.
  */
 final class SseDeliveryBench {
   private static final String KEY = BenchApi.KEY;
@@ -48,6 +54,7 @@ final class SseDeliveryBench {
   private final int senders;
   private final int warmup;
   private final boolean socketClient;
+  private final boolean crossNode;
   private final PrintStream out;
 
   /**
@@ -56,6 +63,20 @@ final class SseDeliveryBench {
    */
   SseDeliveryBench(
       int subscribers, int events, int ratePerSecond, boolean socketClient, PrintStream out) {
+    this(subscribers, events, ratePerSecond, socketClient, false, out);
+  }
+
+  /**
+   * @param crossNode send to one node and stream from another, on one PostgreSQL database
+   */
+  SseDeliveryBench(
+      int subscribers,
+      int events,
+      int ratePerSecond,
+      boolean socketClient,
+      boolean crossNode,
+      PrintStream out) {
+    this.crossNode = crossNode;
     this.subscribers = subscribers;
     this.socketClient = socketClient;
     this.events = events;
@@ -66,39 +87,78 @@ final class SseDeliveryBench {
   }
 
   void run() throws Exception {
+    if (crossNode) {
+      runCrossNode();
+      return;
+    }
     Path dir = TempDirs.create("agentry-bench-sse-");
-    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-    // The model never answers: the first message starts a turn that waits, the rest queue behind
-    // it, so the stream carries the sent events (plus the turn's first two) and the benchmark
-    // measures fan-out, not the agent loop.
-    try (AgentryServer server =
-        AgentryServer.start(
-            ServerConfig.builder(Map.of())
-                .port(0)
-                .dataDir(dir)
-                .apiKey(KEY)
-                .heartbeat(Duration.ofSeconds(5))
-                .build(),
-            Clock.systemUTC(),
-            quiet,
-            SseDeliveryBench::neverAnswers)) {
-      // HTTP/1.1: one connection per subscriber, as SSE clients have in practice.
-      HttpClient http =
-          HttpClient.newBuilder()
-              .version(HttpClient.Version.HTTP_1_1)
-              .connectTimeout(Duration.ofSeconds(5))
-              .build();
+    try (AgentryServer server = start(dir, null)) {
+      HttpClient http = client();
       String base = "http://127.0.0.1:" + server.port();
       String session = BenchApi.newSession(http, base);
-      measure(http, server.port(), base, session);
+      measure(http, server.port(), base, base, session);
     } finally {
       TempDirs.delete(dir);
     }
   }
 
-  private void measure(HttpClient http, int port, String base, String session) throws Exception {
+  private void runCrossNode() throws Exception {
+    Path dirA = TempDirs.create("agentry-bench-sse-a-");
+    Path dirB = TempDirs.create("agentry-bench-sse-b-");
+    try (ThrowawayPostgres pg = new ThrowawayPostgres();
+        AgentryServer a = start(dirA, pg.jdbcUrl());
+        AgentryServer b = start(dirB, pg.jdbcUrl())) {
+      out.println();
+      out.println("Cross-node SSE on " + pg.describeServer());
+      HttpClient http = client();
+      String baseA = "http://127.0.0.1:" + a.port();
+      String baseB = "http://127.0.0.1:" + b.port();
+      String session = BenchApi.newSession(http, baseA);
+      measure(http, b.port(), baseB, baseA, session);
+    } finally {
+      TempDirs.delete(dirA);
+      TempDirs.delete(dirB);
+    }
+  }
+
+  /**
+   * A server on SQLite in {@code dir}, or on {@code databaseUrl}. The model never answers: the
+   * first message starts a turn that waits, the rest queue behind it, so the stream carries the
+   * sent events (plus the turn's first two) and the benchmark measures fan-out, not the agent loop.
+   */
+  private static AgentryServer start(Path dir, String databaseUrl) {
+    ServerConfig.Builder config =
+        ServerConfig.builder(Map.of())
+            .port(0)
+            .dataDir(dir)
+            .apiKey(KEY)
+            .heartbeat(Duration.ofSeconds(5));
+    if (databaseUrl != null) {
+      config.databaseUrl(databaseUrl);
+    }
+    return AgentryServer.start(
+        config.build(),
+        Clock.systemUTC(),
+        new PrintStream(OutputStream.nullOutputStream()),
+        SseDeliveryBench::neverAnswers);
+  }
+
+  /** HTTP/1.1: one connection per subscriber, as SSE clients have in practice. */
+  private static HttpClient client() {
+    return HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5))
+        .build();
+  }
+
+  /** Streams from {@code streamBase} (on {@code port}) while sending to {@code sendBase}. */
+  private void measure(
+      HttpClient http, int port, String streamBase, String sendBase, String session)
+      throws Exception {
     int total = warmup + events;
     AtomicLongArray sentAt = new AtomicLongArray(total);
+    AtomicLongArray ackedAt = new AtomicLongArray(total);
+    AtomicLongArray receivedAt = new AtomicLongArray(total * subscribers);
     CountDownLatch connected = new CountDownLatch(subscribers);
     CountDownLatch finished = new CountDownLatch(subscribers);
     List<Histogram> delivery = new ArrayList<>();
@@ -107,7 +167,8 @@ final class SseDeliveryBench {
     List<AutoCloseable> streams = java.util.Collections.synchronizedList(new ArrayList<>());
     String streamPath = "/v1/sessions/" + session + "/events/stream";
     HttpRequest streamRequest =
-        HttpRequest.newBuilder(URI.create(base + "/v1/sessions/" + session + "/events/stream"))
+        HttpRequest.newBuilder(
+                URI.create(streamBase + "/v1/sessions/" + session + "/events/stream"))
             .header("x-api-key", KEY)
             .header("accept", "text/event-stream")
             .GET()
@@ -115,6 +176,7 @@ final class SseDeliveryBench {
     for (int s = 0; s < subscribers; s++) {
       Histogram h = Latency.histogram();
       delivery.add(h);
+      int subscriber = s;
       Thread.ofVirtual()
           .name("subscriber-" + s)
           .start(
@@ -150,6 +212,7 @@ final class SseDeliveryBench {
                         got++;
                         if (i >= warmup) {
                           Latency.record(h, now - sentAt.get(i));
+                          receivedAt.set(i * subscribers + subscriber, now);
                           received.incrementAndGet();
                         }
                       }
@@ -178,7 +241,7 @@ final class SseDeliveryBench {
     long intervalNanos = 1_000_000_000L / ratePerSecond;
     long start = System.nanoTime() + 10_000_000L;
     List<Thread> senderThreads = new ArrayList<>();
-    String eventsUri = base + "/v1/sessions/" + session + "/events";
+    String eventsUri = sendBase + "/v1/sessions/" + session + "/events";
     for (int s = 0; s < senders; s++) {
       Histogram h = Latency.histogram();
       acks.add(h);
@@ -210,6 +273,7 @@ final class SseDeliveryBench {
                         sentAt.set(i, t0);
                         HttpResponse<String> res =
                             http.send(req, HttpResponse.BodyHandlers.ofString());
+                        ackedAt.set(i, System.nanoTime());
                         if (i >= warmup) {
                           Latency.record(h, System.nanoTime() - t0);
                         }
@@ -238,10 +302,20 @@ final class SseDeliveryBench {
     if (failure.get() != null) {
       throw new IllegalStateException("the SSE benchmark failed", failure.get());
     }
+    Histogram fromAck = Latency.histogram();
+    for (int i = warmup; i < total; i++) {
+      for (int s = 0; s < subscribers; s++) {
+        long at = receivedAt.get(i * subscribers + s);
+        if (at != 0) {
+          Latency.record(fromAck, Math.max(0, at - ackedAt.get(i)));
+        }
+      }
+    }
     out.println();
     out.printf(
-        "### SSE delivery, %s: %d subscribers, %d events paced at %d/s after %d warm-up events"
+        "### SSE delivery%s, %s: %d subscribers, %d events paced at %d/s after %d warm-up events"
             + " (measured events sent in %.2f s, %d/%d deliveries%s)%n",
+        crossNode ? " across nodes (sent to node A, streamed from node B, one PostgreSQL)" : "",
         socketClient
             ? "socket client (plain socket per subscriber)"
             : "JDK client (HttpClient, BodyHandlers.ofLines)",
@@ -260,6 +334,7 @@ final class SseDeliveryBench {
         "SSE delivery (POST start to data line, per subscriber)",
         Latency.merge(delivery),
         deliverSeconds);
+    Latency.row(out, "SSE delivery (POST's 200 to data line, 0 if first)", fromAck, deliverSeconds);
   }
 
   /** A subscriber's view of its stream: the next line, or null at the end. */
