@@ -221,6 +221,12 @@ final class BwrapLauncher implements Launcher {
     return cgroups == null ? new long[2] : cgroups.counters();
   }
 
+  /** Pid 1 of the sandbox's own pid namespace dies with every process in it: see {@link #kill}. */
+  @Override
+  public boolean killEndsOutput() {
+    return true;
+  }
+
   /**
    * SIGKILL to the sandbox's pid 1 (bwrap's only child, found via {@code
    * /proc/PID/task/PID/children}): that tears down the whole pid namespace, including setsid'ed

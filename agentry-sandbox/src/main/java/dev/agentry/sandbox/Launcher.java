@@ -17,6 +17,16 @@ interface Launcher {
   /** Kills {@code p} and everything it started. */
   void kill(Process p);
 
+  /**
+   * Whether {@link #kill} ends every process that could hold {@code p}'s output pipe open, so that
+   * a read of it returns once {@code p} is killed. Where it does, the shell's caller reads the pipe
+   * itself ({@link ShellSession}); where a process may escape the kill, a reader that can be
+   * abandoned does.
+   */
+  default boolean killEndsOutput() {
+    return false;
+  }
+
   /** Kills whatever is left in the sandbox and frees its host resources (cgroups). */
   void close();
 

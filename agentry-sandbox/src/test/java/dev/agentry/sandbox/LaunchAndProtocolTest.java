@@ -70,7 +70,15 @@ class LaunchAndProtocolTest {
       assertThat(sb.shell("echo ${__agentry_id:-none}", T).output()).isEqualTo("none\n");
       // State capture still works after a timeout.
       sb.shell("cd /tmp && export KEEP=yes", T);
+      long t0 = System.nanoTime();
       assertThat(sb.shell("sleep 30", Duration.ofMillis(500)).timedOut()).isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+      assertThat(sb.shell("echo $PWD $KEEP", T).output()).endsWith("/tmp yes\n");
+      // The caller reads the pipe itself: a daemon holding it open does not outlive the kill.
+      t0 = System.nanoTime();
+      ExecResult held = sb.shell("setsid sleep 60 & sleep 60", Duration.ofMillis(500));
+      assertThat(held.timedOut()).isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
       assertThat(sb.shell("echo $PWD $KEEP", T).output()).endsWith("/tmp yes\n");
       // A command that breaks the trailer costs itself a timeout, then a fresh shell.
       assertThat(sb.shell("unset __agentry_post", Duration.ofMillis(500)).timedOut()).isTrue();

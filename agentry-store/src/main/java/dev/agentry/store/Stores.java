@@ -73,7 +73,12 @@ public final class Stores {
     HikariDataSource pool = new HikariDataSource(reads);
     Writer writer =
         new Writer(
-            "agentry-sqlite-writer", source::getConnection, Dialect.SQLITE, SQLITE_BATCH, false);
+            "agentry-sqlite-writer",
+            source::getConnection,
+            Dialect.SQLITE,
+            SQLITE_BATCH,
+            false,
+            true);
     return new Database(
         Dialect.SQLITE,
         config.clock(),
@@ -110,7 +115,12 @@ public final class Stores {
     for (int i = 0; i < writers.length; i++) {
       writers[i] =
           new Writer(
-              "agentry-pg-writer-" + i, pool::getConnection, Dialect.POSTGRESQL, PG_BATCH, false);
+              "agentry-pg-writer-" + i,
+              pool::getConnection,
+              Dialect.POSTGRESQL,
+              PG_BATCH,
+              false,
+              false);
     }
     return new Database(
         Dialect.POSTGRESQL,
