@@ -40,6 +40,10 @@ export function sessionPage(root, id, can = { write: true }) {
       type: 'user.custom_tool_result', custom_tool_use_id: useId, is_error: isError,
       content: [{ type: 'text', text: result }],
     })),
+    fork: can.write
+      ? (eventId) => act(post(`/v1/sessions/${id}/fork`, { event_id: eventId }))
+        .then((fork) => { location.hash = `#/sessions/${fork.id}`; })
+      : null,
   });
   const sendMessage = () => {
     if (!text.value.trim()) return;

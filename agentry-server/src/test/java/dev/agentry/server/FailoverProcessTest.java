@@ -6,11 +6,19 @@ import static dev.agentry.server.NodeProcesses.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentry.blob.BlobStores;
+import dev.agentry.core.Store;
+import dev.agentry.sandbox.WorkspaceCheckpoints;
+import dev.agentry.sandbox.Workspaces;
 import dev.agentry.server.NodeProcesses.Node;
+import dev.agentry.store.StoreConfig;
+import dev.agentry.store.Stores;
 import dev.agentry.testkit.PostgresTestDatabase;
 import dev.agentry.testkit.S3ProxyServer;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,7 +50,7 @@ import org.slf4j.LoggerFactory;
  */
 class FailoverProcessTest {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverProcessTest.class);
-  private static final int CI_SESSIONS = 45;
+  private static final int CI_SESSIONS = 30;
   private static final int STEPS = 3;
   private static final long TTL_MS = 5000;
 
@@ -71,8 +79,19 @@ class FailoverProcessTest {
       steps.add("echo \"step-" + i + " $RANDOM$RANDOM$RANDOM\" >> lines.txt; sleep 3");
     }
     try (S3ProxyServer s3 = S3ProxyServer.start("agentry-failover");
-        PostgresTestDatabase db = new PostgresTestDatabase();
-        NodeProcesses nodes = new NodeProcesses(dir, db.create(), steps)) {
+        PostgresTestDatabase db = new PostgresTestDatabase()) {
+      String url = db.create();
+      try (NodeProcesses nodes = new NodeProcesses(dir, url, steps);
+          Checkpointed checkpointed = new Checkpointed(url, s3, dir.resolve("reader"))) {
+        failover(pause, n, nodes, s3, checkpointed);
+      }
+    }
+  }
+
+  private void failover(
+      boolean pause, int n, NodeProcesses nodes, S3ProxyServer s3, Checkpointed checkpointed)
+      throws Exception {
+    {
       List<Node> all = new ArrayList<>();
       for (String name : List.of("a", "b", "c")) {
         Map<String, String> env =
@@ -90,16 +109,22 @@ class FailoverProcessTest {
       for (int i = 0; i < n; i++) {
         nodes.say(all.get(i % 3), sessions.get(i)); // acknowledged: 200
       }
+      Map<String, List<String>> acknowledged = new HashMap<>();
+      for (String s : sessions) {
+        acknowledged.put(s, ids(nodes.events(b, s)));
+      }
       // The node goes once it runs several sessions that have done a step (whose effects must
-      // move) and are in the middle of another.
+      // move) and are in the middle of another; what those have written is read again just
+      // before, so the events acknowledged last are checked too.
       int midTurn = Math.max(3, n / 9);
       await(
           Duration.ofSeconds(60 + n / 2),
           () -> midTurnOn(a, sessions) >= midTurn,
           "the node to go to run " + midTurn + " sessions mid-turn");
-      Map<String, List<String>> acknowledged = new HashMap<>();
       for (String s : sessions) {
-        acknowledged.put(s, ids(nodes.events(b, s)));
+        if (between(a.lines(s, "lines.txt").size())) {
+          acknowledged.put(s, ids(nodes.events(b, s)));
+        }
       }
       if (pause) {
         a.signal("STOP");
@@ -109,10 +134,21 @@ class FailoverProcessTest {
       Instant died = Instant.now();
       List<Node> survivors = List.of(b, all.get(2));
 
-      await(
-          Duration.ofSeconds(90 + n),
-          () -> all(sessions, s -> nodes.finished(b, s)),
-          "every session to finish on the survivors");
+      try {
+        await(
+            Duration.ofSeconds(90 + n),
+            () -> all(sessions, s -> nodes.finished(b, s)),
+            "every session to finish on the survivors");
+      } catch (AssertionError e) {
+        StringBuilder open = new StringBuilder();
+        for (String s : sessions) {
+          if (!nodes.finished(b, s)) {
+            List<JsonNode> log = nodes.events(b, s);
+            open.append(s).append(": ").append(log.getLast().get("type")).append('\n');
+          }
+        }
+        throw new AssertionError(e.getMessage() + "; unfinished:\n" + open, e);
+      }
       Map<String, List<JsonNode>> finalLogs = new HashMap<>();
       for (String s : sessions) {
         finalLogs.put(s, nodes.events(b, s));
@@ -148,7 +184,7 @@ class FailoverProcessTest {
         assertThat(count(log, "agent.tool_use")).as("steps of %s", s).isEqualTo(STEPS);
         assertThat(count(log, "agent.tool_result")).as("results of %s", s).isEqualTo(STEPS);
         assertThat(count(log, "agent.message")).isEqualTo(1);
-        checkWorkspace(s, log, all, moved.contains(s) ? survivors : all);
+        checkWorkspace(s, log, all, checkpointed.lines(s));
       }
       assertThat(moved)
           .as("sessions that moved off the node that went")
@@ -188,11 +224,12 @@ class FailoverProcessTest {
    * The workspace the survivors finished with has, in order, one line per step the log reports
    * done, and maybe one for a step whose outcome the log says is unknown (it ran on the node that
    * went, before or after its last checkpoint); and no step left two different lines on any node.
-   * The workspace is the fullest copy on {@code finishedOn}: for a session that moved, the
-   * survivors (the copy the node that went left behind does not count).
+   * The workspace is {@code finalCopy}: the session's latest checkpoint, which any node that runs
+   * the session next restores (a survivor that ran no tool call after it took the session over
+   * never needed a copy of its own).
    */
   private static void checkWorkspace(
-      String session, List<JsonNode> log, List<Node> all, List<Node> finishedOn) throws Exception {
+      String session, List<JsonNode> log, List<Node> all, List<String> finalCopy) throws Exception {
     Map<String, Set<String>> runsOfStep = new HashMap<>();
     for (Node node : all) {
       for (String line : node.lines(session, "lines.txt")) {
@@ -202,13 +239,6 @@ class FailoverProcessTest {
     runsOfStep.forEach(
         (step, runs) -> assertThat(runs).as("runs of %s in %s", step, session).hasSize(1));
 
-    List<String> finalCopy = List.of();
-    for (Node node : finishedOn) {
-      List<String> copy = node.lines(session, "lines.txt");
-      if (copy.size() > finalCopy.size()) {
-        finalCopy = copy;
-      }
-    }
     List<JsonNode> results =
         log.stream().filter(e -> e.get("type").asText().equals("agent.tool_result")).toList();
     List<String> expectedSteps = new ArrayList<>();
@@ -238,6 +268,38 @@ class FailoverProcessTest {
       assertThat(expectedSteps.contains(step) || unsure.contains(step))
           .as("%s in %s's workspace is a step the log has", step, session)
           .isTrue();
+    }
+  }
+
+  /** The workspaces as their latest checkpoints have them, restored here as a new node would. */
+  private static final class Checkpointed implements AutoCloseable {
+    private final Store store;
+    private final WorkspaceCheckpoints checkpoints;
+    private final Workspaces workspaces;
+
+    Checkpointed(String url, S3ProxyServer s3, Path root) throws IOException {
+      this.store = Stores.open(StoreConfig.postgres(url));
+      this.workspaces = Workspaces.under(Files.createDirectories(root.resolve("workspaces")));
+      this.checkpoints =
+          WorkspaceCheckpoints.create(
+              BlobStores.fromEnv(s3.env("cluster"), root),
+              store.checkpoints(),
+              workspaces,
+              Files.createDirectories(root.resolve("manifests")),
+              Clock.systemUTC(),
+              id -> {},
+              WorkspaceCheckpoints.Observer.NONE);
+    }
+
+    List<String> lines(String session) throws IOException {
+      checkpoints.restoreIfBehind(session);
+      Path file = workspaces.path(session).resolve("lines.txt");
+      return Files.exists(file) ? Files.readAllLines(file) : List.of();
+    }
+
+    @Override
+    public void close() {
+      store.close();
     }
   }
 
