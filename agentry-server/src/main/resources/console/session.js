@@ -44,6 +44,10 @@ export function sessionPage(root, id, can = { write: true }) {
       type: 'user.custom_tool_result', custom_tool_use_id: useId, is_error: isError,
       content: [{ type: 'text', text: result }],
     })),
+    fork: can.write
+      ? (eventId) => act(post(`/v1/sessions/${id}/fork`, { event_id: eventId }))
+        .then((fork) => { location.hash = `#/sessions/${fork.id}`; })
+      : null,
   };
   const timeline = new Timeline(list, answers);
   // A child thread's own timeline, shown instead of the session's while its tab is chosen.

@@ -20,6 +20,9 @@ function inputLine(input) {
   return line.length > 120 ? `${line.slice(0, 119)}…` : line;
 }
 
+// Where a person may fork the session: at what was said, a finished tool call, a turn's end.
+const FORKABLE = new Set(['user.message', 'agent.message', 'session.status_idle', ...TOOL_USES]);
+
 const at = (ev) => Date.parse(ev.processed_at || ev.created_at) || Date.now();
 
 function folded(label, body, open = false) {
@@ -33,7 +36,8 @@ function folded(label, body, open = false) {
 export class Timeline {
   constructor(list, answers) {
     this.list = list;
-    // { canAnswer, confirm(id, allow, denyMessage), customResult(id, text, isError) }
+    // { canAnswer, confirm(id, allow, denyMessage), customResult(id, text, isError),
+    //   fork(eventId) (absent for a key that may only read) }
     this.answers = answers;
     this.seen = new Set();
     this.tools = new Map();
@@ -76,6 +80,7 @@ export class Timeline {
       item.dataset.type = ev.type;
       item.dataset.id = ev.id;
       item.title = when(ev.processed_at || ev.created_at);
+      if (this.answers.fork && FORKABLE.has(ev.type)) item.append(this.forkButton(item));
       this.list.append(item);
     }
     return true;
@@ -174,8 +179,26 @@ export class Timeline {
     return item;
   }
 
+  /**
+   * "Fork from here": a new session with the log through this item's event (a tool call's result
+   * once it has one) and the workspace as it was then.
+   */
+  forkButton(item) {
+    return h('button', {
+      type: 'button',
+      class: 'fork link',
+      dataset: { action: 'fork' },
+      title: 'A new session with this log up to here, and the workspace as it was then',
+      onclick: (e) => {
+        e.target.disabled = true;
+        this.answers.fork(item.dataset.forkAt || item.dataset.id).catch(() => { e.target.disabled = false; });
+      },
+    }, 'Fork from here');
+  }
+
   toolResult(ev, useId) {
     const tool = this.tools.get(useId);
+    if (tool) tool.item.dataset.forkAt = ev.id;
     const output = folded(ev.is_error ? 'error' : 'output', blocksText(ev.content) || '(no output)');
     if (ev.is_error) output.classList.add('bad');
     if (!tool) return h('li', { class: 'tool' }, output);

@@ -30,6 +30,7 @@ import picocli.CommandLine.ScopeType;
       SessionCommands.Deny.class,
       SessionCommands.Result.class,
       SessionCommands.Interrupt.class,
+      SessionCommands.Fork.class,
       CompletionCommand.class,
       CommandLine.HelpCommand.class
     })

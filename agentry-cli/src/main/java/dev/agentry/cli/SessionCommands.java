@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code agentry tail|send|approve|deny|result|interrupt}: a session's events over HTTP. */
+/** {@code agentry tail|send|approve|deny|result|interrupt|fork}: a session's events over HTTP. */
 final class SessionCommands {
   private SessionCommands() {}
 
@@ -185,6 +185,38 @@ final class SessionCommands {
     @Override
     String done(JsonNode e) {
       return "Interrupted " + session;
+    }
+  }
+
+  @Command(
+      name = "fork",
+      description = {
+        "Fork a session: a new idle session whose log is a copy of SESSION's up to an event and"
+            + " whose workspace is the checkpoint taken at or before it (Agentry extension).",
+        "Prints the new session's id."
+      })
+  static final class Fork extends ClientCommand {
+    @Parameters(paramLabel = "SESSION", description = "The session to fork.")
+    String session;
+
+    @Option(
+        names = "--at",
+        paramLabel = "EVENT",
+        description =
+            "The last event the fork keeps (an event id of SESSION); default: the latest.")
+    String at;
+
+    @Override
+    int run(ApiClient api) throws IOException, InterruptedException {
+      ObjectNode body = ApiClient.object();
+      if (at != null) {
+        body.put("event_id", at);
+      }
+      JsonNode fork =
+          api.post(
+              "/v1/sessions/" + URLEncoder.encode(session, StandardCharsets.UTF_8) + "/fork", body);
+      print(fork, fork.path("id").asText());
+      return 0;
     }
   }
 

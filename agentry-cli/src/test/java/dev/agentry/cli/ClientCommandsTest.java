@@ -397,6 +397,39 @@ class ClientCommandsTest {
   }
 
   @Test
+  void fork_printsTheNewSessionId_atTheLatestEventOrAtOneNamed() throws Exception {
+    String agent = agentFromYaml();
+    fake.enqueue(FakeAnthropic.text("first answer"));
+    ok("run", "--agent", agent, "first");
+    String session =
+        Json.mapper()
+            .readTree(ok("sessions", "list", "--json").out())
+            .path("data")
+            .path(0)
+            .path("id")
+            .asText();
+    List<JsonNode> log = awaitEndTurn(session);
+
+    String latest = ok("fork", session).out().strip();
+    assertThat(latest).startsWith("sesn_").isNotEqualTo(session);
+    JsonNode fork = Json.mapper().readTree(ok("sessions", "get", latest, "--json").out());
+    assertThat(fork.at("/metadata/forked_from").asText()).isEqualTo(session);
+    assertThat(fork.at("/metadata/forked_at_event").asText())
+        .isEqualTo(log.getLast().path("id").asText());
+    assertThat(events(latest)).hasSameSizeAs(log);
+
+    String firstEvent = log.getFirst().path("id").asText();
+    String early = ok("fork", session, "--at", firstEvent).out().strip();
+    assertThat(early).startsWith("sesn_").isNotIn(session, latest);
+    assertThat(events(early)).hasSize(1);
+    JsonNode json = Json.mapper().readTree(ok("fork", session, "--at", firstEvent, "--json").out());
+    assertThat(json.at("/metadata/forked_at_event").asText()).isEqualTo(firstEvent);
+
+    assertPlain(cli("fork", "sesn_nope"), 1, "404");
+    assertPlain(cli("fork", session, "--at", "sevt_nope"), 1, "event_id", "sevt_nope");
+  }
+
+  @Test
   void completion_printsABashScript() {
     Run r = ok("completion");
     assertThat(r.out())
@@ -442,7 +475,7 @@ class ClientCommandsTest {
   void everySubcommand_answersHelp() {
     List<String> paths = new ArrayList<>();
     collect(Main.commandLine("agentry"), "", paths);
-    assertThat(paths).contains("run", "agents list", "keys create", "tail", "completion");
+    assertThat(paths).contains("run", "agents list", "keys create", "tail", "fork", "completion");
     for (String path : paths) {
       List<String> args = new ArrayList<>(List.of(path.split(" ")));
       args.add("--help");

@@ -27,6 +27,16 @@ public interface CheckpointRepository {
    */
   Checkpoint record(String sessionId, long coversSeq, String manifest, Instant takenAt);
 
+  /**
+   * Records as {@link #record(String, long, String, Instant)} does, but only if the session's lease
+   * token is still {@code fence} (its runner's lease has not moved to another runner since); empty,
+   * recording nothing, if it has.
+   *
+   * @throws StoreException.NotFound if the session does not exist
+   */
+  Optional<Checkpoint> record(
+      String sessionId, long coversSeq, String manifest, Instant takenAt, long fence);
+
   /** The checkpoint that covers the most of the session's log, if any. */
   Optional<Checkpoint> latest(String sessionId);
 

@@ -107,6 +107,15 @@ final class RunLease {
     return lease != null;
   }
 
+  /** The token of the lease the run holds (its fence); only while {@link #held}. */
+  long token() {
+    Lease l = lease;
+    if (l == null) {
+      throw new IllegalStateException("the run holds no lease on " + sessionId);
+    }
+    return l.token();
+  }
+
   /**
    * Makes {@code commit} durable under the lease, taking it first if the run does not hold it yet.
    *

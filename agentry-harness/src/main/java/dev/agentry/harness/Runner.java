@@ -161,7 +161,16 @@ final class Runner {
     this.lease = new RunLease(store, sessionId, owner, clock, config.leaseTtl(), timer, this::stop);
     this.journal = new Journal(store, sessionId, clock, config.spend(), lease);
     this.toolCalls =
-        new ToolCalls(sessionId, tools, config.runtimeTools(), observed, journal, clock);
+        new ToolCalls(
+            sessionId,
+            tools,
+            config.runtimeTools(),
+            observed,
+            journal,
+            clock,
+            checkpoints,
+            config.readOnlyTools(),
+            lease::token);
     this.budget = new BudgetGuard(config.spend(), journal, clock);
     this.modelCalls = new ModelCalls(sessionId, model, previews, journal, config, clock);
     this.fold = new LogFold(config.toolResultContextChars());
@@ -244,7 +253,7 @@ final class Runner {
       sub.close();
       if (lease.held()) {
         // The next holder, maybe on another node, restores it; it covers the log this run read
-        checkpoints.checkpoint(sessionId, journal.committed());
+        checkpoints.checkpoint(sessionId, journal.committed(), lease.token());
       }
       lease.release();
     }

@@ -2,12 +2,14 @@ package dev.agentry.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.Cancellation;
+import dev.agentry.core.Checkpointer;
 import dev.agentry.core.Session;
 import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolObserver;
 import dev.agentry.core.ToolOutcome;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +17,12 @@ import org.slf4j.LoggerFactory;
  * Runs a run's built-in and web tool calls, one at a time: what the call follows is made durable
  * first, the call passes the observer, and its result is journalled (committed with the run's next
  * write, at the latest before the next call or model request).
+ *
+ * <p>A side-effecting sandbox call is followed by a checkpoint of the workspace before its result
+ * is journalled: a node that dies after the result is committed has then saved what the call did,
+ * so the node that takes the session over restores a workspace that has every effect the log
+ * reports (a node that dies before the commit leaves the call's outcome unknown, which the model is
+ * told).
  */
 final class ToolCalls {
   private static final Logger LOG = LoggerFactory.getLogger(ToolCalls.class);
@@ -25,6 +33,9 @@ final class ToolCalls {
   private final ToolObserver observer;
   private final Journal journal;
   private final Clock clock;
+  private final Checkpointer checkpoints;
+  private final Set<String> readOnly;
+  private final java.util.function.LongSupplier fence;
 
   ToolCalls(
       String sessionId,
@@ -32,7 +43,13 @@ final class ToolCalls {
       RuntimeToolSettings settings,
       ToolObserver observer,
       Journal journal,
-      Clock clock) {
+      Clock clock,
+      Checkpointer checkpoints,
+      Set<String> readOnly,
+      java.util.function.LongSupplier fence) {
+    this.fence = fence;
+    this.checkpoints = checkpoints;
+    this.readOnly = readOnly;
     this.sessionId = sessionId;
     this.sandbox = sandbox;
     this.runtime = new RuntimeTools(settings);
@@ -66,6 +83,9 @@ final class ToolCalls {
     }
     if (c.isCancelled()) {
       out = ToolOutcome.error(Events.INTERRUPTED_TOOL);
+    }
+    if (!RuntimeTools.runs(name) && !readOnly.contains(name)) {
+      checkpoints.checkpoint(sessionId, journal.committed(), fence.getAsLong());
     }
     Journal.Write w =
         journal.write(

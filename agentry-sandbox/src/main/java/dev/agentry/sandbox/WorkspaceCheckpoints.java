@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -112,10 +113,23 @@ public final class WorkspaceCheckpoints {
    * observer, and the next call retries.
    */
   public Optional<Taken> checkpoint(String sessionId, long coversSeq) {
+    return checkpoint(sessionId, coversSeq, OptionalLong.empty());
+  }
+
+  /**
+   * Checkpoints as {@link #checkpoint(String, long)} does, for a runner holding the session's lease
+   * with token {@code fence}: nothing is recorded once the lease has moved to another runner (this
+   * node was paused past its TTL, say), so an old copy never replaces the new holder's.
+   */
+  public Optional<Taken> checkpoint(String sessionId, long coversSeq, long fence) {
+    return checkpoint(sessionId, coversSeq, OptionalLong.of(fence));
+  }
+
+  private Optional<Taken> checkpoint(String sessionId, long coversSeq, OptionalLong fence) {
     ReentrantLock lock = lock(sessionId);
     lock.lock();
     try {
-      return checkpointLocked(sessionId, coversSeq);
+      return checkpointLocked(sessionId, coversSeq, fence);
     } catch (RuntimeException e) {
       LOG.warn(
           "session {}: checkpointing the workspace failed; the local copy is kept and the next"
@@ -129,7 +143,7 @@ public final class WorkspaceCheckpoints {
     }
   }
 
-  private Optional<Taken> checkpointLocked(String sessionId, long coversSeq) {
+  private Optional<Taken> checkpointLocked(String sessionId, long coversSeq, OptionalLong fence) {
     if (!workspaces.exists(sessionId)) {
       return Optional.empty();
     }
@@ -158,7 +172,16 @@ public final class WorkspaceCheckpoints {
       return Optional.empty(); // nothing changed since the recorded checkpoint
     }
     blobs.put(new ByteArrayInputStream(bytes));
-    records.record(sessionId, coversSeq, address, clock.instant());
+    if (fence.isEmpty()) {
+      records.record(sessionId, coversSeq, address, clock.instant());
+    } else if (records
+        .record(sessionId, coversSeq, address, clock.instant(), fence.getAsLong())
+        .isEmpty()) {
+      LOG.info(
+          "session {}: its lease moved to another runner; this node's copy is not checkpointed",
+          sessionId);
+      return Optional.empty();
+    }
     // Last: a record that failed leaves this node's manifest matching the record, so the local
     // copy (newer) is kept and the next checkpoint uploads it again.
     TreeCodec.writeAtomically(manifestFile(sessionId), bytes);

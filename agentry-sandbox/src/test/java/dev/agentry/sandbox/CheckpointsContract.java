@@ -321,6 +321,18 @@ abstract class CheckpointsContract {
       return c;
     }
 
+    /** The fence each session's lease has now (0 unless a test moves it). */
+    final Map<String, Long> fences = new ConcurrentHashMap<>();
+
+    @Override
+    public synchronized Optional<Checkpoint> record(
+        String sessionId, long coversSeq, String manifest, Instant takenAt, long fence) {
+      if (fences.getOrDefault(sessionId, 0L) != fence) {
+        return Optional.empty();
+      }
+      return Optional.of(record(sessionId, coversSeq, manifest, takenAt));
+    }
+
     @Override
     public synchronized Optional<Checkpoint> latest(String sessionId) {
       return atOrBefore(sessionId, Long.MAX_VALUE);

@@ -392,6 +392,37 @@ class ConsoleBrowserTest extends FakeModelServerTestBase {
   }
 
   @Test
+  void forkFromHere_onATimelineEvent_createsTheFork_andOpensIt() throws Exception {
+    fake.enqueue(FakeAnthropic.text("first answer"), FakeAnthropic.text("second answer"));
+    String id = session("[{\"type\":\"agent_toolset_20260401\"}]");
+    PermissionEndToEndTest.say(id, "first question");
+    PermissionEndToEndTest.awaitIdle(id, 1);
+    PermissionEndToEndTest.say(id, "second question");
+    PermissionEndToEndTest.awaitIdle(id, 2);
+    logIn();
+    openSession(id);
+    browser.awaitText(event("agent.message"), "first answer");
+    WebElement firstAnswer =
+        browser.driver.findElements(event("agent.message")).stream()
+            .filter(e -> e.getText().contains("first answer"))
+            .findFirst()
+            .orElseThrow();
+    String forkedAt = firstAnswer.getAttribute("data-id");
+    firstAnswer.findElement(By.cssSelector("button[data-action=fork]")).click();
+
+    browser.awaitTrue(
+        "location.hash.startsWith('#/sessions/') && !location.hash.endsWith('" + id + "')");
+    String fork = String.valueOf(browser.eval("location.hash.substring('#/sessions/'.length)"));
+    browser.awaitText(event("agent.message"), "first answer");
+    assertThat(browser.driver.findElements(event("agent.message"))).hasSize(1);
+    var body =
+        dev.agentry.core.Json.mapper()
+            .readTree(server.call("GET", "/v1/sessions/" + fork, null).body());
+    assertThat(body.at("/metadata/forked_from").asText()).isEqualTo(id);
+    assertThat(body.at("/metadata/forked_at_event").asText()).isEqualTo(forkedAt);
+  }
+
+  @Test
   void anUnknownSessionId_showsNoActions() {
     logIn();
     browser.open(server.baseUrl() + "/#/sessions/sesn_doesnotexist");

@@ -33,8 +33,26 @@ final class NodeProcesses implements AutoCloseable {
 
     /** Lines the node's side-effecting bash steps wrote in {@code session}'s workspace here. */
     long runs(String session) throws IOException {
-      Path file = dataDir.resolve("workspaces").resolve(session).resolve("runs.txt");
-      return Files.exists(file) ? Files.readAllLines(file).size() : 0;
+      return lines(session, "runs.txt").size();
+    }
+
+    /** The lines of {@code file} in this node's copy of {@code session}'s workspace, if any. */
+    List<String> lines(String session, String file) throws IOException {
+      Path path = dataDir.resolve("workspaces").resolve(session).resolve(file);
+      try {
+        return Files.readAllLines(path);
+      } catch (java.nio.file.NoSuchFileException e) {
+        return List.of();
+      }
+    }
+
+    /** Sends the process a signal ({@code STOP}, {@code CONT}), as an operator's kill would. */
+    void signal(String name) throws IOException, InterruptedException {
+      Process kill =
+          new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+      if (kill.waitFor() != 0) {
+        throw new IllegalStateException("kill -" + name + " failed");
+      }
     }
   }
 
@@ -49,16 +67,30 @@ final class NodeProcesses implements AutoCloseable {
    * @param bashCommand the scripted agent's one bash step, before it answers "finished"
    */
   NodeProcesses(Path root, String databaseUrl, String bashCommand) throws IOException {
+    this(root, databaseUrl, List.of(bashCommand));
+  }
+
+  /**
+   * @param databaseUrl a PostgreSQL URL, or null for SQLite in each node's data directory
+   * @param bashSteps the scripted agent's bash steps, one model turn each, before it answers
+   *     "finished"
+   */
+  NodeProcesses(Path root, String databaseUrl, List<String> bashSteps) throws IOException {
     this.root = root;
     this.databaseUrl = databaseUrl;
     Path scripts = Files.createDirectories(root.resolve("scripts"));
     this.script = scripts.resolve("bash-then-text.json");
+    StringBuilder turns = new StringBuilder();
+    for (String command : bashSteps) {
+      turns
+          .append("{\"content\":[{\"type\":\"tool_use\",\"name\":\"bash\",\"input\":")
+          .append("{\"command\":")
+          .append(Json.mapper().writeValueAsString(command))
+          .append("}}]},");
+    }
     Files.writeString(
         script,
-        "{\"turns\":[{\"content\":[{\"type\":\"tool_use\",\"name\":\"bash\",\"input\":"
-            + "{\"command\":"
-            + Json.mapper().writeValueAsString(bashCommand)
-            + "}}]},{\"content\":[{\"type\":\"text\",\"text\":\"finished\"}]}]}");
+        "{\"turns\":[" + turns + "{\"content\":[{\"type\":\"text\",\"text\":\"finished\"}]}]}");
   }
 
   /** Starts a node and waits until it is healthy; {@code extraEnv} adds or overrides keys. */

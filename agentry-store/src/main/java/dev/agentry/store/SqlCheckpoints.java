@@ -48,6 +48,41 @@ final class SqlCheckpoints implements CheckpointRepository {
   }
 
   @Override
+  public Optional<Checkpoint> record(
+      String sessionId, long coversSeq, String manifest, Instant takenAt, long fence) {
+    return db.write(
+        sessionId,
+        tx -> {
+          int rows =
+              tx.update(
+                  "INSERT INTO session_checkpoints ("
+                      + COLUMNS
+                      + ") SELECT id, ?, ?, ? FROM sessions WHERE id = ? AND lease_token = ?"
+                      + " ON CONFLICT (session_id, covers_seq)"
+                      + " DO UPDATE SET manifest = excluded.manifest, taken_at = excluded.taken_at",
+                  coversSeq,
+                  manifest,
+                  Rows.micros(takenAt),
+                  sessionId,
+                  fence);
+          if (rows == 0) {
+            if (tx.one("SELECT id FROM sessions WHERE id = ?", rs -> rs.getString(1), sessionId)
+                .isEmpty()) {
+              throw new StoreException.NotFound("no session " + sessionId);
+            }
+            return Optional.empty(); // the lease moved on: this copy is not the session's
+          }
+          return tx.one(
+              "SELECT "
+                  + COLUMNS
+                  + " FROM session_checkpoints WHERE session_id = ? AND covers_seq = ?",
+              CHECKPOINT,
+              sessionId,
+              coversSeq);
+        });
+  }
+
+  @Override
   public Optional<Checkpoint> latest(String sessionId) {
     return atOrBefore(sessionId, Long.MAX_VALUE);
   }

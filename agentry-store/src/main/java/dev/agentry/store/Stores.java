@@ -92,6 +92,9 @@ public final class Stores {
   /** How long a caller waits for a PostgreSQL connection before the database counts as down. */
   static final java.time.Duration PG_CONNECTION_WAIT = java.time.Duration.ofMillis(1000);
 
+  /** How long a transaction may sit idle before PostgreSQL ends it (see openPostgres). */
+  static final java.time.Duration PG_IDLE_IN_TRANSACTION = java.time.Duration.ofSeconds(5);
+
   private static Database openPostgres(StoreConfig config) {
     HikariConfig hikari = new HikariConfig();
     hikari.setJdbcUrl(config.jdbcUrl());
@@ -99,6 +102,13 @@ public final class Stores {
     // The writers hold a connection each; the rest serve reads.
     hikari.setMaximumPoolSize(PG_WRITERS + PG_READERS);
     boundWaits(hikari);
+    // A node paused inside a transaction (SIGSTOP, a long GC pause, a frozen VM) would hold its
+    // row locks for as long as it is paused, and the other nodes' claims skip locked rows, so its
+    // sessions could not be taken over. Agentry's transactions never wait on anything but the
+    // database, so one idle this long belongs to a paused process: the server ends it and frees
+    // its locks (the paused node's commit then fails, and its lease has moved on anyway).
+    hikari.addDataSourceProperty(
+        "options", "-c idle_in_transaction_session_timeout=" + PG_IDLE_IN_TRANSACTION.toMillis());
     HikariDataSource pool;
     try {
       pool = new HikariDataSource(hikari);
