@@ -202,7 +202,16 @@ final class Runner {
     this.lease = root.lease;
     this.journal = root.journal;
     this.toolCalls =
-        new ToolCalls(sessionId, tools, config.runtimeTools(), observed, journal, clock);
+        new ToolCalls(
+            sessionId,
+            tools,
+            config.runtimeTools(),
+            observed,
+            journal,
+            clock,
+            checkpoints,
+            config.readOnlyTools(),
+            lease::token);
     this.budget = new BudgetGuard(config.spend(), journal, clock);
     this.modelCalls =
         new ModelCalls(sessionId, model, scope.previews(previews), journal, config, clock);
