@@ -62,18 +62,20 @@ async function storePage(root, id, can) {
       return li;
     }));
     if (!memories.length) tree.append(h('li', { class: 'muted' }, 'No memories yet.'));
+    // A memory's current version cannot be redacted (update or delete the memory first).
+    const current = new Set(memories.map((m) => m.memory_version_id));
     const res = await get(`/v1/memory_stores/${id}/memory_versions?limit=100`);
     versions.replaceChildren(...res.data.map((v) => h('tr', { dataset: { id: v.id } },
       h('td', {}, v.operation), h('td', {}, v.redacted_at ? '(redacted)' : v.path), h('td', {}, actor(v.created_by)),
       h('td', {}, when(v.created_at)),
-      h('td', {}, can.write && !v.redacted_at ? h('button', {
+      h('td', {}, can.write && !v.redacted_at && !current.has(v.id) ? h('button', {
         type: 'button',
         class: 'redact',
         onclick: () => post(`/v1/memory_stores/${id}/memory_versions/${v.id}/redact`)
           .then(() => storePage(root, id, can), (e) => { error.textContent = e.message; }),
       }, 'Redact') : ''))));
     root.append(h('div', { class: 'heading' }, h('h1', {}, store.name)),
-      h('p', { class: 'muted' }, `${store.id}${store.archived_at ? ' · archived' : ''} · ${store.description}`),
+      h('p', { class: 'muted' }, [store.id, store.archived_at && 'archived', store.description].filter(Boolean).join(' · ')),
       h('h2', {}, 'Memories'), tree, content,
       h('h2', {}, 'Versions'),
       h('div', { class: 'scroll' }, h('table', { class: 'list', id: 'memory-versions' },

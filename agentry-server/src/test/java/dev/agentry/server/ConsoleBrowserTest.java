@@ -265,6 +265,11 @@ class ConsoleBrowserTest extends FakeModelServerTestBase {
     browser.await(By.cssSelector("#memory-tree li[data-path='/people/ada.md'] a")).click();
     browser.awaitText(By.id("memory-content"), "likes coffee");
     assertThat(browser.driver.findElements(By.cssSelector("#memory-versions tbody tr"))).hasSize(2);
+    assertThat(
+            browser.driver.findElements(
+                By.cssSelector("#memory-versions tbody tr:first-child button.redact")))
+        .as("the current version has no redact button")
+        .isEmpty();
     browser.await(By.cssSelector("#memory-versions tbody tr:last-child button.redact")).click();
     browser.awaitText(By.cssSelector("#memory-versions tbody tr:last-child"), "(redacted)");
     assertThat(
