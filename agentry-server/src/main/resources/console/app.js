@@ -1,5 +1,6 @@
 import { auth, get, whoami } from './api.js';
 import { clear, h } from './dom.js';
+import { memoryPage } from './memory.js';
 import { resourcePage } from './resources.js';
 import { sessionPage } from './session.js';
 import { sessionsPage } from './sessions.js';
@@ -43,6 +44,7 @@ const routes = [
   [/^#\/sessions$/, (root, id, can) => sessionsPage(root, can)],
   [/^#\/agents(?:\/([\w-]+))?$/, (root, id, can) => resourcePage(root, 'agents', id, can)],
   [/^#\/environments(?:\/([\w-]+))?$/, (root, id, can) => resourcePage(root, 'environments', id, can)],
+  [/^#\/memory(?:\/([\w-]+))?$/, (root, id, can) => memoryPage(root, id, can)],
   [/^#\/usage$/, (root) => usagePage(root)],
 ];
 

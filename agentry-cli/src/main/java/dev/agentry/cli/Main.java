@@ -23,6 +23,7 @@ import picocli.CommandLine.ScopeType;
       ResourceCommands.Environments.class,
       ResourceCommands.Sessions.class,
       ResourceCommands.Vaults.class,
+      MemoryCommand.class,
       RunCommand.class,
       SessionCommands.Tail.class,
       SessionCommands.Send.class,

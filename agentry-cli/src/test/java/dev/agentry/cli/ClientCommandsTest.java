@@ -622,4 +622,33 @@ class ClientCommandsTest {
                 .findFirst()
                 .orElseThrow());
   }
+
+  @Test
+  void memory_createsAStore_writesReadsListsAndDeletesMemories_andShowsVersions() throws Exception {
+    Run created = cli("memory", "create", "CLI Notes", "--description", "for the cli", "--json");
+    assertThat(created.code()).as(created.err()).isZero();
+    String store = Json.mapper().readTree(created.out()).get("id").asText();
+    assertThat(cli("memory", "stores").out()).contains(store).contains("CLI Notes");
+    Path file = dataDir.resolve("note.md");
+    Files.writeString(file, "first");
+    assertThat(cli("memory", "put", store, "/notes/a.md", file.toString()).out()).contains("Wrote");
+    Files.writeString(file, "second");
+    assertThat(cli("memory", "put", store, "/notes/a.md", file.toString()).code()).isZero();
+    assertThat(cli("memory", "cat", store, "/notes/a.md").out()).isEqualTo("second\n");
+    assertThat(cli("memory", "ls", store).out()).contains("/notes/a.md").contains("6 bytes");
+    Run versions = cli("memory", "versions", store);
+    assertThat(versions.out()).contains("modified").contains("created").contains("api_actor:");
+    String first =
+        Json.mapper()
+            .readTree(cli("memory", "versions", store, "--json").out())
+            .at("/data/1/id")
+            .asText();
+    assertThat(cli("memory", "redact", store, first).code()).isZero();
+    assertThat(cli("memory", "versions", store).out()).contains("(redacted)");
+    assertThat(cli("memory", "rm", store, "/notes/a.md").code()).isZero();
+    Run missing = cli("memory", "cat", store, "/notes/a.md");
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.err()).contains("no memory at /notes/a.md");
+    assertThat(cli("memory", "versions", store).out()).contains("deleted");
+  }
 }

@@ -245,6 +245,42 @@ class ConsoleBrowserTest extends FakeModelServerTestBase {
   }
 
   @Test
+  void theMemoryPage_showsAStoresTree_aMemorysContent_andRedactsAVersion() throws Exception {
+    String store =
+        dev.agentry.core.Json.mapper()
+            .readTree(
+                server.call("POST", "/v1/memory_stores", "{\"name\":\"Console Notes\"}").body())
+            .get("id")
+            .asText();
+    String memories = "/v1/memory_stores/" + store + "/memories";
+    String made =
+        server
+            .call("POST", memories, "{\"path\":\"/people/ada.md\",\"content\":\"likes tea\"}")
+            .body();
+    String memoryId = dev.agentry.core.Json.mapper().readTree(made).get("id").asText();
+    server.call("POST", memories + "/" + memoryId, "{\"content\":\"likes coffee\"}");
+    logIn();
+    browser.open(server.baseUrl() + "/#/memory");
+    browser.await(By.cssSelector("#memory-stores tbody tr[data-id='" + store + "'] a")).click();
+    browser.await(By.cssSelector("#memory-tree li[data-path='/people/ada.md'] a")).click();
+    browser.awaitText(By.id("memory-content"), "likes coffee");
+    assertThat(browser.driver.findElements(By.cssSelector("#memory-versions tbody tr"))).hasSize(2);
+    assertThat(
+            browser.driver.findElements(
+                By.cssSelector("#memory-versions tbody tr:first-child button.redact")))
+        .as("the current version has no redact button")
+        .isEmpty();
+    browser.await(By.cssSelector("#memory-versions tbody tr:last-child button.redact")).click();
+    browser.awaitText(By.cssSelector("#memory-versions tbody tr:last-child"), "(redacted)");
+    assertThat(
+            server
+                .call("GET", "/v1/memory_stores/" + store + "/memory_versions?view=full", null)
+                .body())
+        .doesNotContain("likes tea");
+    browser.screenshot("console-memory");
+  }
+
+  @Test
   void aWrongKey_isRefused_andTheApiIsNotReachedWithoutOne() {
     browser.open(server.baseUrl() + "/");
     browser.eval("(sessionStorage.clear(), localStorage.clear(), true)");

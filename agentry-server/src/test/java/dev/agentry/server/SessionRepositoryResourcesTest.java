@@ -219,7 +219,7 @@ class SessionRepositoryResourcesTest {
     cases.put("[" + file + ",\"mount\":\"/x\"}]", "resources[0].mount: unknown field");
     cases.put(
         "[{\"type\":\"memory_store\",\"memory_store_id\":\"memstore_1\"}]",
-        "resources[0].type: memory_store resources are not supported");
+        "resources[0].memory_store_id: no memory store memstore_1 in this workspace");
     cases.put("[{\"type\":\"gist\"}]", "resources[0].type: must be one of file, github_repository");
     cases.put(
         "[{\"type\":\"github_repository\",\"url\":\"http://github.com/o/r\"}]",
@@ -271,7 +271,7 @@ class SessionRepositoryResourcesTest {
       assertThat(err.get("error").get("message").asText()).as(c.getKey()).contains(c.getValue());
     }
     var memory = create("[{\"type\":\"memory_store\",\"memory_store_id\":\"memstore_1\"}]");
-    assertThat(memory.body()).contains("unsupported_feature");
+    assertThat(memory.body()).contains("memory_store_not_found");
     assertThat(sessionCount()).isEqualTo(before);
 
     // Another workspace's file is unknown here.
