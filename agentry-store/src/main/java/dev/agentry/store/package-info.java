@@ -11,9 +11,10 @@
  * nodes too) and inserts the events, and since a savepoint would cost a round trip per write, a
  * batch runs without them and is replayed write by write in the rare case that one write fails.
  *
- * <p>Subscribers are notified after commit, in seq order, but only of writes made through this
- * process. Serving subscribers on several nodes of one PostgreSQL database needs a cross-node
- * signal, e.g. {@code NOTIFY} after each commit with listeners reading the log from their last seen
- * seq; that is the scale-out path.
+ * <p>Subscribers are notified after commit, in seq order. On PostgreSQL every append also sends a
+ * {@code NOTIFY} in its own transaction, one listening connection per process ({@code
+ * PostgresFeed}) hears the other nodes' appends, and {@code SequencedFanout} merges them with this
+ * process's own by seq, reading the log to fill what a notice announces, so subscribers on any node
+ * get every node's events without gap or duplicate (docs/decisions/0034-listen-notify.md).
  */
 package dev.agentry.store;
