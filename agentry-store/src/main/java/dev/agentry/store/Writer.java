@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * to the writer's thread and the wake-up back (two thread switches, the larger part of a lone
  * commit's latency on a busy machine) are saved. The connection passes between the two under {@link
  * #baton}, so there is still one transaction at a time, and events are still published in commit
- * order. Under contention writes queue as before and share the thread's batches.
+ * order. Under contention writes queue as before and share the thread's batches; once the thread's
+ * last batch grouped several writes, callers queue even when they find it idle, so that a lone
+ * commit does not cost the batch behind it a second fsync.
  */
 final class Writer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Writer.class);
@@ -72,6 +74,13 @@ final class Writer implements AutoCloseable {
    */
   private volatile boolean busy;
 
+  /**
+   * Whether the thread's last batch had more than one write: writers are contending, and a caller
+   * that committed alone would cost the batch behind it a second fsync, so callers queue until the
+   * batches are down to one write again.
+   */
+  private volatile boolean contended;
+
   /** Whether an idle writer's caller may run its write on its own thread. */
   private final boolean callerMayRun;
 
@@ -111,7 +120,7 @@ final class Writer implements AutoCloseable {
         throw new StoreException("the store is closed");
       }
       // Idle: nothing waits for the thread and no batch is running (the thread holds the baton).
-      here = callerMayRun && !busy && queue.isEmpty() && baton.tryLock();
+      here = callerMayRun && !contended && !busy && queue.isEmpty() && baton.tryLock();
       if (!here) {
         queue.add(job);
       }
@@ -182,20 +191,21 @@ final class Writer implements AutoCloseable {
         break;
       }
       busy = true;
-      queue.drainTo(batch, maxBatch - 1);
-      gather(batch, Math.min(lastBatch, maxBatch));
-      lastBatch = batch.size();
-      if (batch.get(batch.size() - 1) == STOP) {
-        batch.remove(batch.size() - 1);
-        stop = true;
-      }
-      if (!batch.isEmpty()) {
-        baton.lock();
-        try {
-          runSafely(batch);
-        } finally {
-          baton.unlock();
+      baton.lock(); // a caller may still be committing alone: what queued meanwhile joins
+      try {
+        queue.drainTo(batch, maxBatch - 1);
+        gather(batch, Math.min(lastBatch, maxBatch));
+        lastBatch = batch.size();
+        contended = lastBatch > 1;
+        if (batch.get(batch.size() - 1) == STOP) {
+          batch.remove(batch.size() - 1);
+          stop = true;
         }
+        if (!batch.isEmpty()) {
+          runSafely(batch);
+        }
+      } finally {
+        baton.unlock();
       }
       busy = false;
       batch.clear();

@@ -94,6 +94,55 @@ class WriterTest {
   }
 
   @Test
+  void afterABatchOfSeveral_writesQueueForTheThreadUntilItsBatchesAreSingleAgain()
+      throws Exception {
+    try (Writer w = writer(true)) {
+      CountDownLatch inside = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      Thread holder =
+          Thread.ofVirtual()
+              .start(
+                  () ->
+                      w.submit(
+                          tx -> {
+                            inside.countDown();
+                            try {
+                              release.await();
+                            } catch (InterruptedException e) {
+                              throw new java.sql.SQLException(e);
+                            }
+                            return null;
+                          }));
+      inside.await();
+      List<Thread> queued = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        int n = i;
+        queued.add(Thread.ofVirtual().start(() -> w.submit(insert(n))));
+      }
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (queued.stream().anyMatch(t -> t.getState() != Thread.State.WAITING)
+          && System.nanoTime() < deadline) {
+        Thread.onSpinWait(); // until both wait for the thread's batch
+      }
+      release.countDown();
+      holder.join();
+      for (Thread t : queued) {
+        t.join();
+      }
+      // The thread's last batch held both: a lone write now goes through the thread too ...
+      assertThat(w.submit(insert(3))).isNotSameAs(Thread.currentThread());
+      // ... which ran it alone, so writes run here again once it is idle (a write right after the
+      // batch may still find it finishing up and queue).
+      int n = 4;
+      while (w.submit(insert(n)) != Thread.currentThread() && n < 1000) {
+        n++;
+      }
+      assertThat(n).isLessThan(1000);
+      assertThat(count(w)).isEqualTo(n);
+    }
+  }
+
+  @Test
   void manyConcurrentWriters_eachCommittedOnce() throws Exception {
     try (Writer w = writer(true);
         ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {

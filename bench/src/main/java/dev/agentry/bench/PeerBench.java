@@ -21,6 +21,10 @@ final class PeerBench {
   private final int steps;
   private final int turns;
   private final int warmup;
+
+  /** The JVM's CPU time during Agentry's measured turns (its server, SDK client and the fake). */
+  private long agentryCpuNanos;
+
   private final Path langGraphDir;
   private final PrintStream out;
 
@@ -49,9 +53,12 @@ final class PeerBench {
         if (i == warmup) {
           before = a.serverTimes();
         }
+        long cpu0 = processCpuNanos();
         PeerTurn mine = a.turn(i, steps);
+        long cpu = processCpuNanos() - cpu0;
         PeerTurn theirs = l.turn(i, steps);
         if (i >= warmup) {
+          agentryCpuNanos += cpu;
           agentry.add(mine);
           langGraph.add(theirs);
         }
@@ -99,6 +106,11 @@ final class PeerBench {
         Locale.ROOT,
         "LangGraph.js's bash tool (child process) inside its step: p50 %.3f ms%n",
         Latency.ms(langGraph.tools.getValueAtPercentile(50)));
+    out.printf(
+        Locale.ROOT,
+        "CPU time of the bench's JVM during Agentry's measured turns (server, its SDK client and"
+            + " the fake endpoint; LangGraph.js runs in its own process): %.3f ms per step%n",
+        agentryCpuNanos / 1e6 / Math.max(1, agentry.steps.getTotalCount()));
     if (before != null) {
       double modelMs = (after[0] - before[0]) * 1e3 / Math.max(1, after[1] - before[1]);
       double toolMs = (after[2] - before[2]) * 1e3 / Math.max(1, after[3] - before[3]);
@@ -112,6 +124,14 @@ final class PeerBench {
           toolMs,
           (long) (after[3] - before[3]));
     }
+  }
+
+  /** The CPU time all threads of this JVM have used, or 0 where the platform does not say. */
+  private static long processCpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? Math.max(0, os.getProcessCpuTime())
+        : 0;
   }
 
   private static double ratio(Histogram a, Histogram b, double percentile) {
