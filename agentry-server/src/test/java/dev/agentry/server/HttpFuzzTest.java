@@ -123,7 +123,8 @@ class HttpFuzzTest {
         .replace("{cid}", destroys ? "nope_1" : credentialId)
         .replace("{rid}", "sesrsc_nope1")
         .replace("{mid}", destroys ? "mem_nope1" : memoryId)
-        .replace("{vid}", memoryVersionId);
+        .replace("{vid}", memoryVersionId)
+        .replace("{tid}", "sthr_nope1");
   }
 
   // ---- the checks every answer passes ----
@@ -295,7 +296,8 @@ class HttpFuzzTest {
                     .replace("{cid}", junk)
                     .replace("{rid}", junk)
                     .replace("{mid}", junk)
-                    .replace("{vid}", junk),
+                    .replace("{vid}", junk)
+                    .replace("{tid}", junk),
                 null,
                 null);
           }
