@@ -589,4 +589,67 @@ class ClientCommandsTest {
                 .findFirst()
                 .orElseThrow());
   }
+
+  @Test
+  void tail_followsAMemberThreadLive_andPrintsItsCrossPostedAskOnce() throws Exception {
+    Path memberFile = dataDir.resolve("asking-member.json");
+    Files.writeString(
+        memberFile,
+        "{\"name\":\"tail-asker\",\"model\":\"claude-sonnet-4-6\",\"tools\":[{\"type\":"
+            + "\"agent_toolset_20260401\",\"default_config\":{\"permission_policy\":"
+            + "{\"type\":\"always_ask\"}}}]}");
+    String member = created(ok("agents", "create", memberFile.toString()));
+    Path leadFile = dataDir.resolve("asking-lead.json");
+    Files.writeString(
+        leadFile,
+        "{\"name\":\"tail-asking-lead\",\"model\":\"claude-sonnet-4-6\","
+            + "\"multiagent\":{\"type\":\"coordinator\",\"agents\":[\""
+            + member
+            + "\"]}}");
+    String lead = created(ok("agents", "create", leadFile.toString()));
+    Path envFile = dataDir.resolve("tail-env.json");
+    Files.writeString(envFile, "{\"name\":\"tail-env\"}");
+    String env = created(ok("environments", "create", envFile.toString()));
+    Path sessionFile = dataDir.resolve("tail-session.yaml");
+    Files.writeString(sessionFile, "agent: " + lead + "\nenvironment_id: " + env + "\n");
+    String session = created(ok("sessions", "create", sessionFile.toString()));
+
+    // The tail runs before anything happens: it must pick the member's thread up live.
+    var tail =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> cli("tail", session, "--until-idle"));
+    Thread.sleep(300); // no assertion rides on this: the history fills in whatever it misses
+    fake.enqueue(
+        FakeAnthropic.toolUse(
+            "send_to_agent", "{\"agent_name\":\"tail-asker\",\"message\":\"look\"}"),
+        FakeAnthropic.text("Asked."),
+        FakeAnthropic.toolUse("bash", "{\"command\":\"echo needs-a-yes\"}"));
+    ok("send", session, "go");
+    String ask = null;
+    for (long end = System.nanoTime() + 20_000_000_000L; ask == null && System.nanoTime() < end; ) {
+      ask =
+          events(session).stream()
+              .filter(e -> type(e).equals("agent.tool_use") && e.has("session_thread_id"))
+              .map(e -> e.path("id").asText())
+              .findFirst()
+              .orElse(null);
+      Thread.sleep(50);
+    }
+    assertThat(ask).as("the member's asking call").isNotNull();
+    fake.enqueue(FakeAnthropic.text("Looked."), FakeAnthropic.text("Done."));
+    ok("approve", session, ask);
+    Run run = tail.get(20, java.util.concurrent.TimeUnit.SECONDS);
+
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains("[tail-asker] agent.thread_message_received  from coordinator: look")
+        .contains("agent.message  Asked.")
+        .contains("[tail-asker] agent.message  Looked.")
+        .contains("agent.message  Done.");
+    // The asking call is on the session's stream and on the member's: printed once, labelled.
+    assertThat(run.out().lines().filter(l -> l.contains("echo needs-a-yes")))
+        .singleElement()
+        .asString()
+        .contains("[tail-asker] agent.tool_use  bash");
+  }
 }
