@@ -84,7 +84,9 @@ export class ThreadTabs {
       }, h('span', { class: 'thread-name' }, isPrimary ? `${label} (coordinator)` : label), ' ',
       t ? statusBadge(t.status) : null);
     };
-    this.element.replaceChildren(tab(primary, true), ...children.map((t) => tab(t, false)));
+    // No tabs at all without a child thread: a one-agent session lists only its primary thread.
+    if (children.length === 0) this.element.replaceChildren();
+    else this.element.replaceChildren(tab(primary, true), ...children.map((t) => tab(t, false)));
   }
 
   select(id, thread) {

@@ -25,8 +25,12 @@ public record StoredEvent(
         .append("\",\"id\":\"")
         .append(id)
         .append("\",\"processed_at\":");
-    if (processedAt == null) {
+    if (processedAt == null && type.startsWith("user.")) {
       sb.append("null");
+    } else if (processedAt == null) {
+      // A message queued for a thread (docs/decisions/0033): only user events show as queued;
+      // the SDKs read processed_at of every other event as a timestamp.
+      sb.append('"').append(Timestamps.format(createdAt)).append('"');
     } else {
       sb.append('"').append(Timestamps.format(processedAt)).append('"');
     }

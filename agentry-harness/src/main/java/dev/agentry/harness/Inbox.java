@@ -1,12 +1,15 @@
 package dev.agentry.harness;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.EnvironmentConfig;
 import dev.agentry.core.EventDraft;
 import dev.agentry.core.SessionHead;
 import dev.agentry.core.SessionStatus;
+import dev.agentry.core.SessionThreads;
 import dev.agentry.core.Store;
 import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
+import dev.agentry.core.ThreadView;
 import dev.agentry.core.Timestamps;
 import java.time.Clock;
 import java.time.Instant;
@@ -114,7 +117,28 @@ final class Inbox {
         calls.requireEvent(
             session.id(), e.payload(), "tool_use_id", path, Set.of("agent.tool_use"));
       }
+      case UserEvent.INTERRUPT -> checkThread(session, e.payload(), path);
       default -> {}
+    }
+  }
+
+  /** An interrupt naming a thread names one of this session's (docs/decisions/0033). */
+  private void checkThread(SessionHead session, JsonNode payload, String path) {
+    String thread = payload.path(ThreadView.FIELD).asText("");
+    if (thread.isEmpty() || thread.equals(ThreadView.primaryId(session.id()))) {
+      return;
+    }
+    List<StoredEvent> log = new ArrayList<>();
+    while (true) {
+      List<StoredEvent> page = store.events().readAfter(session.id(), log.size(), 1000);
+      log.addAll(page);
+      if (page.size() < 1000) {
+        break;
+      }
+    }
+    if (!SessionThreads.of(log).containsKey(thread)) {
+      throw EventsRefused.invalid(
+          path + ".session_thread_id: " + thread + " is not a thread of session " + session.id());
     }
   }
 

@@ -404,16 +404,23 @@ final class Runner {
   /** A coordinator session gets its member threads and its delegation tools. */
   private void readRoster(Session session) {
     rosterRead = true;
-    dev.agentry.core.Roster.of(session.agent())
-        .ifPresent(
-            roster -> {
-              scope = ThreadScope.primary(sessionId);
-              delegation = new Delegation(roster, sessionId);
-              threads =
-                  new Threads(
-                      roster,
-                      (id, member) -> new Runner(this, ThreadScope.child(sessionId, id, member)));
-            });
+    Optional<dev.agentry.core.Roster> found;
+    try {
+      found = dev.agentry.core.Roster.of(session.agent());
+    } catch (IllegalStateException notExpanded) {
+      // A session created before rosters were expanded: it runs alone, as it always did.
+      LOG.warn("session {}: its roster is not expanded; it runs without members", sessionId);
+      found = Optional.empty();
+    }
+    found.ifPresent(
+        roster -> {
+          scope = ThreadScope.primary(sessionId);
+          delegation = new Delegation(roster, sessionId);
+          threads =
+              new Threads(
+                  roster,
+                  (id, member) -> new Runner(this, ThreadScope.child(sessionId, id, member)));
+        });
   }
 
   /** Whether the coordinator waits for a member's reply rather than ending its turn. */

@@ -109,7 +109,8 @@ class HttpFuzzTest {
     return pattern
         .replace("{id}", id)
         .replace("{cid}", destroys ? "nope_1" : credentialId)
-        .replace("{rid}", "sesrsc_nope1");
+        .replace("{rid}", "sesrsc_nope1")
+        .replace("{tid}", "sthr_nope1");
   }
 
   // ---- the checks every answer passes ----
@@ -276,7 +277,11 @@ class HttpFuzzTest {
           for (String junk : List.of("nope", "%00", "%FF%FE", "a%2Fb", "%20", "x".repeat(1500))) {
             probe(
                 method.text(),
-                pattern.replace("{id}", junk).replace("{cid}", junk).replace("{rid}", junk),
+                pattern
+                    .replace("{id}", junk)
+                    .replace("{cid}", junk)
+                    .replace("{rid}", junk)
+                    .replace("{tid}", junk),
                 null,
                 null);
           }

@@ -159,6 +159,7 @@ class MultiAgentEndToEndTest extends FakeModelServerTestBase {
       assertThat(received.getFirst().asAgentThreadMessageReceived().fromSessionThreadId())
           .isEqualTo(child);
       assertThat(received.getFirst().toString()).contains("There are 3 files.");
+      assertThat(received.getFirst().asAgentThreadMessageReceived().processedAt()).isNotNull();
       // The member's own trace stays on its thread: its message is not on the session stream.
       assertThat(
               turn.stream()

@@ -2,12 +2,16 @@ package dev.agentry.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.anthropic.models.beta.sessions.BetaManagedAgentsDeltaType;
 import com.anthropic.models.beta.sessions.threads.events.EventStreamParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.Json;
 import dev.agentry.testkit.FakeAnthropic;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -128,7 +132,7 @@ class MultiAgentThreadsTest extends FakeModelServerTestBase {
   }
 
   @Test
-  void aMembersStream_showsItsOwnTrace() throws Exception {
+  void aMembersStream_showsItsOwnTraceAndPreviews_theSessionStreamNeither() throws Exception {
     fake.enqueue(
         FakeAnthropic.toolUse("send_to_agent", MultiAgentEndToEndTest.send("solo", "say hi")),
         FakeAnthropic.text("delegated"),
@@ -143,34 +147,76 @@ class MultiAgentThreadsTest extends FakeModelServerTestBase {
             .getFirst()
             .get("session_thread_id")
             .asText();
-    var stream =
-        MultiAgentEndToEndTest.client
-            .beta()
+    var sdk = MultiAgentEndToEndTest.client;
+    var sessionStream =
+        sdk.beta()
+            .sessions()
+            .events()
+            .streamStreaming(
+                session,
+                com.anthropic.models.beta.sessions.events.EventStreamParams.builder()
+                    .addEventDelta(BetaManagedAgentsDeltaType.AGENT_MESSAGE)
+                    .build());
+    var threadStream =
+        sdk.beta()
             .sessions()
             .threads()
             .events()
-            .streamStreaming(child, EventStreamParams.builder().sessionId(session).build());
-    var seen = new java.util.concurrent.LinkedBlockingQueue<String>();
+            .streamStreaming(
+                child,
+                EventStreamParams.builder()
+                    .sessionId(session)
+                    .addEventDelta(BetaManagedAgentsDeltaType.AGENT_MESSAGE)
+                    .build());
+    var onThread = new LinkedBlockingQueue<String>();
     Thread.ofVirtual()
         .start(
             () -> {
               try {
-                stream.stream().forEach(e -> seen.add(e.toString()));
+                threadStream.stream().forEach(e -> onThread.add(e.toString()));
               } catch (RuntimeException closed) {
                 // closed by the test
               }
             });
-    try (stream) {
-      SdkCompatibilityTest.awaitSubscribers(server, 1);
-      List<String> got = new java.util.ArrayList<>();
+    try (threadStream;
+        var reader = new MultiAgentEndToEndTest.Reader(sessionStream)) {
+      SdkCompatibilityTest.awaitSubscribers(server, 2);
+      List<String> got = new ArrayList<>();
       while (got.stream().noneMatch(s -> s.contains("AgentThreadMessageSent"))) {
-        String e = seen.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+        String e = onThread.poll(20, TimeUnit.SECONDS);
         assertThat(e).as("an event; got " + got).isNotNull();
         got.add(e);
       }
-      assertThat(got).anyMatch(s -> s.contains("hi from the member"));
+      assertThat(got).anyMatch(s -> s.contains("AgentMessage") && s.contains("hi from the member"));
+      String message =
+          got.stream()
+              .filter(s -> s.contains("agentMessage=BetaManagedAgentsAgentMessageEvent"))
+              .findFirst()
+              .orElseThrow();
+      var id = java.util.regex.Pattern.compile("id=(sevt_[A-Za-z0-9]+)").matcher(message);
+      assertThat(id.find()).isTrue();
+      String memberMessage = id.group(1);
+      assertThat(got).anyMatch(s -> s.contains("eventDelta=") && s.contains(memberMessage));
       assertThat(got).noneMatch(s -> s.contains("SessionStatusIdle") || s.contains("delegated"));
+
+      var turn = reader.until(e -> e.isSessionStatusIdle());
+      assertThat(turn).anyMatch(e -> e.isEventDelta()); // the coordinator's own previews
+      assertThat(turn)
+          .noneMatch(
+              e -> (e.isEventDelta() || e.isEventStart()) && e.toString().contains(memberMessage));
     }
+  }
+
+  @Test
+  void anInterruptNamingAThreadOfNoOne_isRefused() throws Exception {
+    String session = session();
+    var r =
+        server.call(
+            "POST",
+            "/v1/sessions/" + session + "/events",
+            "{\"events\":[{\"type\":\"user.interrupt\",\"session_thread_id\":\"sthr_nope\"}]}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+    assertThat(r.body()).contains("events[0].session_thread_id");
   }
 
   static String status(String path) throws Exception {
