@@ -3,7 +3,6 @@ package dev.agentry.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,12 +37,12 @@ final class SessionTail {
   void run(boolean follow, Handler handler) throws IOException, InterruptedException {
     EventFollower main = new EventFollower(api, session, false);
     if (!follow) {
-      List<JsonNode> all = new ArrayList<>();
-      main.history().forEach(all::add);
-      for (String thread : created(all)) {
-        EventFollower.thread(api, session, thread).history().forEach(all::add);
+      List<List<JsonNode>> streams = new ArrayList<>();
+      streams.add(list(main.history()));
+      for (String thread : created(streams.getFirst())) {
+        streams.add(list(EventFollower.thread(api, session, thread).history()));
       }
-      deliver(all, handler);
+      deliver(streams, handler);
       return;
     }
     try {
@@ -67,9 +66,9 @@ final class SessionTail {
       followers.values().forEach(Thread::interrupt);
     }
     // What a thread's stream had not brought yet when the session's said stop.
-    List<JsonNode> rest = new ArrayList<>();
+    List<List<JsonNode>> rest = new ArrayList<>();
     for (String thread : followers.keySet()) {
-      EventFollower.thread(api, session, thread).history().forEach(rest::add);
+      rest.add(list(EventFollower.thread(api, session, thread).history()));
     }
     deliver(rest, handler);
   }
@@ -107,18 +106,43 @@ final class SessionTail {
                     }));
   }
 
-  /** Hands over the events not handed over yet, in the order they were processed. */
-  private void deliver(List<JsonNode> events, Handler handler)
+  /**
+   * Hands over the events not handed over yet. Each stream keeps its own (log) order; the streams
+   * are merged by when their events were processed, the session's first on a tie.
+   */
+  private void deliver(List<List<JsonNode>> streams, Handler handler)
       throws IOException, InterruptedException {
-    List<JsonNode> sorted = new ArrayList<>(events);
-    sorted.sort(Comparator.comparing(e -> e.path("processed_at").asText("")));
-    for (JsonNode e : sorted) {
+    int[] next = new int[streams.size()];
+    while (true) {
+      int pick = -1;
+      for (int i = 0; i < streams.size(); i++) {
+        if (next[i] < streams.get(i).size()
+            && (pick < 0
+                || at(streams.get(i).get(next[i])).compareTo(at(streams.get(pick).get(next[pick])))
+                    < 0)) {
+          pick = i;
+        }
+      }
+      if (pick < 0) {
+        return;
+      }
+      JsonNode e = streams.get(pick).get(next[pick]++);
       synchronized (lock) {
         if (seen.add(id(e)) && handler.onEvent(e, labels.line(e), true)) {
           return;
         }
       }
     }
+  }
+
+  private static String at(JsonNode e) {
+    return e.path("processed_at").asText("");
+  }
+
+  private static List<JsonNode> list(Iterable<JsonNode> events) {
+    List<JsonNode> out = new ArrayList<>();
+    events.forEach(out::add);
+    return out;
   }
 
   /** The threads that {@code events} say were created, in order. */

@@ -397,39 +397,6 @@ class ClientCommandsTest {
   }
 
   @Test
-  void fork_printsTheNewSessionId_atTheLatestEventOrAtOneNamed() throws Exception {
-    String agent = agentFromYaml();
-    fake.enqueue(FakeAnthropic.text("first answer"));
-    ok("run", "--agent", agent, "first");
-    String session =
-        Json.mapper()
-            .readTree(ok("sessions", "list", "--json").out())
-            .path("data")
-            .path(0)
-            .path("id")
-            .asText();
-    List<JsonNode> log = awaitEndTurn(session);
-
-    String latest = ok("fork", session).out().strip();
-    assertThat(latest).startsWith("sesn_").isNotEqualTo(session);
-    JsonNode fork = Json.mapper().readTree(ok("sessions", "get", latest, "--json").out());
-    assertThat(fork.at("/metadata/forked_from").asText()).isEqualTo(session);
-    assertThat(fork.at("/metadata/forked_at_event").asText())
-        .isEqualTo(log.getLast().path("id").asText());
-    assertThat(events(latest)).hasSameSizeAs(log);
-
-    String firstEvent = log.getFirst().path("id").asText();
-    String early = ok("fork", session, "--at", firstEvent).out().strip();
-    assertThat(early).startsWith("sesn_").isNotIn(session, latest);
-    assertThat(events(early)).hasSize(1);
-    JsonNode json = Json.mapper().readTree(ok("fork", session, "--at", firstEvent, "--json").out());
-    assertThat(json.at("/metadata/forked_at_event").asText()).isEqualTo(firstEvent);
-
-    assertPlain(cli("fork", "sesn_nope"), 1, "404");
-    assertPlain(cli("fork", session, "--at", "sevt_nope"), 1, "event_id", "sevt_nope");
-  }
-
-  @Test
   void completion_printsABashScript() {
     Run r = ok("completion");
     assertThat(r.out())
@@ -475,7 +442,7 @@ class ClientCommandsTest {
   void everySubcommand_answersHelp() {
     List<String> paths = new ArrayList<>();
     collect(Main.commandLine("agentry"), "", paths);
-    assertThat(paths).contains("run", "agents list", "keys create", "tail", "fork", "completion");
+    assertThat(paths).contains("run", "agents list", "keys create", "tail", "completion");
     for (String path : paths) {
       List<String> args = new ArrayList<>(List.of(path.split(" ")));
       args.add("--help");
@@ -621,6 +588,69 @@ class ClientCommandsTest {
                 .filter(l -> l.contains("The member says three."))
                 .findFirst()
                 .orElseThrow());
+  }
+
+  @Test
+  void tail_followsAMemberThreadLive_andPrintsItsCrossPostedAskOnce() throws Exception {
+    Path memberFile = dataDir.resolve("asking-member.json");
+    Files.writeString(
+        memberFile,
+        "{\"name\":\"tail-asker\",\"model\":\"claude-sonnet-4-6\",\"tools\":[{\"type\":"
+            + "\"agent_toolset_20260401\",\"default_config\":{\"permission_policy\":"
+            + "{\"type\":\"always_ask\"}}}]}");
+    String member = created(ok("agents", "create", memberFile.toString()));
+    Path leadFile = dataDir.resolve("asking-lead.json");
+    Files.writeString(
+        leadFile,
+        "{\"name\":\"tail-asking-lead\",\"model\":\"claude-sonnet-4-6\","
+            + "\"multiagent\":{\"type\":\"coordinator\",\"agents\":[\""
+            + member
+            + "\"]}}");
+    String lead = created(ok("agents", "create", leadFile.toString()));
+    Path envFile = dataDir.resolve("tail-env.json");
+    Files.writeString(envFile, "{\"name\":\"tail-env\"}");
+    String env = created(ok("environments", "create", envFile.toString()));
+    Path sessionFile = dataDir.resolve("tail-session.yaml");
+    Files.writeString(sessionFile, "agent: " + lead + "\nenvironment_id: " + env + "\n");
+    String session = created(ok("sessions", "create", sessionFile.toString()));
+
+    // The tail runs before anything happens: it must pick the member's thread up live.
+    var tail =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> cli("tail", session, "--until-idle"));
+    Thread.sleep(300); // no assertion rides on this: the history fills in whatever it misses
+    fake.enqueue(
+        FakeAnthropic.toolUse(
+            "send_to_agent", "{\"agent_name\":\"tail-asker\",\"message\":\"look\"}"),
+        FakeAnthropic.text("Asked."),
+        FakeAnthropic.toolUse("bash", "{\"command\":\"echo needs-a-yes\"}"));
+    ok("send", session, "go");
+    String ask = null;
+    for (long end = System.nanoTime() + 20_000_000_000L; ask == null && System.nanoTime() < end; ) {
+      ask =
+          events(session).stream()
+              .filter(e -> type(e).equals("agent.tool_use") && e.has("session_thread_id"))
+              .map(e -> e.path("id").asText())
+              .findFirst()
+              .orElse(null);
+      Thread.sleep(50);
+    }
+    assertThat(ask).as("the member's asking call").isNotNull();
+    fake.enqueue(FakeAnthropic.text("Looked."), FakeAnthropic.text("Done."));
+    ok("approve", session, ask);
+    Run run = tail.get(20, java.util.concurrent.TimeUnit.SECONDS);
+
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains("[tail-asker] agent.thread_message_received  from coordinator: look")
+        .contains("agent.message  Asked.")
+        .contains("[tail-asker] agent.message  Looked.")
+        .contains("agent.message  Done.");
+    // The asking call is on the session's stream and on the member's: printed once, labelled.
+    assertThat(run.out().lines().filter(l -> l.contains("echo needs-a-yes")))
+        .singleElement()
+        .asString()
+        .contains("[tail-asker] agent.tool_use  bash");
   }
 
   @Test
