@@ -45,8 +45,8 @@ export function sessionPage(root, id, can = { write: true }) {
       content: [{ type: 'text', text: result }],
     })),
     fork: can.write
-      ? (eventId) => act(post(`/v1/sessions/${id}/fork`, { event_id: eventId }))
-        .then((fork) => { location.hash = `#/sessions/${fork.id}`; })
+      ? (eventId) => act(post(`/v1/sessions/${id}/fork`, { event_id: eventId })
+        .then((fork) => { location.hash = `#/sessions/${fork.id}`; }))
       : null,
   };
   const timeline = new Timeline(list, answers);

@@ -174,6 +174,30 @@ abstract class CheckpointsContract {
   }
 
   @Test
+  void aRunnerWhoseLeaseMoved_recordsNothing_soTheNewHolderRestoresTheLastGoodCheckpoint()
+      throws IOException {
+    Path a = workspace("a");
+    write(a.resolve("f"), "one", "rw-r--r--");
+    WorkspaceCheckpoints nodeA = node("a");
+    String first = nodeA.checkpoint(SESSION, seq.incrementAndGet(), 0).orElseThrow().manifest();
+
+    // a is paused past its TTL and b takes the lease (token 1) before checkpointing anything; a
+    // wakes and checkpoints what its stale run did meanwhile: refused, though its copy looks
+    // current (its manifest is still the recorded one).
+    records.fences.put(SESSION, 1L);
+    write(a.resolve("f"), "stale, on a", "rw-r--r--");
+    assertThat(nodeA.checkpoint(SESSION, seq.incrementAndGet(), 0)).isEmpty();
+    assertThat(records.latest(SESSION).orElseThrow().manifest()).isEqualTo(first);
+
+    WorkspaceCheckpoints nodeB = node("b");
+    assertThat(nodeB.restoreIfBehind(SESSION)).isTrue();
+    Path b = Workspaces.of(tmp.resolve("b")).path(SESSION);
+    assertThat(Files.readString(b.resolve("f"))).isEqualTo("one");
+    write(b.resolve("f"), "two, on b", "rw-r--r--");
+    assertThat(nodeB.checkpoint(SESSION, seq.incrementAndGet(), 1)).isPresent();
+  }
+
+  @Test
   void aFailedUploadKeepsTheLocalCopyAndTheNextCheckpointRetries() throws IOException {
     Path a = workspace("a");
     write(a.resolve("f"), "one", "rw-r--r--");

@@ -445,9 +445,13 @@ class ConsoleBrowserTest extends FakeModelServerTestBase {
             .orElseThrow();
     String forkedAt = firstAnswer.getAttribute("data-id");
     firstAnswer.findElement(By.cssSelector("button[data-action=fork]")).click();
-
     browser.awaitTrue(
-        "location.hash.startsWith('#/sessions/') && !location.hash.endsWith('" + id + "')");
+        "document.querySelector('.error-text')?.textContent || (location.hash.startsWith("
+            + "'#/sessions/') && !location.hash.endsWith('"
+            + id
+            + "'))");
+    assertThat(browser.eval("document.querySelector('.error-text')?.textContent || ''"))
+        .isEqualTo("");
     String fork = String.valueOf(browser.eval("location.hash.substring('#/sessions/'.length)"));
     browser.awaitText(event("agent.message"), "first answer");
     assertThat(browser.driver.findElements(event("agent.message"))).hasSize(1);

@@ -44,9 +44,9 @@ import org.slf4j.LoggerFactory;
  * node's copy of the workspace, the dead node's included); a workspace that lost what a step did
  * lacks the line of a step the log reports done.
  *
- * <p>The session count is {@value #CI_SESSIONS} here, which fits a 2-core CI machine in about a
- * minute per case; {@code -Dagentry.failover.sessions=300} runs the issue's full 300 (see
- * BENCHMARKS.md, "Failover").
+ * <p>The session count is {@value #CI_SESSIONS} here: on a 2-core CI machine a case takes about 80
+ * s alone and about 130 s beside the rest of the suite; {@code -Dagentry.failover.sessions=300}
+ * runs the issue's full 300 (see BENCHMARKS.md, "Failover").
  */
 class FailoverProcessTest {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverProcessTest.class);

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.agentry.core.CheckpointRepository;
 import dev.agentry.core.CheckpointRepository.Checkpoint;
 import dev.agentry.core.Session;
+import dev.agentry.core.SessionRepository.Lease;
 import dev.agentry.core.StoreException;
+import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +43,29 @@ public abstract class CheckpointContract extends StoreTestBase {
     assertThat(again.coversSeq()).as("the same event: replaced").isEqualTo(4);
     assertThat(checkpoints.latest(id).orElseThrow().manifest()).isEqualTo(M3);
     assertThat(checkpoints.latest(session(1))).as("per session").isEmpty();
+  }
+
+  @Test
+  void aFencedCheckpoint_isRecordedWhileItsLeaseHolds_andRefusedOnceTheLeaseMoved() {
+    String id = session(3);
+    CheckpointRepository checkpoints = store.checkpoints();
+    Instant now = Instant.now();
+    Lease first = store.sessions().tryLease(id, "node-a", now, Duration.ofMillis(1)).orElseThrow();
+    assertThat(checkpoints.record(id, 2, M1, now, first.token())).isPresent();
+
+    // node-a's lease expired and node-b took it: node-a's copy is no longer the session's.
+    Lease second =
+        store
+            .sessions()
+            .tryLease(id, "node-b", now.plusSeconds(1), Duration.ofSeconds(30))
+            .orElseThrow();
+    assertThat(second.token()).isGreaterThan(first.token());
+    assertThat(checkpoints.record(id, 3, M2, now, first.token())).isEmpty();
+    assertThat(checkpoints.latest(id).orElseThrow().manifest()).isEqualTo(M1);
+    assertThat(checkpoints.record(id, 3, M3, now, second.token())).isPresent();
+    assertThat(checkpoints.latest(id).orElseThrow().manifest()).isEqualTo(M3);
+    assertThatThrownBy(() -> checkpoints.record("sesn_nope", 1, M1, now, 0))
+        .isInstanceOf(StoreException.NotFound.class);
   }
 
   @Test
