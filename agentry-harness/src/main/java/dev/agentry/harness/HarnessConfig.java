@@ -31,6 +31,10 @@ import java.util.Set;
  *     or are claimed by another node (default {@link #defaultMaxRunning()})
  * @param sweepEvery how often the node sweeps for sessions no live node runs; zero (the default):
  *     {@link #sweepInterval() derived from the lease TTL}
+ * @param checkpointEachCall whether the workspace is checkpointed after each side-effecting tool
+ *     call, before its result is committed, so that a node taking the session over mid-turn finds
+ *     every effect the log reports (default true; a lone node whose workspaces stay on its own disk
+ *     needs only the checkpoint at the end of each run)
  */
 public record HarnessConfig(
     int modelRetryAttempts,
@@ -47,7 +51,8 @@ public record HarnessConfig(
     SpendLimits spend,
     RuntimeToolSettings runtimeTools,
     int maxRunning,
-    Duration sweepEvery) {
+    Duration sweepEvery,
+    boolean checkpointEachCall) {
 
   /**
    * What a running session costs a node is mostly heap (its folded log, the model context, the
@@ -94,7 +99,8 @@ public record HarnessConfig(
         SpendLimits.defaults(),
         RuntimeToolSettings.defaults(),
         defaultMaxRunning(),
-        Duration.ZERO);
+        Duration.ZERO,
+        true);
   }
 
   public HarnessConfig withRetries(int attempts, Duration base, Duration max) {
@@ -121,6 +127,12 @@ public record HarnessConfig(
   public HarnessConfig withSweepEvery(Duration every) {
     Copy c = new Copy(this);
     c.sweepEvery = every;
+    return c.build();
+  }
+
+  public HarnessConfig withCheckpointEachCall(boolean value) {
+    Copy c = new Copy(this);
+    c.checkpointEachCall = value;
     return c.build();
   }
 
@@ -166,6 +178,7 @@ public record HarnessConfig(
     private RuntimeToolSettings runtimeTools;
     private int maxRunning;
     private Duration sweepEvery;
+    private boolean checkpointEachCall;
 
     Copy(HarnessConfig c) {
       modelRetryAttempts = c.modelRetryAttempts;
@@ -183,6 +196,7 @@ public record HarnessConfig(
       runtimeTools = c.runtimeTools;
       maxRunning = c.maxRunning;
       sweepEvery = c.sweepEvery;
+      checkpointEachCall = c.checkpointEachCall;
     }
 
     HarnessConfig build() {
@@ -201,7 +215,8 @@ public record HarnessConfig(
           spend,
           runtimeTools,
           maxRunning,
-          sweepEvery);
+          sweepEvery,
+          checkpointEachCall);
     }
   }
 

@@ -168,7 +168,7 @@ final class Runner {
             observed,
             journal,
             clock,
-            checkpoints,
+            config.checkpointEachCall() ? checkpoints : Checkpointer.NONE,
             config.readOnlyTools(),
             lease::token);
     this.budget = new BudgetGuard(config.spend(), journal, clock);
@@ -209,7 +209,7 @@ final class Runner {
             observed,
             journal,
             clock,
-            checkpoints,
+            config.checkpointEachCall() ? checkpoints : Checkpointer.NONE,
             config.readOnlyTools(),
             lease::token);
     this.budget = new BudgetGuard(config.spend(), journal, clock);

@@ -46,6 +46,7 @@ final class HarnessSettings {
     c =
         c.withSweepEvery(
             Duration.ofMillis(EnvValues.number(env, "AGENTRY_SWEEP_INTERVAL_MS", 0, 0, 3_600_000)));
+    c = c.withCheckpointEachCall(checkpointEachCall(env));
     c =
         c.withMaxRunning(
             (int) EnvValues.number(env, "AGENTRY_MAX_RUNNING", d.maxRunning(), 1, 100_000));
@@ -104,5 +105,24 @@ final class HarnessSettings {
         prices,
         EnvValues.number(env, "AGENTRY_MAX_SESSION_TOKENS", 0, 0, Long.MAX_VALUE),
         EnvValues.number(env, "AGENTRY_MAX_ACTIVE_SECONDS", 0, 0, Long.MAX_VALUE));
+  }
+
+  /**
+   * {@code AGENTRY_CHECKPOINT_EACH_CALL}: by default only on PostgreSQL, where another node can
+   * take a session over mid-turn. On the embedded SQLite store one node runs everything and its
+   * workspaces outlive a restart on its own disk, so the checkpoint at the end of each run is
+   * enough and a tool call does not pay for one.
+   */
+  private static boolean checkpointEachCall(Map<String, String> env) {
+    String value = EnvValues.string(env, "AGENTRY_CHECKPOINT_EACH_CALL");
+    if (value == null) {
+      return EnvValues.string(env, "AGENTRY_DATABASE_URL") != null;
+    }
+    return switch (value.trim()) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new IllegalArgumentException("AGENTRY_CHECKPOINT_EACH_CALL must be true or false");
+    };
   }
 }
