@@ -68,12 +68,19 @@ class CrossNodeTest {
     }
   }
 
+  /**
+   * Without a checkpoint after each tool call: the window the first test needs, A holding its
+   * lease after its last read of the log, is the end-of-run checkpoint of what the turn wrote; with
+   * per-call checkpoints that one finds nothing new and the window closes at once (B then runs the
+   * message itself, which is right but not what the test is about).
+   */
   static Map<String, String> env(FakeAnthropic fake) {
     return Map.of(
         "ANTHROPIC_BASE_URL", fake.baseUrl(),
         "ANTHROPIC_API_KEY", "sk-ant-cross-node-test",
         "AGENTRY_SWEEP_INTERVAL_MS", "600000",
-        "AGENTRY_LEASE_TTL_MS", "120000");
+        "AGENTRY_LEASE_TTL_MS", "120000",
+        "AGENTRY_CHECKPOINT_EACH_CALL", "false");
   }
 
   @AfterAll
