@@ -149,28 +149,14 @@ final class Runner {
     this.prompts = prompts;
     this.mcp = mcp;
     this.tracing = tracing;
-    this.observed =
-        (id, tool, input, c, call) -> {
-          openTurnSpan();
-          return observer.observe(id, tool, input, c, call);
-        };
+    this.observed = insideTurnSpan(observer);
     this.sessionId = sessionId;
     this.store = store;
     this.config = config;
     this.clock = clock;
     this.lease = new RunLease(store, sessionId, owner, clock, config.leaseTtl(), timer, this::stop);
     this.journal = new Journal(store, sessionId, clock, config.spend(), lease);
-    this.toolCalls =
-        new ToolCalls(
-            sessionId,
-            tools,
-            config.runtimeTools(),
-            observed,
-            journal,
-            clock,
-            config.checkpointEachCall() ? checkpoints : Checkpointer.NONE,
-            config.readOnlyTools(),
-            lease::token);
+    this.toolCalls = newToolCalls();
     this.budget = new BudgetGuard(config.spend(), journal, clock);
     this.modelCalls = new ModelCalls(sessionId, model, previews, journal, config, clock);
     this.fold = new LogFold(config.toolResultContextChars());
@@ -190,32 +176,40 @@ final class Runner {
     this.prompts = root.prompts;
     this.mcp = root.mcp;
     this.tracing = root.tracing;
-    this.observed =
-        (id, tool, input, c, call) -> {
-          openTurnSpan();
-          return observer.observe(id, tool, input, c, call);
-        };
+    this.observed = insideTurnSpan(observer);
     this.sessionId = root.sessionId;
     this.store = root.store;
     this.config = root.config;
     this.clock = root.clock;
     this.lease = root.lease;
     this.journal = root.journal;
-    this.toolCalls =
-        new ToolCalls(
-            sessionId,
-            tools,
-            config.runtimeTools(),
-            observed,
-            journal,
-            clock,
-            config.checkpointEachCall() ? checkpoints : Checkpointer.NONE,
-            config.readOnlyTools(),
-            lease::token);
+    this.toolCalls = newToolCalls();
     this.budget = new BudgetGuard(config.spend(), journal, clock);
     this.modelCalls =
         new ModelCalls(sessionId, model, scope.previews(previews), journal, config, clock);
     this.fold = new LogFold(config.toolResultContextChars());
+  }
+
+  /** Observes each call after opening the turn's span, so that the call is inside it. */
+  private ToolObserver insideTurnSpan(ToolObserver observer) {
+    return (id, tool, input, c, call) -> {
+      openTurnSpan();
+      return observer.observe(id, tool, input, c, call);
+    };
+  }
+
+  /** The runner's tool calls, on its journal and lease (a member's: the session runner's). */
+  private ToolCalls newToolCalls() {
+    return new ToolCalls(
+        sessionId,
+        tools,
+        config.runtimeTools(),
+        observed,
+        journal,
+        clock,
+        config.checkpointEachCall() ? checkpoints : Checkpointer.NONE,
+        config.readOnlyTools(),
+        lease::token);
   }
 
   /** The lease the node's sweep claimed for this run (see {@link RunLease#claimed}). */
