@@ -69,8 +69,8 @@ class CrossNodeTest {
   }
 
   /**
-   * Without a checkpoint after each tool call: the window the first test needs, A holding its
-   * lease after its last read of the log, is the end-of-run checkpoint of what the turn wrote; with
+   * Without a checkpoint after each tool call: the window the first test needs, A holding its lease
+   * after its last read of the log, is the end-of-run checkpoint of what the turn wrote; with
    * per-call checkpoints that one finds nothing new and the window closes at once (B then runs the
    * message itself, which is right but not what the test is about).
    */
