@@ -172,8 +172,8 @@ final class MemoryCommand extends ResourceCommands.Group {
     }
   }
 
-  @Command(name = "cat", description = "Print a memory's content.")
-  static final class Cat extends ClientCommand {
+  /** A command on the memory at STORE's PATH, which must exist. */
+  abstract static class OnAMemory extends ClientCommand {
     @Parameters(index = "0", paramLabel = "STORE", description = "The store's id.")
     String store;
 
@@ -187,6 +187,16 @@ final class MemoryCommand extends ResourceCommands.Group {
         err.println("agentry: no memory at " + path + " in " + store);
         return 1;
       }
+      return run(api, m);
+    }
+
+    abstract int run(ApiClient api, JsonNode memory) throws IOException, InterruptedException;
+  }
+
+  @Command(name = "cat", description = "Print a memory's content.")
+  static final class Cat extends OnAMemory {
+    @Override
+    int run(ApiClient api, JsonNode m) throws IOException, InterruptedException {
       JsonNode full = api.get(memories(store) + "/" + enc(m.path("id").asText()));
       print(full, full.path("content").asText());
       return 0;
@@ -228,20 +238,9 @@ final class MemoryCommand extends ResourceCommands.Group {
   }
 
   @Command(name = "rm", description = "Delete a memory (its versions stay).")
-  static final class Rm extends ClientCommand {
-    @Parameters(index = "0", paramLabel = "STORE", description = "The store's id.")
-    String store;
-
-    @Parameters(index = "1", paramLabel = "PATH", description = "The memory's path (/…).")
-    String path;
-
+  static final class Rm extends OnAMemory {
     @Override
-    int run(ApiClient api) throws IOException, InterruptedException {
-      JsonNode m = at(api, store, path);
-      if (m == null) {
-        err.println("agentry: no memory at " + path + " in " + store);
-        return 1;
-      }
+    int run(ApiClient api, JsonNode m) throws IOException, InterruptedException {
       String id = m.path("id").asText();
       print(
           api.delete(
