@@ -27,6 +27,8 @@ public final class SessionThreads {
     long outputTokens;
     long cacheCreationInputTokens;
     long cacheReadInputTokens;
+    long activeMillis;
+    Instant runningSince;
 
     Thread(String id, String agentName, Instant createdAt) {
       this.id = id;
@@ -70,6 +72,19 @@ public final class SessionThreads {
           || requiresAction();
     }
 
+    /** Seconds it has spent running, up to {@code now} if it runs still. */
+    public double activeSeconds(Instant now) {
+      long running =
+          runningSince == null ? 0 : Math.max(0, now.toEpochMilli() - runningSince.toEpochMilli());
+      return (activeMillis + running) / 1000.0;
+    }
+
+    /** Seconds from its creation to its archiving, or to {@code now} while it lives. */
+    public double durationSeconds(Instant now) {
+      Instant end = archivedAt == null ? now : archivedAt;
+      return Math.max(0, end.toEpochMilli() - createdAt.toEpochMilli()) / 1000.0;
+    }
+
     /** Its tokens, in the order of {@code model_usage}. */
     public long[] tokens() {
       return new long[] {inputTokens, outputTokens, cacheCreationInputTokens, cacheReadInputTokens};
@@ -105,8 +120,15 @@ public final class SessionThreads {
       return;
     }
     t.updatedAt = e.createdAt();
-    switch (EventCodec.read(e)) {
-      case Event.SessionThreadStatusRunning r -> t.status = "running";
+    Event event = EventCodec.read(e);
+    if (ThreadView.LIFECYCLE.contains(type)) {
+      stopClock(t, e.createdAt());
+    }
+    switch (event) {
+      case Event.SessionThreadStatusRunning r -> {
+        t.status = "running";
+        t.runningSince = e.createdAt();
+      }
       case Event.SessionThreadStatusRescheduled r -> t.status = "rescheduling";
       case Event.SessionThreadStatusIdle idle -> {
         t.status = "idle";
@@ -124,6 +146,14 @@ public final class SessionThreads {
         t.cacheReadInputTokens += end.modelUsage().cacheReadInputTokens();
       }
       default -> {}
+    }
+  }
+
+  /** Adds the running stretch that a status change ends to the thread's active time. */
+  private static void stopClock(Thread t, Instant at) {
+    if (t.runningSince != null) {
+      t.activeMillis += Math.max(0, at.toEpochMilli() - t.runningSince.toEpochMilli());
+      t.runningSince = null;
     }
   }
 }

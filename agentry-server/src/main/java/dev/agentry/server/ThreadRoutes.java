@@ -20,6 +20,7 @@ import dev.agentry.harness.Spend;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -63,7 +64,9 @@ final class ThreadRoutes implements Api.Routes {
       long[] tokens,
       Instant createdAt,
       Instant updatedAt,
-      Instant archivedAt) {}
+      Instant archivedAt,
+      double activeSeconds,
+      double durationSeconds) {}
 
   private void list(ServerRequest req, ServerResponse res) {
     Session session = SessionRoutes.find(api, req, Api.param(req, "id"));
@@ -77,7 +80,7 @@ final class ThreadRoutes implements Api.Routes {
     }
     Listing listing = Listing.of(q, "threads:" + session.id(), SortOrder.ASC, 100, 1000, false);
     List<Row> rows = new ArrayList<>();
-    for (Row row : rows(session, log(session.id()))) {
+    for (Row row : rows(session, log(session.id()), api.now())) {
       if (statuses.isEmpty() || statuses.contains(row.status())) {
         rows.add(row);
       }
@@ -166,14 +169,14 @@ final class ThreadRoutes implements Api.Routes {
 
   /** The thread {@code tid} of the session; 404 when it is not one of this session's. */
   private Row row(Session session, List<StoredEvent> log, String tid) {
-    return rows(session, log).stream()
+    return rows(session, log, api.now()).stream()
         .filter(r -> r.id().equals(tid))
         .findFirst()
         .orElseThrow(
             () -> ApiError.notFound("thread " + tid + " not found in session " + session.id()));
   }
 
-  private static List<Row> rows(Session session, List<StoredEvent> log) {
+  private static List<Row> rows(Session session, List<StoredEvent> log, Instant now) {
     String primary = ThreadView.primaryId(session.id());
     List<Row> rows = new ArrayList<>();
     rows.add(
@@ -188,7 +191,9 @@ final class ThreadRoutes implements Api.Routes {
             primaryTokens(log),
             session.createdAt(),
             session.updatedAt(),
-            null));
+            null,
+            Spend.usage(session).activeSeconds(),
+            Math.max(0, Duration.between(session.createdAt(), now).toMillis() / 1000.0)));
     Roster roster = Roster.of(session.agent()).orElse(null);
     for (SessionThreads.Thread t : SessionThreads.of(log).values()) {
       Agent agent =
@@ -205,7 +210,9 @@ final class ThreadRoutes implements Api.Routes {
               t.tokens(),
               t.createdAt,
               t.updatedAt(),
-              t.archivedAt()));
+              t.archivedAt(),
+              t.activeSeconds(now),
+              t.durationSeconds(now)));
     }
     return rows;
   }
@@ -233,7 +240,9 @@ final class ThreadRoutes implements Api.Routes {
     n.put("agent_name", r.agentName());
     n.set("agent", Views.agent(r.agent()));
     n.put("status", r.status());
-    n.putNull("stats");
+    n.putObject("stats")
+        .put("active_seconds", r.activeSeconds())
+        .put("duration_seconds", r.durationSeconds());
     long[] t = r.tokens();
     ObjectNode usage = n.putObject("usage");
     usage.put("input_tokens", t[0]).put("output_tokens", t[1]);

@@ -109,6 +109,11 @@ class MultiAgentThreadsTest extends FakeModelServerTestBase {
     JsonNode thread = Json.mapper().readTree(archived.body());
     assertThat(thread.get("archived_at").isNull()).isFalse();
     assertThat(thread.get("status").asText()).isEqualTo("terminated");
+    // Its first reply took two seconds of running; its life spans both turns.
+    JsonNode stats = thread.get("stats");
+    assertThat(stats.get("active_seconds").asDouble()).isGreaterThanOrEqualTo(2.0);
+    assertThat(stats.get("duration_seconds").asDouble())
+        .isGreaterThan(stats.get("active_seconds").asDouble());
     var idle = MultiAgentEndToEndTest.raw("/v1/sessions/" + session + "/threads?statuses[]=idle");
     assertThat(idle).extracting(t -> t.get("id").asText()).doesNotContain(child);
     var bad = server.call("GET", "/v1/sessions/" + session + "/threads?statuses[]=asleep", null);
