@@ -96,6 +96,7 @@ final class WorkApi {
   EventStream stream(String credential, String sessionId) {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(base + sessions(sessionId) + "/events/stream"))
+            .timeout(REQUEST_TIMEOUT) // until the headers: a stream that never opens is retried
             .header("Authorization", "Bearer " + credential)
             .header("anthropic-beta", BETA)
             .header("anthropic-version", "2023-06-01")
