@@ -18,7 +18,16 @@ final class ApiError extends WorkerException {
   }
 
   static ApiError unreachable(String what, Exception cause) {
-    ApiError e = new ApiError(0, "connection_error", what + ": " + cause);
+    String detail = cause.getMessage() == null ? "" : ": " + cause.getMessage();
+    ApiError e =
+        new ApiError(
+            0,
+            "connection_error",
+            what
+                + ": no answer from the server ("
+                + cause.getClass().getSimpleName()
+                + detail
+                + ")");
     e.initCause(cause);
     return e;
   }

@@ -1,0 +1,145 @@
+package dev.agentry.cli;
+
+import dev.agentry.core.SandboxProvider;
+import dev.agentry.sandbox.Sandboxes;
+import dev.agentry.server.SandboxSettings;
+import dev.agentry.worker.Worker;
+import dev.agentry.worker.WorkerException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code agentry worker}: the hands of a {@code self_hosted} environment on this machine. Needs the
+ * jar and bubblewrap, not the database; sandboxes take the server's {@code AGENTRY_SANDBOX*}
+ * settings. SIGTERM drains (running calls finish and post, items are stopped) and exits 0.
+ */
+@Command(
+    name = "worker",
+    description =
+        "Run a self-hosted environment's worker: poll its work queue and run the sessions'"
+            + " built-in tool calls in sandboxes on this machine.",
+    mixinStandardHelpOptions = true)
+final class WorkerCommand implements Callable<Integer> {
+  /** How long SIGTERM waits for running calls (the longest a call may take is 10 min). */
+  private static final Duration DRAIN_LIMIT = Duration.ofMinutes(11);
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--url", required = true, description = "The Agentry server's URL.")
+  URI url;
+
+  @Option(
+      names = "--environment",
+      required = true,
+      description = "The self_hosted environment (env_…).")
+  String environment;
+
+  @Option(
+      names = "--key",
+      defaultValue = "${env:AGENTRY_ENVIRONMENT_KEY}",
+      description =
+          "The environment key from `agentry environments key ENV_ID` (or env"
+              + " AGENTRY_ENVIRONMENT_KEY, which keeps it out of the process list).")
+  String key;
+
+  @Option(
+      names = "--workdir",
+      defaultValue = "./worker-data",
+      description = "Where the sessions' workspaces live (default ./worker-data).")
+  Path workdir;
+
+  @Option(
+      names = "--max-sessions",
+      defaultValue = "4",
+      description = "Sessions served at once (default 4).")
+  int maxSessions;
+
+  @Option(
+      names = "--worker-id",
+      description = "Anthropic-Worker-ID to poll with (default $HOSTNAME-<uuid>).")
+  String workerId;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      return work(err);
+    } finally {
+      err.flush();
+    }
+  }
+
+  private int work(PrintWriter err) throws InterruptedException {
+    Worker worker;
+    try {
+      if (key == null || key.isBlank()) {
+        throw new IllegalArgumentException(
+            "--key is required (or set AGENTRY_ENVIRONMENT_KEY): make one with `"
+                + Main.command(spec)
+                + " environments key "
+                + environment
+                + "`");
+      }
+      SandboxSettings sandbox = SandboxSettings.fromEnv(System.getenv());
+      SandboxProvider provider =
+          sandbox.backend().equals("unsafe-local")
+              ? Sandboxes.unsafeLocal()
+              : Sandboxes.bubblewrap(sandbox.uid());
+      worker =
+          Worker.create(
+              new Worker.Options(
+                  url,
+                  environment,
+                  key,
+                  maxSessions,
+                  workerId == null ? Worker.Options.defaultWorkerId() : workerId),
+              workdir.toAbsolutePath(),
+              provider,
+              sandbox.limits());
+    } catch (IllegalArgumentException e) {
+      err.println("agentry worker: " + e.getMessage());
+      return 2;
+    }
+    AtomicBoolean signalled = new AtomicBoolean();
+    Thread drain =
+        new Thread(
+            () -> {
+              signalled.set(true);
+              worker.drain();
+              try {
+                worker.awaitFinished(DRAIN_LIMIT);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              worker.close();
+              System.err.flush();
+              // A drained worker ends well: exit 0, not the 143 of a JVM ended by SIGTERM.
+              Runtime.getRuntime().halt(0);
+            },
+            "agentry-worker-drain");
+    Runtime.getRuntime().addShutdownHook(drain);
+    try {
+      worker.run();
+      return 0;
+    } catch (WorkerException e) {
+      err.println("agentry worker: " + e.getMessage());
+      return 1;
+    } finally {
+      if (!signalled.get()) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(drain);
+        } catch (IllegalStateException e) {
+          // the JVM is shutting down already: the hook drains and exits
+        }
+        worker.close();
+      }
+    }
+  }
+}
