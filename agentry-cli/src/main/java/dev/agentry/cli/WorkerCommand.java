@@ -4,13 +4,11 @@ import dev.agentry.core.SandboxProvider;
 import dev.agentry.sandbox.Sandboxes;
 import dev.agentry.server.SandboxSettings;
 import dev.agentry.worker.Worker;
-import dev.agentry.worker.WorkerException;
+import dev.agentry.worker.WorkerProcess;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,9 +25,6 @@ import picocli.CommandLine.Option;
             + " built-in tool calls in sandboxes on this machine.",
     mixinStandardHelpOptions = true)
 final class WorkerCommand implements Callable<Integer> {
-  /** How long SIGTERM waits for running calls (the longest a call may take is 10 min). */
-  private static final Duration DRAIN_LIMIT = Duration.ofMinutes(11);
-
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--url", required = true, description = "The Agentry server's URL.")
@@ -107,39 +102,6 @@ final class WorkerCommand implements Callable<Integer> {
       err.println("agentry worker: " + e.getMessage());
       return 2;
     }
-    AtomicBoolean signalled = new AtomicBoolean();
-    Thread drain =
-        new Thread(
-            () -> {
-              signalled.set(true);
-              worker.drain();
-              try {
-                worker.awaitFinished(DRAIN_LIMIT);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              worker.close();
-              System.err.flush();
-              // A drained worker ends well: exit 0, not the 143 of a JVM ended by SIGTERM.
-              Runtime.getRuntime().halt(0);
-            },
-            "agentry-worker-drain");
-    Runtime.getRuntime().addShutdownHook(drain);
-    try {
-      worker.run();
-      return 0;
-    } catch (WorkerException e) {
-      err.println("agentry worker: " + e.getMessage());
-      return 1;
-    } finally {
-      if (!signalled.get()) {
-        try {
-          Runtime.getRuntime().removeShutdownHook(drain);
-        } catch (IllegalStateException e) {
-          // the JVM is shutting down already: the hook drains and exits
-        }
-        worker.close();
-      }
-    }
+    return WorkerProcess.run(worker, err);
   }
 }

@@ -54,6 +54,7 @@ final class FakeQueue implements AutoCloseable {
     final AtomicInteger heartbeats = new AtomicInteger();
     volatile boolean stopRequested;
     volatile boolean stopped;
+    volatile long heartbeatAt;
 
     Item(String id, String sessionId, String token) {
       this.id = id;
@@ -199,6 +200,9 @@ final class FakeQueue implements AutoCloseable {
     String id;
     synchronized (this) {
       id = queued.poll();
+      if (id == null) {
+        id = lapsed();
+      }
     }
     if (id == null) {
       json(x, 200, "null");
@@ -216,6 +220,21 @@ final class FakeQueue implements AutoCloseable {
             .withoutPadding()
             .encodeToString(secret.getBytes(StandardCharsets.UTF_8)));
     json(x, 200, work.toString());
+  }
+
+  /** An item whose holder stopped heartbeating for a whole TTL is offered again. */
+  private String lapsed() {
+    long now = System.currentTimeMillis();
+    for (Item i : items.values()) {
+      synchronized (i) {
+        if (!i.stopped && i.lastHeartbeat != null && i.heartbeatAt + ttlSeconds * 1000L < now) {
+          i.lastHeartbeat = null;
+          i.state = "queued";
+          return i.id;
+        }
+      }
+    }
+    return null;
   }
 
   private void workCall(HttpExchange x, Item item, String call, String query, String credential)
@@ -252,6 +271,7 @@ final class FakeQueue implements AutoCloseable {
           boolean extended = !item.stopRequested;
           if (extended) {
             item.lastHeartbeat = "hb" + item.heartbeats.incrementAndGet();
+            item.heartbeatAt = System.currentTimeMillis();
             item.state = "active";
           }
           json(
