@@ -69,6 +69,7 @@ final class FakeQueue implements AutoCloseable {
     final List<JsonNode> events = new CopyOnWriteArrayList<>();
     final List<OutputStream> streams = new CopyOnWriteArrayList<>();
     final List<JsonNode> results = new CopyOnWriteArrayList<>();
+    final java.util.Set<String> waiting = ConcurrentHashMap.newKeySet();
 
     /** Whether a result for every listed call ends the turn (else the session stays idle). */
     volatile boolean endTurnOnResults = true;
@@ -99,17 +100,30 @@ final class FakeQueue implements AutoCloseable {
   }
 
   String waitOn(String sessionId, String tool, ObjectNode input, String permission) {
+    return waitOnAll(sessionId, List.of(Map.entry(tool, input)), permission).getFirst();
+  }
+
+  /** Appends the calls and one idle that waits on them all; returns their ids. */
+  List<String> waitOnAll(
+      String sessionId, List<Map.Entry<String, ObjectNode>> tools, String permission) {
     Session s = session(sessionId);
-    String callId = "sevt_call" + ids.incrementAndGet();
     append(s, event("session.status_running"));
-    ObjectNode use =
-        event("agent.tool_use").put("name", tool).put("evaluated_permission", permission);
-    use.put("id", callId).set("input", input);
-    append(s, use);
     ObjectNode idle = event("session.status_idle");
-    idle.putObject("stop_reason").put("type", "requires_action").putArray("event_ids").add(callId);
+    ArrayNode listed =
+        idle.putObject("stop_reason").put("type", "requires_action").putArray("event_ids");
+    List<String> callIds = new ArrayList<>();
+    for (Map.Entry<String, ObjectNode> t : tools) {
+      String callId = "sevt_call" + ids.incrementAndGet();
+      ObjectNode use =
+          event("agent.tool_use").put("name", t.getKey()).put("evaluated_permission", permission);
+      use.put("id", callId).set("input", t.getValue());
+      append(s, use);
+      listed.add(callId);
+      callIds.add(callId);
+      s.waiting.add(callId);
+    }
     append(s, idle);
-    return callId;
+    return callIds;
   }
 
   /** Queues a work item for the session; returns its id. */
@@ -345,12 +359,13 @@ final class FakeQueue implements AutoCloseable {
         return;
       }
       s.results.add(e);
+      s.waiting.remove(e.path("tool_use_id").asText());
       ObjectNode echo = (ObjectNode) e.deepCopy();
       echo.put("id", "sevt_" + ids.incrementAndGet());
       append(s, echo);
     }
     json(x, 200, "{\"data\":[]}");
-    if (s.endTurnOnResults) {
+    if (s.endTurnOnResults && s.waiting.isEmpty()) {
       append(s, event("session.status_running"));
       append(s, event("agent.message"));
       ObjectNode idle = event("session.status_idle");
