@@ -438,13 +438,15 @@ final class SqlWorkItems implements WorkRepository {
                       + " polled_at IS NOT NULL",
                   environmentId,
                   WorkItem.QUEUED);
+          // MIN over no rows is one row of NULL.
           Instant oldest =
-              tx.one(
+              tx.query(
                       "SELECT MIN(created_at) FROM work_items WHERE environment_id = ? AND state"
                           + " = ?",
-                      rs -> Rows.instant(rs, 1),
+                      rs -> Optional.ofNullable(Rows.instant(rs, 1)),
                       environmentId,
                       WorkItem.QUEUED)
+                  .getFirst()
                   .orElse(null);
           long pollers =
               count(

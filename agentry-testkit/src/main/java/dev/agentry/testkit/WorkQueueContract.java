@@ -202,6 +202,12 @@ public abstract class WorkQueueContract extends StoreTestBase {
   }
 
   @Test
+  void statsOfAnEmptyQueue() {
+    WorkRepository.Stats stats = work().stats(env, Instant.parse("2030-01-01T00:00:00Z"));
+    assertThat(stats).isEqualTo(new WorkRepository.Stats(0, 0, null, 0));
+  }
+
+  @Test
   void environmentKeysAreFoundByHashAndRevokedPerEnvironment() {
     Instant now = Instant.parse("2030-01-01T00:00:00Z");
     String hash = "hash-" + Ids.next(IdKind.ENVIRONMENT_KEY);
