@@ -57,6 +57,13 @@ final class WorkerCommand implements Callable<Integer> {
   int maxSessions;
 
   @Option(
+      names = "--lease-seconds",
+      defaultValue = "0",
+      description =
+          "The lease to ask for (desired_ttl_seconds, 10-3600); default: the server's (300 s).")
+  int leaseSeconds;
+
+  @Option(
       names = "--worker-id",
       description = "Anthropic-Worker-ID to poll with (default $HOSTNAME-<uuid>).")
   String workerId;
@@ -94,7 +101,8 @@ final class WorkerCommand implements Callable<Integer> {
                   environment,
                   key,
                   maxSessions,
-                  workerId == null ? Worker.Options.defaultWorkerId() : workerId),
+                  workerId == null ? Worker.Options.defaultWorkerId() : workerId,
+                  leaseSeconds),
               workdir.toAbsolutePath(),
               provider,
               sandbox.limits());

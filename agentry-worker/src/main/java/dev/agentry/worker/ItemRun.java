@@ -60,7 +60,8 @@ final class ItemRun {
       ScheduledExecutorService scheduler,
       Clock clock,
       BooleanSupplier draining,
-      Pacing pacing) {
+      Pacing pacing,
+      int leaseSeconds) {
     this.api = api;
     this.workId = work.path("id").asText();
     this.data = work.path("data");
@@ -69,7 +70,8 @@ final class ItemRun {
     this.clock = clock;
     this.draining = draining;
     this.pacing = pacing;
-    this.lease = new Lease(api, credential, workId, scheduler, clock, this::cancelRunningCall);
+    this.lease =
+        new Lease(api, credential, workId, scheduler, clock, leaseSeconds, this::cancelRunningCall);
   }
 
   /** Serves the item; never throws (a failed item is logged, and stopped if still ours). */

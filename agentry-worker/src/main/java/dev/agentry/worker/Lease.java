@@ -33,6 +33,7 @@ final class Lease implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private final Runnable onLost;
+  private final int desiredTtlSeconds;
 
   private volatile String lastHeartbeat = NO_HEARTBEAT;
   private volatile long ttlMillis = DEFAULT_TTL_MS;
@@ -50,6 +51,7 @@ final class Lease implements AutoCloseable {
       String workId,
       ScheduledExecutorService scheduler,
       Clock clock,
+      int desiredTtlSeconds,
       Runnable onLost) {
     this.api = api;
     this.credential = credential;
@@ -57,6 +59,7 @@ final class Lease implements AutoCloseable {
     this.scheduler = scheduler;
     this.clock = clock;
     this.onLost = onLost;
+    this.desiredTtlSeconds = desiredTtlSeconds;
   }
 
   /**
@@ -66,7 +69,7 @@ final class Lease implements AutoCloseable {
    */
   void claim() {
     long sentAt = clock.millis();
-    JsonNode answer = api.heartbeat(credential, workId, NO_HEARTBEAT);
+    JsonNode answer = api.heartbeat(credential, workId, NO_HEARTBEAT, desiredTtlSeconds);
     record(answer, sentAt);
     if (!shutdown) {
       schedule(dueAfter(sentAt));
@@ -107,7 +110,7 @@ final class Lease implements AutoCloseable {
     }
     long sentAt = clock.millis();
     try {
-      record(api.heartbeat(credential, workId, lastHeartbeat), sentAt);
+      record(api.heartbeat(credential, workId, lastHeartbeat, desiredTtlSeconds), sentAt);
       failures = 0;
       schedule(dueAfter(sentAt));
     } catch (ApiError e) {

@@ -61,8 +61,13 @@ final class WorkApi {
     call("ack", post(key, work(workId) + "/ack", JSON.createObjectNode()));
   }
 
-  JsonNode heartbeat(String credential, String workId, String expectedLastHeartbeat) {
-    String query = "?expected_last_heartbeat=" + encode(expectedLastHeartbeat);
+  /** A heartbeat; {@code desiredTtlSeconds} of 0 leaves the lease's length to the server. */
+  JsonNode heartbeat(
+      String credential, String workId, String expectedLastHeartbeat, int desiredTtlSeconds) {
+    String query =
+        "?expected_last_heartbeat="
+            + encode(expectedLastHeartbeat)
+            + (desiredTtlSeconds > 0 ? "&desired_ttl_seconds=" + desiredTtlSeconds : "");
     return call("heartbeat", post(credential, work(workId) + "/heartbeat" + query, null));
   }
 

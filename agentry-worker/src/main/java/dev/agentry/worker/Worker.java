@@ -47,9 +47,17 @@ public final class Worker implements AutoCloseable {
    * @param key the environment key ({@code agentry environments key ENV_ID})
    * @param maxSessions how many work items (sessions) it serves at once
    * @param workerId its {@code Anthropic-Worker-ID}
+   * @param leaseSeconds the lease it asks for ({@code desired_ttl_seconds}); 0 for the server's
+   *     default (5 min). A shorter lease re-offers a dead worker's item sooner, for more
+   *     heartbeats.
    */
   public record Options(
-      URI url, String environmentId, String key, int maxSessions, String workerId) {
+      URI url,
+      String environmentId,
+      String key,
+      int maxSessions,
+      String workerId,
+      int leaseSeconds) {
     public Options {
       Objects.requireNonNull(url, "url");
       Objects.requireNonNull(environmentId, "environmentId");
@@ -58,6 +66,14 @@ public final class Worker implements AutoCloseable {
       if (maxSessions < 1) {
         throw new IllegalArgumentException("maxSessions must be at least 1, got " + maxSessions);
       }
+      if (leaseSeconds < 0) {
+        throw new IllegalArgumentException("leaseSeconds must be 0 or more, got " + leaseSeconds);
+      }
+    }
+
+    /** Options that leave the lease's length to the server. */
+    public Options(URI url, String environmentId, String key, int maxSessions, String workerId) {
+      this(url, environmentId, key, maxSessions, workerId, 0);
     }
 
     /** The SDK's default worker id: {@code $HOSTNAME-<uuid>}, unique when workers share a host. */
@@ -171,7 +187,15 @@ public final class Worker implements AutoCloseable {
               () -> {
                 try {
                   new ItemRun(
-                          api, item, options.key(), tools, scheduler, clock, () -> draining, pacing)
+                          api,
+                          item,
+                          options.key(),
+                          tools,
+                          scheduler,
+                          clock,
+                          () -> draining,
+                          pacing,
+                          options.leaseSeconds())
                       .serve();
                 } finally {
                   slots.release();

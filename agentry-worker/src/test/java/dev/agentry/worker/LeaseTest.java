@@ -58,7 +58,7 @@ class LeaseTest {
 
   private Lease lease(String workId) {
     Clock fixed = Clock.fixed(Instant.parse("2026-12-03T12:00:00Z"), ZoneOffset.UTC);
-    return new Lease(api, "tok-" + workId, workId, timer, fixed, lostCalls::incrementAndGet);
+    return new Lease(api, "tok-" + workId, workId, timer, fixed, 0, lostCalls::incrementAndGet);
   }
 
   @Test
