@@ -132,7 +132,7 @@ class WorkerEndToEndTest {
     String env = selfHostedEnvironment();
     Process worker = worker(env, "sk-ant-oat01-not-a-key-of-this-server", "w1");
     assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(worker.exitValue()).isEqualTo(1);
+    assertThat(worker.exitValue()).as(output("w1")).isEqualTo(1);
     assertThat(output("w1"))
         .contains("agentry worker: the server refused the environment key for " + env);
   }
