@@ -66,6 +66,9 @@ final class EventRoutes implements Api.Routes {
       }
     }
     List<StoredEvent> stored = api.harness().submit(Caller.workspace(req), sessionId, events);
+    if (events.stream().anyMatch(e -> e.type().equals(UserEvent.INTERRUPT))) {
+      new WorkLapses(api.store(), api.harness()).requeueFailed(sessionId, api.now());
+    }
     StringBuilder out = new StringBuilder("{\"data\":[");
     for (int i = 0; i < stored.size(); i++) {
       out.append(i == 0 ? "" : ",").append(stored.get(i).toJson());

@@ -22,6 +22,27 @@ final class WorkLapses {
     this.harness = harness;
   }
 
+  /**
+   * A {@code user.interrupt} of a session whose worker failed it (its newest item lapsed, now or
+   * before) queues the session again, as the hosted service re-queues a failed item: the next
+   * worker attaches, whatever the interrupt answered.
+   */
+  void requeueFailed(String sessionId, Instant now) {
+    var latest = store.work().latestOf(sessionId);
+    if (latest.isEmpty()) {
+      return; // not a self-hosted session, or never handed to a worker
+    }
+    WorkItem item = latest.get();
+    boolean lapsedNow =
+        !item.stopped()
+            && item.leaseExpiresAt() != null
+            && !item.leaseExpiresAt().isAfter(now)
+            && store.work().markLapsed(item.id(), now);
+    if (lapsedNow || (item.stopped() && item.lapsed())) {
+      store.work().offer(item.workspaceId(), item.environmentId(), sessionId, now);
+    }
+  }
+
   void sweep(String environmentId, Instant now) {
     for (WorkItem item : store.work().lapsed(environmentId, now)) {
       if (!store.work().markLapsed(item.id(), now)) {

@@ -491,6 +491,24 @@ class SelfHostedWorkTest {
   }
 
   @Test
+  void anInterruptOfASessionWhoseWorkerFailed_requeuesIt() throws Exception {
+    String s = waitingOn("bash", "{\"command\":\"sleep 1000\"}");
+    Claim dead = claim("worker-dead");
+    clock.advance(Duration.ofSeconds(301));
+    HttpResponse<String> r =
+        server.call(
+            "POST",
+            "/v1/sessions/" + s + "/events",
+            "{\"events\":[{\"type\":\"user.interrupt\"}]}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    awaitIdle(s, 2);
+    JsonNode again = poll(envKey, "worker-new");
+    assertThat(again.isNull()).isFalse();
+    assertThat(again.at("/data/id").asText()).isEqualTo(s);
+    assertThat(again.path("id").asText()).isNotEqualTo(dead.item().path("id").asText());
+  }
+
+  @Test
   void aLapsedLeaseWithAReadOnlyCall_offersTheSessionToTheNextWorker() throws Exception {
     String s = waitingOn("read", "{\"file_path\":\"/etc/hostname\"}");
     Claim dead = claim("worker-dead");
