@@ -111,7 +111,7 @@ final class ItemRun {
   }
 
   private void serveSession(String sessionId) throws InterruptedException {
-    if ("terminated".equals(api.session(credential, sessionId).path("status").asText())) {
+    if ("terminated".equals(readSession(sessionId).path("status").asText())) {
       log.info("session {} of work item {} has terminated; nothing to run", sessionId, workId);
       return;
     }
@@ -133,6 +133,23 @@ final class ItemRun {
         log.info("reading session {} failed, reconnecting: {}", sessionId, e.getMessage());
         TimeUnit.MILLISECONDS.sleep(delay);
         delay = Math.min(delay * 2, pacing.reconnectCapMs());
+      }
+    }
+  }
+
+  /** The session, read again after transient failures while the lease lasts (as the SDK). */
+  private JsonNode readSession(String sessionId) throws InterruptedException {
+    long delay = 1_000;
+    while (true) {
+      try {
+        return api.session(credential, sessionId);
+      } catch (ApiError e) {
+        if (e.fatal() || stopping()) {
+          throw e;
+        }
+        log.info("reading session {} failed, retrying: {}", sessionId, e.getMessage());
+        TimeUnit.MILLISECONDS.sleep(delay);
+        delay = Math.min(delay * 2, 8_000);
       }
     }
   }

@@ -45,6 +45,9 @@ final class FakeQueue implements AutoCloseable {
   volatile int ttlSeconds = 300;
   volatile int pollStatus = 200;
 
+  /** How many reads of a session answer 503 before they work. */
+  final AtomicInteger sessionOutages = new AtomicInteger();
+
   static final class Item {
     final String id;
     final String sessionId;
@@ -319,8 +322,13 @@ final class FakeQueue implements AutoCloseable {
 
   private void sessionCall(HttpExchange x, Session s, String rest, byte[] body) throws IOException {
     switch (rest) {
-      case "" ->
-          json(x, 200, JSON.createObjectNode().put("id", s.id).put("status", s.status).toString());
+      case "" -> {
+        if (sessionOutages.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          error(x, 503, "overloaded_error", "try again");
+          return;
+        }
+        json(x, 200, JSON.createObjectNode().put("id", s.id).put("status", s.status).toString());
+      }
       case "events" -> {
         if (x.getRequestMethod().equals("POST")) {
           postEvents(x, s, JSON.readTree(body));

@@ -244,4 +244,16 @@ class WorkerLoopTest {
     assertThat(calls).hasSize(1);
     assertThat(s.results).hasSize(1);
   }
+
+  @Test
+  void aSessionThatCannotBeReadForAWhile_isServedOnceItCan() {
+    queue.sessionOutages.set(2);
+    queue.waitOn("sesn_out", "bash", bash("echo later"));
+    String workId = queue.queue("sesn_out");
+    start(FakeQueue.KEY, 1, recording("later\n"));
+
+    await().atMost(WAIT).until(() -> queue.items.get(workId).stopped);
+    assertThat(queue.session("sesn_out").results).hasSize(1);
+    assertThat(queue.sessionOutages.get()).isZero();
+  }
 }
