@@ -16,6 +16,7 @@ import picocli.CommandLine.ScopeType;
     description = "Self-hosted runtime for long-running LLM agents (Managed Agents API).",
     subcommands = {
       ServeCommand.class,
+      WorkerCommand.class,
       KeysCommand.class,
       WorkspacesCommand.class,
       VaultCommand.class,

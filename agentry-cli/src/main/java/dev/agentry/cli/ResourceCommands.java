@@ -43,7 +43,8 @@ final class ResourceCommands {
         GetCmd.class,
         CreateCmd.class,
         ArchiveCmd.class,
-        DeleteCmd.class
+        DeleteCmd.class,
+        EnvironmentKeyCommand.class
       })
   static final class Environments extends Group {}
 

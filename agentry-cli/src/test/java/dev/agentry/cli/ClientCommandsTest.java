@@ -188,6 +188,23 @@ class ClientCommandsTest {
   }
 
   @Test
+  void environmentsKey_printsANewWorkerKeyOnce_thenListsAndRevokesIt() throws Exception {
+    Path envFile = dataDir.resolve("hands.json");
+    Files.writeString(envFile, "{\"name\":\"cli-hands\",\"config\":{\"type\":\"self_hosted\"}}");
+    String env = created(ok("environments", "create", envFile.toString()));
+    Run made = ok("environments", "key", env, "--name", "fleet");
+    String key = made.out().lines().findFirst().orElseThrow();
+    assertThat(key).startsWith("sk-ant-oat01-");
+    Run listed = ok("environments", "key", env, "--list");
+    assertThat(listed.out()).contains("fleet").doesNotContain(key);
+    String kid = listed.out().lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
+    assertThat(ok("environments", "key", env, "--revoke", kid).out()).contains("Revoked " + kid);
+    Run cloud = cli("environments", "key", "env_nosuch");
+    assertThat(cloud.code()).isNotZero();
+    assertThat(cloud.err()).contains("env_nosuch");
+  }
+
+  @Test
   void send_thenApprove_anAlwaysAskTool() throws Exception {
     String agent = agentFromYaml();
     Path envFile = dataDir.resolve("env.json");

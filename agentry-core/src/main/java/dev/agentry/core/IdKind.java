@@ -17,7 +17,9 @@ public enum IdKind {
   MEMORY_STORE("memstore_"),
   MEMORY("mem_"),
   MEMORY_VERSION("memver_"),
-  REQUEST("req_");
+  REQUEST("req_"),
+  WORK("work_"),
+  ENVIRONMENT_KEY("envkey_");
 
   private final String prefix;
 

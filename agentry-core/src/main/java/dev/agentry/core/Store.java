@@ -25,6 +25,9 @@ public interface Store extends AutoCloseable {
   /** Memory stores, their memories and every version of them. */
   MemoryRepository memories();
 
+  /** The work queues of self-hosted environments, and their keys. */
+  WorkRepository work();
+
   /** The sessions' workspace checkpoints. */
   CheckpointRepository checkpoints();
 

@@ -147,7 +147,7 @@ final class ContextBuilder {
       case Event.UserCustomToolResult r -> result(r.customToolUseId(), r.content(), r.isError());
       case Event.UserInterrupt i -> {}
       case Event.UserToolConfirmation c -> {}
-      case Event.UserToolResult r -> {}
+      case Event.UserToolResult r -> result(r.toolUseId(), r.content(), r.isError());
       case Event.UserDefineOutcome o -> {}
       case Event.SystemMessage m -> {}
       case Event.AgentThinking t -> {}

@@ -279,6 +279,46 @@ public final class Harness implements AutoCloseable {
   }
 
   /**
+   * A self-hosted session's worker lost its lease (docs/decisions/0038). The calls it was handed
+   * and left unanswered are settled as a dead run's are: a side-effecting one may have
+   * half-happened, so the model is told its outcome is unknown and no worker runs it again; a
+   * read-only one stays open for the next worker. Returns whether calls still wait on a worker.
+   */
+  public boolean workerLost(String sessionId) {
+    LogState s = hostedFold(sessionId);
+    List<dev.agentry.core.EventDraft> unknown = new java.util.ArrayList<>();
+    for (dev.agentry.core.LogEntry use : s.openHostedUses.values()) {
+      String name = ((dev.agentry.core.Event.AgentToolUse) use.event()).name();
+      if (!config.readOnlyTools().contains(name)) {
+        unknown.add(Events.toolResult(use.id(), Events.UNKNOWN_OUTCOME, true, clock.instant()));
+      }
+    }
+    if (!unknown.isEmpty()) {
+      store.events().append(sessionId, unknown);
+      wake(sessionId);
+    }
+    return s.openHostedUses.size() > unknown.size();
+  }
+
+  /** Whether built-in calls of a self-hosted session wait on a worker. */
+  public boolean awaitsWorker(String sessionId) {
+    return !hostedFold(sessionId).openHostedUses.isEmpty();
+  }
+
+  private LogState hostedFold(String sessionId) {
+    List<dev.agentry.core.LogEntry> log = new java.util.ArrayList<>();
+    long after = 0;
+    while (true) {
+      List<StoredEvent> page = store.events().readAfter(sessionId, after, 1000);
+      page.forEach(e -> log.add(dev.agentry.core.LogEntry.of(e)));
+      if (page.size() < 1000) {
+        return LogState.foldEntries(log, true);
+      }
+      after = page.get(page.size() - 1).seq();
+    }
+  }
+
+  /**
    * Schedules a run of the session if it has work. Returns at once; cheap to call after every
    * append, since a wake during a run only makes that runner read the log once more.
    */

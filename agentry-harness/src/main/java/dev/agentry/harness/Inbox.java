@@ -114,8 +114,7 @@ final class Inbox {
           throw EventsRefused.invalid(
               path + ".type: user.tool_result is only for self_hosted environments");
         }
-        calls.requireEvent(
-            session.id(), e.payload(), "tool_use_id", path, Set.of("agent.tool_use"));
+        calls.checkHostedResult(session.id(), e.payload(), path);
       }
       case UserEvent.INTERRUPT -> checkThread(session, e.payload(), path);
       default -> {}

@@ -15,6 +15,7 @@ import java.util.List;
  */
 final class LogFold {
   private final int toolResultLimit;
+  private boolean hostedTools;
   private LogState state = LogState.empty();
   private ContextBuilder context;
 
@@ -36,8 +37,10 @@ final class LogFold {
    */
   LogState state(List<LogEntry> log, int committed) {
     this.log = log;
-    if (folded > log.size() || (folded > 0 && !log.get(folded - 1).id().equals(lastId))) {
-      state = LogState.empty();
+    if (state.hostedTools() != hostedTools
+        || folded > log.size()
+        || (folded > 0 && !log.get(folded - 1).id().equals(lastId))) {
+      state = LogState.empty(hostedTools);
       context = ContextBuilder.of(List.of(), toolResultLimit);
       folded = 0;
     }
@@ -59,8 +62,14 @@ final class LogFold {
     LogState s = state.copy();
     log.subList(folded, log.size()).forEach(s::apply);
     s.finish();
-    assert s.sameAs(LogState.foldEntries(log)) : "the incremental fold differs from a full fold";
+    assert s.sameAs(LogState.foldEntries(log, hostedTools))
+        : "the incremental fold differs from a full fold";
     return s;
+  }
+
+  /** Folds the log of a self-hosted session (its built-in calls wait on a worker) if true. */
+  void hostedTools(boolean hosted) {
+    this.hostedTools = hosted;
   }
 
   /** The model context of the log last given to {@link #state}. */

@@ -39,6 +39,12 @@ final class LogState {
    */
   final Map<String, LogEntry> openMcpUses = new LinkedHashMap<>();
 
+  /**
+   * Built-in calls of a self-hosted session that its worker has not answered ({@code
+   * user.tool_result}), by event id: the runtime never runs them (docs/decisions/0038).
+   */
+  final Map<String, LogEntry> openHostedUses = new LinkedHashMap<>();
+
   /** Custom tool calls the client has not answered, by event id. */
   final Map<String, LogEntry> openCustomUses = new LinkedHashMap<>();
 
@@ -65,26 +71,42 @@ final class LogState {
   int failuresInARow;
   private boolean roundHasTools;
 
-  private LogState() {}
+  /** Whether built-in calls are a worker's (a self-hosted session), not the runtime's. */
+  private final boolean hostedTools;
+
+  private LogState(boolean hostedTools) {
+    this.hostedTools = hostedTools;
+  }
 
   static LogState fold(List<StoredEvent> log) {
     return foldEntries(log.stream().map(LogEntry::of).toList());
   }
 
   static LogState foldEntries(List<LogEntry> log) {
-    LogState s = empty();
+    return foldEntries(log, false);
+  }
+
+  /** As {@link #foldEntries(List)}, of a self-hosted session if {@code hostedTools}. */
+  static LogState foldEntries(List<LogEntry> log, boolean hostedTools) {
+    LogState s = empty(hostedTools);
     log.forEach(s::apply);
     return s.finish();
   }
 
   /** The state of an empty log, to {@link #apply} events to. */
   static LogState empty() {
-    return new LogState();
+    return empty(false);
+  }
+
+  /** The state of an empty log of a self-hosted session if {@code hostedTools}. */
+  static LogState empty(boolean hostedTools) {
+    return new LogState(hostedTools);
   }
 
   /** An independent copy, to apply more events to without changing this one. */
   LogState copy() {
-    LogState c = new LogState();
+    LogState c = new LogState(hostedTools);
+    c.openHostedUses.putAll(openHostedUses);
     c.queuedInterrupts.addAll(queuedInterrupts);
     c.queuedOthers.addAll(queuedOthers);
     c.openToolUses.putAll(openToolUses);
@@ -104,10 +126,17 @@ final class LogState {
     return c;
   }
 
+  boolean hostedTools() {
+    return hostedTools;
+  }
+
   /** The state as the runner reads it, once every event is applied; apply no more after. */
   LogState finish() {
     interruptedCustomUses.removeIf(
-        id -> !openCustomUses.containsKey(id) && !awaitingConfirmation.containsKey(id));
+        id ->
+            !openCustomUses.containsKey(id)
+                && !awaitingConfirmation.containsKey(id)
+                && !openHostedUses.containsKey(id));
     return this;
   }
 
@@ -123,6 +152,7 @@ final class LogState {
         List.copyOf(openToolUses.keySet()),
         List.copyOf(openMcpUses.keySet()),
         List.copyOf(openCustomUses.keySet()),
+        List.copyOf(openHostedUses.keySet()),
         List.copyOf(awaitingConfirmation.keySet()),
         ids(queuedConfirmations),
         interruptedCustomUses,
@@ -152,6 +182,9 @@ final class LogState {
     openToolUses
         .keySet()
         .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_TOOL, true, now)));
+    openHostedUses
+        .keySet()
+        .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_TOOL, true, now)));
     openCustomUses
         .keySet()
         .forEach(id -> drafts.add(Events.toolResult(id, Events.INTERRUPTED_CUSTOM, true, now)));
@@ -179,6 +212,7 @@ final class LogState {
    */
   List<String> blockingIds() {
     List<LogEntry> all = new ArrayList<>(openCustomUses.values());
+    all.addAll(openHostedUses.values());
     all.addAll(awaitingConfirmation.values());
     all.sort(Comparator.comparingLong(LogEntry::seq));
     return all.stream().map(LogEntry::id).toList();
@@ -197,6 +231,7 @@ final class LogState {
     switch (e.event()) {
       case Event.UserInterrupt i -> {
         interruptedCustomUses.addAll(openCustomUses.keySet());
+        interruptedCustomUses.addAll(openHostedUses.keySet());
         interruptedCustomUses.addAll(awaitingConfirmation.keySet());
       }
       case Event.SessionStatusRunning r -> {
@@ -236,7 +271,7 @@ final class LogState {
         }
       }
       case Event.AgentToolUse use -> {
-        (Permissions.asks(use) ? awaitingConfirmation : openToolUses).put(e.id(), e);
+        (Permissions.asks(use) ? awaitingConfirmation : openOf(use)).put(e.id(), e);
         roundHasTools = true;
       }
       case Event.AgentMcpToolUse use -> {
@@ -256,6 +291,7 @@ final class LogState {
       case Event.AgentToolResult result -> {
         String id = result.toolUseId();
         openToolUses.remove(id);
+        openHostedUses.remove(id);
         openCustomUses.remove(id);
         awaitingConfirmation.remove(id);
       }
@@ -264,14 +300,14 @@ final class LogState {
         // it so); a denied one already has its error result.
         LogEntry use = awaitingConfirmation.remove(confirmation.toolUseId());
         if (use != null && confirmation.allows()) {
-          (use.event() instanceof Event.AgentMcpToolUse ? openMcpUses : openToolUses)
+          (use.event() instanceof Event.AgentToolUse builtIn ? openOf(builtIn) : openMcpUses)
               .put(use.id(), use);
         }
       }
       case Event.UserCustomToolResult result -> openCustomUses.remove(result.customToolUseId());
       case Event.Corrupt c -> unreportedCorrupt.put(e.seq(), e);
       case Event.UserMessage m -> {}
-      case Event.UserToolResult r -> {}
+      case Event.UserToolResult r -> openHostedUses.remove(r.toolUseId());
       case Event.UserDefineOutcome o -> {}
       case Event.SystemMessage m -> {}
       case Event.AgentMessage m -> {}
@@ -293,6 +329,19 @@ final class LogState {
       case Event.WorkflowRunEvent w -> {}
       case Event.Unknown u -> {}
     }
+  }
+
+  /**
+   * Where an open built-in call waits: on the session's worker when the session is self-hosted and
+   * the call is one a sandbox runs; else on the runtime (web tools, delegation).
+   */
+  private Map<String, LogEntry> openOf(Event.AgentToolUse use) {
+    return hostedTools && hosted(use.name()) ? openHostedUses : openToolUses;
+  }
+
+  /** Whether a self-hosted session's worker runs the built-in tool {@code name}. */
+  static boolean hosted(String name) {
+    return !RuntimeTools.runs(name) && !Delegation.handles(name);
   }
 
   /** A user event waiting in the queue: interrupts jump it, confirmations settle one by one. */

@@ -53,7 +53,10 @@ final class LoopFacts implements AgentLoop.Facts {
       case MCP_CALLS_CUT -> !s.openMcpUses.isEmpty();
       case TOOL_CALLS_OPEN -> !s.openToolUses.isEmpty();
       case CONFIRMATION_QUEUED -> !s.queuedConfirmations.isEmpty();
-      case AWAITING_CLIENT -> !s.openCustomUses.isEmpty() || !s.awaitingConfirmation.isEmpty();
+      case AWAITING_CLIENT ->
+          !s.openCustomUses.isEmpty()
+              || !s.awaitingConfirmation.isEmpty()
+              || !s.openHostedUses.isEmpty();
       case CLIENT_ASKED ->
           s.blockedOnAction()
               && new HashSet<>(s.lastIdleEventIds).equals(new HashSet<>(s.blockingIds()));

@@ -25,16 +25,19 @@ final class PendingCalls {
     this.store = store;
   }
 
-  /** A second confirmation of one call within one request is refused. */
+  /**
+   * A second confirmation, or a second worker result, of one call within one request is refused.
+   */
   static void checkBatch(List<UserEvent> events) {
     Map<String, Integer> seen = new HashMap<>();
     for (int i = 0; i < events.size(); i++) {
       UserEvent e = events.get(i);
-      if (!e.type().equals(UserEvent.TOOL_CONFIRMATION)) {
+      if (!e.type().equals(UserEvent.TOOL_CONFIRMATION)
+          && !e.type().equals(UserEvent.TOOL_RESULT)) {
         continue;
       }
       String id = e.payload().path("tool_use_id").asText();
-      Integer first = seen.putIfAbsent(id, i);
+      Integer first = seen.putIfAbsent(e.type() + " " + id, i);
       if (first != null) {
         throw EventsRefused.invalid(
             "events["
@@ -87,6 +90,62 @@ final class PendingCalls {
         return;
       }
       after = page.get(page.size() - 1).seq();
+    }
+  }
+
+  /**
+   * A worker's {@code user.tool_result} answers a built-in call of this session that a worker runs
+   * and that still waits: not answered yet (a first result stays, a late or second one is refused),
+   * and confirmed first if its permission asked.
+   */
+  void checkHostedResult(String sessionId, JsonNode payload, String path) {
+    String id = payload.path("tool_use_id").asText();
+    String field = path + ".tool_use_id: " + id;
+    StoredEvent use = store.events().find(sessionId, id).orElse(null);
+    if (use == null || !use.type().equals("agent.tool_use")) {
+      throw EventsRefused.invalid(field + " is not a agent.tool_use event of this session");
+    }
+    JsonNode call = tree(use);
+    if (!LogState.hosted(call.path("name").asText())) {
+      throw EventsRefused.invalid(
+          field + " is not waiting for a worker: the runtime runs " + call.path("name").asText());
+    }
+    boolean confirmed = !"ask".equals(call.path("evaluated_permission").asText());
+    long after = use.seq();
+    while (true) {
+      List<StoredEvent> page = store.events().readAfter(sessionId, after, PAGE);
+      for (StoredEvent e : page) {
+        boolean answers =
+            switch (e.type()) {
+              case "agent.tool_result", "user.tool_result" ->
+                  id.equals(tree(e).path("tool_use_id").asText());
+              case "user.tool_confirmation" -> {
+                JsonNode c = tree(e);
+                confirmed |=
+                    id.equals(c.path("tool_use_id").asText())
+                        && "allow".equals(c.path("result").asText());
+                yield false;
+              }
+              default -> false;
+            };
+        if (answers) {
+          throw EventsRefused.invalid(
+              field
+                  + " is not waiting for a result: it was already answered ("
+                  + e.type()
+                  + " "
+                  + e.id()
+                  + ")");
+        }
+      }
+      if (page.size() < PAGE) {
+        break;
+      }
+      after = page.get(page.size() - 1).seq();
+    }
+    if (!confirmed) {
+      throw EventsRefused.invalid(
+          field + " is not waiting for a result: it awaits a user.tool_confirmation first");
     }
   }
 

@@ -90,6 +90,12 @@ final class Runner {
 
   private volatile boolean stopping;
 
+  /**
+   * Whether the session's environment is self-hosted, so that its worker runs the built-in tools
+   * (docs/decisions/0038); read once per run, on the session's runner. Null until read.
+   */
+  private Boolean hostedTools;
+
   /** The built-in calls this run started (each at most once). */
   private final java.util.Set<String> started = new java.util.HashSet<>();
 
@@ -395,6 +401,7 @@ final class Runner {
     root.queuedSinceRead = false;
     List<LogEntry> log = journal.entries();
     Session record = journal.session().orElse(null);
+    fold.hostedTools(hostedTools(record));
     if (!rosterRead && record != null) {
       readRoster(record);
     }
@@ -417,6 +424,30 @@ final class Runner {
             ended,
             () -> budget.reached(session));
     return perform(AgentLoop.next(facts), s, facts, session, log);
+  }
+
+  /** Whether the session's built-in calls are its worker's; an environment type cannot change. */
+  private boolean hostedTools(Session record) {
+    if (root.hostedTools == null && record != null) {
+      root.hostedTools =
+          store
+              .environments()
+              .find(record.environmentId())
+              .map(e -> e.config() instanceof dev.agentry.core.EnvironmentConfig.SelfHosted)
+              .orElse(false);
+    }
+    return Boolean.TRUE.equals(root.hostedTools);
+  }
+
+  /**
+   * The session's calls wait on a worker: its work item is queued (unless it has an open one)
+   * before the session says so, so that a run that dies between the two offers it again.
+   */
+  private void offerWork(Session session) {
+    String workspace = store.sessions().workspaceOf(sessionId).orElse(null);
+    if (workspace != null && session != null) {
+      store.work().offer(workspace, session.environmentId(), sessionId, now());
+    }
   }
 
   /** A coordinator session gets its member threads and its delegation tools. */
@@ -477,8 +508,12 @@ final class Runner {
       case RESUME_TOOL_CALLS -> resumeTools(session, s);
       case SETTLE_CONFIRMATION ->
           settle(Permissions.answer(s.queuedConfirmations.getFirst(), s), s, session);
-      case ANNOUNCE_REQUIRES_ACTION ->
-          append(List.of(Events.requiresAction(s.blockingIds(), now())), SessionStatus.IDLE);
+      case ANNOUNCE_REQUIRES_ACTION -> {
+        if (!s.openHostedUses.isEmpty()) {
+          offerWork(session);
+        }
+        append(List.of(Events.requiresAction(s.blockingIds(), now())), SessionStatus.IDLE);
+      }
       case TAKE_QUEUED_EVENTS -> takeQueued(s);
       case END_TURN -> {
         if (membersBusy()) {
@@ -511,7 +546,7 @@ final class Runner {
       }
       case CALL_MODEL -> {
         AgentSpec spec = offerTools(session);
-        if (Toolset.of(spec).usesSandbox()) {
+        if (Toolset.of(spec).usesSandbox() && !Boolean.TRUE.equals(root.hostedTools)) {
           toolCalls.prepare(); // the request's wait hides the sandbox's start
         }
         ModelRequest request = request(spec, facts.context().messages());
@@ -628,7 +663,11 @@ final class Runner {
             journal.beforeSideEffect(); // what the call follows is durable before it
             append(List.of(mcp.answer(session, use.id(), mcpUse, c, this::append, observed)));
           }
-          case Event.AgentToolUse builtIn -> runBuiltIn(session, use, builtIn, c);
+          case Event.AgentToolUse builtIn -> {
+            if (!(Boolean.TRUE.equals(root.hostedTools) && LogState.hosted(builtIn.name()))) {
+              runBuiltIn(session, use, builtIn, c);
+            } // else the session's worker runs it, and the next step says the session waits
+          }
         }
       }
     }

@@ -353,7 +353,9 @@ public final class AgentryServer implements AutoCloseable {
               new MemoryRoutes(api),
               new FileRoutes(api, config.files()),
               new UsageRoutes(api),
-              new KeyRoutes());
+              new KeyRoutes(),
+              new WorkRoutes(api),
+              new EnvironmentKeyRoutes(api));
       Errors errors = new Errors(redactor);
       HttpRouting.Builder routing = HttpRouting.builder();
       routing.addFilter(new RequestIds());

@@ -16,6 +16,11 @@ final class ApiError extends RuntimeException {
   /** Fields the envelope's {@code error} object carries besides type and message (memory 409s). */
   final java.util.Map<String, String> extra;
 
+  /**
+   * What {@code error.details} carries besides {@code error_code} (a 412's {@code current_state}).
+   */
+  final com.fasterxml.jackson.databind.node.ObjectNode details;
+
   private ApiError(int status, String type, String message, String errorCode) {
     this(status, type, message, errorCode, false);
   }
@@ -32,7 +37,19 @@ final class ApiError extends RuntimeException {
       String errorCode,
       boolean closeConnection,
       java.util.Map<String, String> extra) {
+    this(status, type, message, errorCode, closeConnection, extra, null);
+  }
+
+  private ApiError(
+      int status,
+      String type,
+      String message,
+      String errorCode,
+      boolean closeConnection,
+      java.util.Map<String, String> extra,
+      com.fasterxml.jackson.databind.node.ObjectNode details) {
     super(message, null, false, false);
+    this.details = details;
     this.status = status;
     this.type = type;
     this.errorCode = errorCode;
@@ -47,6 +64,13 @@ final class ApiError extends RuntimeException {
    */
   static ApiError memoryConflict(String type, String message, java.util.Map<String, String> extra) {
     return new ApiError(409, type, message, null, false, extra);
+  }
+
+  /** A 412: a precondition of the request no longer holds; {@code details} says what does. */
+  static ApiError preconditionFailed(
+      String message, String errorCode, com.fasterxml.jackson.databind.node.ObjectNode details) {
+    return new ApiError(
+        412, "invalid_request_error", message, errorCode, false, java.util.Map.of(), details);
   }
 
   /** A 400 for a body whose framing broke; what follows it on the connection cannot be read. */

@@ -26,10 +26,12 @@ final class Auth implements Filter {
   private static final Set<Method> READS = Set.of(Method.GET, Method.HEAD);
   private final ApiKeyCache keys;
   private final Errors errors;
+  private final WorkerAuth workers;
 
   Auth(Store store, Errors errors) {
     this.keys = new ApiKeyCache(store.apiKeys());
     this.errors = errors;
+    this.workers = new WorkerAuth(store);
   }
 
   @Override
@@ -48,7 +50,16 @@ final class Auth implements Filter {
     }
     Optional<ApiKey> key = keys.valid(Keys.hash(presented.get()));
     if (key.isEmpty()) {
-      errors.send(req, res, ApiError.unauthenticated("invalid API key"));
+      // A self-hosted worker's environment key or work item token (docs/decisions/0038).
+      WorkerAuth.Admission admission = workers.admit(req, presented.get());
+      if (admission.known() && admission.refusal() == null) {
+        chain.proceed();
+        return;
+      }
+      errors.send(
+          req,
+          res,
+          admission.known() ? admission.refusal() : ApiError.unauthenticated("invalid API key"));
       return;
     }
     ApiKey k = key.get();

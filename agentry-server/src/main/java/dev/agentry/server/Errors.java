@@ -125,7 +125,10 @@ final class Errors {
         root.putObject("error").put("type", e.type).put("message", redactor.redact(e.getMessage()));
     e.extra.forEach(error::put);
     if (e.errorCode != null) {
-      error.putObject("details").put("error_code", e.errorCode);
+      ObjectNode details = error.putObject("details").put("error_code", e.errorCode);
+      if (e.details != null) {
+        details.setAll(e.details.deepCopy());
+      }
     }
     root.put("request_id", requestId);
     return root.toString();

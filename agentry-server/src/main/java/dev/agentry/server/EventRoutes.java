@@ -52,7 +52,23 @@ final class EventRoutes implements Api.Routes {
     if (events.isEmpty()) {
       throw ApiError.invalid("events: must not be empty");
     }
+    if (WorkGrant.of(req).isPresent()) {
+      for (int i = 0; i < events.size(); i++) {
+        String type = events.get(i).type();
+        if (!type.equals(UserEvent.TOOL_RESULT) && !type.equals(UserEvent.CUSTOM_TOOL_RESULT)) {
+          throw ApiError.forbidden(
+              "events["
+                  + i
+                  + "].type: a work item token may post only user.tool_result and"
+                  + " user.custom_tool_result, not "
+                  + type);
+        }
+      }
+    }
     List<StoredEvent> stored = api.harness().submit(Caller.workspace(req), sessionId, events);
+    if (events.stream().anyMatch(e -> e.type().equals(UserEvent.INTERRUPT))) {
+      new WorkLapses(api.store(), api.harness()).requeueFailed(sessionId, api.now());
+    }
     StringBuilder out = new StringBuilder("{\"data\":[");
     for (int i = 0; i < stored.size(); i++) {
       out.append(i == 0 ? "" : ",").append(stored.get(i).toJson());

@@ -271,6 +271,11 @@ final class MemoryRoutes implements Api.Routes {
   }
 
   private static MemoryActor actor(ServerRequest req) {
+    // A self-hosted worker writes the memories of the session it serves, as the session would.
+    var grant = WorkGrant.of(req).filter(WorkGrant::itemToken);
+    if (grant.isPresent()) {
+      return MemoryActor.session(grant.get().sessionId());
+    }
     return MemoryActor.api(Caller.of(req).keyId());
   }
 

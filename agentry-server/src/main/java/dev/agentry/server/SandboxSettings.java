@@ -11,9 +11,9 @@ import java.util.Map;
  * SandboxLimits#DEFAULTS} (the uid to {@link Sandboxes#DEFAULT_UID}) and checked against a bound at
  * start-up.
  */
-record SandboxSettings(String backend, int uid, SandboxLimits limits) {
+public record SandboxSettings(String backend, int uid, SandboxLimits limits) {
 
-  static SandboxSettings fromEnv(Map<String, String> env) {
+  public static SandboxSettings fromEnv(Map<String, String> env) {
     String backend = env.getOrDefault("AGENTRY_SANDBOX", "bubblewrap");
     if (!backend.equals("bubblewrap") && !backend.equals("unsafe-local")) {
       throw new IllegalArgumentException("AGENTRY_SANDBOX must be bubblewrap or unsafe-local");

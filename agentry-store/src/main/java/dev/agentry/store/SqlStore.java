@@ -30,6 +30,7 @@ final class SqlStore implements Store {
   private final SqlFiles files;
   private final SqlCheckpoints checkpoints;
   private final SqlMemories memories;
+  private final SqlWorkItems work;
 
   /** Other nodes' appends; null on a database only this process writes. */
   private final PostgresFeed feed;
@@ -64,6 +65,7 @@ final class SqlStore implements Store {
     this.files = new SqlFiles(db);
     this.checkpoints = new SqlCheckpoints(db);
     this.memories = new SqlMemories(db);
+    this.work = new SqlWorkItems(db);
   }
 
   @Override
@@ -99,6 +101,11 @@ final class SqlStore implements Store {
   @Override
   public WorkspaceRepository workspaces() {
     return workspaces;
+  }
+
+  @Override
+  public dev.agentry.core.WorkRepository work() {
+    return work;
   }
 
   @Override

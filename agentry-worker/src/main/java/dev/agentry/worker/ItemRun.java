@@ -1,0 +1,295 @@
+package dev.agentry.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentry.core.Cancellation;
+import dev.agentry.core.ToolExecutor;
+import dev.agentry.core.ToolOutcome;
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One claimed work item, served to its end: claim it by its first heartbeat, read the session, run
+ * each built-in call the session waits on in the session's sandbox and post its {@code
+ * user.tool_result}, keep the lease while doing so, and stop the item (force) once nothing waits on
+ * this worker — unless the lease was lost, when another worker may hold the item by now.
+ *
+ * <p>The session is followed the SDK's way: open the stream, then list the history, fold both by
+ * event id; a broken stream, or a long silence, is a reconnect and a fresh list. Calls run one at a
+ * time, as the server runs a session's calls (one sandbox per session, its shell shared by the
+ * session's threads, ADR 0033).
+ */
+final class ItemRun {
+  private static final Logger log = LoggerFactory.getLogger(ItemRun.class);
+  private static final long WAIT_SLICE_MS = 200;
+  private static final int STOP_ATTEMPTS = 5;
+
+  /** How the worker paces a session it follows; tests shorten them. */
+  record Pacing(long resyncAfterSilenceMs, long reconnectStartMs, long reconnectCapMs) {
+    static final Pacing DEFAULT = new Pacing(30_000, 500, 10_000);
+  }
+
+  private final WorkApi api;
+  private final String workId;
+  private final JsonNode data;
+  private final String credential;
+  private final ToolExecutor tools;
+  private final Clock clock;
+  private final BooleanSupplier draining;
+  private final Pacing pacing;
+  private final AtomicReference<Cancellation> running = new AtomicReference<>();
+  private final Lease lease;
+  private final Set<String> handled = new HashSet<>();
+
+  ItemRun(
+      WorkApi api,
+      JsonNode work,
+      String environmentKey,
+      ToolExecutor tools,
+      ScheduledExecutorService scheduler,
+      Clock clock,
+      BooleanSupplier draining,
+      Pacing pacing,
+      int leaseSeconds) {
+    this.api = api;
+    this.workId = work.path("id").asText();
+    this.data = work.path("data");
+    this.credential = WorkSecret.sessionsToken(work.path("secret")).orElse(environmentKey);
+    this.tools = tools;
+    this.clock = clock;
+    this.draining = draining;
+    this.pacing = pacing;
+    this.lease =
+        new Lease(api, credential, workId, scheduler, clock, leaseSeconds, this::cancelRunningCall);
+  }
+
+  /** Serves the item; never throws (a failed item is logged, and stopped if still ours). */
+  void serve() {
+    try {
+      lease.claim();
+    } catch (ApiError e) {
+      log.warn("could not claim work item {}: {}", workId, e.getMessage());
+      return;
+    }
+    try {
+      if (!"session".equals(data.path("type").asText())) {
+        log.info("work item {} is a {}, not a session: nothing to run", workId, data.path("type"));
+      } else {
+        serveSession(data.path("id").asText());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.error("work item {} failed", workId, e);
+    } finally {
+      lease.close();
+      if (lease.lost()) {
+        log.info("lease of {} lost; not stopping the work item", workId);
+      } else {
+        stopItem();
+      }
+    }
+  }
+
+  Lease lease() {
+    return lease;
+  }
+
+  private boolean stopping() {
+    return lease.lost() || lease.shutdown() || draining.getAsBoolean();
+  }
+
+  private void serveSession(String sessionId) throws InterruptedException {
+    if ("terminated".equals(readSession(sessionId).path("status").asText())) {
+      log.info("session {} of work item {} has terminated; nothing to run", sessionId, workId);
+      return;
+    }
+    long delay = pacing.reconnectStartMs();
+    while (!stopping()) {
+      try (EventStream stream = api.stream(credential, sessionId)) {
+        // The status first: a session running when read may have made a call by the listing.
+        SessionView view =
+            new SessionView(api.session(credential, sessionId).path("status").asText());
+        api.events(credential, sessionId).forEach(view::apply);
+        delay = pacing.reconnectStartMs();
+        if (follow(sessionId, view, stream)) {
+          return;
+        }
+      } catch (EventStream.Closed | ApiError e) {
+        if (e instanceof ApiError a && a.fatal()) {
+          throw a;
+        }
+        log.info("reading session {} failed, reconnecting: {}", sessionId, e.getMessage());
+        TimeUnit.MILLISECONDS.sleep(delay);
+        delay = Math.min(delay * 2, pacing.reconnectCapMs());
+      }
+    }
+  }
+
+  /** The session, read again after transient failures while the lease lasts (as the SDK). */
+  private JsonNode readSession(String sessionId) throws InterruptedException {
+    long delay = 1_000;
+    while (true) {
+      try {
+        return api.session(credential, sessionId);
+      } catch (ApiError e) {
+        if (e.fatal() || stopping()) {
+          throw e;
+        }
+        log.info("reading session {} failed, retrying: {}", sessionId, e.getMessage());
+        TimeUnit.MILLISECONDS.sleep(delay);
+        delay = Math.min(delay * 2, 8_000);
+      }
+    }
+  }
+
+  /**
+   * Runs what the session waits on as it shows up; true when the worker is done with the item,
+   * false to reconnect after a silence.
+   */
+  private boolean follow(String sessionId, SessionView view, EventStream stream)
+      throws InterruptedException {
+    long lastEvent = clock.millis();
+    while (true) {
+      for (SessionView.Call call : view.runnable(handled)) {
+        if (stopping()) {
+          return true;
+        }
+        handled.add(call.id());
+        run(sessionId, call, view, stream);
+      }
+      if (stopping() || view.done(handled)) {
+        return true;
+      }
+      Optional<JsonNode> event = stream.next(WAIT_SLICE_MS);
+      if (event.isPresent()) {
+        view.apply(event.get());
+        lastEvent = clock.millis();
+      } else if (clock.millis() - lastEvent > pacing.resyncAfterSilenceMs()) {
+        return false;
+      }
+    }
+  }
+
+  private void run(String sessionId, SessionView.Call call, SessionView view, EventStream stream)
+      throws InterruptedException {
+    Cancellation cancellation = new Cancellation();
+    running.set(cancellation);
+    log.info("running {} ({}) of session {}", call.name(), call.id(), sessionId);
+    CompletableFuture<ToolOutcome> outcome = new CompletableFuture<>();
+    Thread.ofVirtual()
+        .name("worker-call-" + call.id())
+        .start(
+            () -> {
+              try {
+                outcome.complete(tools.execute(sessionId, call.name(), call.input(), cancellation));
+              } catch (RuntimeException e) {
+                outcome.complete(ToolOutcome.error(call.name() + " failed: " + e.getMessage()));
+              }
+            });
+    EventStream.Closed broken = null;
+    while (!outcome.isDone()) {
+      if (broken == null) {
+        try {
+          stream.next(WAIT_SLICE_MS).ifPresent(view::apply);
+        } catch (EventStream.Closed e) {
+          broken = e;
+        }
+      } else {
+        waitFor(outcome);
+      }
+      // An interrupt answers the call for us; a lost lease means the result would be refused.
+      if (view.resolved(call.id()) || view.ended() || lease.lost()) {
+        cancellation.cancel();
+      }
+    }
+    running.set(null);
+    ToolOutcome result = outcome.join();
+    if (lease.lost()) {
+      log.warn("lease of {} lost during {}; its result is not posted", workId, call.id());
+    } else if (view.resolved(call.id()) || view.ended()) {
+      log.info("{} was answered or ended meanwhile; its result is not posted", call.id());
+    } else {
+      post(sessionId, call, result);
+      view.posted(call.id());
+    }
+    if (broken != null) {
+      throw broken;
+    }
+  }
+
+  private static void waitFor(CompletableFuture<ToolOutcome> outcome) throws InterruptedException {
+    try {
+      outcome.get(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // still running (or done, which the caller's loop sees)
+    }
+  }
+
+  /** Posts the result, retrying what may pass later for as long as the lease lasts. */
+  private void post(String sessionId, SessionView.Call call, ToolOutcome result)
+      throws InterruptedException {
+    ObjectNode event = WorkApi.JSON.createObjectNode();
+    event.put("type", "user.tool_result").put("tool_use_id", call.id());
+    String text = result.text() == null || result.text().isEmpty() ? "(no output)" : result.text();
+    event.putArray("content").addObject().put("type", "text").put("text", text);
+    event.put("is_error", result.isError());
+    long giveUpAt = clock.millis() + lease.ttl().toMillis();
+    long delay = 500;
+    while (true) {
+      try {
+        api.send(credential, sessionId, event);
+        return;
+      } catch (ApiError e) {
+        if (e.fatal() || lease.lost() || clock.millis() + delay > giveUpAt) {
+          log.warn("the result of {} was not accepted: {}", call.id(), e.getMessage());
+          return;
+        }
+        TimeUnit.MILLISECONDS.sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  private void cancelRunningCall() {
+    Cancellation c = running.get();
+    if (c != null) {
+      c.cancel();
+    }
+  }
+
+  /** Force-stops the item, retried a few times; a 409 means it is stopped already. */
+  private void stopItem() {
+    for (int attempt = 1; attempt <= STOP_ATTEMPTS; attempt++) {
+      try {
+        api.stop(credential, workId, true);
+        return;
+      } catch (ApiError e) {
+        if (e.status() == 409) {
+          return;
+        }
+        if (e.fatal() || attempt == STOP_ATTEMPTS) {
+          log.warn("stopping work item {} failed: {}", workId, e.getMessage());
+          return;
+        }
+        try {
+          TimeUnit.MILLISECONDS.sleep(1_000L << attempt);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+}
