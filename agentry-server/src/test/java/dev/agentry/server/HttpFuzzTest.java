@@ -124,7 +124,9 @@ class HttpFuzzTest {
         .replace("{rid}", "sesrsc_nope1")
         .replace("{mid}", destroys ? "mem_nope1" : memoryId)
         .replace("{vid}", memoryVersionId)
-        .replace("{tid}", "sthr_nope1");
+        .replace("{tid}", "sthr_nope1")
+        .replace("{wid}", "work_nope1")
+        .replace("{kid}", "envkey_nope1");
   }
 
   // ---- the checks every answer passes ----
@@ -297,7 +299,9 @@ class HttpFuzzTest {
                     .replace("{rid}", junk)
                     .replace("{mid}", junk)
                     .replace("{vid}", junk)
-                    .replace("{tid}", junk),
+                    .replace("{tid}", junk)
+                    .replace("{wid}", junk)
+                    .replace("{kid}", junk),
                 null,
                 null);
           }
