@@ -171,7 +171,7 @@ public final class PackageLayers {
     String suffix = key.substring(0, 12) + "-" + HexFormat.of().formatHex(RANDOM.generateSeed(4));
     Path tmp = root.resolve(".build-" + suffix);
     Path work = root.resolve(".work-" + suffix);
-    long started = System.nanoTime();
+    Instant started = clock.instant();
     try {
       Files.createDirectories(tmp);
       Files.createDirectories(work);
@@ -203,7 +203,7 @@ public final class PackageLayers {
       log.info(
           "built package layer {} in {} ms",
           key.substring(0, 12),
-          Duration.ofNanos(System.nanoTime() - started).toMillis());
+          Duration.between(started, clock.instant()).toMillis());
       return layer;
     } catch (IOException e) {
       throw new SandboxException("cannot build the package layer: " + e.getMessage(), e);
