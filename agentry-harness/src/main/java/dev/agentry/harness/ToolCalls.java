@@ -87,9 +87,18 @@ final class ToolCalls {
     if (!RuntimeTools.runs(name) && !readOnly.contains(name)) {
       checkpoints.checkpoint(sessionId, journal.committed(), fence.getAsLong());
     }
+    var result = Events.toolResult(toolUseId, out.text(), out.isError(), clock.instant());
+    // A failure the client must see too (packages that did not install) precedes the result.
     Journal.Write w =
         journal.write(
-            List.of(Events.toolResult(toolUseId, out.text(), out.isError(), clock.instant())));
+            out.reportedError()
+                .map(
+                    e ->
+                        List.of(
+                            dev.agentry.core.EventCodec.draft(
+                                new dev.agentry.core.Event.SessionError(e), clock.instant()),
+                            result))
+                .orElse(List.of(result)));
     if (RuntimeTools.runs(name)) {
       w.serverToolUse(name); // counted with its result, whatever the outcome (docs/pricing.md)
     }

@@ -110,6 +110,9 @@ public final class BuiltInTools implements ToolExecutor {
               + "'; the built-in tools are bash, read, write, edit, glob, grep");
     } catch (ToolInputs.Invalid e) {
       return ToolOutcome.error(name + ": " + e.getMessage());
+    } catch (PackageInstallException e) {
+      return ToolOutcome.error(
+          name + " failed: the sandbox did not start: " + e.getMessage(), sessionError(e));
     } catch (SandboxException e) {
       if (cancellation.isCancelled()) {
         return ToolOutcome.error(name + " was interrupted; what it started was killed");
@@ -121,6 +124,21 @@ public final class BuiltInTools implements ToolExecutor {
               + "); the next call starts a"
               + " fresh sandbox over the same workspace");
     }
+  }
+
+  /**
+   * The session.error of packages that did not install: {@code unknown_error}, a type every SDK
+   * parses, with the manager and the package as extra fields (docs/decisions/0040). Terminal for
+   * this call; the next call tries again once the failure's minute has passed.
+   */
+  private static JsonNode sessionError(PackageInstallException e) {
+    var err = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    err.put("type", "unknown_error");
+    err.put("message", e.getMessage());
+    err.put("package_manager", e.manager());
+    err.put("package", e.packageName());
+    err.putObject("retry_status").put("type", "terminal");
+    return err;
   }
 
   private ToolOutcome bash(String sessionId, JsonNode input) {

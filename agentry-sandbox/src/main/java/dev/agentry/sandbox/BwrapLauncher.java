@@ -131,7 +131,10 @@ final class BwrapLauncher implements Launcher {
 
   private List<String> profile() {
     List<String> a = new ArrayList<>();
-    a.addAll(List.of("--ro-bind", "/usr", "/usr"));
+    // An environment's package layer merges its apt files into /usr and extends PATH and the
+    // import paths (PackageLayerView); without one, /usr is the host's, read-only.
+    java.util.Optional<PackageLayerView> packages = PackageLayerView.of(mounts);
+    a.addAll(packages.map(PackageLayerView::usrArgs).orElse(List.of("--ro-bind", "/usr", "/usr")));
     for (String d : host.usrSymlinks) {
       a.addAll(List.of("--symlink", "usr/" + d, "/" + d));
     }
@@ -184,7 +187,8 @@ final class BwrapLauncher implements Launcher {
         env(a, c.name(), c.placeholder());
       }
     }
-    env(a, "PATH", SANDBOX_PATH);
+    env(a, "PATH", packages.map(p -> p.path(SANDBOX_PATH)).orElse(SANDBOX_PATH));
+    packages.ifPresent(p -> p.environment().forEach((k, v) -> env(a, k, v)));
     env(a, "HOME", "/workspace");
     env(a, "WORKSPACE", "/workspace");
     env(a, "LANG", "C.UTF-8");

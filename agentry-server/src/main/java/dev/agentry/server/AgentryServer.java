@@ -15,6 +15,7 @@ import dev.agentry.git.GitRepositories;
 import dev.agentry.harness.Harness;
 import dev.agentry.model.ModelClients;
 import dev.agentry.sandbox.BuiltInTools;
+import dev.agentry.sandbox.PackageLayers;
 import dev.agentry.sandbox.RestoringTools;
 import dev.agentry.sandbox.SandboxManager;
 import dev.agentry.sandbox.Sandboxes;
@@ -119,6 +120,16 @@ public final class AgentryServer implements AutoCloseable {
                 repositoryTokens,
                 config.tokenUsernames());
     List<String> operatorGitHosts = config.gitAllowedHostList();
+    // Environments' packages: a layer per package list, built once on this node (ADR 0040).
+    SessionPackages packages =
+        new SessionPackages(
+            store,
+            PackageLayers.create(
+                provider,
+                dataDir.resolve("package-layers"),
+                config.sandboxLimits(),
+                clock,
+                config.pipIndex()));
     SandboxManager manager =
         SandboxManager.create(
             provider,
@@ -133,7 +144,12 @@ public final class AgentryServer implements AutoCloseable {
                     box,
                     redactor,
                     id),
-            mounts::forSandbox);
+            id -> {
+              List<dev.agentry.core.SandboxMount> all = new java.util.ArrayList<>();
+              all.addAll(mounts.forSandbox(id));
+              all.addAll(packages.forSandbox(id));
+              return all;
+            });
     return new Api.Hands(manager, provider, config.sandboxLimits());
   }
 

@@ -74,6 +74,17 @@ final class EnvironmentParser {
     }
     String path = "config.packages";
     JsonNode p = Fields.object(config.get("packages"), path);
+    for (var names = p.fieldNames(); names.hasNext(); ) {
+      String key = names.next();
+      if (!key.equals("type") && !PackageNames.MANAGERS.contains(key)) {
+        throw ApiError.invalid(
+            path
+                + "."
+                + key
+                + ": unknown package manager; the managers are "
+                + String.join(", ", PackageNames.MANAGERS));
+      }
+    }
     String type = Fields.optionalString(p, path, "type", 1, 32);
     if (type != null) {
       Fields.oneOf(type, path + ".type", List.of("packages"));
@@ -88,6 +99,11 @@ final class EnvironmentParser {
   }
 
   private static List<String> list(JsonNode packages, String manager) {
-    return Fields.stringArray(packages, "config.packages", manager, 256, 256);
+    return Fields.optionalArray(
+        packages,
+        "config.packages",
+        manager,
+        256,
+        (v, p) -> PackageNames.check(manager, Fields.checkString(v, p, 1, 256), p));
   }
 }

@@ -56,6 +56,10 @@ final class MountPaths {
       throw ApiError.invalid(
           field + ": /" + segments[0] + " belongs to the sandbox; mount under /workspace or /mnt");
     }
+    if (value.equals("/opt") || value.equals("/opt/agentry") || value.startsWith("/opt/agentry/")) {
+      // the environment's package layer is mounted at /opt/agentry/packages
+      throw ApiError.invalid(field + ": /opt/agentry belongs to the sandbox's packages");
+    }
     if (value.equals(WORKSPACE) || value.equals("/mnt") || value.equals("/mnt/session")) {
       throw ApiError.invalid(field + ": " + value + " itself cannot be a mount path");
     }

@@ -35,7 +35,8 @@ public record ServerConfig(
     String gitAllowedHosts,
     String gitTokenUsername,
     FileSettings files,
-    String nodeId) {
+    String nodeId,
+    String pipIndexUrl) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -77,6 +78,19 @@ public record ServerConfig(
     BlobLocation.parse(blobUrl, blobEndpoint, dataDir);
     RepositoryUrls.parse(gitAllowedHosts); // throws naming AGENTRY_GIT_ALLOWED_HOSTS and the entry
     TokenUsernames.parse(gitTokenUsername); // throws naming AGENTRY_GIT_TOKEN_USERNAME
+    require(
+        pipIndexUrl == null
+            || pipIndexUrl.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?"),
+        PIP_INDEX_KEY,
+        "must be an http(s) URL of a pip index (https://host[:port]/path)");
+  }
+
+  /** The pip index environments' packages install from, instead of PyPI. */
+  public static final String PIP_INDEX_KEY = "AGENTRY_PIP_INDEX_URL";
+
+  /** {@link #PIP_INDEX_KEY}, if set. */
+  public Optional<String> pipIndex() {
+    return Optional.ofNullable(pipIndexUrl);
   }
 
   /** The HTTP basic user name a repository token goes with, per host. */
@@ -135,6 +149,7 @@ public record ServerConfig(
     b.gitTokenUsername = EnvValues.string(env, "AGENTRY_GIT_TOKEN_USERNAME");
     b.files = FileSettings.fromEnv(env);
     b.nodeId = EnvValues.string(env, NodeIdentity.KEY);
+    b.pipIndexUrl = EnvValues.string(env, PIP_INDEX_KEY);
     return b;
   }
 
@@ -158,6 +173,7 @@ public record ServerConfig(
     private String gitTokenUsername;
     private FileSettings files;
     private String nodeId;
+    private String pipIndexUrl;
 
     private Builder() {}
 
@@ -246,6 +262,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** The pip index packages install from ({@code AGENTRY_PIP_INDEX_URL}), or null for PyPI. */
+    public Builder pipIndexUrl(String value) {
+      pipIndexUrl = value;
+      return this;
+    }
+
     /** This node's id ({@code AGENTRY_NODE_ID}), or null for the one kept in the data dir. */
     public Builder nodeId(String value) {
       nodeId = value;
@@ -274,7 +296,8 @@ public record ServerConfig(
           gitAllowedHosts,
           gitTokenUsername,
           files,
-          nodeId);
+          nodeId,
+          pipIndexUrl);
     }
   }
 
