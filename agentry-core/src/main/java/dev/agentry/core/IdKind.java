@@ -17,6 +17,7 @@ public enum IdKind {
   MEMORY_STORE("memstore_"),
   MEMORY("mem_"),
   MEMORY_VERSION("memver_"),
+  SKILL("skill_"),
   REQUEST("req_");
 
   private final String prefix;

@@ -11,6 +11,7 @@ import dev.agentry.core.FileRepository;
 import dev.agentry.core.MemoryRepository;
 import dev.agentry.core.ResourceTokenRepository;
 import dev.agentry.core.SessionRepository;
+import dev.agentry.core.SkillRepository;
 import dev.agentry.core.Store;
 import dev.agentry.core.VaultRepository;
 import dev.agentry.core.WorkspaceRepository;
@@ -30,6 +31,7 @@ final class SqlStore implements Store {
   private final SqlFiles files;
   private final SqlCheckpoints checkpoints;
   private final SqlMemories memories;
+  private final SqlSkills skills;
 
   /** Other nodes' appends; null on a database only this process writes. */
   private final PostgresFeed feed;
@@ -64,6 +66,7 @@ final class SqlStore implements Store {
     this.files = new SqlFiles(db);
     this.checkpoints = new SqlCheckpoints(db);
     this.memories = new SqlMemories(db);
+    this.skills = new SqlSkills(db);
   }
 
   @Override
@@ -109,6 +112,11 @@ final class SqlStore implements Store {
   @Override
   public FileRepository files() {
     return files;
+  }
+
+  @Override
+  public SkillRepository skills() {
+    return skills;
   }
 
   @Override
