@@ -15,13 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The skill versions a session's agent snapshot pins, in the agent's order, as the sandbox gets
  * them: one per skill, and on a name clash the first one (as the official worker does, since the
- * name is the folder). A version deleted since the session pinned it is left out. Versions never
- * change, so each is read from the store once per node.
+ * name is the folder). A version deleted since the session pinned it is left out unless this node
+ * read it before. Versions never change, so each is read from the store once per node (the session's workspace is read each time:
+ * one indexed lookup, and nothing kept for sessions long gone).
  */
 final class SessionSkills {
   private final Store store;
   private final Map<String, SkillVersion> versions = new ConcurrentHashMap<>();
-  private final Map<String, String> workspaces = new ConcurrentHashMap<>();
 
   SessionSkills(Store store) {
     this.store = store;
@@ -62,14 +62,6 @@ final class SessionSkills {
   }
 
   private String workspace(String sessionId) {
-    String known = workspaces.get(sessionId);
-    if (known != null) {
-      return known;
-    }
-    String found = store.sessions().workspaceOf(sessionId).orElse(null);
-    if (found != null) {
-      workspaces.put(sessionId, found);
-    }
-    return found;
+    return store.sessions().workspaceOf(sessionId).orElse(null);
   }
 }
