@@ -16,8 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * The skill versions a session's agent snapshot pins, in the agent's order, as the sandbox gets
  * them: one per skill, and on a name clash the first one (as the official worker does, since the
  * name is the folder). A version deleted since the session pinned it is left out unless this node
- * read it before. Versions never change, so each is read from the store once per node (the session's workspace is read each time:
- * one indexed lookup, and nothing kept for sessions long gone).
+ * read it before. Versions never change, so each is read from the store once per node (the
+ * session's workspace is read each time: one indexed lookup, and nothing kept for sessions long
+ * gone).
  */
 final class SessionSkills {
   private final Store store;
