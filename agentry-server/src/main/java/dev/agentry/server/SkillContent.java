@@ -24,7 +24,7 @@ final class SkillContent {
 
   /** The version {@code req} names in the caller's workspace, or a 404. */
   static SkillVersion version(SkillService skills, ServerRequest req) {
-    return version(skills, Caller.workspace(req), Api.param(req, "id"), Api.param(req, "version"));
+    return version(skills, Caller.workspace(req), Api.param(req, "id"), Api.param(req, "vid"));
   }
 
   /** The version of {@code skillId} in {@code workspaceId} that {@code version} names, or a 404. */

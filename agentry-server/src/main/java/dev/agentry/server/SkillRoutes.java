@@ -39,9 +39,9 @@ final class SkillRoutes implements Api.Routes {
         .delete("/v1/skills/{id}", this::delete)
         .post("/v1/skills/{id}/versions", this::createVersion)
         .get("/v1/skills/{id}/versions", this::versions)
-        .get("/v1/skills/{id}/versions/{version}", this::retrieveVersion)
-        .delete("/v1/skills/{id}/versions/{version}", this::deleteVersion)
-        .get("/v1/skills/{id}/versions/{version}/content", this::content);
+        .get("/v1/skills/{id}/versions/{vid}", this::retrieveVersion)
+        .delete("/v1/skills/{id}/versions/{vid}", this::deleteVersion)
+        .get("/v1/skills/{id}/versions/{vid}/content", this::content);
   }
 
   private void create(ServerRequest req, ServerResponse res) {
@@ -115,7 +115,7 @@ final class SkillRoutes implements Api.Routes {
 
   private void deleteVersion(ServerRequest req, ServerResponse res) {
     String id = Api.param(req, "id");
-    String version = Api.param(req, "version");
+    String version = Api.param(req, "vid");
     int number = SkillContent.number(id, version);
     skills
         .deleteVersion(Caller.workspace(req), id, number)
