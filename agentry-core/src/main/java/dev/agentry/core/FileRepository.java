@@ -22,7 +22,10 @@ public interface FileRepository {
   /** Removes the file and returns what was removed; empty if it was not there. */
   Optional<FileRecord> delete(String workspaceId, String id);
 
-  /** How many records (in any workspace) still refer to {@code blobAddress}. */
+  /**
+   * How many records (in any workspace) still refer to {@code blobAddress}: files, and the skill
+   * versions that share the blob store.
+   */
   long countByBlob(String blobAddress);
 
   /**

@@ -17,6 +17,7 @@ public enum IdKind {
   MEMORY_STORE("memstore_"),
   MEMORY("mem_"),
   MEMORY_VERSION("memver_"),
+  SKILL("skill_"),
   REQUEST("req_"),
   WORK("work_"),
   ENVIRONMENT_KEY("envkey_");

@@ -22,6 +22,9 @@ public interface Store extends AutoCloseable {
   /** The Files API's records (the bytes are in the {@link BlobStore}). */
   FileRepository files();
 
+  /** The Skills API's skills and versions (the archives are in the {@link BlobStore}). */
+  SkillRepository skills();
+
   /** Memory stores, their memories and every version of them. */
   MemoryRepository memories();
 

@@ -154,19 +154,60 @@ final class AgentParser {
   }
 
   private static List<JsonNode> skills(JsonNode body) {
-    return Fields.optionalArray(
-        body,
-        "",
-        "skills",
-        MAX_SKILLS,
-        (node, path) -> {
-          Fields.type(node, path, List.of("anthropic", "custom"));
-          Fields.requiredString(node, path, "skill_id", 1, 256);
-          var copy = Fields.object(node, path).deepCopy();
-          JsonNode version = copy.get("version");
-          copy.put("version", version == null || version.isNull() ? "latest" : version.asText());
-          return copy;
-        });
+    List<JsonNode> skills =
+        Fields.optionalArray(body, "", "skills", MAX_SKILLS, AgentParser::skill);
+    Set<String> ids = new HashSet<>();
+    for (int i = 0; i < skills.size(); i++) {
+      if (!ids.add(skills.get(i).path("skill_id").asText())) {
+        throw ApiError.invalid("skills[" + i + "].skill_id: the skill is already listed");
+      }
+    }
+    return skills;
+  }
+
+  /**
+   * A custom skill reference, its {@code version} made a string ({@code latest} when absent).
+   * Anthropic's prebuilt skills live on Anthropic's servers only: they are refused with the way
+   * out. Whether the skill exists is checked by {@link SkillRefs} at save time.
+   */
+  private static JsonNode skill(JsonNode node, String path) {
+    Fields.object(node, path);
+    String type = Fields.type(node, path, List.of("anthropic", "custom"));
+    String id = Fields.requiredString(node, path, "skill_id", 1, 256);
+    if (type.equals("anthropic")) {
+      throw ApiError.invalid(
+          path
+              + ": Anthropic's prebuilt skill '"
+              + id
+              + "' cannot run on a self-hosted server; upload the skill as a custom one"
+              + " (POST /v1/skills with its files) and reference it as {\"type\":\"custom\","
+              + "\"skill_id\":\"skill_…\"}",
+          "unsupported_feature");
+    }
+    node.fieldNames()
+        .forEachRemaining(
+            f -> {
+              if (!List.of("type", "skill_id", "version").contains(f)) {
+                throw ApiError.invalid(
+                    path + "." + f + ": is not a field of a skill (type, skill_id, version)",
+                    "unsupported_feature");
+              }
+            });
+    var copy = Fields.object(node, path).deepCopy();
+    JsonNode version = copy.get("version");
+    String v;
+    if (version == null || version.isNull()) {
+      v = SkillContent.LATEST;
+    } else if (version.isIntegralNumber() || version.isTextual()) {
+      v = version.asText();
+    } else {
+      v = "";
+    }
+    if (!v.equals(SkillContent.LATEST) && !v.matches("[1-9][0-9]{0,8}")) {
+      throw ApiError.invalid(path + ".version: must be \"latest\" or a version number");
+    }
+    copy.put("version", v);
+    return copy;
   }
 
   /** Rules that span fields: one toolset, unique names, MCP servers and toolsets that match. */

@@ -41,6 +41,7 @@ final class AgentRoutes implements Api.Routes {
     AgentSpec spec =
         rosters(req)
             .pinned(AgentParser.create(Http.objectBody(req, api.maxBodyBytes()), models), null);
+    SkillRefs.check(spec, api.store().skills(), Caller.workspace(req));
     Instant now = api.now();
     Agent agent =
         api.store()
@@ -86,7 +87,11 @@ final class AgentRoutes implements Api.Routes {
     // The roster is checked before the write too, so its store reads happen outside the write
     // transaction (the transaction then reuses them unless the agent changed in between).
     Rosters rosters = rosters(req);
-    rosters.pinned(AgentParser.update(body, current.spec(), models), id);
+    AgentSpec checked = rosters.pinned(AgentParser.update(body, current.spec(), models), id);
+    if (body.has("skills")) {
+      // Only a body that sets the skills is checked: a skill deleted since must not block edits.
+      SkillRefs.check(checked, api.store().skills(), Caller.workspace(req));
+    }
     try {
       Agent updated =
           api.store()

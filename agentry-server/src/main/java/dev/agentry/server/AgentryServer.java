@@ -7,8 +7,10 @@ import dev.agentry.core.ModelClient;
 import dev.agentry.core.Redactor;
 import dev.agentry.core.RepositoryCloner;
 import dev.agentry.core.RepositoryTokens;
+import dev.agentry.core.SandboxMount;
 import dev.agentry.core.SandboxProvider;
 import dev.agentry.core.SecretBox;
+import dev.agentry.core.SkillService;
 import dev.agentry.core.Store;
 import dev.agentry.core.ToolExecutor;
 import dev.agentry.git.GitRepositories;
@@ -107,6 +109,7 @@ public final class AgentryServer implements AutoCloseable {
       ScheduledExecutorService sweeper,
       Workspaces workspaces,
       ResourceMounts mounts,
+      SkillMounts skills,
       RepositoryTokens repositoryTokens) {
     // Bubblewrap sandboxes get the session's environment_variable credentials as placeholders;
     // the egress proxy substitutes them, intercepting TLS with the installation's egress CA, and
@@ -145,9 +148,9 @@ public final class AgentryServer implements AutoCloseable {
                     redactor,
                     id),
             id -> {
-              List<dev.agentry.core.SandboxMount> all = new java.util.ArrayList<>();
-              all.addAll(mounts.forSandbox(id));
+              List<SandboxMount> all = new java.util.ArrayList<>(mounts.forSandbox(id));
               all.addAll(packages.forSandbox(id));
+              all.addAll(skills.forSandbox(id));
               return all;
             });
     return new Api.Hands(manager, provider, config.sandboxLimits());
@@ -263,6 +266,10 @@ public final class AgentryServer implements AutoCloseable {
               Thread.ofPlatform().name("agentry-sweeper").daemon().factory());
       FileService files = new FileService(store.files(), blobs, clock);
       Workspaces workspaces = Workspaces.of(dataDir);
+      SkillService skills = new SkillService(store.skills(), blobs, clock);
+      SessionSkills sessionSkills = new SessionSkills(store);
+      SkillMounts skillMounts =
+          new SkillMounts(store, skills, sessionSkills, dataDir.resolve("session-mounts"), clock);
       ResourceMounts mounts =
           new ResourceMounts(
               store,
@@ -288,6 +295,7 @@ public final class AgentryServer implements AutoCloseable {
               sweeper,
               workspaces,
               mounts,
+              skillMounts,
               new SessionRepositoryTokens(store, box));
       // What the agent leaves in /mnt/session/outputs is indexed as the session's files when a
       // turn goes idle, on this node (where the sandbox and its outputs folder are).
@@ -333,7 +341,7 @@ public final class AgentryServer implements AutoCloseable {
                   new MemoryToolObserver(
                       new ObservedTools(metrics, telemetry, redactor), mounts.memory()),
                   checkpoints::checkpoint,
-                  new MemoryPrompt()),
+                  new SkillPrompt(new MemoryPrompt(), sessionSkills)),
               nodeId);
       metrics.gauges(
           () -> store.sessions().countByStatus(),
@@ -368,6 +376,7 @@ public final class AgentryServer implements AutoCloseable {
               new MemoryStoreRoutes(api),
               new MemoryRoutes(api),
               new FileRoutes(api, config.files()),
+              new SkillRoutes(api, skills),
               new UsageRoutes(api),
               new KeyRoutes(),
               new WorkRoutes(api),

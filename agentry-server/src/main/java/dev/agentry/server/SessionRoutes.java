@@ -56,6 +56,8 @@ final class SessionRoutes implements Api.Routes {
     String workspace = Caller.workspace(req);
     // Roster members are pinned here: the session keeps them whatever happens to them later.
     Agent agent = new Rosters(api.store().agents(), workspace).snapshot(agent(workspace, body));
+    // Skills too: "latest" becomes the version it is now.
+    agent = SkillRefs.pin(agent, api.store().skills(), workspace);
     Environment env = environment(workspace, body);
     List<String> vaultIds = vaultIds(workspace, body);
     List<ResourceParser.Parsed> parsed = resources.parseCreate(workspace, body, api.now());

@@ -105,13 +105,9 @@ final class SqlFiles implements FileRepository {
 
   @Override
   public long countByBlob(String blobAddress) {
-    return db.read(
-        tx ->
-            tx.one(
-                    "SELECT COUNT(*) FROM files WHERE blob_address = ?",
-                    rs -> rs.getLong(1),
-                    blobAddress)
-                .orElse(0L));
+    // Skill versions share the blob store: a file with the bytes of a skill archive must not take
+    // the archive with it.
+    return db.read(tx -> SqlSkills.count(tx, blobAddress));
   }
 
   @Override

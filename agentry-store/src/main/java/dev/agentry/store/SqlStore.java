@@ -11,6 +11,7 @@ import dev.agentry.core.FileRepository;
 import dev.agentry.core.MemoryRepository;
 import dev.agentry.core.ResourceTokenRepository;
 import dev.agentry.core.SessionRepository;
+import dev.agentry.core.SkillRepository;
 import dev.agentry.core.Store;
 import dev.agentry.core.VaultRepository;
 import dev.agentry.core.WorkspaceRepository;
@@ -31,6 +32,7 @@ final class SqlStore implements Store {
   private final SqlCheckpoints checkpoints;
   private final SqlMemories memories;
   private final SqlWorkItems work;
+  private final SqlSkills skills;
 
   /** Other nodes' appends; null on a database only this process writes. */
   private final PostgresFeed feed;
@@ -66,6 +68,7 @@ final class SqlStore implements Store {
     this.checkpoints = new SqlCheckpoints(db);
     this.memories = new SqlMemories(db);
     this.work = new SqlWorkItems(db);
+    this.skills = new SqlSkills(db);
   }
 
   @Override
@@ -116,6 +119,11 @@ final class SqlStore implements Store {
   @Override
   public FileRepository files() {
     return files;
+  }
+
+  @Override
+  public SkillRepository skills() {
+    return skills;
   }
 
   @Override
