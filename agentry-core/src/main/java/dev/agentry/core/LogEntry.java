@@ -32,7 +32,7 @@ public record LogEntry(StoredEvent stored, Event event) {
 
   /** A queued user event: the one kind whose {@code processed_at} is set later. */
   public boolean queued() {
-    return stored.processedAt() == null && stored.type().startsWith("user.");
+    return stored.processedAt() == null && StoredEvent.queueable(stored.type());
   }
 
   /** The same event once marked processed; the payload is not read again. */

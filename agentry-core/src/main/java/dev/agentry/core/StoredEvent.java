@@ -25,7 +25,7 @@ public record StoredEvent(
         .append("\",\"id\":\"")
         .append(id)
         .append("\",\"processed_at\":");
-    if (processedAt == null && type.startsWith("user.")) {
+    if (processedAt == null && queueable(type)) {
       sb.append("null");
     } else if (processedAt == null) {
       // A message queued for a thread (docs/decisions/0033): only user events show as queued;
@@ -40,6 +40,14 @@ public record StoredEvent(
       sb.append(',');
     }
     return sb.append(body).toString();
+  }
+
+  /**
+   * Whether events of {@code type} wait in the session's queue until the harness takes them: the
+   * client's {@code user.*} events and {@code system.message} (docs/decisions/0042).
+   */
+  public static boolean queueable(String type) {
+    return type.startsWith("user.") || type.equals("system.message");
   }
 
   public StoredEvent withProcessedAt(Instant at) {

@@ -22,6 +22,8 @@ import java.util.Set;
  */
 final class ContextBuilder {
   static final String SUMMARY_PREFIX = "Summary of the earlier conversation:\n\n";
+  static final String SYSTEM_MESSAGE_OPEN = "<system_message>\n";
+  static final String SYSTEM_MESSAGE_CLOSE = "\n</system_message>";
 
   private final int toolResultLimit;
   private final List<ModelMessage> messages = new ArrayList<>();
@@ -149,7 +151,11 @@ final class ContextBuilder {
       case Event.UserToolConfirmation c -> {}
       case Event.UserToolResult r -> result(r.toolUseId(), r.content(), r.isError());
       case Event.UserDefineOutcome o -> {}
-      case Event.SystemMessage m -> {}
+      case Event.SystemMessage m -> {
+        if (e.processedAt() != null) {
+          deferred.add(new ContentBlock.Text(systemMessage(m.content())));
+        }
+      }
       case Event.AgentThinking t -> {}
       case Event.AgentThreadContextCompacted c -> {}
       case Event.AgentThreadMessageSent m -> {}
@@ -201,6 +207,19 @@ final class ContextBuilder {
               + " more characters were cut from this context; the log keeps them]";
     }
     add("user", new ContentBlock.ToolResult(toolUseId, text, Boolean.TRUE.equals(isError)));
+  }
+
+  /**
+   * A {@code system.message} as a tagged text block of the user turn at its place in the log
+   * (docs/decisions/0042): neither provider takes a system turn mid-conversation everywhere, and
+   * the system prompt is the cached prefix, which must not change.
+   */
+  static String systemMessage(JsonNode content) {
+    List<String> texts = new ArrayList<>();
+    if (content != null) {
+      content.forEach(block -> texts.add(block.path("text").asText()));
+    }
+    return SYSTEM_MESSAGE_OPEN + String.join("\n", texts) + SYSTEM_MESSAGE_CLOSE;
   }
 
   private static List<ContentBlock> userContent(JsonNode content) {

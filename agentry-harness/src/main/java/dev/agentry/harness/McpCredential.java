@@ -42,8 +42,16 @@ final class McpCredential {
   static final class AuthFailure extends Exception {
     private static final long serialVersionUID = 1L;
 
+    /** The token endpoint could not be reached (rather than refused the refresh). */
+    final boolean unreachable;
+
     AuthFailure(String message) {
+      this(message, false);
+    }
+
+    AuthFailure(String message, boolean unreachable) {
       super(message, null, false, false);
+      this.unreachable = unreachable;
     }
   }
 
@@ -56,6 +64,7 @@ final class McpCredential {
   private final Set<String> seen = ConcurrentHashMap.newKeySet();
   private ObjectNode publicAuth;
   private ObjectNode secrets;
+  private HttpResponse<String> lastRefreshAnswer;
 
   private McpCredential(
       VaultRepository vaults,
@@ -118,6 +127,17 @@ final class McpCredential {
     return Optional.empty();
   }
 
+  /** {@code c} opened, or empty when its secrets do not open with this box. */
+  static Optional<McpCredential> of(
+      VaultRepository vaults, SecretBox box, Clock clock, HttpClient http, Credential c) {
+    try {
+      ObjectNode secrets = (ObjectNode) Json.mapper().readTree(box.open(c.sealedSecrets(), c.id()));
+      return Optional.of(new McpCredential(vaults, box, clock, http, c, secrets));
+    } catch (IOException | IllegalArgumentException | ClassCastException e) {
+      return Optional.empty();
+    }
+  }
+
   static String normalise(String url) {
     String u = url == null ? "" : url.trim();
     while (u.endsWith("/")) {
@@ -166,7 +186,8 @@ final class McpCredential {
     return publicAuth.path("type").asText().equals("mcp_oauth");
   }
 
-  private boolean canRefresh() {
+  /** Whether a refresh can be tried: the credential has a refresh block and a refresh token. */
+  boolean canRefresh() {
     return publicAuth.has("refresh") && !secrets.path("refresh_token").asText("").isEmpty();
   }
 
@@ -192,6 +213,16 @@ final class McpCredential {
                 seen.add(v);
               }
             });
+  }
+
+  /** The token endpoint's answer to the last refresh, if one was answered. */
+  synchronized Optional<HttpResponse<String>> lastRefreshAnswer() {
+    return Optional.ofNullable(lastRefreshAnswer);
+  }
+
+  /** Refreshes now, whatever the expiry says (a validation after the server refused the token). */
+  synchronized void refreshNow() throws AuthFailure {
+    refresh();
   }
 
   private void refresh() throws AuthFailure {
@@ -241,10 +272,26 @@ final class McpCredential {
               req.POST(HttpRequest.BodyPublishers.ofString(form.toString())).build(),
               HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
-      throw new AuthFailure("refresh_failed: the token endpoint could not be reached");
+      throw new AuthFailure("refresh_failed: the token endpoint could not be reached", true);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new AuthFailure("refresh_failed: interrupted");
+      throw new AuthFailure("refresh_failed: interrupted", true);
+    }
+    lastRefreshAnswer = resp;
+    JsonNode answered;
+    try {
+      answered = Json.mapper().readTree(resp.body());
+    } catch (IOException e) {
+      answered = null;
+    }
+    if (answered != null) {
+      // new tokens are secrets from the moment they arrive, even if the refresh then fails
+      for (String f : List.of("access_token", "refresh_token", "id_token")) {
+        String v = answered.path(f).asText("");
+        if (v.length() >= 4) {
+          seen.add(v);
+        }
+      }
     }
     if (resp.statusCode() / 100 != 2) {
       throw new AuthFailure(

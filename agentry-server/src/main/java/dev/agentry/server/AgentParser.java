@@ -98,7 +98,12 @@ final class AgentParser {
    * a key went away can still be edited.
    */
   private static ModelConfig servable(ModelConfig model, JsonNode node, ModelClient models) {
-    String path = node.isTextual() ? "model" : "model.id";
+    return servable(model, node, models, "model");
+  }
+
+  /** {@link #servable} for a {@code model} field at {@code field} (e.g. {@code agent.model}). */
+  static ModelConfig servable(ModelConfig model, JsonNode node, ModelClient models, String field) {
+    String path = node.isTextual() ? field : field + ".id";
     models
         .refusal(model.id())
         .ifPresent(
@@ -130,13 +135,22 @@ final class AgentParser {
   }
 
   private static List<ToolSpec> tools(JsonNode body) {
-    return Fields.optionalArray(body, "", "tools", MAX_TOOLS, ToolParser::tool);
+    return tools(body, "");
+  }
+
+  /** {@code tools} of {@code body}, whose path in the request is {@code parent}. */
+  static List<ToolSpec> tools(JsonNode body, String parent) {
+    return Fields.optionalArray(body, parent, "tools", MAX_TOOLS, ToolParser::tool);
   }
 
   private static List<McpServer> mcpServers(JsonNode body) {
+    return mcpServers(body, "");
+  }
+
+  static List<McpServer> mcpServers(JsonNode body, String parent) {
     return Fields.optionalArray(
         body,
-        "",
+        parent,
         "mcp_servers",
         MAX_MCP_SERVERS,
         (node, path) -> {
@@ -154,12 +168,17 @@ final class AgentParser {
   }
 
   private static List<JsonNode> skills(JsonNode body) {
+    return skills(body, "");
+  }
+
+  static List<JsonNode> skills(JsonNode body, String parent) {
     List<JsonNode> skills =
-        Fields.optionalArray(body, "", "skills", MAX_SKILLS, AgentParser::skill);
+        Fields.optionalArray(body, parent, "skills", MAX_SKILLS, AgentParser::skill);
+    String prefix = parent.isEmpty() ? "" : parent + ".";
     Set<String> ids = new HashSet<>();
     for (int i = 0; i < skills.size(); i++) {
       if (!ids.add(skills.get(i).path("skill_id").asText())) {
-        throw ApiError.invalid("skills[" + i + "].skill_id: the skill is already listed");
+        throw ApiError.invalid(prefix + "skills[" + i + "].skill_id: the skill is already listed");
       }
     }
     return skills;
@@ -212,10 +231,16 @@ final class AgentParser {
 
   /** Rules that span fields: one toolset, unique names, MCP servers and toolsets that match. */
   private static AgentSpec checked(AgentSpec spec) {
+    return checked(spec, "");
+  }
+
+  /** {@link #checked} for an agent at {@code parent} in the request (e.g. {@code agent}). */
+  static AgentSpec checked(AgentSpec spec, String parent) {
+    String at = parent.isEmpty() ? "" : parent + ".";
     Set<String> servers = new HashSet<>();
     for (int i = 0; i < spec.mcpServers().size(); i++) {
       if (!servers.add(spec.mcpServers().get(i).name())) {
-        throw ApiError.invalid("mcp_servers[" + i + "].name: must be unique");
+        throw ApiError.invalid(at + "mcp_servers[" + i + "].name: must be unique");
       }
     }
     Set<String> referenced = new HashSet<>();
@@ -223,7 +248,7 @@ final class AgentParser {
     boolean toolset = spec.tools().stream().anyMatch(ToolSpec.AgentToolset.class::isInstance);
     boolean seenToolset = false;
     for (int i = 0; i < spec.tools().size(); i++) {
-      String path = "tools[" + i + "]";
+      String path = at + "tools[" + i + "]";
       switch (spec.tools().get(i)) {
         case ToolSpec.AgentToolset t -> {
           if (seenToolset) {
@@ -251,7 +276,8 @@ final class AgentParser {
     for (int i = 0; i < spec.mcpServers().size(); i++) {
       if (!referenced.contains(spec.mcpServers().get(i).name())) {
         throw ApiError.invalid(
-            "mcp_servers["
+            at
+                + "mcp_servers["
                 + i
                 + "]: '"
                 + spec.mcpServers().get(i).name()

@@ -367,7 +367,7 @@ public final class AgentryServer implements AutoCloseable {
               new HealthRoutes(api, metrics),
               new AgentRoutes(api, model),
               new EnvironmentRoutes(api),
-              new SessionRoutes(api, resources),
+              new SessionRoutes(api, resources, model),
               new SessionResourceRoutes(api, resources),
               new ForkRoutes(api, checkpoints),
               new EventRoutes(api, eventStream),

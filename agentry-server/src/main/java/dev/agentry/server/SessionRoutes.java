@@ -8,6 +8,7 @@ import dev.agentry.core.EventDraft;
 import dev.agentry.core.IdKind;
 import dev.agentry.core.Ids;
 import dev.agentry.core.Json;
+import dev.agentry.core.ModelClient;
 import dev.agentry.core.PageKey;
 import dev.agentry.core.ResourceFilter;
 import dev.agentry.core.Session;
@@ -35,10 +36,13 @@ final class SessionRoutes implements Api.Routes {
   static final int MAX_INITIAL_EVENTS = 50;
   private final Api api;
   private final SessionResources resources;
+  private final ModelClient models;
 
-  SessionRoutes(Api api, SessionResources resources) {
+  /** {@code models} says which model ids an {@code agent_with_overrides} may name. */
+  SessionRoutes(Api api, SessionResources resources, ModelClient models) {
     this.api = api;
     this.resources = resources;
+    this.models = models;
   }
 
   @Override
@@ -91,7 +95,10 @@ final class SessionRoutes implements Api.Routes {
     Http.ok(res, Views.session(created, now, api.spend()));
   }
 
-  /** The agent as {@code "agent_…"} (latest) or {@code {type:"agent", id, version?}}. */
+  /**
+   * The agent as {@code "agent_…"} (latest), {@code {type:"agent", id, version?}}, or that version
+   * with the fields of an {@code agent_with_overrides} replaced (docs/decisions/0042).
+   */
   private Agent agent(String workspace, JsonNode body) {
     if (Fields.isNullOrAbsent(body, "agent")) {
       throw ApiError.invalid("agent: is required");
@@ -102,12 +109,7 @@ final class SessionRoutes implements Api.Routes {
     if (node.isTextual()) {
       id = Fields.checkString(node, "agent", 1, 128);
     } else {
-      String type = Fields.type(node, "agent", List.of("agent", "agent_with_overrides"));
-      if (type.equals("agent_with_overrides")) {
-        throw ApiError.invalid(
-            "agent.type: agent_with_overrides is not supported yet; create an agent version instead",
-            "unsupported_feature");
-      }
+      Fields.type(node, "agent", List.of("agent", SessionAgents.WITH_OVERRIDES));
       id = Fields.requiredString(node, "agent", "id", 1, 128);
       version = Fields.optionalInt(node, "agent", "version", 1, Integer.MAX_VALUE);
     }
@@ -125,6 +127,9 @@ final class SessionRoutes implements Api.Routes {
                     "agent_not_found"));
     if (agent.archivedAt() != null) {
       throw ApiError.invalid("agent: agent " + id + " is archived", "agent_archived");
+    }
+    if (!node.isTextual() && node.path("type").asText().equals(SessionAgents.WITH_OVERRIDES)) {
+      return SessionAgents.overridden(agent, node, models);
     }
     return agent;
   }
@@ -226,11 +231,16 @@ final class SessionRoutes implements Api.Routes {
     if (body.has("vault_ids")) {
       throw ApiError.invalid("vault_ids: cannot be changed after a session is created");
     }
-    if (body.has("agent")) {
-      throw ApiError.invalid(
-          "agent: session-local agent changes are not supported yet", "unsupported_feature");
-    }
     ObjectNode changed = Json.mapper().createObjectNode();
+    JsonNode agentChange = body.get("agent");
+    if (agentChange != null) {
+      // Parsed against the record now for the 400s; applied below to the record as stored.
+      Agent local = SessionAgents.updated(current.agent(), agentChange);
+      checkIdle(current);
+      if (!local.spec().equals(current.agent().spec())) {
+        changed.set("agent", SessionAgents.changes(local, agentChange));
+      }
+    }
     String title = current.title();
     if (body.has("title")) {
       title = Fields.optionalString(body, "", "title", 0, 1024);
@@ -260,14 +270,42 @@ final class SessionRoutes implements Api.Routes {
     Map<String, String> newMetadata = metadata;
     SessionBudget newBudget = budget;
     Instant now = api.now();
+    boolean agentChanged = changed.has("agent");
     Session updated =
         api.store()
             .sessions()
-            .update(id, s -> s.withDetails(newTitle, newMetadata, now).withBudget(newBudget, now));
+            .update(
+                id,
+                s -> {
+                  Session next =
+                      s.withDetails(newTitle, newMetadata, now).withBudget(newBudget, now);
+                  return agentChanged ? withLocalAgent(next, agentChange) : next;
+                });
     api.store()
         .events()
         .append(id, List.of(EventDraft.of("session.updated", changed.toString(), now)));
     Http.ok(res, Views.session(updated, now, api.spend()));
+  }
+
+  /**
+   * {@code s} with its session-local agent changed; refused unless the session is idle, checked on
+   * the record as stored so that a run that started meanwhile never sees half a change.
+   */
+  private static Session withLocalAgent(Session s, JsonNode agentChange) {
+    checkIdle(s);
+    return s.withAgent(SessionAgents.updated(s.agent(), agentChange));
+  }
+
+  private static void checkIdle(Session s) {
+    if (s.status() != SessionStatus.IDLE) {
+      throw ApiError.status(
+          409,
+          "agent: session "
+              + s.id()
+              + " is "
+              + s.status().wireName()
+              + "; its agent can be changed only while it is idle");
+    }
   }
 
   private void archive(ServerRequest req, ServerResponse res) {

@@ -12,6 +12,7 @@ import dev.agentry.core.SecretBox;
 import dev.agentry.core.SortOrder;
 import dev.agentry.core.Timestamps;
 import dev.agentry.core.Vault;
+import dev.agentry.harness.McpOAuthValidation;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -24,10 +25,12 @@ import java.time.Instant;
 final class VaultRoutes implements Api.Routes {
   private final Api api;
   private final SecretBox box;
+  private final McpOAuthValidation validation;
 
   VaultRoutes(Api api, SecretBox box) {
     this.api = api;
     this.box = box;
+    this.validation = McpOAuthValidation.create(api.store().vaults(), box, api.clock());
   }
 
   @Override
@@ -43,7 +46,8 @@ final class VaultRoutes implements Api.Routes {
         .get("/v1/vaults/{id}/credentials/{cid}", this::retrieveCredential)
         .post("/v1/vaults/{id}/credentials/{cid}", this::updateCredential)
         .post("/v1/vaults/{id}/credentials/{cid}/archive", this::archiveCredential)
-        .delete("/v1/vaults/{id}/credentials/{cid}", this::deleteCredential);
+        .delete("/v1/vaults/{id}/credentials/{cid}", this::deleteCredential)
+        .post("/v1/vaults/{id}/credentials/{cid}/mcp_oauth_validate", this::validateCredential);
   }
 
   private void create(ServerRequest req, ServerResponse res) {
@@ -220,6 +224,23 @@ final class VaultRoutes implements Api.Routes {
         .vaults()
         .find(Caller.workspace(req), id)
         .orElseThrow(() -> ApiError.notFound("vault " + id + " not found"));
+  }
+
+  /** Probes the MCP server with the credential, refreshing if needed (docs/decisions/0042). */
+  private void validateCredential(ServerRequest req, ServerResponse res) {
+    Credential c = findCredential(req);
+    if (!c.authType().equals("mcp_oauth")) {
+      throw ApiError.invalid(
+          "credential "
+              + c.id()
+              + " is a "
+              + c.authType()
+              + " credential; only mcp_oauth credentials can be validated");
+    }
+    if (c.archivedAt() != null) {
+      throw ApiError.invalid("credential " + c.id() + " is archived", "credential_archived");
+    }
+    Http.ok(res, validation.validate(c));
   }
 
   private Credential findCredential(ServerRequest req) {
