@@ -148,7 +148,11 @@ final class ContextBuilder {
       case Event.UserInterrupt i -> {}
       case Event.UserToolConfirmation c -> {}
       case Event.UserToolResult r -> {}
-      case Event.UserDefineOutcome o -> {}
+      case Event.UserDefineOutcome o -> {
+        if (e.processedAt() != null) {
+          deferred.add(new ContentBlock.Text(OutcomeTexts.task(o)));
+        }
+      }
       case Event.SystemMessage m -> {}
       case Event.AgentThinking t -> {}
       case Event.AgentThreadContextCompacted c -> {}
@@ -169,7 +173,12 @@ final class ContextBuilder {
       case Event.SessionThreadStatusIdle s -> {}
       case Event.SpanOutcomeEvaluationStart s -> {}
       case Event.SpanOutcomeEvaluationOngoing s -> {}
-      case Event.SpanOutcomeEvaluationEnd s -> {}
+      case Event.SpanOutcomeEvaluationEnd end -> {
+        String feedback = OutcomeTexts.revision(end);
+        if (feedback != null) {
+          deferred.add(new ContentBlock.Text(feedback));
+        }
+      }
       case Event.WorkflowRunEvent w -> {}
       case Event.Unknown u -> {}
       case Event.Corrupt

@@ -317,7 +317,8 @@ public final class AgentryServer implements AutoCloseable {
                   new MemoryToolObserver(
                       new ObservedTools(metrics, telemetry, redactor), mounts.memory()),
                   checkpoints::checkpoint,
-                  new MemoryPrompt()),
+                  new MemoryPrompt(),
+                  new FileRubrics(store.sessions(), files)),
               nodeId);
       metrics.gauges(
           () -> store.sessions().countByStatus(),
