@@ -8,6 +8,7 @@ import com.anthropic.errors.BadRequestException;
 import com.anthropic.models.beta.agents.AgentCreateParams;
 import com.anthropic.models.beta.agents.BetaManagedAgentsModel;
 import com.anthropic.models.beta.environments.EnvironmentCreateParams;
+import com.anthropic.models.beta.files.FileUploadParams;
 import com.anthropic.models.beta.sessions.BetaManagedAgentsOutcomeEvaluationResource;
 import com.anthropic.models.beta.sessions.SessionCreateParams;
 import com.anthropic.models.beta.sessions.events.BetaManagedAgentsSessionEvent;
@@ -80,6 +81,11 @@ class OutcomeEndToEndTest {
   }
 
   static String newSession() {
+    return newSession(null);
+  }
+
+  /** A new session, with {@code initial} as its initial event if not null. */
+  static String newSession(BetaManagedAgentsUserDefineOutcomeEventParams initial) {
     String agentId =
         client
             .beta()
@@ -96,11 +102,11 @@ class OutcomeEndToEndTest {
             .environments()
             .create(EnvironmentCreateParams.builder().name("o-" + System.nanoTime()).build())
             .id();
-    return client
-        .beta()
-        .sessions()
-        .create(SessionCreateParams.builder().agent(agentId).environmentId(envId).build())
-        .id();
+    var params = SessionCreateParams.builder().agent(agentId).environmentId(envId);
+    if (initial != null) {
+      params.addInitialEvent(initial);
+    }
+    return client.beta().sessions().create(params.build()).id();
   }
 
   static BetaManagedAgentsUserDefineOutcomeEventParams outcome(Integer maxIterations) {
@@ -368,6 +374,38 @@ class OutcomeEndToEndTest {
   }
 
   @Test
+  void aFileRubric_isReadForTheGrader_andHeldFromTheAgent(@TempDir Path uploads) throws Exception {
+    Path rubricFile = uploads.resolve("rubric.md");
+    java.nio.file.Files.writeString(rubricFile, "FILE-RUBRIC: the poem rhymes.");
+    String fileId =
+        client.beta().files().upload(FileUploadParams.builder().file(rubricFile).build()).id();
+    fake.enqueue(FakeAnthropic.text("Sea, me."), verdict("satisfied", "it rhymes"));
+    String session = newSession();
+    send(
+        session,
+        BetaManagedAgentsUserDefineOutcomeEventParams.builder()
+            .description("Write a rhyming couplet.")
+            .fileRubric(fileId)
+            .build());
+    List<BetaManagedAgentsSessionEvent> log = await(session, l -> idleAfterEnd(l, 1));
+    assertThat(ends(log)).extracting(e -> e.result()).containsExactly("satisfied");
+    assertThat(graderRequests().getFirst().path("messages").toString())
+        .contains("FILE-RUBRIC: the poem rhymes.");
+    assertThat(agentRequests().getFirst().path("messages").toString())
+        .contains("Write a rhyming couplet.")
+        .doesNotContain("FILE-RUBRIC");
+  }
+
+  @Test
+  void anOutcomeAmongInitialEvents_startsTheSessionsWorkAtCreation() {
+    fake.enqueue(FakeAnthropic.text("Waves."), verdict("satisfied", "ok"));
+    String session = newSession(outcome(2));
+    List<BetaManagedAgentsSessionEvent> log = await(session, l -> idleAfterEnd(l, 1));
+    assertThat(ends(log)).extracting(e -> e.result()).containsExactly("satisfied");
+    assertThat(agentRequests()).hasSize(1);
+  }
+
+  @Test
   void badOutcomes_areRefusedNamingTheField() {
     String session = newSession();
     for (int bad : new int[] {0, 21}) {
@@ -401,5 +439,15 @@ class OutcomeEndToEndTest {
         .isInstanceOf(BadRequestException.class)
         .hasMessageContaining("events[1].type");
     assertThat(events(session)).isEmpty();
+    // The same rules for a session's initial events.
+    assertThatThrownBy(
+            () ->
+                newSession(
+                    BetaManagedAgentsUserDefineOutcomeEventParams.builder()
+                        .description("d")
+                        .fileRubric("file_doesnotexist")
+                        .build()))
+        .isInstanceOf(BadRequestException.class)
+        .hasMessageContaining("initial_events[0].rubric.file_id");
   }
 }
