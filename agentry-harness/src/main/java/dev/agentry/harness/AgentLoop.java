@@ -38,8 +38,12 @@ final class AgentLoop {
     SETTLE_CONFIRMATION,
     /** {@code session.status_idle} with {@code requires_action} names the calls awaited. */
     ANNOUNCE_REQUIRES_ACTION,
+    /** The open outcome evaluation is run: the grader scores the agent's work (0043). */
+    EVALUATE_OUTCOME,
     /** Queued user events are marked processed; a new turn starts if none is open. */
     TAKE_QUEUED_EVENTS,
+    /** An outcome was defined on a session at rest: a turn starts for it by itself. */
+    START_OUTCOME_WORK,
     /** The model has nothing to answer: the turn ends ({@code end_turn}). */
     END_TURN,
     /** Every awaited call is answered, or a backoff ended: {@code session.status_running}. */
@@ -76,8 +80,12 @@ final class AgentLoop {
     CLIENT_ASKED,
     /** The log's last status event is {@code session.status_terminated}. */
     LOG_TERMINATED,
+    /** An outcome evaluation started and has not ended (the grader runs, or its run died). */
+    OUTCOME_EVALUATION_OPEN,
     /** User events other than interrupts and confirmations are queued. */
     USER_EVENTS_QUEUED,
+    /** An outcome is defined and no model request has worked on it yet. */
+    OUTCOME_WORK_DUE,
     /** The model context ends with a user turn: the model has something to answer. */
     AWAITING_MODEL,
     /** The last status is running or rescheduled. */
@@ -116,7 +124,12 @@ final class AgentLoop {
           row(Action.WAIT, when(Fact.AWAITING_CLIENT, Fact.CLIENT_ASKED)),
           row(Action.ANNOUNCE_REQUIRES_ACTION, when(Fact.AWAITING_CLIENT)),
           row(Action.WAIT, when(Fact.LOG_TERMINATED)),
+          row(Action.EVALUATE_OUTCOME, when(Fact.OUTCOME_EVALUATION_OPEN)),
           row(Action.TAKE_QUEUED_EVENTS, when(Fact.USER_EVENTS_QUEUED)),
+          new Row(
+              EnumSet.of(Fact.OUTCOME_WORK_DUE),
+              EnumSet.of(Fact.TURN_OPEN),
+              Action.START_OUTCOME_WORK),
           new Row(EnumSet.of(Fact.TURN_OPEN), EnumSet.of(Fact.AWAITING_MODEL), Action.END_TURN),
           new Row(EnumSet.noneOf(Fact.class), EnumSet.of(Fact.AWAITING_MODEL), Action.WAIT),
           row(Action.RESUME_TURN, when(Fact.TURN_PAUSED)),

@@ -150,7 +150,11 @@ final class ContextBuilder {
       case Event.UserInterrupt i -> {}
       case Event.UserToolConfirmation c -> {}
       case Event.UserToolResult r -> result(r.toolUseId(), r.content(), r.isError());
-      case Event.UserDefineOutcome o -> {}
+      case Event.UserDefineOutcome o -> {
+        if (e.processedAt() != null) {
+          deferred.add(new ContentBlock.Text(OutcomeTexts.task(o)));
+        }
+      }
       case Event.SystemMessage m -> {
         if (e.processedAt() != null) {
           deferred.add(new ContentBlock.Text(systemMessage(m.content())));
@@ -175,7 +179,12 @@ final class ContextBuilder {
       case Event.SessionThreadStatusIdle s -> {}
       case Event.SpanOutcomeEvaluationStart s -> {}
       case Event.SpanOutcomeEvaluationOngoing s -> {}
-      case Event.SpanOutcomeEvaluationEnd s -> {}
+      case Event.SpanOutcomeEvaluationEnd end -> {
+        String feedback = OutcomeTexts.revision(end);
+        if (feedback != null) {
+          deferred.add(new ContentBlock.Text(feedback));
+        }
+      }
       case Event.WorkflowRunEvent w -> {}
       case Event.Unknown u -> {}
       case Event.Corrupt

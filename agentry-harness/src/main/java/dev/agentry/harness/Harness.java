@@ -47,6 +47,10 @@ public final class Harness implements AutoCloseable {
   private final ToolObserver observer;
   private final Checkpointer checkpoints;
   private final dev.agentry.core.SystemPrompt prompts;
+
+  /** Reads outcomes' rubric files for the grader. */
+  private final Rubrics rubrics;
+
   private final Inbox inbox;
   private final String owner;
   private final ExecutorService runners = Executors.newVirtualThreadPerTaskExecutor();
@@ -113,8 +117,10 @@ public final class Harness implements AutoCloseable {
       ToolObserver observer,
       Checkpointer checkpoints,
       dev.agentry.core.SystemPrompt prompts,
+      Rubrics rubrics,
       String owner) {
     this.owner = owner;
+    this.rubrics = rubrics;
     this.checkpoints = checkpoints;
     this.prompts = prompts;
     this.tracing = tracing;
@@ -199,9 +205,21 @@ public final class Harness implements AutoCloseable {
       Tracing tracing,
       ToolObserver observer,
       Checkpointer checkpoints,
-      dev.agentry.core.SystemPrompt prompts) {
+      dev.agentry.core.SystemPrompt prompts,
+      Rubrics rubrics) {
     public static final Extras NONE =
         new Extras(PreviewSink.NONE, null, Tracing.NONE, ToolObserver.NONE);
+
+    /** Without rubric files (an outcome with a file rubric fails its evaluation). */
+    public Extras(
+        PreviewSink previews,
+        SecretBox secrets,
+        Tracing tracing,
+        ToolObserver observer,
+        Checkpointer checkpoints,
+        dev.agentry.core.SystemPrompt prompts) {
+      this(previews, secrets, tracing, observer, checkpoints, prompts, Rubrics.NONE);
+    }
 
     /** With the agent's own system prompt. */
     public Extras(
@@ -259,6 +277,7 @@ public final class Harness implements AutoCloseable {
         extras.observer(),
         extras.checkpoints(),
         extras.prompts(),
+        extras.rubrics(),
         nodeId);
   }
 
@@ -463,7 +482,8 @@ public final class Harness implements AutoCloseable {
               tracing,
               observer,
               checkpoints,
-              prompts);
+              prompts,
+              rubrics);
       SessionRepository.Lease handed = claimed.remove(sessionId);
       if (handed != null) {
         runner.claimed(handed);

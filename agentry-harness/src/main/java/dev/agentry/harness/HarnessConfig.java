@@ -35,6 +35,7 @@ import java.util.Set;
  *     call, before its result is committed, so that a node taking the session over mid-turn finds
  *     every effect the log reports (default true; a lone node whose workspaces stay on its own disk
  *     needs only the checkpoint at the end of each run)
+ * @param outcomes how outcomes are graded (default: on the agent's model, a heartbeat every 5 s)
  */
 public record HarnessConfig(
     int modelRetryAttempts,
@@ -52,7 +53,8 @@ public record HarnessConfig(
     RuntimeToolSettings runtimeTools,
     int maxRunning,
     Duration sweepEvery,
-    boolean checkpointEachCall) {
+    boolean checkpointEachCall,
+    OutcomeSettings outcomes) {
 
   /**
    * What a running session costs a node is mostly heap (its folded log, the model context, the
@@ -65,6 +67,7 @@ public record HarnessConfig(
 
   public HarnessConfig {
     require(runtimeTools != null, "runtimeTools", "set");
+    require(outcomes != null, "outcomes", "set");
     contextWindows = Map.copyOf(contextWindows);
     readOnlyTools = Set.copyOf(readOnlyTools);
     require(spend != null, "spend", "set");
@@ -100,7 +103,8 @@ public record HarnessConfig(
         RuntimeToolSettings.defaults(),
         defaultMaxRunning(),
         Duration.ZERO,
-        true);
+        true,
+        OutcomeSettings.defaults());
   }
 
   public HarnessConfig withRetries(int attempts, Duration base, Duration max) {
@@ -133,6 +137,12 @@ public record HarnessConfig(
   public HarnessConfig withCheckpointEachCall(boolean value) {
     Copy c = new Copy(this);
     c.checkpointEachCall = value;
+    return c.build();
+  }
+
+  public HarnessConfig withOutcomes(OutcomeSettings value) {
+    Copy c = new Copy(this);
+    c.outcomes = value;
     return c.build();
   }
 
@@ -179,6 +189,7 @@ public record HarnessConfig(
     private int maxRunning;
     private Duration sweepEvery;
     private boolean checkpointEachCall;
+    private OutcomeSettings outcomes;
 
     Copy(HarnessConfig c) {
       modelRetryAttempts = c.modelRetryAttempts;
@@ -197,6 +208,7 @@ public record HarnessConfig(
       maxRunning = c.maxRunning;
       sweepEvery = c.sweepEvery;
       checkpointEachCall = c.checkpointEachCall;
+      outcomes = c.outcomes;
     }
 
     HarnessConfig build() {
@@ -216,7 +228,8 @@ public record HarnessConfig(
           runtimeTools,
           maxRunning,
           sweepEvery,
-          checkpointEachCall);
+          checkpointEachCall,
+          outcomes);
     }
   }
 

@@ -46,6 +46,7 @@ final class Inbox {
     checkOpen(session);
     checkBudget(session, events);
     PendingCalls.checkBatch(events);
+    OutcomeChecks.check(store, workspaceId, sessionId, events, clock.instant());
     Instant now = Timestamps.truncate(clock.instant());
     List<EventDraft> drafts = new ArrayList<>(events.size());
     for (int i = 0; i < events.size(); i++) {

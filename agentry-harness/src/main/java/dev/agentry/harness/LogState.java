@@ -63,6 +63,9 @@ final class LogState {
   /** Rows that do not parse as their type and no {@code session.error} reported yet, by seq. */
   final Map<Long, LogEntry> unreportedCorrupt = new LinkedHashMap<>();
 
+  /** The session's outcome, if one is active ({@link OutcomeState}). */
+  OutcomeState outcome = new OutcomeState();
+
   Phase phase = Phase.NONE;
   String lastIdleStop;
   List<String> lastIdleEventIds = List.of();
@@ -116,6 +119,7 @@ final class LogState {
     c.queuedConfirmations.addAll(queuedConfirmations);
     c.interruptedCustomUses.addAll(interruptedCustomUses);
     c.unreportedCorrupt.putAll(unreportedCorrupt);
+    c.outcome = outcome.copy();
     c.phase = phase;
     c.lastIdleStop = lastIdleStop;
     c.lastIdleEventIds = lastIdleEventIds;
@@ -163,7 +167,8 @@ final class LogState {
         danglingSpanId,
         toolRoundsThisTurn,
         failuresInARow,
-        roundHasTools);
+        roundHasTools,
+        outcome.facts());
   }
 
   private static List<String> ids(List<LogEntry> entries) {
@@ -228,6 +233,7 @@ final class LogState {
       queue(e);
       return;
     }
+    outcome.apply(e);
     switch (e.event()) {
       case Event.UserInterrupt i -> {
         interruptedCustomUses.addAll(openCustomUses.keySet());

@@ -61,7 +61,9 @@ final class LoopFacts implements AgentLoop.Facts {
           s.blockedOnAction()
               && new HashSet<>(s.lastIdleEventIds).equals(new HashSet<>(s.blockingIds()));
       case LOG_TERMINATED -> s.phase == LogState.Phase.TERMINATED;
+      case OUTCOME_EVALUATION_OPEN -> s.outcome.openEvaluation() != null;
       case USER_EVENTS_QUEUED -> !s.queuedOthers.isEmpty();
+      case OUTCOME_WORK_DUE -> s.outcome.workDue();
       case AWAITING_MODEL -> context().awaitingModel();
       case TURN_OPEN -> s.turnOpen();
       case TURN_PAUSED -> s.blockedOnAction() || s.phase == LogState.Phase.RESCHEDULED;

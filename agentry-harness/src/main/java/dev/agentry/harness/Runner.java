@@ -130,6 +130,9 @@ final class Runner {
   /** The span of this run's turn, opened by its first model request or tool call. */
   private Tracing.Span turnSpan;
 
+  /** The session's outcome: its work started, its evaluations run (docs/decisions/0043). */
+  private final Outcomes outcomes;
+
   Runner(
       String sessionId,
       Store store,
@@ -144,7 +147,8 @@ final class Runner {
       Tracing tracing,
       ToolObserver observer,
       Checkpointer checkpoints,
-      dev.agentry.core.SystemPrompt prompts) {
+      dev.agentry.core.SystemPrompt prompts,
+      Rubrics rubrics) {
     this.root = this;
     this.current = new AtomicReference<>(new Cancellation());
     this.model = model;
@@ -166,6 +170,7 @@ final class Runner {
     this.budget = new BudgetGuard(config.spend(), journal, clock);
     this.modelCalls = new ModelCalls(sessionId, model, previews, journal, config, clock);
     this.fold = new LogFold(config.toolResultContextChars());
+    this.outcomes = new Outcomes(sessionId, journal, clock, model, config, rubrics);
   }
 
   /** A member thread's runner: its own fold, model and tool calls; the session runner's lease. */
@@ -194,6 +199,7 @@ final class Runner {
     this.modelCalls =
         new ModelCalls(sessionId, model, scope.previews(previews), journal, config, clock);
     this.fold = new LogFold(config.toolResultContextChars());
+    this.outcomes = root.outcomes; // a member's log has no outcome: only the session's has
   }
 
   /** Observes each call after opening the turn's span, so that the call is inside it. */
@@ -514,12 +520,19 @@ final class Runner {
         }
         append(List.of(Events.requiresAction(s.blockingIds(), now())), SessionStatus.IDLE);
       }
+      case EVALUATE_OUTCOME -> outcomes.evaluate(s, session, log, this::newCancellation);
       case TAKE_QUEUED_EVENTS -> takeQueued(s);
+      case START_OUTCOME_WORK -> outcomes.startWork();
       case END_TURN -> {
         if (membersBusy()) {
           return false; // the coordinator's turn goes on when a member replies
         }
-        append(List.of(Events.idle("end_turn", now())), SessionStatus.IDLE);
+        Optional<EventDraft> evaluation = outcomes.evaluationInsteadOfIdle(s, false);
+        if (evaluation.isPresent()) {
+          append(List.of(evaluation.get())); // the attempt is graded; the session stays running
+        } else {
+          append(List.of(Events.idle("end_turn", now())), SessionStatus.IDLE);
+        }
       }
       case RESUME_TURN ->
           // Every custom call is answered, or a backoff ended: the turn goes on.
@@ -550,7 +563,7 @@ final class Runner {
           toolCalls.prepare(); // the request's wait hides the sandbox's start
         }
         ModelRequest request = request(spec, facts.context().messages());
-        call(request, s).ifPresent(r -> act(r, session));
+        call(request, s).ifPresent(r -> act(r, session, s));
       }
     }
     return true;
@@ -587,6 +600,7 @@ final class Runner {
 
   private void interrupt(LogState s) {
     List<EventDraft> drafts = s.interruptAnswers(clock.instant());
+    outcomes.interrupted(s).ifPresent(drafts::add);
     boolean active = s.turnOpen() || s.blockedOnAction();
     if (active) {
       drafts.add(Events.idle("end_turn", clock.instant()));
@@ -717,7 +731,7 @@ final class Runner {
   }
 
   /** Journals the response, then runs its built-in tool calls one by one. */
-  private void act(ModelResponse r, Session session) {
+  private void act(ModelResponse r, Session session, LogState s) {
     AgentSpec spec = session.agent().spec();
     Permissions permissions = Permissions.of(spec, config.runtimeTools().auto());
     Cancellation c = current.get();
@@ -732,8 +746,16 @@ final class Runner {
     }
     if (!events.hasCalls() && (!events.hasText() || !root.queuedSinceRead)) {
       // The turn ends: asking again would get the same empty answer forever, and after a text the
-      // next step would end it too unless a user event came meanwhile. One commit.
-      w.then(List.of(Events.idle("end_turn", clock.instant()))).moveTo(SessionStatus.IDLE).commit();
+      // next step would end it too unless a user event came meanwhile. One commit. On an active
+      // outcome the attempt is graded instead, and the session stays running.
+      Optional<EventDraft> evaluation = outcomes.evaluationInsteadOfIdle(s, true);
+      if (evaluation.isPresent()) {
+        w.then(List.of(evaluation.get())).commit();
+      } else {
+        w.then(List.of(Events.idle("end_turn", clock.instant())))
+            .moveTo(SessionStatus.IDLE)
+            .commit();
+      }
       return;
     }
     for (StoredEvent e : w.commit()) {

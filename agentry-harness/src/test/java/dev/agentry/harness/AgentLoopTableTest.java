@@ -49,8 +49,14 @@ class AgentLoopTableTest {
     if (f.contains(Fact.LOG_TERMINATED)) {
       return Action.WAIT;
     }
+    if (f.contains(Fact.OUTCOME_EVALUATION_OPEN)) {
+      return Action.EVALUATE_OUTCOME; // new with outcomes (0043): the grader's turn
+    }
     if (f.contains(Fact.USER_EVENTS_QUEUED)) {
       return Action.TAKE_QUEUED_EVENTS;
+    }
+    if (f.contains(Fact.OUTCOME_WORK_DUE) && !f.contains(Fact.TURN_OPEN)) {
+      return Action.START_OUTCOME_WORK; // new with outcomes: a defined outcome starts work
     }
     if (!f.contains(Fact.AWAITING_MODEL)) {
       return f.contains(Fact.TURN_OPEN) ? Action.END_TURN : Action.WAIT;

@@ -341,7 +341,8 @@ public final class AgentryServer implements AutoCloseable {
                   new MemoryToolObserver(
                       new ObservedTools(metrics, telemetry, redactor), mounts.memory()),
                   checkpoints::checkpoint,
-                  new SkillPrompt(new MemoryPrompt(), sessionSkills)),
+                  new SkillPrompt(new MemoryPrompt(), sessionSkills),
+                  new FileRubrics(store.sessions(), files)),
               nodeId);
       metrics.gauges(
           () -> store.sessions().countByStatus(),

@@ -2,6 +2,7 @@ package dev.agentry.server;
 
 import dev.agentry.harness.AutoPolicy;
 import dev.agentry.harness.HarnessConfig;
+import dev.agentry.harness.OutcomeSettings;
 import dev.agentry.harness.PriceTable;
 import dev.agentry.harness.RuntimeToolSettings;
 import dev.agentry.harness.SearchProvider;
@@ -63,7 +64,18 @@ final class HarnessSettings {
       }
       c = c.withCompaction(t, c.contextWindows());
     }
-    return c.withSpend(spend(env)).withRuntimeTools(runtimeTools(env));
+    return c.withSpend(spend(env)).withRuntimeTools(runtimeTools(env)).withOutcomes(outcomes(env));
+  }
+
+  /** The grader's model ({@code AGENTRY_GRADER_MODEL}) and heartbeat (docs/decisions/0043). */
+  static OutcomeSettings outcomes(Map<String, String> env) {
+    OutcomeSettings d = OutcomeSettings.defaults();
+    String model = EnvValues.string(env, "AGENTRY_GRADER_MODEL");
+    return new OutcomeSettings(
+        model == null ? "" : model,
+        Duration.ofMillis(
+            EnvValues.number(
+                env, "AGENTRY_OUTCOME_HEARTBEAT_MS", d.heartbeat().toMillis(), 10, 600_000)));
   }
 
   /**

@@ -67,7 +67,7 @@ final class SessionRoutes implements Api.Routes {
     List<ResourceParser.Parsed> parsed = resources.parseCreate(workspace, body, api.now());
     String title = Fields.optionalString(body, "", "title", 0, 1024);
     Map<String, String> metadata = Fields.metadata(body, "");
-    List<EventDraft> initial = initialEvents(body);
+    List<EventDraft> initial = initialEvents(workspace, body);
     SessionBudget budget = BudgetParser.parse(body);
     Instant now = api.now();
     Session session =
@@ -172,12 +172,13 @@ final class SessionRoutes implements Api.Routes {
     return ids;
   }
 
-  private List<EventDraft> initialEvents(JsonNode body) {
+  private List<EventDraft> initialEvents(String workspace, JsonNode body) {
     List<UserEvent> parsed =
         Fields.optionalArray(
             body, "", "initial_events", MAX_INITIAL_EVENTS, UserEventParser::parse);
     List<EventDraft> drafts = new ArrayList<>();
     Instant now = api.now();
+    int outcomes = 0;
     for (int i = 0; i < parsed.size(); i++) {
       UserEvent p = parsed.get(i);
       if (!p.type().equals(UserEvent.MESSAGE) && !p.type().equals(UserEvent.DEFINE_OUTCOME)) {
@@ -186,10 +187,33 @@ final class SessionRoutes implements Api.Routes {
                 + i
                 + "].type: only user.message and user.define_outcome are allowed");
       }
+      if (p.type().equals(UserEvent.DEFINE_OUTCOME)) {
+        checkOutcome(workspace, p, "initial_events[" + i + "]", outcomes++);
+      }
       drafts.add(
           EventDraft.of(p.type(), p.payload().toString(), p.processedOnReceipt() ? now : null));
     }
     return drafts;
+  }
+
+  /**
+   * An initial outcome's rubric file exists, and it is the only outcome: one is active at a time
+   * (docs/decisions/0043; the events API checks the same against the log).
+   */
+  private void checkOutcome(String workspace, UserEvent outcome, String path, int before) {
+    if (before > 0) {
+      throw ApiError.invalid(
+          path
+              + ".type: only one outcome is active at a time; an earlier initial event defines one");
+    }
+    JsonNode rubric = outcome.payload().path("rubric");
+    if (rubric.path("type").asText().equals("file")) {
+      String fileId = rubric.path("file_id").asText();
+      if (api.files().find(workspace, fileId).isEmpty()) {
+        throw ApiError.invalid(
+            path + ".rubric.file_id: no file " + fileId + " in this workspace", "file_not_found");
+      }
+    }
   }
 
   private void list(ServerRequest req, ServerResponse res) {
@@ -215,13 +239,16 @@ final class SessionRoutes implements Api.Routes {
     Http.ok(
         res,
         listing.render(
-            page,
-            s -> Views.session(s, now, api.spend()),
-            s -> new PageKey(Timestamps.toMicros(s.createdAt()), s.id())));
+            page, s -> view(s, now), s -> new PageKey(Timestamps.toMicros(s.createdAt()), s.id())));
+  }
+
+  /** The session as the API shows it, with its outcome evaluations read from its log. */
+  private ObjectNode view(Session s, Instant now) {
+    return Views.session(s, now, api.spend(), OutcomeEvaluations.of(api.store().events(), s.id()));
   }
 
   private void retrieve(ServerRequest req, ServerResponse res) {
-    Http.ok(res, Views.session(find(api, req, Api.param(req, "id")), api.now(), api.spend()));
+    Http.ok(res, view(find(api, req, Api.param(req, "id")), api.now()));
   }
 
   private void update(ServerRequest req, ServerResponse res) {
@@ -263,7 +290,7 @@ final class SessionRoutes implements Api.Routes {
       }
     }
     if (changed.isEmpty()) {
-      Http.ok(res, Views.session(current, api.now(), api.spend()));
+      Http.ok(res, view(current, api.now()));
       return;
     }
     String newTitle = title;
@@ -284,7 +311,7 @@ final class SessionRoutes implements Api.Routes {
     api.store()
         .events()
         .append(id, List.of(EventDraft.of("session.updated", changed.toString(), now)));
-    Http.ok(res, Views.session(updated, now, api.spend()));
+    Http.ok(res, view(updated, now));
   }
 
   /**
@@ -312,12 +339,12 @@ final class SessionRoutes implements Api.Routes {
     String id = Api.param(req, "id");
     Session current = find(api, req, id);
     if (current.archivedAt() != null) {
-      Http.ok(res, Views.session(current, api.now(), api.spend()));
+      Http.ok(res, view(current, api.now()));
       return;
     }
     Instant now = api.now();
     Session archived = api.store().sessions().update(id, s -> s.archived(now));
-    Http.ok(res, Views.session(archived, now, api.spend()));
+    Http.ok(res, view(archived, now));
   }
 
   private void delete(ServerRequest req, ServerResponse res) {

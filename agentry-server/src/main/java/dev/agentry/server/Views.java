@@ -42,6 +42,12 @@ final class Views {
   }
 
   static ObjectNode session(Session s, Instant now, SpendLimits spend) {
+    return session(s, now, spend, Json.mapper().createArrayNode());
+  }
+
+  /** With the session's ended outcome evaluations ({@link OutcomeEvaluations}). */
+  static ObjectNode session(
+      Session s, Instant now, SpendLimits spend, com.fasterxml.jackson.databind.JsonNode evals) {
     ObjectNode n = Json.mapper().createObjectNode().put("type", "session").put("id", s.id());
     n.put("title", s.title()).put("status", s.status().wireName());
     n.put("environment_id", s.environmentId());
@@ -49,7 +55,7 @@ final class Views {
     n.set("metadata", Json.mapper().valueToTree(s.metadata()));
     n.set("resources", Json.mapper().valueToTree(s.resources()));
     n.set("vault_ids", Json.mapper().valueToTree(s.vaultIds()));
-    n.putArray("outcome_evaluations");
+    n.set("outcome_evaluations", evals);
     SessionUsage u = Spend.usage(s);
     double duration = Math.max(0, Duration.between(s.createdAt(), now).toMillis() / 1000.0);
     n.putObject("stats").put("active_seconds", u.activeSeconds()).put("duration_seconds", duration);
