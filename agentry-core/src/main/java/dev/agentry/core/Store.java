@@ -25,6 +25,9 @@ public interface Store extends AutoCloseable {
   /** Memory stores, their memories and every version of them. */
   MemoryRepository memories();
 
+  /** Scheduled deployments and their runs. */
+  DeploymentRepository deployments();
+
   /** The sessions' workspace checkpoints. */
   CheckpointRepository checkpoints();
 

@@ -5,6 +5,7 @@ import dev.agentry.core.ApiKeyRepository;
 import dev.agentry.core.AppendHook;
 import dev.agentry.core.CheckpointRepository;
 import dev.agentry.core.ClusterFeed;
+import dev.agentry.core.DeploymentRepository;
 import dev.agentry.core.EnvironmentRepository;
 import dev.agentry.core.EventStore;
 import dev.agentry.core.FileRepository;
@@ -30,6 +31,7 @@ final class SqlStore implements Store {
   private final SqlFiles files;
   private final SqlCheckpoints checkpoints;
   private final SqlMemories memories;
+  private final SqlDeployments deployments;
 
   /** Other nodes' appends; null on a database only this process writes. */
   private final PostgresFeed feed;
@@ -64,6 +66,7 @@ final class SqlStore implements Store {
     this.files = new SqlFiles(db);
     this.checkpoints = new SqlCheckpoints(db);
     this.memories = new SqlMemories(db);
+    this.deployments = new SqlDeployments(db);
   }
 
   @Override
@@ -114,6 +117,11 @@ final class SqlStore implements Store {
   @Override
   public MemoryRepository memories() {
     return memories;
+  }
+
+  @Override
+  public DeploymentRepository deployments() {
+    return deployments;
   }
 
   @Override
