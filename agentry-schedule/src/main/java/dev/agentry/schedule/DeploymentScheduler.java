@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,12 +122,5 @@ public final class DeploymentScheduler {
     h *= 0xff51afd7ed558ccdL;
     h ^= (h >>> 33);
     return Duration.ofMillis(Math.floorMod(h, MAX_JITTER.toMillis() + 1));
-  }
-
-  /** The first occurrence after {@code now}, where a schedule (re)starts: nothing is backfilled. */
-  public static Instant firstAfter(Deployment.Schedule schedule, Instant now) {
-    Optional<Instant> next =
-        CronSchedule.parse(schedule.expression(), schedule.timezone()).next(now);
-    return next.orElse(null);
   }
 }
