@@ -91,6 +91,11 @@ class DeploymentSchedulerTest {
 
     clock.set(occurrence.minusSeconds(1));
     assertThat(scheduler.tick()).isEmpty();
+    Duration jitter = DeploymentScheduler.jitter(d.id(), occurrence);
+    if (!jitter.isZero()) {
+      clock.set(occurrence.plus(jitter).minusMillis(1));
+      assertThat(scheduler.tick()).isEmpty();
+    }
     clock.set(occurrence.plus(DeploymentScheduler.MAX_JITTER));
     List<DeploymentRun> fired = scheduler.tick();
     assertThat(scheduler.tick()).isEmpty();
