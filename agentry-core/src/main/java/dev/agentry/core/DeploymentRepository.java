@@ -49,6 +49,12 @@ public interface DeploymentRepository {
 
   Optional<DeploymentRun> findRun(String workspaceId, String id);
 
+  /**
+   * Runs created before {@code before} that have neither a session nor an error, oldest first: the
+   * node that claimed them stopped before it made their session.
+   */
+  List<DeploymentRun> unfinished(Instant before, int limit);
+
   Page<DeploymentRun> listRuns(String workspaceId, RunFilter filter, PageRequest page);
 
   /**

@@ -31,6 +31,12 @@ public final class DeploymentScheduler {
 
   private static final int DUE_PER_TICK = 100;
 
+  /**
+   * How long a claimed run may go without a session or an error before it is taken for one whose
+   * node died (making a session can take a while: repositories are cloned first).
+   */
+  static final Duration STALLED_AFTER = Duration.ofMinutes(15);
+
   private final DeploymentRepository repo;
   private final DeploymentRuns runs;
   private final Clock clock;
@@ -55,7 +61,28 @@ public final class DeploymentScheduler {
         log.warn("deployment {}: its due occurrence could not be fired", d.id(), e);
       }
     }
+    closeStalled(now);
     return claimed;
+  }
+
+  /**
+   * Records the runs whose node stopped between their claim and their session as failed; the
+   * occurrence is not fired again (another node may yet be making its session).
+   */
+  private void closeStalled(Instant now) {
+    for (DeploymentRun stalled : repo.unfinished(now.minus(STALLED_AFTER), DUE_PER_TICK)) {
+      repo.updateRun(
+          stalled.id(),
+          r ->
+              r.sessionId() != null || r.error() != null
+                  ? r
+                  : r.finished(
+                      null,
+                      null,
+                      new DeploymentRun.RunError(
+                          RunErrors.SERVICE_UNAVAILABLE,
+                          "the node that claimed this run stopped before its session was made")));
+    }
   }
 
   private List<DeploymentRun> fire(Deployment d, Instant now) {

@@ -221,6 +221,31 @@ class DeploymentSchedulerTest {
   }
 
   @Test
+  void aRunWhoseNodeDiedBeforeItsSession_isClosedAsUnavailable_andNotFiredAgain() {
+    Deployment d = hourly("0 * * * *");
+    Instant occurrence = d.nextRunAt();
+    // A node claimed the occurrence and died before making the session.
+    DeploymentRun orphan = runs.pending(d, occurrence, occurrence);
+    store
+        .deployments()
+        .claim(
+            d.id(),
+            occurrence,
+            x -> x.ranAt(occurrence.plusSeconds(3600), occurrence),
+            List.of(orphan));
+    clock.set(occurrence.plus(DeploymentScheduler.STALLED_AFTER).minusSeconds(1));
+    scheduler.tick();
+    assertThat(runsOf(d).getFirst().error()).isNull();
+    clock.set(occurrence.plus(DeploymentScheduler.STALLED_AFTER).plusSeconds(1));
+    scheduler.tick();
+    DeploymentRun closed =
+        runsOf(d).stream().filter(r -> r.id().equals(orphan.id())).findFirst().orElseThrow();
+    assertThat(closed.error().type()).isEqualTo(RunErrors.SERVICE_UNAVAILABLE);
+    assertThat(runsOf(d)).extracting(DeploymentRun::scheduledAt).doesNotHaveDuplicates();
+    assertThat(launcher.launched).isEmpty();
+  }
+
+  @Test
   void springForward_theSkippedLocalTimeDoesNotFire() {
     clock.set(Instant.parse("2026-03-07T05:00:00Z"));
     Deployment d = hourly("30 2 * * *");

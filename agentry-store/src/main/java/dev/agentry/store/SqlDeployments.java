@@ -58,6 +58,7 @@ final class SqlDeployments extends DocRepository<Deployment> implements Deployme
               "workspace_id",
               "scheduled_at",
               "has_error",
+              "finished",
               "body",
               "created_at"),
           r ->
@@ -67,6 +68,7 @@ final class SqlDeployments extends DocRepository<Deployment> implements Deployme
                 r.workspaceId(),
                 Rows.micros(r.scheduledAt()),
                 r.error() == null ? 0 : 1,
+                r.error() == null && r.sessionId() == null ? 0 : 1,
                 Json.write(r),
                 Rows.micros(r.createdAt())
               },
@@ -147,6 +149,18 @@ final class SqlDeployments extends DocRepository<Deployment> implements Deployme
   @Override
   public Optional<DeploymentRun> findRun(String workspaceId, String id) {
     return db.read(tx -> RUNS.find(tx, workspaceId, id));
+  }
+
+  @Override
+  public List<DeploymentRun> unfinished(Instant before, int limit) {
+    return db.read(
+        tx ->
+            tx.query(
+                "SELECT body FROM deployment_runs WHERE finished = 0 AND created_at < ?"
+                    + " ORDER BY created_at LIMIT ?",
+                rs -> Json.read(rs.getString(1), DeploymentRun.class),
+                Timestamps.toMicros(before),
+                limit));
   }
 
   @Override

@@ -231,6 +231,31 @@ public abstract class DeploymentContract extends StoreTestBase {
         .containsExactly(bad.id());
   }
 
+  @Test
+  void unfinished_areRunsWithNeitherSessionNorErrorCreatedBeforeTheCutoff() {
+    Instant t = Instant.parse("2026-02-05T10:00:00Z");
+    Deployment d = repo().create(deployment(Workspace.DEFAULT_ID, "agent_a", t));
+    DeploymentRun stuck = repo().insertRun(run(d, t, t));
+    DeploymentRun recent = repo().insertRun(run(d, null, t.plusSeconds(600)));
+    DeploymentRun done = repo().insertRun(run(d, t.minusSeconds(60), t));
+    repo().updateRun(done.id(), r -> r.finished(1, "sesn_9", null));
+    List<String> found =
+        repo().unfinished(t.plusSeconds(300), 1000).stream()
+            .filter(r -> r.deploymentId().equals(d.id()))
+            .map(DeploymentRun::id)
+            .toList();
+    assertThat(found).containsExactly(stuck.id()).doesNotContain(recent.id(), done.id());
+    repo()
+        .updateRun(
+            stuck.id(),
+            r ->
+                r.finished(
+                    null, null, new DeploymentRun.RunError("service_unavailable_error", "x")));
+    assertThat(repo().unfinished(t.plusSeconds(300), 1000))
+        .extracting(DeploymentRun::id)
+        .doesNotContain(stuck.id());
+  }
+
   private static RunFilter byDeployment(Deployment d, Boolean hasError) {
     return new RunFilter(d.id(), hasError, null, TimeRange.ALL);
   }
