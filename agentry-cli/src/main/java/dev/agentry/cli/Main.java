@@ -25,6 +25,7 @@ import picocli.CommandLine.ScopeType;
       ResourceCommands.Sessions.class,
       ResourceCommands.Vaults.class,
       MemoryCommand.class,
+      DeploymentsCommand.class,
       RunCommand.class,
       SessionCommands.Tail.class,
       SessionCommands.Send.class,

@@ -18,6 +18,8 @@ public enum IdKind {
   MEMORY("mem_"),
   MEMORY_VERSION("memver_"),
   SKILL("skill_"),
+  DEPLOYMENT("depl_"),
+  DEPLOYMENT_RUN("drun_"),
   REQUEST("req_"),
   WORK("work_"),
   ENVIRONMENT_KEY("envkey_");

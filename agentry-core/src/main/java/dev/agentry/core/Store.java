@@ -31,6 +31,9 @@ public interface Store extends AutoCloseable {
   /** The work queues of self-hosted environments, and their keys. */
   WorkRepository work();
 
+  /** Scheduled deployments and their runs. */
+  DeploymentRepository deployments();
+
   /** The sessions' workspace checkpoints. */
   CheckpointRepository checkpoints();
 

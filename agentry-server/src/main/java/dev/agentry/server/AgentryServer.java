@@ -23,6 +23,9 @@ import dev.agentry.sandbox.SandboxManager;
 import dev.agentry.sandbox.Sandboxes;
 import dev.agentry.sandbox.WorkspaceCheckpoints;
 import dev.agentry.sandbox.Workspaces;
+import dev.agentry.schedule.DeploymentRuns;
+import dev.agentry.schedule.DeploymentScheduler;
+import dev.agentry.schedule.SchedulerLoop;
 import dev.agentry.store.StoreConfig;
 import dev.agentry.store.Stores;
 import io.helidon.webserver.ErrorHandling;
@@ -33,6 +36,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -63,6 +67,16 @@ public final class AgentryServer implements AutoCloseable {
   private final FileService files;
   private final FileSweep fileSweep;
   private final AutoCloseable nodeLock;
+  private final SchedulerLoop scheduler;
+
+  /** How often each node looks for due deployment occurrences. */
+  static final Duration DEPLOYMENT_TICK = Duration.ofSeconds(1);
+
+  /**
+   * How late an occurrence may still fire (after its jitter); older ones were missed while no node
+   * ran, and are recorded as missed runs instead.
+   */
+  static final Duration DEPLOYMENT_MISSED_AFTER = Duration.ofSeconds(60);
 
   private AgentryServer(
       WebServer webServer,
@@ -78,7 +92,9 @@ public final class AgentryServer implements AutoCloseable {
       FileService files,
       FileSweep fileSweep,
       ExecutorService indexing,
-      AutoCloseable nodeLock) {
+      AutoCloseable nodeLock,
+      SchedulerLoop scheduler) {
+    this.scheduler = scheduler;
     this.indexing = indexing;
     this.nodeLock = nodeLock;
     this.telemetry = telemetry;
@@ -237,6 +253,7 @@ public final class AgentryServer implements AutoCloseable {
     AutoCloseable logRedaction = LogRedaction.attach(redactor);
     BlobStore blobs = null;
     ExecutorService indexing = null;
+    SchedulerLoop scheduler = null;
     try {
       // S3 credentials and region come from the process's AWS_* variables (or the SDK's chain)
       blobs = BlobStores.open(config.blobs(), dataDir, System.getenv());
@@ -363,12 +380,24 @@ public final class AgentryServer implements AutoCloseable {
               blobs,
               files);
       EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat(), clock);
+      SessionRoutes sessionRoutes = new SessionRoutes(api, resources);
+      // Scheduled deployments (ADR 0044): every node ticks; the database claim fires each
+      // occurrence once. A run makes its session through the sessions' own create path.
+      DeploymentRuns deploymentRuns =
+          new DeploymentRuns(store.deployments(), new DeploymentSessions(sessionRoutes), clock);
+      scheduler =
+          SchedulerLoop.start(
+              new DeploymentScheduler(
+                  store.deployments(), deploymentRuns, clock, DEPLOYMENT_MISSED_AFTER),
+              DEPLOYMENT_TICK);
       List<Api.Routes> groups =
           List.of(
               new HealthRoutes(api, metrics),
               new AgentRoutes(api, model),
               new EnvironmentRoutes(api),
-              new SessionRoutes(api, resources, model),
+              sessionRoutes,
+              new DeploymentRoutes(api, sessionRoutes, deploymentRuns),
+              new DeploymentRunRoutes(api),
               new SessionResourceRoutes(api, resources),
               new ForkRoutes(api, checkpoints),
               new EventRoutes(api, eventStream),
@@ -432,8 +461,12 @@ public final class AgentryServer implements AutoCloseable {
           files,
           fileSweep,
           indexing,
-          nodeLock);
+          nodeLock,
+          scheduler);
     } catch (RuntimeException e) {
+      if (scheduler != null) {
+        scheduler.close();
+      }
       if (indexing != null) {
         indexing.shutdownNow();
       }
@@ -496,6 +529,7 @@ public final class AgentryServer implements AutoCloseable {
 
   @Override
   public void close() {
+    scheduler.close();
     fileSweep.close();
     streams.shutdown();
     webServer.stop();

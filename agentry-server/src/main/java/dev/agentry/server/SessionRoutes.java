@@ -57,7 +57,17 @@ final class SessionRoutes implements Api.Routes {
 
   private void create(ServerRequest req, ServerResponse res) {
     JsonNode body = Http.objectBody(req, api.maxBodyBytes());
-    String workspace = Caller.workspace(req);
+    Session created = create(Caller.workspace(req), body);
+    Http.ok(res, Views.session(created, api.now(), api.spend()));
+  }
+
+  /**
+   * Makes a session from a create body in {@code workspace}: the one path for {@code POST
+   * /v1/sessions} and for deployment runs.
+   *
+   * @throws ApiError naming what in the body is wrong (an archived agent, a missing vault, …)
+   */
+  Session create(String workspace, JsonNode body) {
     // Roster members are pinned here: the session keeps them whatever happens to them later.
     Agent agent = new Rosters(api.store().agents(), workspace).snapshot(agent(workspace, body));
     // Skills too: "latest" becomes the version it is now.
@@ -92,7 +102,20 @@ final class SessionRoutes implements Api.Routes {
     if (!initial.isEmpty()) {
       api.harness().wake(created.id());
     }
-    Http.ok(res, Views.session(created, now, api.spend()));
+    return created;
+  }
+
+  /**
+   * Checks a session create body as {@link #create(String, JsonNode)} would, making nothing: a
+   * deployment's template is checked when it is saved, not first when it runs.
+   */
+  void check(String workspace, JsonNode body) {
+    agent(workspace, body);
+    environment(workspace, body);
+    vaultIds(workspace, body);
+    resources.parseCreate(workspace, body, api.now());
+    initialEvents(body);
+    BudgetParser.parse(body);
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.agentry.core.ApiKeyRepository;
 import dev.agentry.core.AppendHook;
 import dev.agentry.core.CheckpointRepository;
 import dev.agentry.core.ClusterFeed;
+import dev.agentry.core.DeploymentRepository;
 import dev.agentry.core.EnvironmentRepository;
 import dev.agentry.core.EventStore;
 import dev.agentry.core.FileRepository;
@@ -33,6 +34,7 @@ final class SqlStore implements Store {
   private final SqlMemories memories;
   private final SqlWorkItems work;
   private final SqlSkills skills;
+  private final SqlDeployments deployments;
 
   /** Other nodes' appends; null on a database only this process writes. */
   private final PostgresFeed feed;
@@ -69,6 +71,7 @@ final class SqlStore implements Store {
     this.memories = new SqlMemories(db);
     this.work = new SqlWorkItems(db);
     this.skills = new SqlSkills(db);
+    this.deployments = new SqlDeployments(db);
   }
 
   @Override
@@ -129,6 +132,11 @@ final class SqlStore implements Store {
   @Override
   public MemoryRepository memories() {
     return memories;
+  }
+
+  @Override
+  public DeploymentRepository deployments() {
+    return deployments;
   }
 
   @Override
