@@ -17,6 +17,8 @@ public enum IdKind {
   MEMORY_STORE("memstore_"),
   MEMORY("mem_"),
   MEMORY_VERSION("memver_"),
+  WEBHOOK("whep_"),
+  WEBHOOK_EVENT("wevt_"),
   REQUEST("req_");
 
   private final String prefix;

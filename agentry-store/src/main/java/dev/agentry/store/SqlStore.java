@@ -13,6 +13,7 @@ import dev.agentry.core.ResourceTokenRepository;
 import dev.agentry.core.SessionRepository;
 import dev.agentry.core.Store;
 import dev.agentry.core.VaultRepository;
+import dev.agentry.core.WebhookRepository;
 import dev.agentry.core.WorkspaceRepository;
 
 /** The repositories over one {@link Database}, whichever dialect it speaks. */
@@ -30,6 +31,7 @@ final class SqlStore implements Store {
   private final SqlFiles files;
   private final SqlCheckpoints checkpoints;
   private final SqlMemories memories;
+  private final SqlWebhooks webhooks;
 
   /** Other nodes' appends; null on a database only this process writes. */
   private final PostgresFeed feed;
@@ -64,6 +66,7 @@ final class SqlStore implements Store {
     this.files = new SqlFiles(db);
     this.checkpoints = new SqlCheckpoints(db);
     this.memories = new SqlMemories(db);
+    this.webhooks = new SqlWebhooks(db);
   }
 
   @Override
@@ -119,6 +122,11 @@ final class SqlStore implements Store {
   @Override
   public CheckpointRepository checkpoints() {
     return checkpoints;
+  }
+
+  @Override
+  public WebhookRepository webhooks() {
+    return webhooks;
   }
 
   @Override
