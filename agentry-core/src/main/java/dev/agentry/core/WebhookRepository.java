@@ -23,6 +23,9 @@ public interface WebhookRepository extends WebhookEvents {
 
   Optional<WebhookEndpoint> find(String workspaceId, String id);
 
+  /** The endpoint, whichever workspace it is in (for the dispatcher). */
+  Optional<WebhookEndpoint> find(String id);
+
   /** The workspace's endpoints, oldest first. */
   List<WebhookEndpoint> list(String workspaceId);
 

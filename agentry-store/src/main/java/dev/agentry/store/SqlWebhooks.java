@@ -98,6 +98,11 @@ final class SqlWebhooks implements WebhookRepository {
   }
 
   @Override
+  public Optional<WebhookEndpoint> find(String id) {
+    return db.read(tx -> find(tx, id));
+  }
+
+  @Override
   public List<WebhookEndpoint> list(String workspaceId) {
     return db.read(
         tx ->
@@ -153,7 +158,7 @@ final class SqlWebhooks implements WebhookRepository {
     db.write(
         null,
         tx -> {
-          if (tx.exists("SELECT 1 FROM webhook_endpoints WHERE disabled_at IS NULL")) {
+          if (tx.exists("SELECT 1 FROM webhook_endpoints WHERE disabled_at IS NULL LIMIT 1")) {
             tx.update(
                 "INSERT INTO webhook_outbox (type, resource_id, workspace_id, related_id,"
                     + " created_at) VALUES (?, ?, ?, ?, ?)",
@@ -170,6 +175,10 @@ final class SqlWebhooks implements WebhookRepository {
   @Override
   public int fanOut(int max, Instant now, Renderer render) {
     long nowMicros = Timestamps.toMicros(now);
+    // A read first, so that an idle poll never queues behind the writers.
+    if (!db.read(tx -> tx.exists("SELECT 1 FROM webhook_outbox LIMIT 1"))) {
+      return 0;
+    }
     return db.transact(
         tx -> {
           List<OutboxRow> rows =
@@ -224,6 +233,13 @@ final class SqlWebhooks implements WebhookRepository {
   public List<WebhookDelivery> claim(int max, Instant now, Duration hold) {
     long nowMicros = Timestamps.toMicros(now);
     long until = Timestamps.toMicros(now.plus(hold));
+    if (!db.read(
+        tx ->
+            tx.exists(
+                "SELECT 1 FROM webhook_deliveries WHERE next_attempt_at <= ? LIMIT 1",
+                nowMicros))) {
+      return List.of();
+    }
     return db.transact(
         tx -> {
           List<WebhookDelivery> due =
