@@ -22,6 +22,7 @@ import dev.agentry.sandbox.WorkspaceCheckpoints;
 import dev.agentry.sandbox.Workspaces;
 import dev.agentry.store.StoreConfig;
 import dev.agentry.store.Stores;
+import dev.agentry.webhooks.WebhookDispatcher;
 import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -60,6 +61,7 @@ public final class AgentryServer implements AutoCloseable {
   private final FileService files;
   private final FileSweep fileSweep;
   private final AutoCloseable nodeLock;
+  private final WebhookDispatcher webhooks;
 
   private AgentryServer(
       WebServer webServer,
@@ -75,7 +77,9 @@ public final class AgentryServer implements AutoCloseable {
       FileService files,
       FileSweep fileSweep,
       ExecutorService indexing,
-      AutoCloseable nodeLock) {
+      AutoCloseable nodeLock,
+      WebhookDispatcher webhooks) {
+    this.webhooks = webhooks;
     this.indexing = indexing;
     this.nodeLock = nodeLock;
     this.telemetry = telemetry;
@@ -338,6 +342,12 @@ public final class AgentryServer implements AutoCloseable {
               blobs,
               files);
       EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat(), clock);
+      // Webhooks (ADR 0045): every node polls the outbox on the sweeper's thread (a poll is a
+      // quick read when there is nothing to do) and sends on virtual threads; the database hands
+      // each delivery to one node.
+      WebhookDispatcher webhooks =
+          WebhookDispatcher.create(
+              store.webhooks(), box, config.webhooks(), clock, sweeper, indexing);
       List<Api.Routes> groups =
           List.of(
               new HealthRoutes(api, metrics),
@@ -353,7 +363,8 @@ public final class AgentryServer implements AutoCloseable {
               new MemoryRoutes(api),
               new FileRoutes(api, config.files()),
               new UsageRoutes(api),
-              new KeyRoutes());
+              new KeyRoutes(),
+              new WebhookRoutes(api, webhooks, box));
       Errors errors = new Errors(redactor);
       HttpRouting.Builder routing = HttpRouting.builder();
       routing.addFilter(new RequestIds());
@@ -389,6 +400,7 @@ public final class AgentryServer implements AutoCloseable {
           blobs.describe(),
           dataDir);
       harness.recover();
+      webhooks.start();
       FileSweep fileSweep = new FileSweep(files, sweeper, config.files().sweepEvery());
       return new AgentryServer(
           web,
@@ -404,7 +416,8 @@ public final class AgentryServer implements AutoCloseable {
           files,
           fileSweep,
           indexing,
-          nodeLock);
+          nodeLock,
+          webhooks);
     } catch (RuntimeException e) {
       if (indexing != null) {
         indexing.shutdownNow();
@@ -468,6 +481,7 @@ public final class AgentryServer implements AutoCloseable {
 
   @Override
   public void close() {
+    webhooks.close();
     fileSweep.close();
     streams.shutdown();
     webServer.stop();

@@ -4,6 +4,7 @@ import dev.agentry.blob.BlobLocation;
 import dev.agentry.core.SandboxLimits;
 import dev.agentry.git.TokenUsernames;
 import dev.agentry.harness.HarnessConfig;
+import dev.agentry.webhooks.WebhookSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -35,7 +36,8 @@ public record ServerConfig(
     String gitAllowedHosts,
     String gitTokenUsername,
     FileSettings files,
-    String nodeId) {
+    String nodeId,
+    WebhookSettings webhooks) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -51,6 +53,7 @@ public record ServerConfig(
     require(sandboxLimits != null, "AGENTRY_SANDBOX_*", "limits must be set");
     require(harness != null, "AGENTRY_MODEL_*", "harness settings must be set");
     require(files != null, "AGENTRY_MAX_UPLOAD_BYTES", "file settings must be set");
+    require(webhooks != null, WebhookSettings.ALLOW_PRIVATE, "webhook settings must be set");
     require(host != null && !host.isBlank(), "AGENTRY_HOST", "must not be empty");
     require(port >= 0 && port <= 65535, "AGENTRY_PORT", "must be between 0 and 65535");
     require(dataDir != null, "AGENTRY_DATA_DIR", "must be set");
@@ -135,6 +138,7 @@ public record ServerConfig(
     b.gitTokenUsername = EnvValues.string(env, "AGENTRY_GIT_TOKEN_USERNAME");
     b.files = FileSettings.fromEnv(env);
     b.nodeId = EnvValues.string(env, NodeIdentity.KEY);
+    b.webhooks = WebhookSettings.fromEnv(env);
     return b;
   }
 
@@ -158,6 +162,7 @@ public record ServerConfig(
     private String gitTokenUsername;
     private FileSettings files;
     private String nodeId;
+    private WebhookSettings webhooks;
 
     private Builder() {}
 
@@ -246,6 +251,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** How webhooks are delivered ({@code AGENTRY_WEBHOOK_ALLOW_PRIVATE}). */
+    public Builder webhooks(WebhookSettings value) {
+      webhooks = value;
+      return this;
+    }
+
     /** This node's id ({@code AGENTRY_NODE_ID}), or null for the one kept in the data dir. */
     public Builder nodeId(String value) {
       nodeId = value;
@@ -274,7 +285,8 @@ public record ServerConfig(
           gitAllowedHosts,
           gitTokenUsername,
           files,
-          nodeId);
+          nodeId,
+          webhooks);
     }
   }
 

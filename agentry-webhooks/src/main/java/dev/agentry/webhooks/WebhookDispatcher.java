@@ -9,7 +9,6 @@ import dev.agentry.core.WebhookEndpoint;
 import dev.agentry.core.WebhookRepository;
 import java.net.URI;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -122,7 +121,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     if (room <= 0) {
       return;
     }
-    List<WebhookDelivery> due = repo.claim(Math.min(room, BATCH), now, hold());
+    List<WebhookDelivery> due = repo.claim(Math.min(room, BATCH), now, settings.hold());
     for (WebhookDelivery d : due) {
       inFlight.incrementAndGet();
       senders.execute(
@@ -149,11 +148,6 @@ public final class WebhookDispatcher implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("webhook poll failed; trying again at the next one", e);
     }
-  }
-
-  /** Longer than one attempt can take, so a live sender always settles before a re-claim. */
-  private Duration hold() {
-    return settings.timeout().multipliedBy(2).plusSeconds(30);
   }
 
   private void deliver(WebhookDelivery d) {

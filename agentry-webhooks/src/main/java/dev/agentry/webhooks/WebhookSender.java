@@ -4,6 +4,7 @@ import com.standardwebhooks.Webhook;
 import com.standardwebhooks.exceptions.EmptyWebhookSecretException;
 import com.standardwebhooks.exceptions.WebhookSigningException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,7 +60,11 @@ final class WebhookSender {
             .POST(HttpRequest.BodyPublishers.ofString(payload))
             .build();
     try {
-      HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+      // The answer's body is not read: closing it at once bounds an attempt by the timeouts,
+      // however slowly a receiver would send one.
+      HttpResponse<InputStream> response =
+          http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      response.body().close();
       return Outcome.status(response.statusCode());
     } catch (HttpTimeoutException e) {
       return Outcome.error("timed out");

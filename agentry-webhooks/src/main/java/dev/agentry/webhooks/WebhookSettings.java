@@ -24,6 +24,8 @@ public record WebhookSettings(
     Duration timeout) {
 
   public static final String ALLOW_PRIVATE = "AGENTRY_WEBHOOK_ALLOW_PRIVATE";
+  public static final String TIMEOUT_MS = "AGENTRY_WEBHOOK_TIMEOUT_MS";
+  public static final String FIRST_RETRY_MS = "AGENTRY_WEBHOOK_FIRST_RETRY_MS";
 
   public WebhookSettings {
     if (maxAttempts < 1) {
@@ -43,14 +45,51 @@ public record WebhookSettings(
   }
 
   /**
-   * @throws IllegalArgumentException naming {@value #ALLOW_PRIVATE} if it is not true or false
+   * The defaults, overridden by {@value #ALLOW_PRIVATE}, {@value #TIMEOUT_MS} (100–120000) and
+   * {@value #FIRST_RETRY_MS} (10–3600000).
+   *
+   * @throws IllegalArgumentException naming the key and its rule when a value is out of bounds
    */
   public static WebhookSettings fromEnv(Map<String, String> env) {
     String raw = env.getOrDefault(ALLOW_PRIVATE, "false").trim();
     if (!raw.equalsIgnoreCase("true") && !raw.equalsIgnoreCase("false")) {
       throw new IllegalArgumentException(ALLOW_PRIVATE + " must be true or false, not " + raw);
     }
-    return defaults(Boolean.parseBoolean(raw));
+    WebhookSettings d = defaults(Boolean.parseBoolean(raw));
+    return new WebhookSettings(
+        d.allowPrivate(),
+        d.pollEvery(),
+        Duration.ofMillis(millis(env, FIRST_RETRY_MS, d.firstRetry(), 10, 3_600_000)),
+        d.maxRetry(),
+        d.maxAttempts(),
+        Duration.ofMillis(millis(env, TIMEOUT_MS, d.timeout(), 100, 120_000)));
+  }
+
+  private static long millis(
+      Map<String, String> env, String key, Duration fallback, long min, long max) {
+    String raw = env.get(key);
+    if (raw == null || raw.isBlank()) {
+      return fallback.toMillis();
+    }
+    long v;
+    try {
+      v = Long.parseLong(raw.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be a whole number of milliseconds");
+    }
+    if (v < min || v > max) {
+      throw new IllegalArgumentException(key + " must be between " + min + " and " + max);
+    }
+    return v;
+  }
+
+  /**
+   * How long a claimed delivery stays hidden from other claims: longer than one attempt can take
+   * (connecting and waiting for the answer's head, each bounded by {@link #timeout}), so a live
+   * sender always settles it first, and short enough that one a dead node held is soon retried.
+   */
+  Duration hold() {
+    return timeout.multipliedBy(2).plusSeconds(5);
   }
 
   /** The wait after the {@code attempts}-th failed attempt. */

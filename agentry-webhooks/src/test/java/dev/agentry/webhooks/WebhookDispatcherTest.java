@@ -16,6 +16,7 @@ import dev.agentry.core.Workspace;
 import dev.agentry.store.StoreConfig;
 import dev.agentry.store.Stores;
 import dev.agentry.testkit.StoreFixtures;
+import dev.agentry.testkit.WebhookReceiver;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,16 +36,16 @@ class WebhookDispatcherTest {
   @TempDir Path dir;
   private Store store;
   private SecretBox box;
-  private Receiver receiver;
+  private WebhookReceiver receiver;
   private ScheduledExecutorService scheduler;
   private ExecutorService senders;
   private WebhookDispatcher dispatcher;
 
   @BeforeEach
-  void setUp() throws Exception {
+  void setUp() {
     store = Stores.open(StoreConfig.sqlite(dir));
     box = new SecretBox(new byte[32], new Redactor());
-    receiver = new Receiver();
+    receiver = WebhookReceiver.start();
     scheduler = Executors.newSingleThreadScheduledExecutor();
     senders = Executors.newVirtualThreadPerTaskExecutor();
   }
@@ -101,8 +102,8 @@ class WebhookDispatcherTest {
     register(receiver.url(), "agent.created");
     startDispatcher(true);
     Agent agent = newAgent();
-    await().atMost(Duration.ofSeconds(10)).until(() -> !receiver.received.isEmpty());
-    Receiver.Received r = receiver.received.get(0);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !receiver.received().isEmpty());
+    WebhookReceiver.Received r = receiver.received().get(0);
     assertThat(r.verified()).isTrue();
     JsonNode body = Json.read(r.body(), JsonNode.class);
     assertThat(body.get("type").asText()).isEqualTo("event");
@@ -123,10 +124,10 @@ class WebhookDispatcherTest {
     startDispatcher(true);
     newAgent();
     await().atMost(Duration.ofSeconds(10)).until(() -> store.webhooks().pending(e.id()) == 0);
-    assertThat(receiver.received).hasSize(3).allSatisfy(r -> assertThat(r.verified()).isTrue());
-    assertThat(receiver.received)
-        .extracting(Receiver.Received::id)
-        .containsOnly(receiver.received.get(0).id());
+    assertThat(receiver.received()).hasSize(3).allSatisfy(r -> assertThat(r.verified()).isTrue());
+    assertThat(receiver.received())
+        .extracting(WebhookReceiver.Received::id)
+        .containsOnly(receiver.received().get(0).id());
     assertThat(reload(e).consecutiveFailures()).isZero();
   }
 
@@ -138,7 +139,7 @@ class WebhookDispatcherTest {
     newAgent();
     await().atMost(Duration.ofSeconds(20)).until(() -> !reload(e).enabled());
     assertThat(reload(e).disabledReason()).isEqualTo("consecutive_failures");
-    assertThat(receiver.received).hasSize(WebhookEndpoint.MAX_CONSECUTIVE_FAILURES);
+    assertThat(receiver.received()).hasSize(WebhookEndpoint.MAX_CONSECUTIVE_FAILURES);
     assertThat(store.webhooks().pending(e.id())).isEqualTo(1);
 
     receiver.answer(() -> 200);
@@ -159,7 +160,7 @@ class WebhookDispatcherTest {
                     x.createdAt(),
                     Instant.now()));
     await().atMost(Duration.ofSeconds(10)).until(() -> store.webhooks().pending(e.id()) == 0);
-    assertThat(receiver.received).hasSize(WebhookEndpoint.MAX_CONSECUTIVE_FAILURES + 1);
+    assertThat(receiver.received()).hasSize(WebhookEndpoint.MAX_CONSECUTIVE_FAILURES + 1);
   }
 
   @Test
@@ -169,7 +170,7 @@ class WebhookDispatcherTest {
     newAgent();
     await().atMost(Duration.ofSeconds(10)).until(() -> !reload(e).enabled());
     assertThat(reload(e).disabledReason()).isEqualTo("private_address");
-    assertThat(receiver.received).isEmpty();
+    assertThat(receiver.received()).isEmpty();
   }
 
   @Test
@@ -179,7 +180,7 @@ class WebhookDispatcherTest {
     var result = dispatcher.sendTest(e);
     assertThat(result.success()).isTrue();
     assertThat(result.statusCode()).isEqualTo(200);
-    assertThat(receiver.received)
+    assertThat(receiver.received())
         .singleElement()
         .satisfies(
             r -> {

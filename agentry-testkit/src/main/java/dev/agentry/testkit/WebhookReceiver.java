@@ -1,30 +1,39 @@
-package dev.agentry.webhooks;
+package dev.agentry.testkit;
 
 import com.standardwebhooks.Webhook;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntSupplier;
 
 /**
  * A webhook receiver on loopback that verifies every delivery's signature with the Standard
- * Webhooks library and records what it got; {@code status} chooses each answer.
+ * Webhooks library (as a user's receiver would) and records each request and the status it was
+ * answered with; {@link #answer} chooses the statuses, {@link #secret} the signing secret.
  */
-final class Receiver implements AutoCloseable {
-  record Received(String id, String timestamp, String body, boolean verified) {}
+public final class WebhookReceiver implements AutoCloseable {
+  /** One request as it arrived, whether its signature verified, and what it was answered. */
+  public record Received(
+      String id, String timestamp, String body, boolean verified, int answeredWith) {
+    public boolean delivered() {
+      return answeredWith >= 200 && answeredWith < 300;
+    }
+  }
 
-  final List<Received> received = new CopyOnWriteArrayList<>();
+  private final List<Received> received = new CopyOnWriteArrayList<>();
   private final HttpServer server;
   private volatile String secret;
   private volatile IntSupplier status = () -> 200;
 
-  Receiver() throws IOException {
+  private WebhookReceiver() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext(
         "/",
@@ -32,7 +41,9 @@ final class Receiver implements AutoCloseable {
           String body =
               new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
           Map<String, List<String>> headers = new HashMap<>();
-          exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), v));
+          exchange
+              .getRequestHeaders()
+              .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
           boolean verified;
           try {
             new Webhook(secret).verify(body, headers);
@@ -40,13 +51,14 @@ final class Receiver implements AutoCloseable {
           } catch (Exception e) {
             verified = false;
           }
+          int code = status.getAsInt();
           received.add(
               new Received(
                   exchange.getRequestHeaders().getFirst("webhook-id"),
                   exchange.getRequestHeaders().getFirst("webhook-timestamp"),
                   body,
-                  verified));
-          int code = status.getAsInt();
+                  verified,
+                  code));
           if (code >= 300 && code < 400) {
             exchange.getResponseHeaders().add("location", "/elsewhere");
           }
@@ -56,15 +68,29 @@ final class Receiver implements AutoCloseable {
     server.start();
   }
 
-  void secret(String secret) {
+  public static WebhookReceiver start() {
+    try {
+      return new WebhookReceiver();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The secret signatures are verified with ({@code whsec_…}). */
+  public void secret(String secret) {
     this.secret = secret;
   }
 
-  void answer(IntSupplier status) {
+  /** Chooses the status of each answer from now on. */
+  public void answer(IntSupplier status) {
     this.status = status;
   }
 
-  String url() {
+  public List<Received> received() {
+    return List.copyOf(received);
+  }
+
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
   }
 
