@@ -24,6 +24,7 @@ import picocli.CommandLine.ScopeType;
       ResourceCommands.Sessions.class,
       ResourceCommands.Vaults.class,
       MemoryCommand.class,
+      WebhooksCommand.class,
       RunCommand.class,
       SessionCommands.Tail.class,
       SessionCommands.Send.class,
