@@ -22,7 +22,7 @@ import java.util.function.IntSupplier;
 public final class WebhookReceiver implements AutoCloseable {
   /** One request as it arrived, whether its signature verified, and what it was answered. */
   public record Received(
-      String id, String timestamp, String body, boolean verified, int answeredWith) {
+      String path, String id, String timestamp, String body, boolean verified, int answeredWith) {
     public boolean delivered() {
       return answeredWith >= 200 && answeredWith < 300;
     }
@@ -54,6 +54,7 @@ public final class WebhookReceiver implements AutoCloseable {
           int code = status.getAsInt();
           received.add(
               new Received(
+                  exchange.getRequestURI().getPath(),
                   exchange.getRequestHeaders().getFirst("webhook-id"),
                   exchange.getRequestHeaders().getFirst("webhook-timestamp"),
                   body,

@@ -125,6 +125,10 @@ class WebhookDispatcherTest {
     newAgent();
     await().atMost(Duration.ofSeconds(10)).until(() -> store.webhooks().pending(e.id()) == 0);
     assertThat(receiver.received()).hasSize(3).allSatisfy(r -> assertThat(r.verified()).isTrue());
+    // The redirect was not followed: every request went to the registered URL.
+    assertThat(receiver.received())
+        .extracting(WebhookReceiver.Received::path)
+        .containsOnly("/hook");
     assertThat(receiver.received())
         .extracting(WebhookReceiver.Received::id)
         .containsOnly(receiver.received().get(0).id());
