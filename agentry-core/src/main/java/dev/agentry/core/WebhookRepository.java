@@ -3,6 +3,7 @@ package dev.agentry.core;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -42,6 +43,16 @@ public interface WebhookRepository extends WebhookEvents {
 
   /** The endpoint's sealed signing secret. */
   Optional<byte[]> sealedSecret(String id);
+
+  /** Every endpoint's sealed signing secret, by endpoint id (for a master key rotation). */
+  Map<String, byte[]> sealedSecrets();
+
+  /**
+   * Replaces the endpoint's sealed signing secret (a master key rotation).
+   *
+   * @throws StoreException.NotFound if there is no such endpoint
+   */
+  void reseal(String id, byte[] sealedSecret);
 
   /**
    * Moves up to {@code max} outbox rows, oldest first, into deliveries for the enabled endpoints of

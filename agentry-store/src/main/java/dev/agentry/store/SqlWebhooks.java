@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
@@ -151,6 +153,33 @@ final class SqlWebhooks implements WebhookRepository {
                 "SELECT sealed_secret FROM webhook_endpoints WHERE id = ?",
                 rs -> rs.getBytes(1),
                 id));
+  }
+
+  @Override
+  public Map<String, byte[]> sealedSecrets() {
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    db.read(
+            tx ->
+                tx.query(
+                    "SELECT id, sealed_secret FROM webhook_endpoints ORDER BY id",
+                    rs -> Map.entry(rs.getString(1), rs.getBytes(2))))
+        .forEach(e -> out.put(e.getKey(), e.getValue()));
+    return out;
+  }
+
+  @Override
+  public void reseal(String id, byte[] sealedSecret) {
+    int n =
+        db.write(
+            null,
+            tx ->
+                tx.update(
+                    "UPDATE webhook_endpoints SET sealed_secret = ? WHERE id = ?",
+                    sealedSecret,
+                    id));
+    if (n == 0) {
+      throw new StoreException.NotFound("no webhook endpoint " + id);
+    }
   }
 
   @Override
