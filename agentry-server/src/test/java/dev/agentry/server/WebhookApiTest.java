@@ -1,8 +1,13 @@
 package dev.agentry.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.anthropic.core.UnwrapWebhookParams;
+import com.anthropic.core.http.Headers;
+import com.anthropic.errors.AnthropicWebhookException;
+import com.anthropic.models.beta.webhooks.UnwrapWebhookEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.Json;
 import dev.agentry.testkit.FakeAnthropic;
@@ -137,8 +142,14 @@ class WebhookApiTest {
 
   @Test
   void aChangeMadeThroughTheApi_isDeliveredSignedToTheEndpoint() {
-    register(
-        "agent.created", "session.created", "session.status_run_started", "session.status_idled");
+    String secret =
+        register(
+                "agent.created",
+                "session.created",
+                "session.status_run_started",
+                "session.status_idled")
+            .get("secret")
+            .asText();
     fake.enqueue(FakeAnthropic.text("hello"));
     String agent =
         ok(server.call(
@@ -172,6 +183,52 @@ class WebhookApiTest {
         .extracting(d -> d.get("id").asText())
         .containsExactly(session);
     assertThat(receiver.received()).allSatisfy(r -> assertThat(r.verified()).isTrue());
+
+    // The official SDK verifies and reads the delivery as a user's receiver would.
+    WebhookReceiver.Received idled =
+        receiver.received().stream()
+            .filter(r -> r.delivered() && r.body().contains("\"session.status_idled\""))
+            .findFirst()
+            .orElseThrow();
+    UnwrapWebhookEvent event =
+        server
+            .sdk()
+            .beta()
+            .webhooks()
+            .unwrap(
+                UnwrapWebhookParams.builder()
+                    .body(idled.body())
+                    .headers(
+                        Headers.builder()
+                            .put("webhook-id", idled.id())
+                            .put("webhook-timestamp", idled.timestamp())
+                            .put("webhook-signature", idled.signature())
+                            .build())
+                    .secret(secret)
+                    .build());
+    assertThat(event.id()).isEqualTo(idled.id());
+    assertThat(event.data().sessionStatusIdled().orElseThrow().id()).isEqualTo(session);
+    assertThat(event.data().sessionStatusIdled().orElseThrow().workspaceId())
+        .isEqualTo("wrkspc_default");
+    // A body changed in transit does not verify.
+    assertThatThrownBy(
+            () ->
+                server
+                    .sdk()
+                    .beta()
+                    .webhooks()
+                    .unwrap(
+                        UnwrapWebhookParams.builder()
+                            .body(idled.body().replace(session, "sesn_forged"))
+                            .headers(
+                                Headers.builder()
+                                    .put("webhook-id", idled.id())
+                                    .put("webhook-timestamp", idled.timestamp())
+                                    .put("webhook-signature", idled.signature())
+                                    .build())
+                            .secret(secret)
+                            .build()))
+        .isInstanceOf(AnthropicWebhookException.class);
   }
 
   @Test

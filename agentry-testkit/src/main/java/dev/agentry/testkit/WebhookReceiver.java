@@ -22,7 +22,13 @@ import java.util.function.IntSupplier;
 public final class WebhookReceiver implements AutoCloseable {
   /** One request as it arrived, whether its signature verified, and what it was answered. */
   public record Received(
-      String path, String id, String timestamp, String body, boolean verified, int answeredWith) {
+      String path,
+      String id,
+      String timestamp,
+      String signature,
+      String body,
+      boolean verified,
+      int answeredWith) {
     public boolean delivered() {
       return answeredWith >= 200 && answeredWith < 300;
     }
@@ -57,6 +63,7 @@ public final class WebhookReceiver implements AutoCloseable {
                   exchange.getRequestURI().getPath(),
                   exchange.getRequestHeaders().getFirst("webhook-id"),
                   exchange.getRequestHeaders().getFirst("webhook-timestamp"),
+                  exchange.getRequestHeaders().getFirst("webhook-signature"),
                   body,
                   verified,
                   code));
