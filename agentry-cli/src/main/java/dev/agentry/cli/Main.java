@@ -26,6 +26,7 @@ import picocli.CommandLine.ScopeType;
       ResourceCommands.Vaults.class,
       MemoryCommand.class,
       DeploymentsCommand.class,
+      WebhooksCommand.class,
       RunCommand.class,
       SessionCommands.Tail.class,
       SessionCommands.Send.class,

@@ -177,6 +177,25 @@ class AdminCommandsTest {
     }
     Path keyFile = dataDir.resolve("master.key");
     byte[] oldKey = Base64.getDecoder().decode(Files.readString(keyFile).trim());
+    String hookSecret = "whsec_rotation0123456789abcdef";
+    try (Store store = Admin.openStore(ServerConfig.builder(Map.of()).dataDir(dataDir).build())) {
+      java.time.Instant now = java.time.Instant.now();
+      store
+          .webhooks()
+          .create(
+              new dev.agentry.core.WebhookEndpoint(
+                  "whep_rotation",
+                  "wrkspc_default",
+                  "https://hooks.example.com/in",
+                  List.of("agent.created"),
+                  null,
+                  0,
+                  null,
+                  null,
+                  now,
+                  now),
+              new SecretBox(oldKey, new Redactor()).seal(hookSecret, "whep_rotation"));
+    }
 
     Run r = run("vault", "rotate-master-key", "--data-dir", dataDir.toString());
     assertThat(r.code()).as(r.err()).isZero();
@@ -204,6 +223,9 @@ class AdminCommandsTest {
       assertThatThrownBy(
               () -> new SecretBox(oldKey, new Redactor()).open(c.sealedSecrets(), c.id()))
           .isInstanceOf(IllegalArgumentException.class);
+      byte[] hook = store.webhooks().sealedSecret("whep_rotation").orElseThrow();
+      assertThat(new SecretBox(newKey, new Redactor()).open(hook, "whep_rotation"))
+          .isEqualTo(hookSecret);
 
       // A credential that does not open with the current key: rotation refuses, changes nothing.
       store

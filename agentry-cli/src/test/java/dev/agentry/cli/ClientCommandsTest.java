@@ -39,7 +39,11 @@ class ClientCommandsTest {
     fake = FakeAnthropic.start();
     server =
         AgentryServer.start(
-            ServerConfig.builder(Map.of()).port(0).dataDir(dataDir).apiKey(KEY).build(),
+            ServerConfig.builder(Map.of("AGENTRY_WEBHOOK_ALLOW_PRIVATE", "true"))
+                .port(0)
+                .dataDir(dataDir)
+                .apiKey(KEY)
+                .build(),
             Clock.systemUTC(),
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
             ModelClients.fromEnv(
@@ -697,5 +701,34 @@ class ClientCommandsTest {
     assertThat(missing.code()).isEqualTo(1);
     assertThat(missing.err()).contains("no memory at /notes/a.md");
     assertThat(cli("memory", "versions", store).out()).contains("deleted");
+  }
+
+  @Test
+  void webhooks_createPrintsTheSecretOnce_testDeliversSigned_lsShows_rmDeletes() throws Exception {
+    try (var receiver = dev.agentry.testkit.WebhookReceiver.start()) {
+      Run created =
+          cli("webhooks", "create", receiver.url(), "-t", "agent.created", "-t", "vault.created");
+      assertThat(created.code()).as(created.err()).isZero();
+      String secret = created.out().replaceAll("(?s).*(whsec_\\S+).*", "$1").trim();
+      String id = created.out().replaceAll("(?s)Created (\\S+).*", "$1").trim();
+      assertThat(secret).startsWith("whsec_");
+      receiver.secret(secret);
+      assertThat(cli("webhooks", "ls").out())
+          .contains(id, "enabled", "agent.created,vault.created")
+          .doesNotContain("whsec_");
+      Run test = cli("webhooks", "test", id);
+      assertThat(test.code()).as(test.out() + test.err()).isZero();
+      assertThat(test.out()).contains("Delivered", "HTTP 200");
+      assertThat(receiver.received())
+          .singleElement()
+          .satisfies(r -> assertThat(r.verified()).isTrue());
+      receiver.answer(() -> 500);
+      assertThat(cli("webhooks", "test", id).code()).isEqualTo(1);
+      assertThat(cli("webhooks", "rm", id).out()).contains("Deleted " + id);
+      assertThat(cli("webhooks", "ls").out()).doesNotContain(id);
+      Run bad = cli("webhooks", "create", "ftp://example.com/", "-t", "agent.created");
+      assertThat(bad.code()).isNotZero();
+      assertThat(bad.err()).contains("http");
+    }
   }
 }

@@ -20,6 +20,8 @@ public enum IdKind {
   SKILL("skill_"),
   DEPLOYMENT("depl_"),
   DEPLOYMENT_RUN("drun_"),
+  WEBHOOK("whep_"),
+  WEBHOOK_EVENT("wevt_"),
   REQUEST("req_"),
   WORK("work_"),
   ENVIRONMENT_KEY("envkey_");

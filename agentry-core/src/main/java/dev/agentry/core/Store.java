@@ -37,6 +37,9 @@ public interface Store extends AutoCloseable {
   /** The sessions' workspace checkpoints. */
   CheckpointRepository checkpoints();
 
+  /** Webhook endpoints, the outbox of changes to report and the deliveries owed. */
+  WebhookRepository webhooks();
+
   /** Other nodes' appends to the shared logs; {@link ClusterFeed#NONE} on a single-node store. */
   default ClusterFeed clusterFeed() {
     return ClusterFeed.NONE;

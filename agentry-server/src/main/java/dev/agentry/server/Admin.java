@@ -136,10 +136,11 @@ public final class Admin {
   }
 
   /**
-   * Re-seals every credential's secrets with a new master key ({@code newKeyBase64}, or a random
-   * one). Refuses, changing nothing, if any credential does not open with the current key. With a
-   * key file, the new key goes to {@code master.key.next} first (so that a failure midway leaves
-   * both keys on disk) and replaces {@code master.key} once every credential is re-sealed.
+   * Re-seals every credential's secrets, and every webhook signing secret, with a new master key
+   * ({@code newKeyBase64}, or a random one). Refuses, changing nothing, if any credential does not
+   * open with the current key. With a key file, the new key goes to {@code master.key.next} first
+   * (so that a failure midway leaves both keys on disk) and replaces {@code master.key} once every
+   * credential is re-sealed.
    */
   public static Rotation rotateMasterKey(
       ServerConfig config, Store store, Optional<String> newKeyBase64) {
@@ -181,6 +182,26 @@ public final class Admin {
               + " credential(s) do not open with the current master key: "
               + String.join(", ", broken));
     }
+    // Webhook signing secrets are sealed with the same key (ADR 0045).
+    Map<String, String> webhookSecrets = new LinkedHashMap<>();
+    store
+        .webhooks()
+        .sealedSecrets()
+        .forEach(
+            (id, ciphertext) -> {
+              try {
+                webhookSecrets.put(id, oldBox.open(ciphertext, id));
+              } catch (IllegalArgumentException e) {
+                broken.add(id);
+              }
+            });
+    if (!broken.isEmpty()) {
+      throw new RotationException(
+          "refusing to rotate: "
+              + broken.size()
+              + " webhook secret(s) do not open with the current master key: "
+              + String.join(", ", broken));
+    }
     Path next = dataDir.resolve("master.key.next");
     if (!fromEnv) {
       Keys.writePrivate(next, encoded + "\n");
@@ -220,6 +241,17 @@ public final class Admin {
                 + (fromEnv ? ": " + encoded : "")
                 + "; run the rotation again with --new-key and that key after fixing the cause");
       }
+    }
+    try {
+      webhookSecrets.forEach((id, secret) -> store.webhooks().reseal(id, newBox.seal(secret, id)));
+    } catch (RuntimeException e) {
+      throw new RotationException(
+          "rotation failed re-sealing webhook secrets ("
+              + e.getClass().getSimpleName()
+              + ") after every credential; the re-sealed ones need the new key, kept in "
+              + (fromEnv ? "the message below" : next.toString())
+              + (fromEnv ? ": " + encoded : "")
+              + "; run the rotation again with --new-key and that key after fixing the cause");
     }
     if (fromEnv) {
       return new Rotation(done, encoded, Optional.empty());

@@ -28,6 +28,7 @@ import dev.agentry.schedule.DeploymentScheduler;
 import dev.agentry.schedule.SchedulerLoop;
 import dev.agentry.store.StoreConfig;
 import dev.agentry.store.Stores;
+import dev.agentry.webhooks.WebhookDispatcher;
 import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -77,6 +78,7 @@ public final class AgentryServer implements AutoCloseable {
    * ran, and are recorded as missed runs instead.
    */
   static final Duration DEPLOYMENT_MISSED_AFTER = Duration.ofSeconds(60);
+  private final WebhookDispatcher webhooks;
 
   private AgentryServer(
       WebServer webServer,
@@ -93,8 +95,10 @@ public final class AgentryServer implements AutoCloseable {
       FileSweep fileSweep,
       ExecutorService indexing,
       AutoCloseable nodeLock,
-      SchedulerLoop scheduler) {
+      SchedulerLoop scheduler,
+      WebhookDispatcher webhooks) {
     this.scheduler = scheduler;
+    this.webhooks = webhooks;
     this.indexing = indexing;
     this.nodeLock = nodeLock;
     this.telemetry = telemetry;
@@ -380,7 +384,7 @@ public final class AgentryServer implements AutoCloseable {
               blobs,
               files);
       EventStream eventStream = new EventStream(store.events(), streams, config.heartbeat(), clock);
-      SessionRoutes sessionRoutes = new SessionRoutes(api, resources);
+      SessionRoutes sessionRoutes = new SessionRoutes(api, resources, model);
       // Scheduled deployments (ADR 0044): every node ticks; the database claim fires each
       // occurrence once. A run makes its session through the sessions' own create path.
       DeploymentRuns deploymentRuns =
@@ -390,6 +394,12 @@ public final class AgentryServer implements AutoCloseable {
               new DeploymentScheduler(
                   store.deployments(), deploymentRuns, clock, DEPLOYMENT_MISSED_AFTER),
               DEPLOYMENT_TICK);
+      // Webhooks (ADR 0045): every node polls the outbox on the sweeper's thread (a poll is a
+      // quick read when there is nothing to do) and sends on virtual threads; the database hands
+      // each delivery to one node.
+      WebhookDispatcher webhooks =
+          WebhookDispatcher.create(
+              store.webhooks(), box, config.webhooks(), clock, sweeper, indexing);
       List<Api.Routes> groups =
           List.of(
               new HealthRoutes(api, metrics),
@@ -410,7 +420,8 @@ public final class AgentryServer implements AutoCloseable {
               new UsageRoutes(api),
               new KeyRoutes(),
               new WorkRoutes(api),
-              new EnvironmentKeyRoutes(api));
+              new EnvironmentKeyRoutes(api),
+              new WebhookRoutes(api, webhooks, box));
       Errors errors = new Errors(redactor);
       HttpRouting.Builder routing = HttpRouting.builder();
       routing.addFilter(new RequestIds());
@@ -446,6 +457,7 @@ public final class AgentryServer implements AutoCloseable {
           blobs.describe(),
           dataDir);
       harness.recover();
+      webhooks.start();
       FileSweep fileSweep = new FileSweep(files, sweeper, config.files().sweepEvery());
       return new AgentryServer(
           web,
@@ -462,7 +474,8 @@ public final class AgentryServer implements AutoCloseable {
           fileSweep,
           indexing,
           nodeLock,
-          scheduler);
+          scheduler,
+          webhooks);
     } catch (RuntimeException e) {
       if (scheduler != null) {
         scheduler.close();
@@ -530,6 +543,7 @@ public final class AgentryServer implements AutoCloseable {
   @Override
   public void close() {
     scheduler.close();
+    webhooks.close();
     fileSweep.close();
     streams.shutdown();
     webServer.stop();

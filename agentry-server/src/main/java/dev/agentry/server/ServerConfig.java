@@ -4,6 +4,7 @@ import dev.agentry.blob.BlobLocation;
 import dev.agentry.core.SandboxLimits;
 import dev.agentry.git.TokenUsernames;
 import dev.agentry.harness.HarnessConfig;
+import dev.agentry.webhooks.WebhookSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +37,8 @@ public record ServerConfig(
     String gitTokenUsername,
     FileSettings files,
     String nodeId,
-    String pipIndexUrl) {
+    String pipIndexUrl,
+    WebhookSettings webhooks) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -52,6 +54,7 @@ public record ServerConfig(
     require(sandboxLimits != null, "AGENTRY_SANDBOX_*", "limits must be set");
     require(harness != null, "AGENTRY_MODEL_*", "harness settings must be set");
     require(files != null, "AGENTRY_MAX_UPLOAD_BYTES", "file settings must be set");
+    require(webhooks != null, WebhookSettings.ALLOW_PRIVATE, "webhook settings must be set");
     require(host != null && !host.isBlank(), "AGENTRY_HOST", "must not be empty");
     require(port >= 0 && port <= 65535, "AGENTRY_PORT", "must be between 0 and 65535");
     require(dataDir != null, "AGENTRY_DATA_DIR", "must be set");
@@ -150,6 +153,7 @@ public record ServerConfig(
     b.files = FileSettings.fromEnv(env);
     b.nodeId = EnvValues.string(env, NodeIdentity.KEY);
     b.pipIndexUrl = EnvValues.string(env, PIP_INDEX_KEY);
+    b.webhooks = WebhookSettings.fromEnv(env);
     return b;
   }
 
@@ -174,6 +178,7 @@ public record ServerConfig(
     private FileSettings files;
     private String nodeId;
     private String pipIndexUrl;
+    private WebhookSettings webhooks;
 
     private Builder() {}
 
@@ -268,6 +273,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** How webhooks are delivered ({@code AGENTRY_WEBHOOK_ALLOW_PRIVATE}). */
+    public Builder webhooks(WebhookSettings value) {
+      webhooks = value;
+      return this;
+    }
+
     /** This node's id ({@code AGENTRY_NODE_ID}), or null for the one kept in the data dir. */
     public Builder nodeId(String value) {
       nodeId = value;
@@ -297,7 +308,8 @@ public record ServerConfig(
           gitTokenUsername,
           files,
           nodeId,
-          pipIndexUrl);
+          pipIndexUrl,
+          webhooks);
     }
   }
 

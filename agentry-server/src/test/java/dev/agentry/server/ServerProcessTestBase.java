@@ -48,6 +48,11 @@ abstract class ServerProcessTestBase {
     fake.close();
   }
 
+  /** What a test adds to the server's environment. */
+  Map<String, String> extraEnv() {
+    return Map.of();
+  }
+
   void kill9AndRestart() throws Exception {
     server.destroyForcibly();
     server.waitFor();
@@ -73,6 +78,7 @@ abstract class ServerProcessTestBase {
     env.put("AGENTRY_LEASE_TTL_MS", "1500");
     env.put("ANTHROPIC_BASE_URL", fake.baseUrl());
     env.put("ANTHROPIC_API_KEY", "sk-ant-crash-test");
+    env.putAll(extraEnv());
     Process p = pb.start();
     await(() -> call("GET", "/healthz", null).statusCode() == 200, "the server to start");
     return p;

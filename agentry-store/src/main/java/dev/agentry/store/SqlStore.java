@@ -15,6 +15,7 @@ import dev.agentry.core.SessionRepository;
 import dev.agentry.core.SkillRepository;
 import dev.agentry.core.Store;
 import dev.agentry.core.VaultRepository;
+import dev.agentry.core.WebhookRepository;
 import dev.agentry.core.WorkspaceRepository;
 
 /** The repositories over one {@link Database}, whichever dialect it speaks. */
@@ -35,6 +36,7 @@ final class SqlStore implements Store {
   private final SqlWorkItems work;
   private final SqlSkills skills;
   private final SqlDeployments deployments;
+  private final SqlWebhooks webhooks;
 
   /** Other nodes' appends; null on a database only this process writes. */
   private final PostgresFeed feed;
@@ -72,6 +74,7 @@ final class SqlStore implements Store {
     this.work = new SqlWorkItems(db);
     this.skills = new SqlSkills(db);
     this.deployments = new SqlDeployments(db);
+    this.webhooks = new SqlWebhooks(db);
   }
 
   @Override
@@ -142,6 +145,11 @@ final class SqlStore implements Store {
   @Override
   public CheckpointRepository checkpoints() {
     return checkpoints;
+  }
+
+  @Override
+  public WebhookRepository webhooks() {
+    return webhooks;
   }
 
   @Override
