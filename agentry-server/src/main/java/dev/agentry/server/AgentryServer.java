@@ -78,6 +78,7 @@ public final class AgentryServer implements AutoCloseable {
    * ran, and are recorded as missed runs instead.
    */
   static final Duration DEPLOYMENT_MISSED_AFTER = Duration.ofSeconds(60);
+
   private final WebhookDispatcher webhooks;
 
   private AgentryServer(

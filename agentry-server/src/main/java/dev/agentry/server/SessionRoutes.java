@@ -114,7 +114,7 @@ final class SessionRoutes implements Api.Routes {
     environment(workspace, body);
     vaultIds(workspace, body);
     resources.parseCreate(workspace, body, api.now());
-    initialEvents(body);
+    initialEvents(workspace, body);
     BudgetParser.parse(body);
   }
 
