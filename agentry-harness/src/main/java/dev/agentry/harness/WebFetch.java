@@ -1,13 +1,13 @@
 package dev.agentry.harness;
 
 import dev.agentry.core.Cancellation;
+import dev.agentry.core.InternalAddresses;
 import dev.agentry.core.ToolConfig;
 import dev.agentry.core.ToolOutcome;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -148,7 +148,7 @@ final class WebFetch {
       throw new Refused("the host " + host + " does not resolve");
     }
     for (InetAddress a : addresses) {
-      if (!explicit && isInternal(a)) {
+      if (!explicit && InternalAddresses.isInternal(a)) {
         throw new Refused(
             "the host "
                 + host
@@ -176,40 +176,6 @@ final class WebFetch {
   static boolean matches(String host, String domain) {
     String d = normal(domain);
     return !d.isEmpty() && (host.equals(d) || host.endsWith("." + d));
-  }
-
-  /** Loopback, private, link-local, unspecified, multicast, CGNAT and unique-local addresses. */
-  static boolean isInternal(InetAddress a) {
-    if (a.isLoopbackAddress()
-        || a.isAnyLocalAddress()
-        || a.isLinkLocalAddress()
-        || a.isSiteLocalAddress()
-        || a.isMulticastAddress()) {
-      return true;
-    }
-    byte[] b = a.getAddress();
-    if (b.length == 4) {
-      int first = b[0] & 0xff;
-      int second = b[1] & 0xff;
-      return first == 0 || (first == 100 && second >= 64 && second < 128) || first >= 240;
-    }
-    if (a instanceof Inet6Address) {
-      if ((b[0] & 0xfe) == 0xfc) {
-        return true; // fc00::/7 unique local
-      }
-      boolean v4Mapped = true;
-      for (int i = 0; i < 10; i++) {
-        v4Mapped &= b[i] == 0;
-      }
-      if (v4Mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-        try {
-          return isInternal(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)));
-        } catch (UnknownHostException e) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   /** One GET of {@code uri}, connected only to {@code addresses}. */

@@ -1,7 +1,6 @@
 package dev.agentry.webhooks;
 
-import java.net.Inet4Address;
-import java.net.Inet6Address;
+import dev.agentry.core.InternalAddresses;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -77,7 +76,7 @@ public final class WebhookTargets {
       throw new InvalidUrl("url's host " + uri.getHost() + " does not resolve");
     }
     for (InetAddress a : addresses) {
-      if (isInternal(a)) {
+      if (InternalAddresses.isInternal(a)) {
         throw new PrivateAddress(
             "url's host "
                 + uri.getHost()
@@ -86,42 +85,5 @@ public final class WebhookTargets {
                 + "); set AGENTRY_WEBHOOK_ALLOW_PRIVATE=true to allow it");
       }
     }
-  }
-
-  static boolean isInternal(InetAddress a) {
-    if (a.isLoopbackAddress()
-        || a.isAnyLocalAddress()
-        || a.isLinkLocalAddress()
-        || a.isSiteLocalAddress()
-        || a.isMulticastAddress()) {
-      return true;
-    }
-    byte[] b = a.getAddress();
-    if (a instanceof Inet4Address) {
-      int first = b[0] & 0xff;
-      int second = b[1] & 0xff;
-      return first == 0 // "this" network
-          || (first == 100 && second >= 64 && second < 128) // carrier-grade NAT
-          || (first == 192 && second == 0 && (b[2] & 0xff) == 0) // IETF protocol assignments
-          || (first == 198 && (second == 18 || second == 19)) // benchmarking
-          || first >= 240; // reserved and broadcast
-    }
-    if (a instanceof Inet6Address) {
-      if ((b[0] & 0xfe) == 0xfc) {
-        return true; // unique local fc00::/7
-      }
-      boolean v4Mapped = true;
-      for (int i = 0; i < 10; i++) {
-        v4Mapped &= b[i] == 0;
-      }
-      if (v4Mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-        try {
-          return isInternal(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)));
-        } catch (UnknownHostException e) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 }

@@ -3,6 +3,7 @@ package dev.agentry.webhooks;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.agentry.core.InternalAddresses;
 import java.net.InetAddress;
 import java.net.URI;
 import org.junit.jupiter.api.Test;
@@ -44,10 +45,14 @@ class WebhookTargetsTest {
           "fd00::1",
           "::ffff:10.0.0.1"
         }) {
-      assertThat(WebhookTargets.isInternal(InetAddress.getByName(internal))).as(internal).isTrue();
+      assertThat(InternalAddresses.isInternal(InetAddress.getByName(internal)))
+          .as(internal)
+          .isTrue();
     }
     for (String external : new String[] {"8.8.8.8", "1.1.1.1", "2606:4700::1111"}) {
-      assertThat(WebhookTargets.isInternal(InetAddress.getByName(external))).as(external).isFalse();
+      assertThat(InternalAddresses.isInternal(InetAddress.getByName(external)))
+          .as(external)
+          .isFalse();
     }
   }
 
