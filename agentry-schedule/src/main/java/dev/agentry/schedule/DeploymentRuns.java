@@ -6,6 +6,8 @@ import dev.agentry.core.DeploymentRun;
 import dev.agentry.core.IdKind;
 import dev.agentry.core.Ids;
 import dev.agentry.core.Timestamps;
+import dev.agentry.core.WebhookEvent;
+import dev.agentry.core.WebhookEvents;
 import java.time.Clock;
 import java.time.Instant;
 import org.slf4j.Logger;
@@ -22,11 +24,23 @@ public final class DeploymentRuns {
   private final DeploymentRepository repo;
   private final SessionLauncher launcher;
   private final Clock clock;
+  private final WebhookEvents webhooks;
 
   public DeploymentRuns(DeploymentRepository repo, SessionLauncher launcher, Clock clock) {
+    this(repo, launcher, clock, WebhookEvents.NONE);
+  }
+
+  /**
+   * With {@code webhooks} told of scheduled runs ({@code deployment_run.started}, {@code
+   * .succeeded}, {@code .failed}; a manual run reports none, as the hosted service does) and of
+   * pauses a failure makes.
+   */
+  public DeploymentRuns(
+      DeploymentRepository repo, SessionLauncher launcher, Clock clock, WebhookEvents webhooks) {
     this.repo = repo;
     this.launcher = launcher;
     this.clock = clock;
+    this.webhooks = webhooks;
   }
 
   /** A run asked for through the API; it works while the deployment is paused. */
@@ -53,6 +67,10 @@ public final class DeploymentRuns {
 
   /** Makes the session of a run already recorded (claimed), and records how that went. */
   DeploymentRun start(Deployment deployment, DeploymentRun run) {
+    boolean scheduled = run.scheduledAt() != null;
+    if (scheduled) {
+      publish("deployment_run.started", run.id(), deployment, now());
+    }
     SessionLauncher.Launch launch;
     try {
       launch = launcher.launch(deployment);
@@ -66,20 +84,38 @@ public final class DeploymentRuns {
     DeploymentRun finished =
         repo.updateRun(
             run.id(), r -> r.finished(done.agentVersion(), done.sessionId(), done.error()));
+    if (scheduled) {
+      publish(
+          done.error() == null ? "deployment_run.succeeded" : "deployment_run.failed",
+          run.id(),
+          deployment,
+          now());
+    }
     if (done.error() != null && RunErrors.pauses(done.error().type())) {
       Instant now = now();
-      repo.update(
-          deployment.id(),
-          d ->
-              d.status() == Deployment.Status.ACTIVE && d.archivedAt() == null
-                  ? d.with(
-                      Deployment.Status.PAUSED,
-                      new Deployment.PausedReason("error", done.error()),
-                      null,
-                      now)
-                  : d);
+      Deployment after =
+          repo.update(
+              deployment.id(),
+              d ->
+                  d.status() == Deployment.Status.ACTIVE && d.archivedAt() == null
+                      ? d.with(
+                          Deployment.Status.PAUSED,
+                          new Deployment.PausedReason("error", done.error()),
+                          null,
+                          now)
+                      : d);
+      if (deployment.status() == Deployment.Status.ACTIVE
+          && after.status() == Deployment.Status.PAUSED) {
+        webhooks.publish(
+            new WebhookEvent(
+                "deployment.paused", deployment.id(), deployment.workspaceId(), null, now));
+      }
     }
     return finished;
+  }
+
+  private void publish(String type, String runId, Deployment deployment, Instant at) {
+    webhooks.publish(new WebhookEvent(type, runId, deployment.workspaceId(), deployment.id(), at));
   }
 
   private Instant now() {

@@ -1,6 +1,7 @@
 package dev.agentry.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.agentry.core.Deployment;
 import dev.agentry.core.DeploymentRepository.RunFilter;
@@ -9,6 +10,7 @@ import dev.agentry.core.PageRequest;
 import dev.agentry.core.SortOrder;
 import dev.agentry.core.Store;
 import dev.agentry.core.TimeRange;
+import dev.agentry.core.WebhookEvent;
 import dev.agentry.core.Workspace;
 import dev.agentry.store.StoreConfig;
 import dev.agentry.store.Stores;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,13 +34,14 @@ class DeploymentSchedulerTest {
   private Store store;
   private final MutableClock clock = new MutableClock(START);
   private final CountingLauncher launcher = new CountingLauncher();
+  private final List<WebhookEvent> published = new CopyOnWriteArrayList<>();
   private DeploymentRuns runs;
   private DeploymentScheduler scheduler;
 
   @BeforeEach
   void open() {
     store = Stores.open(StoreConfig.sqlite(dir.resolve("data")));
-    runs = new DeploymentRuns(store.deployments(), launcher, clock);
+    runs = new DeploymentRuns(store.deployments(), launcher, clock, published::add);
     scheduler = new DeploymentScheduler(store.deployments(), runs, clock, MISSED_AFTER);
   }
 
@@ -110,6 +114,11 @@ class DeploymentSchedulerTest {
     Deployment after = reload(d);
     assertThat(after.nextRunAt()).isEqualTo(occurrence.plusSeconds(3600));
     assertThat(after.lastRunAt()).isEqualTo(occurrence.plus(DeploymentScheduler.MAX_JITTER));
+    assertThat(published)
+        .extracting(WebhookEvent::type, WebhookEvent::resourceId, WebhookEvent::relatedId)
+        .containsExactly(
+            tuple("deployment_run.started", run.id(), d.id()),
+            tuple("deployment_run.succeeded", run.id(), d.id()));
   }
 
   @Test
@@ -186,6 +195,9 @@ class DeploymentSchedulerTest {
     assertThat(paused.pausedReason().type()).isEqualTo("error");
     assertThat(paused.pausedReason().error().type()).isEqualTo(RunErrors.AGENT_ARCHIVED);
     assertThat(paused.nextRunAt()).isNull();
+    assertThat(published)
+        .extracting(WebhookEvent::type)
+        .containsExactly("deployment_run.started", "deployment_run.failed", "deployment.paused");
     clock.set(Instant.parse("2026-06-01T14:00:10Z"));
     assertThat(scheduler.tick()).isEmpty();
   }
@@ -218,6 +230,7 @@ class DeploymentSchedulerTest {
     assertThat(after.status()).isEqualTo(Deployment.Status.PAUSED);
     assertThat(after.lastRunAt()).isEqualTo(START);
     assertThat(runsOf(d)).containsExactly(run);
+    assertThat(published).as("a manual run reports no deployment_run events").isEmpty();
   }
 
   @Test

@@ -389,7 +389,8 @@ public final class AgentryServer implements AutoCloseable {
       // Scheduled deployments (ADR 0044): every node ticks; the database claim fires each
       // occurrence once. A run makes its session through the sessions' own create path.
       DeploymentRuns deploymentRuns =
-          new DeploymentRuns(store.deployments(), new DeploymentSessions(sessionRoutes), clock);
+          new DeploymentRuns(
+              store.deployments(), new DeploymentSessions(sessionRoutes), clock, store.webhooks());
       scheduler =
           SchedulerLoop.start(
               new DeploymentScheduler(

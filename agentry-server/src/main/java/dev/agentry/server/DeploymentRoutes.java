@@ -10,6 +10,7 @@ import dev.agentry.core.PageKey;
 import dev.agentry.core.ResourceFilter;
 import dev.agentry.core.SortOrder;
 import dev.agentry.core.Timestamps;
+import dev.agentry.core.WebhookEvent;
 import dev.agentry.schedule.DeploymentRuns;
 import dev.agentry.schedule.DeploymentStates;
 import io.helidon.webserver.http.HttpRules;
@@ -79,7 +80,9 @@ final class DeploymentRoutes implements Api.Routes {
             now,
             now,
             null);
-    Http.ok(res, views.deployment(repo().create(d)));
+    Deployment created = repo().create(d);
+    announce("deployment.created", created);
+    Http.ok(res, views.deployment(created));
   }
 
   private void list(ServerRequest req, ServerResponse res) {
@@ -161,6 +164,7 @@ final class DeploymentRoutes implements Api.Routes {
                       now,
                       d.archivedAt());
                 });
+    announce("deployment.updated", updated);
     Http.ok(res, views.deployment(updated));
   }
 
@@ -191,6 +195,7 @@ final class DeploymentRoutes implements Api.Routes {
                         d.createdAt(),
                         now,
                         now));
+    announce("deployment.archived", archived);
     Http.ok(res, views.deployment(archived));
   }
 
@@ -201,6 +206,9 @@ final class DeploymentRoutes implements Api.Routes {
         repo()
             .update(
                 current.id(), d -> DeploymentStates.paused(d, Deployment.PausedReason.MANUAL, now));
+    if (current.status() != paused.status()) {
+      announce("deployment.paused", paused);
+    }
     Http.ok(res, views.deployment(paused));
   }
 
@@ -208,6 +216,9 @@ final class DeploymentRoutes implements Api.Routes {
     Deployment current = unarchived(find(req));
     Instant now = api.now();
     Deployment active = repo().update(current.id(), d -> DeploymentStates.unpaused(d, now));
+    if (current.status() != active.status()) {
+      announce("deployment.unpaused", active);
+    }
     Http.ok(res, views.deployment(active));
   }
 
@@ -215,6 +226,13 @@ final class DeploymentRoutes implements Api.Routes {
     Deployment current = unarchived(find(req));
     var run = runs.manual(current);
     Http.ok(res, views.run(run, current));
+  }
+
+  /** Tells webhook endpoints of a change to {@code d}, now that it has committed. */
+  private void announce(String type, Deployment d) {
+    api.store()
+        .webhooks()
+        .publish(new WebhookEvent(type, d.id(), d.workspaceId(), null, d.updatedAt()));
   }
 
   /** Checks the template as a session create would, and as a deployment needs. */

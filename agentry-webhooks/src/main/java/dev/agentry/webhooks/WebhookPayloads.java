@@ -25,6 +25,8 @@ final class WebhookPayloads {
         data.put("session_thread_id", event.relatedId());
       } else if (event.type().startsWith("vault_credential.")) {
         data.put("vault_id", event.relatedId());
+      } else if (event.type().startsWith("deployment_run.")) {
+        data.put("deployment_id", event.relatedId());
       }
     }
     return envelope(eventId, event.createdAt(), data);
