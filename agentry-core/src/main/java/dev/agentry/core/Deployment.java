@@ -101,4 +101,23 @@ public record Deployment(
         now,
         archivedAt);
   }
+
+  /** The deployment archived at {@code now}: it never runs again. */
+  public Deployment archived(Instant now) {
+    return new Deployment(
+        id,
+        workspaceId,
+        name,
+        description,
+        metadata,
+        template,
+        schedule,
+        status,
+        pausedReason,
+        null,
+        lastRunAt,
+        createdAt,
+        now,
+        now);
+  }
 }

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts runs: the run record is written first, then the session is made, then the record says
  * which session or which error. A failure that would fail every run the same way pauses the
- * deployment with the error as its reason.
+ * deployment with the error as its reason; an archived or deleted agent archives it.
  */
 public final class DeploymentRuns {
   private static final Logger log = LoggerFactory.getLogger(DeploymentRuns.class);
@@ -91,7 +91,17 @@ public final class DeploymentRuns {
           deployment,
           now());
     }
-    if (done.error() != null && RunErrors.pauses(done.error().type())) {
+    if (done.error() != null && done.error().type().equals(RunErrors.AGENT_ARCHIVED)) {
+      // Its agent is gone for good: the deployment goes with it, as on the hosted service.
+      Instant now = now();
+      Deployment after =
+          repo.update(deployment.id(), d -> d.archivedAt() == null ? d.archived(now) : d);
+      if (deployment.archivedAt() == null && after.archivedAt() != null) {
+        webhooks.publish(
+            new WebhookEvent(
+                "deployment.archived", deployment.id(), deployment.workspaceId(), null, now));
+      }
+    } else if (done.error() != null && RunErrors.pauses(done.error().type())) {
       Instant now = now();
       Deployment after =
           repo.update(

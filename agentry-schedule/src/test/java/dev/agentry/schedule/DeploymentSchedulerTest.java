@@ -182,22 +182,41 @@ class DeploymentSchedulerTest {
   void aNonRecoverableFailure_isRecordedAndPausesTheDeployment() {
     Deployment d = hourly("0 * * * *");
     launcher.failWith.set(
-        SessionLauncher.Launch.failed(RunErrors.AGENT_ARCHIVED, "agent agent_a is archived"));
+        SessionLauncher.Launch.failed(RunErrors.ENVIRONMENT_ARCHIVED, "env_a is archived"));
     clock.set(Instant.parse("2026-06-01T13:00:10Z"));
     DeploymentRun run = scheduler.tick().getFirst();
 
     assertThat(run.error())
-        .isEqualTo(
-            new DeploymentRun.RunError(RunErrors.AGENT_ARCHIVED, "agent agent_a is archived"));
+        .isEqualTo(new DeploymentRun.RunError(RunErrors.ENVIRONMENT_ARCHIVED, "env_a is archived"));
     assertThat(run.sessionId()).isNull();
     Deployment paused = reload(d);
     assertThat(paused.status()).isEqualTo(Deployment.Status.PAUSED);
     assertThat(paused.pausedReason().type()).isEqualTo("error");
-    assertThat(paused.pausedReason().error().type()).isEqualTo(RunErrors.AGENT_ARCHIVED);
+    assertThat(paused.pausedReason().error().type()).isEqualTo(RunErrors.ENVIRONMENT_ARCHIVED);
     assertThat(paused.nextRunAt()).isNull();
+    assertThat(paused.archivedAt()).isNull();
     assertThat(published)
         .extracting(WebhookEvent::type)
         .containsExactly("deployment_run.started", "deployment_run.failed", "deployment.paused");
+    clock.set(Instant.parse("2026-06-01T14:00:10Z"));
+    assertThat(scheduler.tick()).isEmpty();
+  }
+
+  @Test
+  void anArchivedAgent_archivesTheDeployment() {
+    Deployment d = hourly("0 * * * *");
+    launcher.failWith.set(
+        SessionLauncher.Launch.failed(RunErrors.AGENT_ARCHIVED, "agent agent_a is archived"));
+    clock.set(Instant.parse("2026-06-01T13:00:10Z"));
+    DeploymentRun run = scheduler.tick().getFirst();
+
+    assertThat(run.error().type()).isEqualTo(RunErrors.AGENT_ARCHIVED);
+    Deployment archived = reload(d);
+    assertThat(archived.archivedAt()).isNotNull();
+    assertThat(archived.nextRunAt()).isNull();
+    assertThat(published)
+        .extracting(WebhookEvent::type)
+        .containsExactly("deployment_run.started", "deployment_run.failed", "deployment.archived");
     clock.set(Instant.parse("2026-06-01T14:00:10Z"));
     assertThat(scheduler.tick()).isEmpty();
   }

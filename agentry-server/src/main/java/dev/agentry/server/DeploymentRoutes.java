@@ -175,26 +175,7 @@ final class DeploymentRoutes implements Api.Routes {
       return;
     }
     Instant now = api.now();
-    Deployment archived =
-        repo()
-            .update(
-                current.id(),
-                d ->
-                    new Deployment(
-                        d.id(),
-                        d.workspaceId(),
-                        d.name(),
-                        d.description(),
-                        d.metadata(),
-                        d.template(),
-                        d.schedule(),
-                        d.status(),
-                        d.pausedReason(),
-                        null,
-                        d.lastRunAt(),
-                        d.createdAt(),
-                        now,
-                        now));
+    Deployment archived = repo().update(current.id(), d -> d.archived(now));
     announce("deployment.archived", archived);
     Http.ok(res, views.deployment(archived));
   }

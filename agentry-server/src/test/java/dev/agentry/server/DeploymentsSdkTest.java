@@ -182,7 +182,7 @@ class DeploymentsSdkTest {
   }
 
   @Test
-  void aRunOfAnArchivedAgent_failsTyped_andPausesTheDeployment() {
+  void aRunOfAnArchivedAgent_failsTyped_andArchivesTheDeployment() {
     String agent = agent();
     var d = client.beta().deployments().create(params(agent, environment()).build());
     client.beta().agents().archive(agent);
@@ -195,9 +195,8 @@ class DeploymentsSdkTest {
     assertThat(error.path("message").asText()).contains("archived");
     assertThat(run.error().orElseThrow().isAgentArchived()).isTrue();
 
-    var paused = client.beta().deployments().retrieve(d.id());
-    assertThat(paused.status()).isEqualTo(BetaManagedAgentsDeploymentStatus.PAUSED);
-    assertThat(paused.pausedReason().orElseThrow().isError()).isTrue();
+    var archived = client.beta().deployments().retrieve(d.id());
+    assertThat(archived.archivedAt()).isPresent();
     assertThat(
             client
                 .beta()
