@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentry.core.Agent;
 import dev.agentry.core.AgentSpec;
+import dev.agentry.core.Roster;
 import dev.agentry.core.Skill;
 import dev.agentry.core.SkillRepository;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ final class SkillRefs {
 
   /** {@code agent} with every skill reference pinned to a version number. */
   static Agent pin(Agent agent, SkillRepository skills, String workspaceId) {
+    refuseMembersSkills(agent);
     AgentSpec s = agent.spec();
     if (s.skills().isEmpty()) {
       return agent;
@@ -51,6 +53,28 @@ final class SkillRefs {
         agent.createdAt(),
         agent.updatedAt(),
         agent.archivedAt());
+  }
+
+  /**
+   * Only the session's own agent gets its skills in the sandbox and prompt; a roster member's would
+   * be silently missing, so a session of such a roster is refused instead (ADR 0041).
+   */
+  private static void refuseMembersSkills(Agent agent) {
+    Roster.of(agent)
+        .flatMap(
+            r ->
+                r.members().stream()
+                    .filter(m -> !m.self() && !m.agent().spec().skills().isEmpty())
+                    .findFirst())
+        .ifPresent(
+            m -> {
+              throw ApiError.invalid(
+                  "agent.multiagent: roster member '"
+                      + m.name()
+                      + "' has skills, and skills of multi-agent members are not supported yet;"
+                      + " give the skills to the coordinator or remove them from the member",
+                  "unsupported_feature");
+            });
   }
 
   private static List<JsonNode> resolve(

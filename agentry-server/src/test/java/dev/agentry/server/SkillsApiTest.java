@@ -235,6 +235,42 @@ class SkillsApiTest {
   }
 
   @Test
+  void aRosterMemberWithSkills_isRefusedAtSessionCreate_notRunWithoutThem() {
+    BetaSkill skill = createSkill("for a member");
+    String member =
+        json(server.call(
+                "POST",
+                "/v1/agents",
+                "{\"name\":\"member\",\"model\":\"claude-sonnet-4-6\",\"skills\":"
+                    + "[{\"type\":\"custom\",\"skill_id\":\""
+                    + skill.id()
+                    + "\"}]}"))
+            .path("id")
+            .asText();
+    String coordinator =
+        json(server.call(
+                "POST",
+                "/v1/agents",
+                "{\"name\":\"lead\",\"model\":\"claude-sonnet-4-6\",\"multiagent\":"
+                    + "{\"type\":\"coordinator\",\"agents\":[\""
+                    + member
+                    + "\"]}}"))
+            .path("id")
+            .asText();
+    String env =
+        json(server.call("POST", "/v1/environments", "{\"name\":\"e\"}")).path("id").asText();
+
+    HttpResponse<String> refused =
+        server.call(
+            "POST",
+            "/v1/sessions",
+            "{\"agent\":\"" + coordinator + "\",\"environment_id\":\"" + env + "\"}");
+
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+    assertThat(refused.body()).contains("unsupported_feature").contains("member");
+  }
+
+  @Test
   void agents_referenceCustomSkills_andUnknownOrAnthropicOnesAreRefusedAtSave() {
     BetaSkill skill = createSkill("for agents");
     var agent =
