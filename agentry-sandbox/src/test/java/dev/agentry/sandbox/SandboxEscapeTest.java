@@ -292,7 +292,10 @@ class SandboxEscapeTest {
           .filter(
               p -> {
                 try {
-                  return new String(Files.readAllBytes(p.resolve("cmdline"))).contains(marker);
+                  // The sleep itself, not a shell or setsid on its way to exec it: those are
+                  // short-lived and would make the first sighting flaky.
+                  return new String(Files.readAllBytes(p.resolve("cmdline")))
+                      .matches("(/usr)?(/bin/)?sleep\0" + marker + "\0?");
                 } catch (IOException e) {
                   return false;
                 }
