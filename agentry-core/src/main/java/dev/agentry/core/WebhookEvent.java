@@ -61,6 +61,14 @@ public record WebhookEvent(
           "deployment_run.succeeded",
           "deployment_run.failed");
 
+  /**
+   * Types of the SDK's list that Agentry never sends: it has no {@code pending} session state, and
+   * a failed credential refresh is reported on the session (as an MCP error), not on the vault. An
+   * endpoint that asks for them is refused rather than left waiting for what never comes.
+   */
+  public static final Set<String> NEVER_SENT =
+      Set.of("session.pending", "vault_credential.refresh_failed");
+
   public WebhookEvent {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(resourceId, "resourceId");

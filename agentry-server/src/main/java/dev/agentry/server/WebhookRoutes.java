@@ -201,6 +201,11 @@ final class WebhookRoutes implements Api.Routes {
                         + " is not a webhook event type; expected one of "
                         + WebhookEvent.TYPES.stream().sorted().toList());
               }
+              if (WebhookEvent.NEVER_SENT.contains(t)) {
+                throw ApiError.invalid(
+                    path + ": Agentry never sends " + t + " events; subscribe to other types",
+                    "unsupported_feature");
+              }
               return t;
             });
     if (types.isEmpty()) {

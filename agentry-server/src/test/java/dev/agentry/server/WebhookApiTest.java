@@ -131,6 +131,10 @@ class WebhookApiTest {
     badRequest("{\"url\":\"https://example.com/x\"}", "types");
     badRequest("{\"url\":\"https://example.com/x\",\"types\":[]}", "types");
     badRequest(
+        "{\"url\":\"https://example.com/x\",\"types\":[\"session.pending\"]}",
+        "types[0]",
+        "never sends");
+    badRequest(
         "{\"url\":\"https://example.com/x\",\"types\":[\"session.status_idle\"]}",
         "types[0]",
         "session.status_idle");
