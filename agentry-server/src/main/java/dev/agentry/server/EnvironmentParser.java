@@ -26,6 +26,20 @@ final class EnvironmentParser {
     JsonNode node = body.get("config");
     String type = Fields.type(node, "config", List.of("cloud", "self_hosted"));
     if (type.equals("self_hosted")) {
+      // The worker's machine is the hands: its network and packages are the worker's to set.
+      for (var names = node.fieldNames(); names.hasNext(); ) {
+        String key = names.next();
+        if (!key.equals("type")) {
+          throw ApiError.invalid(
+              "config."
+                  + key
+                  + ": a self_hosted environment runs its tools on the worker's machine, which"
+                  + " sets its own "
+                  + key
+                  + "; remove it",
+              "unsupported_feature");
+        }
+      }
       return new EnvironmentConfig.SelfHosted();
     }
     Networking networking = networking(node);
@@ -99,11 +113,22 @@ final class EnvironmentParser {
   }
 
   private static List<String> list(JsonNode packages, String manager) {
-    return Fields.optionalArray(
-        packages,
-        "config.packages",
-        manager,
-        256,
-        (v, p) -> PackageNames.check(manager, Fields.checkString(v, p, 1, 256), p));
+    List<String> names =
+        Fields.optionalArray(
+            packages,
+            "config.packages",
+            manager,
+            256,
+            (v, p) -> PackageNames.check(manager, Fields.checkString(v, p, 1, 256), p));
+    if (!names.isEmpty() && !PackageNames.installable(manager)) {
+      throw ApiError.invalid(
+          "config.packages."
+              + manager
+              + ": this Agentry host has no "
+              + manager
+              + " in its sandbox (docs/packages.md lists the tool set)",
+          "unsupported_feature");
+    }
+    return names;
   }
 }

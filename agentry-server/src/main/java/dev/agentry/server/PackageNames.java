@@ -13,6 +13,12 @@ import java.util.regex.Pattern;
 final class PackageNames {
   static final List<String> MANAGERS = List.of("apt", "cargo", "gem", "go", "npm", "pip");
 
+  /** The program each manager's install runs, as the build sandbox sees it (the host's /usr). */
+  private static final Map<String, String> TOOLS =
+      Map.of(
+          "apt", "apt-get", "cargo", "cargo", "gem", "gem", "go", "go", "npm", "npm", "pip",
+          "python3");
+
   private static final Pattern SHELL = Pattern.compile("[\\s;&|$`()<>{}'\"\\\\*?#!]");
 
   private static final Map<String, Pattern> SHAPES =
@@ -67,5 +73,20 @@ final class PackageNames {
 
   private static String quote(String s) {
     return "'" + (s.length() > 80 ? s.substring(0, 80) + "…" : s) + "'";
+  }
+
+  /**
+   * Whether {@code manager} can install here: its program is on this host, which the build sandbox
+   * binds read-only. A manager that is not is refused at create rather than failing each session's
+   * first tool call.
+   */
+  static boolean installable(String manager) {
+    String tool = TOOLS.get(manager);
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+      if (!dir.isEmpty() && java.nio.file.Files.isExecutable(java.nio.file.Path.of(dir, tool))) {
+        return true;
+      }
+    }
+    return false;
   }
 }

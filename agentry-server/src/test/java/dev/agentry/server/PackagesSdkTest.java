@@ -259,6 +259,42 @@ class PackagesSdkTest {
         .hasMessageContaining("config.packages.pip[0]");
   }
 
+  @Test
+  void aManagerThisHostLacks_isRefusedAtCreate_notAtTheFirstToolCall() {
+    // go is not in this machine's sandbox tool set (docs/packages.md); on a host that has it the
+    // same environment is accepted.
+    String manager = "go";
+    var res =
+        server.call(
+            "POST",
+            "/v1/environments",
+            "{\"name\":\"lacking\",\"config\":{\"type\":\"cloud\",\"networking\":"
+                + "{\"type\":\"unrestricted\"},\"packages\":{\""
+                + manager
+                + "\":[\"golang.org/x/tools/cmd/stringer\"]}}}");
+    if (PackageNames.installable(manager)) {
+      assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
+    } else {
+      assertThat(res.statusCode()).as(res.body()).isEqualTo(400);
+      assertThat(res.body())
+          .contains("unsupported_feature")
+          .contains("config.packages.go")
+          .contains("no go in its sandbox");
+    }
+  }
+
+  @Test
+  void aSelfHostedEnvironmentsPackages_areRefused_theWorkerSetsItsOwn() {
+    var res =
+        server.call(
+            "POST",
+            "/v1/environments",
+            "{\"name\":\"hands\",\"config\":{\"type\":\"self_hosted\",\"packages\":"
+                + "{\"npm\":[\"left-pad\"]}}}");
+    assertThat(res.statusCode()).as(res.body()).isEqualTo(400);
+    assertThat(res.body()).contains("unsupported_feature").contains("config.packages");
+  }
+
   /** The {@code build} id in {@code layer.json} ({@code <key prefix>-<random>}), as printed. */
   private static String layerBuild(String toolResult) {
     var m =
