@@ -54,10 +54,14 @@ public abstract class WebhookContract extends StoreTestBase {
   }
 
   private WebhookEndpoint endpoint(String... types) {
+    return endpointIn(Workspace.DEFAULT_ID, types);
+  }
+
+  private WebhookEndpoint endpointIn(String workspaceId, String... types) {
     WebhookEndpoint e =
         new WebhookEndpoint(
             Ids.next(IdKind.WEBHOOK),
-            Workspace.DEFAULT_ID,
+            workspaceId,
             "https://hooks.example.com/in",
             List.of(types),
             null,
@@ -171,6 +175,21 @@ public abstract class WebhookContract extends StoreTestBase {
         .anySatisfy(p -> assertThat(p).contains("\"vault.archived\"", vault.id()))
         .anySatisfy(p -> assertThat(p).contains("\"vault_credential.created\"", vault.id()))
         .hasSize(3);
+  }
+
+  @Test
+  void anEvent_reachesOnlyItsOwnWorkspacesEndpoints() {
+    WebhookEndpoint mine = endpoint("deployment.created");
+    WebhookEndpoint theirs = endpointIn("wrkspc_other", "deployment.created");
+    try {
+      repo()
+          .publish(
+              new WebhookEvent("deployment.created", "depl_2", Workspace.DEFAULT_ID, null, NOW));
+      assertThat(drain()).extracting(WebhookDelivery::endpointId).containsExactly(mine.id());
+      assertThat(repo().pending(theirs.id())).isZero();
+    } finally {
+      repo().delete(theirs.id());
+    }
   }
 
   @Test
