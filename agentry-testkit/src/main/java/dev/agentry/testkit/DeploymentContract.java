@@ -77,6 +77,12 @@ public abstract class DeploymentContract extends StoreTestBase {
                 deployment(Workspace.DEFAULT_ID, "agent_a", Instant.parse("2026-01-01T00:00:00Z")));
     assertThat(repo().find(Workspace.DEFAULT_ID, d.id())).contains(d);
     assertThat(repo().find("wrkspc_other", d.id())).isEmpty();
+    assertThat(
+            ids(
+                repo()
+                    .list("wrkspc_other", new Filter(null, null, ResourceFilter.ACTIVE), ALL)
+                    .items()))
+        .doesNotContain(d.id());
     assertThat(d.template().path("agent").asText()).isEqualTo("agent_a");
     assertThat(d.schedule().timezone()).isEqualTo("America/New_York");
   }
