@@ -230,8 +230,24 @@ class RepositoryEndToEndTest {
     throw new AssertionError("session " + session + " did not go idle");
   }
 
-  /** Paths of the regular files under {@code root} whose bytes contain {@code needle}. */
+  /**
+   * Paths of the regular files under {@code root} whose bytes contain {@code needle}. A file that
+   * vanishes mid-scan (a blob upload's temp file, renamed to its final name) restarts the scan, so
+   * that what it became is read too: a pass counts only when it read every file it listed.
+   */
   static List<String> filesContaining(Path root, String needle) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return scan(root, needle);
+      } catch (java.nio.file.NoSuchFileException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static List<String> scan(Path root, String needle) throws IOException {
     List<String> hits = new ArrayList<>();
     try (Stream<Path> s = Files.walk(root)) {
       for (Path p : s.filter(Files::isRegularFile).toList()) {
