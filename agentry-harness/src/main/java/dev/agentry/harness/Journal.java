@@ -18,6 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * A run's reads and writes of its session. Writes are fenced by the run's lease, and each is one
@@ -35,6 +37,11 @@ import java.util.concurrent.Executors;
  * before then loses only events no one was told of (a queued event stays queued; a tool's result is
  * unknown, as after a crash mid-tool; the request is issued again). A foreign append (a user's
  * event) flushes it at the next read, so the log's order is what the run saw.
+ *
+ * <p>The threads of a multi-agent session step at once (docs/decisions/0033), each through its own
+ * journal {@linkplain #forThread made for it}: its writes tagged with its thread, its own deferred
+ * write and reads. They share the one copy of the log, the session record and the lease, and every
+ * read and commit holds the one lock, so commits are serialised while the steps overlap.
  */
 final class Journal {
   private static final int PAGE = 1000;
@@ -52,27 +59,46 @@ final class Journal {
   /**
    * The log as far as this run has read it, each payload read once: seq {@code i + 1} at {@code i}.
    */
-  private final List<LogEntry> log = new ArrayList<>();
+  private final List<LogEntry> log;
 
-  /** The deferred write, or null. */
+  /** This journal's deferred write, or null. */
   private Write pending;
 
-  /**
-   * A commit the database may or may not have made (it became unreachable meanwhile), or null. It
-   * is settled before anything else is read or written: kept if its first event is in the log, else
-   * committed again. So a tool's result is never lost to an outage (and its tool never run again),
-   * and nothing is committed twice.
-   */
-  private SessionCommit unsure;
+  /** The log's length when {@link #pending} was deferred: a longer log means others wrote since. */
+  private int pendingAt;
+
+  /** How many events of this journal's last read were committed. */
+  private int lastCommitted;
 
   /** The ids of the events this run committed. */
-  private final java.util.Set<String> written = new java.util.HashSet<>();
+  private final java.util.Set<String> written;
 
-  /** The thread whose step writes now (docs/decisions/0033); null in a one-agent session. */
+  /** The thread whose writes these are (docs/decisions/0033); null in a one-agent session. */
   private ThreadScope scope;
 
-  /** The session record as this run's last commit left it, or null: read it. */
-  private Session record;
+  /** What the journals of one run's threads share besides the log, under {@link Shared#lock}. */
+  private final Shared shared;
+
+  private static final class Shared {
+    final ReentrantLock lock = new ReentrantLock();
+
+    /** The session record as this run's last commit left it, or null: read it. */
+    Session record;
+
+    /**
+     * Commits the database may or may not have made (it became unreachable meanwhile), oldest
+     * first. They are settled before anything else is read or written: each kept if its first event
+     * is in the log, else committed again. So a tool's result is never lost to an outage (and its
+     * tool never run again), and nothing is committed twice.
+     */
+    final List<Unsure> unsure = new ArrayList<>();
+
+    /** Told after each commit (the threads' stepping wakes the threads that wait). */
+    Runnable onCommit = () -> {};
+  }
+
+  /** A commit of unknown outcome, and the log's length before it: it can only have landed after. */
+  private record Unsure(SessionCommit commit, int from) {}
 
   Journal(Store store, String sessionId, Clock clock, SpendLimits limits, RunLease lease) {
     this.store = store;
@@ -81,6 +107,44 @@ final class Journal {
     this.ledger = new SessionLedger(clock);
     this.limits = limits;
     this.lease = lease;
+    this.log = new ArrayList<>();
+    this.written = new java.util.HashSet<>();
+    this.shared = new Shared();
+  }
+
+  /** The journal of another thread of the same run: the same log, lease and lock. */
+  private Journal(Journal run, ThreadScope scope) {
+    this.store = run.store;
+    this.sessionId = run.sessionId;
+    this.clock = run.clock;
+    this.ledger = run.ledger;
+    this.limits = run.limits;
+    this.lease = run.lease;
+    this.log = run.log;
+    this.written = run.written;
+    this.shared = run.shared;
+    this.scope = scope;
+  }
+
+  /**
+   * A journal for thread {@code s} of this run, writing tagged with its id ({@link ThreadScope}).
+   */
+  Journal forThread(ThreadScope s) {
+    return new Journal(this, s);
+  }
+
+  /** {@code r} runs after each commit of any of this run's journals. */
+  void onCommit(Runnable r) {
+    shared.onCommit = r;
+  }
+
+  private <T> T locked(Supplier<T> body) {
+    shared.lock.lock();
+    try {
+      return body.get();
+    } finally {
+      shared.lock.unlock();
+    }
   }
 
   /** The whole log, read up to its current end, with the deferred write as if committed. */
@@ -90,6 +154,10 @@ final class Journal {
 
   /** As {@link #read}, each event with its payload read (once per run). */
   List<LogEntry> entries() {
+    return locked(this::readLocked);
+  }
+
+  private List<LogEntry> readLocked() {
     settle();
     while (true) {
       List<StoredEvent> page = store.events().readAfter(sessionId, log.size(), PAGE);
@@ -99,19 +167,29 @@ final class Journal {
       }
       page.forEach(this::keep);
       if (!page.isEmpty()) {
-        record = null; // someone else wrote: the record may have changed too (session.updated)
+        shared.record = null; // someone else wrote: the record may have changed (session.updated)
       }
       if (page.size() < PAGE) {
+        if (pending != null && pendingAt != log.size()) {
+          flush(); // another thread of the run committed since: ours follow what it wrote
+        }
+        lastCommitted = log.size();
         return pending == null ? List.copyOf(log) : pending.seenAfter(log);
       }
     }
   }
 
   /**
-   * How many events of the last {@link #read} are committed (the rest are the deferred write's).
+   * How many events of this journal's last {@link #read} are committed (the rest are its deferred
+   * write's).
    */
   int committed() {
-    return log.size();
+    return lastCommitted;
+  }
+
+  /** How many events of the log this run knows are committed, by any of its threads. */
+  int durable() {
+    return locked(log::size);
   }
 
   /**
@@ -120,10 +198,13 @@ final class Journal {
    * session.updated}, come with an event). Empty once the session is deleted.
    */
   Optional<Session> session() {
-    if (record == null) {
-      record = store.sessions().find(sessionId).orElse(null);
-    }
-    return Optional.ofNullable(record);
+    return locked(
+        () -> {
+          if (shared.record == null) {
+            shared.record = store.sessions().find(sessionId).orElse(null);
+          }
+          return Optional.ofNullable(shared.record);
+        });
   }
 
   /**
@@ -131,24 +212,32 @@ final class Journal {
    * holds the lease, so no other run acts on the session meanwhile.
    */
   void beforeSideEffect() {
-    flush();
-    if (!lease.held()) {
-      lease.commit(SessionCommit.of(List.of()));
-    }
+    locked(
+        () -> {
+          flush();
+          if (!lease.held()) {
+            lease.commit(SessionCommit.of(List.of()));
+          }
+          return null;
+        });
   }
 
   /** Whether this run committed the event {@code id} (settled ones included). */
   boolean wrote(String id) {
-    return written.contains(id);
+    return locked(() -> written.contains(id));
   }
 
-  /** Commits the deferred write, if any. */
+  /** Commits this journal's deferred write, if any. */
   void flush() {
-    if (pending != null) {
-      Write w = pending;
-      pending = null;
-      w.commit();
-    }
+    locked(
+        () -> {
+          if (pending != null) {
+            Write w = pending;
+            pending = null;
+            w.commit();
+          }
+          return null;
+        });
   }
 
   /** Appends {@code drafts} on their own. */
@@ -161,7 +250,10 @@ final class Journal {
     return new Write(SessionCommit.of(tagged(drafts)));
   }
 
-  /** The writes that follow are thread {@code s}'s: tagged with its id ({@link ThreadScope}). */
+  /**
+   * The writes that follow are thread {@code s}'s: tagged with its id ({@link ThreadScope}). Set
+   * once, when the run learns its session has threads.
+   */
   void scope(ThreadScope s) {
     scope = s;
   }
@@ -230,8 +322,13 @@ final class Journal {
       if (commit.derived() != SessionCommit.NO_EVENTS) {
         throw new IllegalStateException("a write with derived events cannot wait");
       }
-      flush();
-      pending = this;
+      locked(
+          () -> {
+            flush();
+            pending = this;
+            pendingAt = log.size();
+            return null;
+          });
     }
 
     /** The log as a read shows it while this write waits: its events appended, its marks set. */
@@ -261,16 +358,18 @@ final class Journal {
 
     /** Makes it all durable at once (after a deferred write); returns the appended events. */
     List<StoredEvent> commit() {
-      return commit(prepare());
+      return locked(() -> commit(prepare()));
     }
 
+    /** Commits {@code p}, holding the lock; what the database may have made is left to settle. */
     private List<StoredEvent> commit(Prepared p) {
       settle();
+      int from = log.size();
       SessionCommit.Result r;
       try {
         r = lease.commit(p.all);
       } catch (StoreException.Unavailable e) {
-        unsure = p.all;
+        shared.unsure.add(new Unsure(p.all, from));
         throw e;
       }
       return p.apply(r);
@@ -283,13 +382,19 @@ final class Journal {
      * here and now (its first commit may be refused, and nothing may start before it is taken).
      */
     Ahead commitAhead() {
-      Prepared p = prepare();
-      if (!lease.held() || unsure != null) {
-        // settled and committed here and now, as by commit(), outage handling included
-        List<StoredEvent> mine = commit(p);
-        return new Ahead(mine);
+      shared.lock.lock();
+      try {
+        Prepared p = prepare();
+        if (!lease.held() || !shared.unsure.isEmpty()) {
+          // settled and committed here and now, as by commit(), outage handling included
+          return new Ahead(commit(p));
+        }
+        // Committed and taken in under the lock, so the run's copy of the log and record follow
+        // the order the commits were made in, whichever thread's they are.
+        return new Ahead(CompletableFuture.supplyAsync(() -> locked(() -> commit(p)), AHEAD));
+      } finally {
+        shared.lock.unlock();
       }
-      return new Ahead(p, CompletableFuture.supplyAsync(() -> lease.commit(p.all), AHEAD));
     }
 
     private Prepared prepare() {
@@ -303,7 +408,8 @@ final class Journal {
         theirs = pending.commit.events().size();
         pending = null;
       }
-      Session[] changed = {null};
+      java.util.concurrent.atomic.AtomicReference<Session> changed =
+          new java.util.concurrent.atomic.AtomicReference<>();
       if (all.change() != SessionCommit.NO_CHANGE) {
         all = all.andDerived(s -> learn(changed, s)); // the record as the transaction left it
       }
@@ -315,9 +421,12 @@ final class Journal {
   private final class Prepared {
     final SessionCommit all;
     private final int theirs;
-    private final Session[] changed;
+    private final java.util.concurrent.atomic.AtomicReference<Session> changed;
 
-    Prepared(SessionCommit all, int theirs, Session[] changed) {
+    Prepared(
+        SessionCommit all,
+        int theirs,
+        java.util.concurrent.atomic.AtomicReference<Session> changed) {
       this.all = all;
       this.theirs = theirs;
       this.changed = changed;
@@ -326,29 +435,27 @@ final class Journal {
     /** The run's copy of the log and record take in the commit; returns the write's own events. */
     List<StoredEvent> apply(SessionCommit.Result r) {
       all.events().forEach(d -> written.add(d.id()));
-      if (changed[0] != null) {
-        record = changed[0];
+      if (changed.get() != null) {
+        shared.record = changed.get();
       }
       r.appended().forEach(Journal.this::keep);
       r.processed().forEach(Journal.this::keep);
+      shared.onCommit.run();
       return r.appended().subList(theirs, r.appended().size());
     }
   }
 
   /** A commit started by {@link Write#commitAhead}. */
   final class Ahead {
-    private final Prepared prepared;
-    private final CompletableFuture<SessionCommit.Result> result;
+    private final CompletableFuture<List<StoredEvent>> result;
     private final List<StoredEvent> committed; // when it was committed at once
 
-    private Ahead(Prepared prepared, CompletableFuture<SessionCommit.Result> result) {
-      this.prepared = prepared;
+    private Ahead(CompletableFuture<List<StoredEvent>> result) {
       this.result = result;
       this.committed = null;
     }
 
     private Ahead(List<StoredEvent> committed) {
-      this.prepared = null;
       this.result = null;
       this.committed = committed;
     }
@@ -361,14 +468,9 @@ final class Journal {
       if (committed != null) {
         return committed;
       }
-      SessionCommit.Result r;
       try {
-        r = result.join();
+        return result.join(); // an unsure commit is settled before the run's next read or write
       } catch (CompletionException e) {
-        if (e.getCause() instanceof StoreException.Unavailable u) {
-          unsure = prepared.all; // settled before the run's next read or write
-          throw u;
-        }
         if (e.getCause() instanceof RuntimeException re) {
           throw re;
         }
@@ -377,39 +479,41 @@ final class Journal {
         }
         throw e;
       }
-      return prepared.apply(r);
     }
   }
 
-  /** Settles the {@link #unsure} commit, if any; throws if the database is still unreachable. */
+  /** Settles the {@link Shared#unsure} commits, if any; throws if the database is still away. */
   private void settle() {
-    if (unsure == null) {
-      return;
+    while (!shared.unsure.isEmpty()) {
+      settle(shared.unsure.getFirst());
+      shared.unsure.removeFirst();
     }
-    record = null; // the commit may have changed it, and it is not known how
+  }
+
+  private void settle(Unsure u) {
+    SessionCommit unsure = u.commit();
+    shared.record = null; // the commit may have changed it, and it is not known how
     if (!unsure.events().isEmpty()) {
       String first = unsure.events().getFirst().id();
-      boolean landed = false;
       while (true) {
         List<StoredEvent> page = store.events().readAfter(sessionId, log.size(), PAGE);
-        for (StoredEvent e : page) {
-          landed |= e.id().equals(first);
-          keep(e);
-        }
+        page.forEach(this::keep);
         if (page.size() < PAGE) {
           break;
         }
       }
+      boolean landed = false;
+      for (int i = u.from(); i < log.size() && !landed; i++) {
+        landed = log.get(i).id().equals(first);
+      }
       if (landed) {
         unsure.events().forEach(d -> written.add(d.id()));
         markProcessed(unsure); // its marks landed with its events; reads do not fetch them again
-        unsure = null;
         return;
       }
     }
     SessionCommit.Result r = lease.commit(unsure); // throws again while the database is away
     unsure.events().forEach(d -> written.add(d.id()));
-    unsure = null;
     r.appended().forEach(this::keep);
     r.processed().forEach(this::keep);
   }
@@ -423,8 +527,9 @@ final class Journal {
                 : e);
   }
 
-  private static List<EventDraft> learn(Session[] into, Session changed) {
-    into[0] = changed;
+  private static List<EventDraft> learn(
+      java.util.concurrent.atomic.AtomicReference<Session> into, Session changed) {
+    into.set(changed);
     return List.of();
   }
 

@@ -96,6 +96,14 @@ final class McpConnections implements AutoCloseable {
   }
 
   /**
+   * Connections of their own, on the same vaults, for another thread of the run: a member thread
+   * runs its own agent's servers, concurrently with the others (docs/decisions/0033).
+   */
+  McpConnections another() {
+    return new McpConnections(vaults, box, clock);
+  }
+
+  /**
    * Connects the servers the agent's {@code mcp_toolset}s name (those not yet connected or failed
    * in this run) and returns their enabled tools, leaving out any whose exposed name is {@code
    * taken} by a built-in or custom tool.

@@ -24,7 +24,6 @@ import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolObserver;
 import dev.agentry.core.Tracing;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -63,7 +62,9 @@ final class Runner {
   private final LogFold fold;
   private final BudgetGuard budget;
   private final ModelCalls modelCalls;
-  private final AtomicReference<Cancellation> current;
+
+  /** What this runner's step is doing, to cancel; each thread's runner has its own. */
+  private final AtomicReference<Cancellation> current = new AtomicReference<>(new Cancellation());
 
   /**
    * The session's runner; a member thread's runner ({@link Threads}) shares its lease, journal and
@@ -79,6 +80,13 @@ final class Runner {
 
   private Delegation delegation;
   private boolean rosterRead;
+
+  /** The session runner's drive of its threads while it runs; null otherwise. */
+  private volatile ThreadSteps steps;
+
+  /** The log as the driver of the threads reads it (the session's runner's; writes nothing). */
+  private final Journal reader;
+
   private final ModelClient model;
   private final ToolExecutor tools;
   private final PreviewSink previews;
@@ -94,7 +102,7 @@ final class Runner {
    * Whether the session's environment is self-hosted, so that its worker runs the built-in tools
    * (docs/decisions/0038); read once per run, on the session's runner. Null until read.
    */
-  private Boolean hostedTools;
+  private volatile Boolean hostedTools;
 
   /** The built-in calls this run started (each at most once). */
   private final java.util.Set<String> started = new java.util.HashSet<>();
@@ -150,7 +158,6 @@ final class Runner {
       dev.agentry.core.SystemPrompt prompts,
       Rubrics rubrics) {
     this.root = this;
-    this.current = new AtomicReference<>(new Cancellation());
     this.model = model;
     this.tools = tools;
     this.previews = previews;
@@ -166,6 +173,7 @@ final class Runner {
     this.clock = clock;
     this.lease = new RunLease(store, sessionId, owner, clock, config.leaseTtl(), timer, this::stop);
     this.journal = new Journal(store, sessionId, clock, config.spend(), lease);
+    this.reader = journal.forThread(null);
     this.toolCalls = newToolCalls();
     this.budget = new BudgetGuard(config.spend(), journal, clock);
     this.modelCalls = new ModelCalls(sessionId, model, previews, journal, config, clock);
@@ -173,19 +181,22 @@ final class Runner {
     this.outcomes = new Outcomes(sessionId, journal, clock, model, config, rubrics);
   }
 
-  /** A member thread's runner: its own fold, model and tool calls; the session runner's lease. */
+  /**
+   * A member thread's runner: its own fold, model and tool calls, journal and MCP connections; the
+   * session runner's lease and log.
+   */
   private Runner(Runner root, ThreadScope scope) {
     this.root = root;
     this.scope = scope;
     this.rosterRead = true;
-    this.current = root.current;
+    this.reader = null;
     this.model = root.model;
     this.tools = root.tools;
     this.previews = root.previews;
     this.observer = root.observer;
     this.checkpoints = root.checkpoints;
     this.prompts = root.prompts;
-    this.mcp = root.mcp;
+    this.mcp = root.mcp.another();
     this.tracing = root.tracing;
     this.observed = insideTurnSpan(observer);
     this.sessionId = root.sessionId;
@@ -193,7 +204,7 @@ final class Runner {
     this.config = root.config;
     this.clock = root.clock;
     this.lease = root.lease;
-    this.journal = root.journal;
+    this.journal = root.journal.forThread(scope);
     this.toolCalls = newToolCalls();
     this.budget = new BudgetGuard(config.spend(), journal, clock);
     this.modelCalls =
@@ -237,7 +248,15 @@ final class Runner {
   /** Stops the run soon: cancels what is in flight; the next run resumes from the log. */
   void stop() {
     root.stopping = true;
+    cancelAll();
+  }
+
+  /** Cancels what every thread's runner is doing. */
+  void cancelAll() {
     current.get().cancel();
+    if (threads != null) {
+      threads.runners().forEach(r -> r.current.get().cancel());
+    }
   }
 
   /** Runs the session until it has no work; false if another runner holds its lease. */
@@ -245,11 +264,11 @@ final class Runner {
     if (!lease.begin()) {
       return false; // another runner owns the session; it reads the same log
     }
+    steps = new ThreadSteps(this, () -> stopping);
+    journal.onCommit(steps::changed);
     EventStore.Subscription sub = store.events().subscribe(sessionId, this::onEvent);
     try {
-      while (!root.stopping && stepThroughOutages()) {
-        // each step reads what is new in the log
-      }
+      steps.run();
     } catch (RunLease.Taken e) {
       LOG.debug("session {}: another runner took the lease first", sessionId);
       return false;
@@ -261,72 +280,23 @@ final class Runner {
       failUnexpectedly(e);
     } finally {
       flushQuietly();
-      closeSpan();
       if (threads != null) {
-        threads.close();
+        threads.runners().forEach(Runner::endMember);
       }
       sub.close();
       if (lease.held()) {
         // The next holder, maybe on another node, restores it; it covers the log this run read
-        checkpoints.checkpoint(sessionId, journal.committed(), lease.token());
+        checkpoints.checkpoint(sessionId, journal.durable(), lease.token());
       }
       lease.release();
     }
     return true;
   }
 
-  /**
-   * A step, or, if the database became unreachable during it, a wait until it answers again: an
-   * outage is weather, not an error, so the turn pauses rather than ends. What the step committed
-   * before is durable, what it failed to commit the journal settles first ({@link Journal}), and
-   * the next step reads the log and goes on from there, so no tool whose call is in the log runs
-   * twice. The lease is renewed through the outage by its timer once the database is back; a run
-   * that lost it meanwhile stops at its next write (stale fence) and the node's sweep resumes it.
-   */
-  private boolean stepThroughOutages() {
-    try {
-      return step();
-    } catch (StoreException.Unavailable e) {
-      LOG.warn("session {}: the database is unreachable; the run waits for it", sessionId);
-      LOG.debug("session {}: the failure", sessionId, e);
-      awaitDatabase();
-      return true;
-    }
-  }
-
-  /**
-   * Waits for the database with growing pauses (at most {@link #OUTAGE_POLL_MAX}), then records in
-   * the log that the turn was rescheduled, if one is open; the next step resumes it.
-   */
-  private void awaitDatabase() {
-    for (int attempt = 1; !root.stopping; attempt++) {
-      Cancellation c = new Cancellation();
-      current.set(c);
-      if (root.stopping) {
-        c.cancel();
-      }
-      Backoff.await(outagePause(attempt), c);
-      try {
-        journal.entries(); // settles what the outage left unsure
-        Session session = journal.session().orElse(null);
-        if (session != null && session.status() == SessionStatus.RUNNING) {
-          append(List.of(Events.rescheduled(now())), SessionStatus.RESCHEDULING);
-        }
-        LOG.info("session {}: the database answers again; the run goes on", sessionId);
-        return;
-      } catch (StoreException.Unavailable again) {
-        LOG.debug("session {}: the database is still unreachable", sessionId);
-      }
-    }
-  }
-
-  /** The longest pause between two looks at an unreachable database. */
-  private static final Duration OUTAGE_POLL_MAX = Duration.ofSeconds(2);
-
-  private static Duration outagePause(int attempt) {
-    long millis = Math.min(OUTAGE_POLL_MAX.toMillis(), 100L << Math.min(attempt, 5));
-    return Duration.ofMillis(
-        millis / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(millis / 2 + 1));
+  /** A member's run ends with the session's: what it deferred is written, its MCP closed. */
+  private void endMember() {
+    flushQuietly();
+    mcp.close();
   }
 
   /**
@@ -368,50 +338,72 @@ final class Runner {
    * committed. Treated as a queued event: the next step reads the log and decides.
    */
   void woken() {
-    root.queuedSinceRead = true;
+    queued();
+    logChanged();
   }
 
-  /** The store's thread: must not block. An interrupt cancels whatever the step is doing. */
-  private void onEvent(StoredEvent e) {
-    root.queuedSinceRead |= e.processedAt() == null;
-    if (e.processedAt() == null && e.type().equals(INTERRUPT)) {
-      root.interruptPending = true;
-      current.get().cancel();
+  private void logChanged() {
+    ThreadSteps s = steps;
+    if (s != null) {
+      s.changed();
     }
   }
 
-  private Cancellation newCancellation() {
+  /** A queued event came: every thread's step reads the log again before ending its turn. */
+  private void queued() {
+    queuedSinceRead = true;
+    if (threads != null) {
+      threads.runners().forEach(r -> r.queuedSinceRead = true);
+    }
+  }
+
+  /**
+   * The store's thread: must not block. The log changed, so waiting threads look again; an
+   * interrupt cancels what its thread's step is doing (one for every thread: the coordinator's,
+   * which queues one for each busy member).
+   */
+  private void onEvent(StoredEvent e) {
+    if (e.processedAt() == null) {
+      queued();
+      if (e.type().equals(INTERRUPT)) {
+        interrupted(dev.agentry.core.ThreadView.tag(e.payload()));
+      }
+    }
+    logChanged();
+  }
+
+  private void interrupted(String threadId) {
+    Runner r =
+        threadId == null || threads == null || scope == null || threadId.equals(scope.threadId)
+            ? this
+            : threads.runner(threadId).orElse(null);
+    if (r != null) {
+      r.interruptPending = true;
+      r.current.get().cancel();
+    }
+  }
+
+  /** A new cancellation for this runner's next wait, cancelled already if the run stops. */
+  Cancellation newCancellation() {
     Cancellation c = new Cancellation();
     current.set(c);
     // An interrupt that arrived after the log was read, but before this step began.
-    if (root.interruptPending || root.stopping) {
+    if (interruptPending || root.stopping) {
       c.cancel();
     }
     return c;
   }
 
-  /**
-   * Takes the next step the log calls for, the coordinator's first, else a member thread's; false
-   * when the session waits on someone else.
-   */
-  private boolean step() {
-    if (stepThread()) {
-      return true;
-    }
-    return threads != null && threads.step(journal.entries());
-  }
-
   /** This runner's thread takes its next step; false when it waits on someone else. */
   boolean stepThread() {
-    root.interruptPending = false;
-    root.queuedSinceRead = false;
+    interruptPending = false;
+    queuedSinceRead = false;
     List<LogEntry> log = journal.entries();
     Session record = journal.session().orElse(null);
     fold.hostedTools(hostedTools(record));
     if (!rosterRead && record != null) {
       readRoster(record);
     }
-    journal.scope(scope);
     int committed = journal.committed();
     if (scope != null) {
       ThreadScope.View v = scope.view(log, committed);
@@ -470,6 +462,7 @@ final class Runner {
     found.ifPresent(
         roster -> {
           scope = ThreadScope.primary(sessionId);
+          journal.scope(scope);
           delegation = new Delegation(roster, sessionId);
           threads =
               new Threads(
@@ -480,7 +473,7 @@ final class Runner {
 
   /** Whether the coordinator waits for a member's reply rather than ending its turn. */
   private boolean membersBusy() {
-    return threads != null && Threads.busy(journal.entries());
+    return threads != null && Threads.coordinatorWaits(journal.entries());
   }
 
   /** Ends this runner's turn span, if it opened one. */
@@ -607,9 +600,7 @@ final class Runner {
     }
     if (threads != null && s.queuedInterrupts.stream().anyMatch(Runner::forEveryThread)) {
       // Each busy member answers its own interrupt, queued for it in this commit.
-      dev.agentry.core.SessionThreads.of(stored(journal.entries())).values().stream()
-          .filter(dev.agentry.core.SessionThreads.Thread::busy)
-          .forEach(t -> drafts.add(EventCodec.draft(new Event.UserInterrupt(t.id), null)));
+      drafts.addAll(Threads.interruptsForBusy(journal.entries()));
     }
     Runnable write =
         () -> {
@@ -740,11 +731,11 @@ final class Runner {
     List<EventDraft> drafts = new ArrayList<>(events.drafts());
     drafts.add(Events.spanEnd(pendingStart, false, r.usage(), clock.instant()));
     Journal.Write w = journal.write(drafts).usage(r.usage());
-    if (!events.hasCalls() && (!events.hasText() || !root.queuedSinceRead) && membersBusy()) {
+    if (!events.hasCalls() && (!events.hasText() || !queuedSinceRead) && membersBusy()) {
       w.commit(); // the coordinator waits for its members: their replies continue its turn
       return;
     }
-    if (!events.hasCalls() && (!events.hasText() || !root.queuedSinceRead)) {
+    if (!events.hasCalls() && (!events.hasText() || !queuedSinceRead)) {
       // The turn ends: asking again would get the same empty answer forever, and after a text the
       // next step would end it too unless a user event came meanwhile. One commit. On an active
       // outcome the attempt is graded instead, and the session stays running.
@@ -837,7 +828,30 @@ final class Runner {
     journal.write(drafts).moveTo(status).commit();
   }
 
-  private java.time.Instant now() {
+  java.time.Instant now() {
     return clock.instant();
+  }
+
+  String sessionId() {
+    return sessionId;
+  }
+
+  /** The thread this runner steps; null for the session's runner of a session without threads. */
+  String threadId() {
+    return scope == null ? null : scope.threadId;
+  }
+
+  /** A coordinator's member threads, once its first step read the roster; null otherwise. */
+  Threads threads() {
+    return threads;
+  }
+
+  Journal journal() {
+    return journal;
+  }
+
+  /** The session runner's read-only journal, for the driver of its threads. */
+  Journal reader() {
+    return reader;
   }
 }

@@ -85,7 +85,7 @@ final class ToolCalls {
       out = ToolOutcome.error(Events.INTERRUPTED_TOOL);
     }
     if (!RuntimeTools.runs(name) && !readOnly.contains(name)) {
-      checkpoints.checkpoint(sessionId, journal.committed(), fence.getAsLong());
+      checkpoints.checkpoint(sessionId, journal.durable(), fence.getAsLong());
     }
     var result = Events.toolResult(toolUseId, out.text(), out.isError(), clock.instant());
     // A failure the client must see too (packages that did not install) precedes the result.

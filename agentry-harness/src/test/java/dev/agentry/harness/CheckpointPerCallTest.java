@@ -1,6 +1,7 @@
 package dev.agentry.harness;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.agentry.core.PreviewSink;
 import dev.agentry.core.StoredEvent;
@@ -50,6 +51,8 @@ class CheckpointPerCallTest extends HarnessTestBase {
         .thenText("done");
     say("go");
     awaitIdles(1);
+    // The run's last checkpoint follows its last commit, as the run ends.
+    await().atMost(java.time.Duration.ofSeconds(5)).until(() -> asked.size() >= 2);
 
     assertThat(asked).as("one for bash, none for glob, one at the run's end").hasSize(2);
     Asked afterBash = asked.getFirst();

@@ -27,10 +27,13 @@ class MultiAgentCapTest extends FakeModelServerTestBase {
           FakeAnthropic.toolUseBlock(
               "send_to_agent", MultiAgentEndToEndTest.send("fan", "task " + i));
     }
-    fake.enqueue(FakeAnthropic.Reply.of(sends));
-    for (int i = 0; i < 80; i++) {
-      fake.enqueue(FakeAnthropic.text("ok"));
+    fake.enqueueFor(MultiAgentEndToEndTest::byCoordinator, FakeAnthropic.Reply.of(sends));
+    // Each member works long enough that all that may run at once do; any other request: "ok".
+    FakeAnthropic.Reply[] slow = new FakeAnthropic.Reply[sends.length];
+    for (int i = 0; i < slow.length; i++) {
+      slow[i] = FakeAnthropic.text("ok").delay(Duration.ofMillis(1500));
     }
+    fake.enqueueFor(MultiAgentEndToEndTest::byMember, slow);
     String session =
         MultiAgentEndToEndTest.coordinatorSession("fan", "[]", "[{\"type\":\"self\"}]");
     MultiAgentEndToEndTest.say(session, "fan out");

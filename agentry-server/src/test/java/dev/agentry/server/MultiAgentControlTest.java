@@ -99,13 +99,23 @@ class MultiAgentControlTest extends FakeModelServerTestBase {
 
   /** Delegates to the reviewer, whose bash call then waits for a confirmation. */
   static JsonNode delegateUntilAsked(String session, String file) throws Exception {
-    fake.enqueue(
+    fake.enqueueFor(
+        MultiAgentEndToEndTest::byCoordinator,
         FakeAnthropic.toolUse("send_to_agent", MultiAgentEndToEndTest.send("reviewer", "check")),
-        FakeAnthropic.text("waiting for the reviewer"),
+        FakeAnthropic.text("waiting for the reviewer"));
+    fake.enqueueFor(
+        MultiAgentEndToEndTest::byMember,
         FakeAnthropic.toolUse("bash", "{\"command\":\"echo ok >> " + file + "\"}"));
     say(session, "review it");
-    List<JsonNode> log = await(session, l -> !asked(l).isEmpty());
+    List<JsonNode> log = await(session, l -> !asked(l).isEmpty() && !waitsOnClient(l).isEmpty());
     return asked(log).getFirst();
+  }
+
+  /** The members' stops on {@code requires_action}, on the session stream. */
+  static List<JsonNode> waitsOnClient(List<JsonNode> log) {
+    return ofType(log, "session.thread_status_idle").stream()
+        .filter(e -> e.at("/stop_reason/type").asText().equals("requires_action"))
+        .toList();
   }
 
   /** The member's calls cross-posted to the session stream (the coordinator's own are not). */
@@ -143,7 +153,9 @@ class MultiAgentControlTest extends FakeModelServerTestBase {
     Path file = dataDir.resolve("workspaces").resolve(session).resolve("reviewed.txt");
     assertThat(file).doesNotExist();
 
-    fake.enqueue(FakeAnthropic.text("reviewed: ok"), FakeAnthropic.text("the reviewer is done"));
+    fake.enqueueFor(MultiAgentEndToEndTest::byMember, FakeAnthropic.text("reviewed: ok"));
+    fake.enqueueFor(
+        MultiAgentEndToEndTest::byCoordinator, FakeAnthropic.text("the reviewer is done"));
     sendEvent(
         session,
         BetaManagedAgentsEventParams.ofUserToolConfirmation(

@@ -20,12 +20,15 @@ import org.junit.jupiter.api.Test;
 class MultiAgentCrashTest extends ServerProcessTestBase {
   @Test
   void kill9WhileAMemberRunsATool_resumesBothThreads() throws Exception {
-    fake.enqueue(
+    fake.enqueueFor(
+        MultiAgentEndToEndTest::byCoordinator,
         FakeAnthropic.toolUse("send_to_agent", MultiAgentEndToEndTest.send("c", "run it")),
         FakeAnthropic.text("waiting for my helper"),
-        FakeAnthropic.toolUse("bash", "{\"command\":\"echo ran >> runs.txt; sleep 30\"}"),
-        FakeAnthropic.text("the run's outcome is unknown"),
         FakeAnthropic.text("done after the crash"));
+    fake.enqueueFor(
+        MultiAgentEndToEndTest::byMember,
+        FakeAnthropic.toolUse("bash", "{\"command\":\"echo ran >> runs.txt; sleep 30\"}"),
+        FakeAnthropic.text("the run's outcome is unknown"));
     String agent =
         id(
             call(
@@ -44,6 +47,8 @@ class MultiAgentCrashTest extends ServerProcessTestBase {
     say(session, "go");
     Path runs = dataDir.resolve("workspaces").resolve(session).resolve("runs.txt");
     await(() -> Files.exists(runs), "the member's tool to start");
+    // The coordinator's own request, made while its member works, is answered before the crash.
+    await(() -> count(events(session), "agent.message") == 1, "the coordinator to wait");
     kill9AndRestart();
 
     List<JsonNode> log = awaitIdle(session);

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A coordinator delegates through {@code send_to_agent}, driven through the official Java SDK with
- * the fake Anthropic endpoint scripting every model request (docs/decisions/0033). The requests
- * come in a fixed order: the coordinator's until it waits, then the member's, then the
- * coordinator's again with the reply.
+ * the fake Anthropic endpoint scripting every model request (docs/decisions/0033). Threads step at
+ * once, so the coordinator's requests and its members' are scripted apart ({@link #byCoordinator},
+ * {@link #byMember}).
  */
 class MultiAgentEndToEndTest extends FakeModelServerTestBase {
   static AnthropicClient client;
@@ -111,6 +111,20 @@ class MultiAgentEndToEndTest extends FakeModelServerTestBase {
                 .build());
   }
 
+  /** A coordinator's request: it offers the delegation tools, which its members never get. */
+  static boolean byCoordinator(FakeAnthropic.RecordedRequest r) {
+    for (JsonNode tool : r.body().path("tools")) {
+      if (tool.path("name").asText().equals("send_to_agent")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static boolean byMember(FakeAnthropic.RecordedRequest r) {
+    return r.path().equals("/v1/messages") && !byCoordinator(r);
+  }
+
   static String send(String agentName, String message) {
     return "{\"agent_name\":\"" + agentName + "\",\"message\":\"" + message + "\"}";
   }
@@ -133,11 +147,15 @@ class MultiAgentEndToEndTest extends FakeModelServerTestBase {
 
   @Test
   void coordinatorDelegatesToItsSelfCopy_andTheReplyComesBackInALaterStep() throws Exception {
-    fake.enqueue(
+    fake.enqueueFor(
+        MultiAgentEndToEndTest::byCoordinator,
         FakeAnthropic.toolUse("send_to_agent", send("boss", "count the files")),
         FakeAnthropic.text("I asked a helper."),
-        FakeAnthropic.text("There are 3 files."),
         FakeAnthropic.text("The helper counted 3."));
+    // Slow enough that the coordinator's second request has its answer first.
+    fake.enqueueFor(
+        MultiAgentEndToEndTest::byMember,
+        FakeAnthropic.text("There are 3 files.").delay(Duration.ofMillis(500)));
     String session =
         coordinatorSession(
             "boss", "[{\"type\":\"agent_toolset_20260401\"}]", "[{\"type\":\"self\"}]");
@@ -172,12 +190,17 @@ class MultiAgentEndToEndTest extends FakeModelServerTestBase {
 
       // The member ran on its own conversation; the coordinator read the reply in a later step.
       var requests = fake.awaitRequests(base + 4, Duration.ofSeconds(5));
-      String first = requests.get(base).body().toString();
+      requests = requests.subList(base, requests.size());
+      var coordinators = requests.stream().filter(MultiAgentEndToEndTest::byCoordinator).toList();
+      assertThat(coordinators).hasSize(3);
+      String first = coordinators.getFirst().body().toString();
       assertThat(first).contains("send_to_agent").contains("list_agents");
-      String member = requests.get(base + 2).body().toString();
+      var members = requests.stream().filter(MultiAgentEndToEndTest::byMember).toList();
+      assertThat(members).hasSize(1);
+      String member = members.getFirst().body().toString();
       assertThat(member).contains("count the files").doesNotContain("how many files?");
       assertThat(member).doesNotContain("send_to_agent");
-      String last = requests.get(base + 3).body().toString();
+      String last = coordinators.getLast().body().toString();
       assertThat(last).contains("There are 3 files.").contains("Message from agent boss");
 
       // The threads: the primary first, then the member's.

@@ -66,11 +66,14 @@ class MultiAgentThreadsTest extends FakeModelServerTestBase {
 
   @Test
   void aThreadContinuedById_keepsItsConversation_andArchivingNeedsItIdle() throws Exception {
-    fake.enqueue(
+    fake.enqueueFor(
+        MultiAgentEndToEndTest::byCoordinator,
         FakeAnthropic.toolUse("send_to_agent", MultiAgentEndToEndTest.send("solo", "first task")),
         FakeAnthropic.text("delegated"),
-        FakeAnthropic.text("first done").delay(Duration.ofSeconds(2)),
         FakeAnthropic.text("noted"));
+    fake.enqueueFor(
+        MultiAgentEndToEndTest::byMember,
+        FakeAnthropic.text("first done").delay(Duration.ofSeconds(2)));
     String session = session();
     MultiAgentEndToEndTest.say(session, "start");
     String child =
@@ -89,19 +92,28 @@ class MultiAgentThreadsTest extends FakeModelServerTestBase {
 
     // A follow-up to the same thread: the member's second request holds its first turn.
     int base = fake.requests().size();
-    fake.enqueue(
+    fake.enqueueFor(
+        MultiAgentEndToEndTest::byCoordinator,
         FakeAnthropic.toolUse(
             "send_to_agent",
             "{\"agent_name\":\"solo\",\"message\":\"second task\",\"session_thread_id\":\""
                 + child
                 + "\"}"),
         FakeAnthropic.text("delegated again"),
-        FakeAnthropic.text("second done"),
         FakeAnthropic.text("all done"));
+    fake.enqueueFor(
+        MultiAgentEndToEndTest::byMember,
+        FakeAnthropic.text("second done").delay(Duration.ofMillis(500)));
     MultiAgentEndToEndTest.say(session, "more");
     List<JsonNode> log = awaitIdle(session, 2);
     assertThat(ofType(log, "session.thread_created")).hasSize(1);
-    String member = fake.requests().get(base + 2).body().toString();
+    String member =
+        fake.requests().subList(base, fake.requests().size()).stream()
+            .filter(MultiAgentEndToEndTest::byMember)
+            .findFirst()
+            .orElseThrow()
+            .body()
+            .toString();
     assertThat(member).contains("first task").contains("first done").contains("second task");
 
     var archived = server.call("POST", path + "/archive", "{}");
@@ -138,11 +150,14 @@ class MultiAgentThreadsTest extends FakeModelServerTestBase {
 
   @Test
   void aMembersStream_showsItsOwnTraceAndPreviews_theSessionStreamNeither() throws Exception {
-    fake.enqueue(
+    fake.enqueueFor(
+        MultiAgentEndToEndTest::byCoordinator,
         FakeAnthropic.toolUse("send_to_agent", MultiAgentEndToEndTest.send("solo", "say hi")),
         FakeAnthropic.text("delegated"),
-        FakeAnthropic.text("hi from the member").delay(Duration.ofSeconds(2)),
         FakeAnthropic.text("it said hi"));
+    fake.enqueueFor(
+        MultiAgentEndToEndTest::byMember,
+        FakeAnthropic.text("hi from the member").delay(Duration.ofSeconds(2)));
     String session = session();
     MultiAgentEndToEndTest.say(session, "go");
     String child =

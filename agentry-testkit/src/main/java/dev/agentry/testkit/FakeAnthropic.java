@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 /**
  * A fake Anthropic Messages API on {@code 127.0.0.1} (random port), speaking the real wire format:
@@ -58,6 +60,12 @@ public final class FakeAnthropic implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Deque<Reply> queue = new ArrayDeque<>();
+
+  /** Replies kept for the requests a predicate accepts (guarded by {@link #queue}). */
+  private final List<Route> routes = new ArrayList<>();
+
+  private record Route(Predicate<RecordedRequest> when, Deque<Reply> replies) {}
+
   private final List<RecordedRequest> requests = new ArrayList<>();
   private final FakeAnthropicWire wire = new FakeAnthropicWire();
   private Reply defaultReply = text("ok");
@@ -88,6 +96,18 @@ public final class FakeAnthropic implements AutoCloseable {
   public FakeAnthropic enqueue(Reply... replies) {
     synchronized (queue) {
       queue.addAll(List.of(replies));
+    }
+    return this;
+  }
+
+  /**
+   * Queues replies for the requests that {@code when} accepts, answered in order, one per such
+   * request, before the general queue: requests that arrive concurrently (the threads of a
+   * multi-agent session) each get their own script, whichever comes first.
+   */
+  public FakeAnthropic enqueueFor(Predicate<RecordedRequest> when, Reply... replies) {
+    synchronized (queue) {
+      routes.add(new Route(when, new ArrayDeque<>(List.of(replies))));
     }
     return this;
   }
@@ -307,9 +327,16 @@ public final class FakeAnthropic implements AutoCloseable {
     }
   }
 
-  /** One request as received: method, path, headers (lower-cased names) and the parsed body. */
+  /**
+   * One request as received: method, path, headers (lower-cased names), the parsed body, and when
+   * it arrived (its reply's {@link Reply#delay} starts then).
+   */
   public record RecordedRequest(
-      String method, String path, Map<String, List<String>> headers, JsonNode body) {
+      String method,
+      String path,
+      Map<String, List<String>> headers,
+      JsonNode body,
+      Instant receivedAt) {
     /** The first value of a header, or null. */
     public String header(String name) {
       List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
@@ -331,10 +358,15 @@ public final class FakeAnthropic implements AutoCloseable {
       Map<String, List<String>> headers = new LinkedHashMap<>();
       ex.getRequestHeaders()
           .forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), List.copyOf(v)));
+      RecordedRequest request =
+          new RecordedRequest(
+              ex.getRequestMethod(),
+              ex.getRequestURI().getPath(),
+              Map.copyOf(headers),
+              body,
+              Instant.now());
       synchronized (requests) {
-        requests.add(
-            new RecordedRequest(
-                ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(headers), body));
+        requests.add(request);
         requests.notifyAll();
       }
       if (!ex.getRequestMethod().equals("POST")
@@ -345,7 +377,12 @@ public final class FakeAnthropic implements AutoCloseable {
       }
       Reply reply;
       synchronized (queue) {
-        reply = queue.isEmpty() ? defaultReply : queue.poll();
+        reply =
+            routes.stream()
+                .filter(r -> !r.replies().isEmpty() && r.when().test(request))
+                .findFirst()
+                .map(r -> r.replies().poll())
+                .orElseGet(() -> queue.isEmpty() ? defaultReply : queue.poll());
       }
       FakeAnthropicWire.sleep(reply.delay);
       boolean stream = body.path("stream").asBoolean(false);
