@@ -352,20 +352,20 @@ public final class SandboxManager implements AutoCloseable {
     }
 
     @Override
-    public ExecResult shell(String command, Duration timeout) {
+    public ExecResult shell(String shellName, String command, Duration timeout) {
       enter();
       try {
-        return delegate.shell(command, timeout);
+        return delegate.shell(shellName, command, timeout);
       } finally {
         leave();
       }
     }
 
     @Override
-    public void restartShell() {
+    public void restartShell(String shellName) {
       enter();
       try {
-        delegate.restartShell();
+        delegate.restartShell(shellName);
       } finally {
         leave();
       }
