@@ -58,6 +58,10 @@ public final class FakeAnthropic implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Deque<Reply> queue = new ArrayDeque<>();
+
+  /** Replies kept for requests whose system prompt holds the key; guarded by {@link #queue}. */
+  private final Map<String, Deque<Reply>> bySystem = new LinkedHashMap<>();
+
   private final List<RecordedRequest> requests = new ArrayList<>();
   private final FakeAnthropicWire wire = new FakeAnthropicWire();
   private Reply defaultReply = text("ok");
@@ -92,6 +96,18 @@ public final class FakeAnthropic implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Queues replies, in order, for the requests whose {@code system} prompt contains {@code marker};
+   * they are answered from these before the common queue. Agents that run side by side (a
+   * coordinator's threads) each get their own script this way, whatever order they ask in.
+   */
+  public FakeAnthropic enqueueFor(String marker, Reply... replies) {
+    synchronized (queue) {
+      bySystem.computeIfAbsent(marker, m -> new ArrayDeque<>()).addAll(List.of(replies));
+    }
+    return this;
+  }
+
   /** The reply used when the queue is empty. */
   public FakeAnthropic defaultReply(Reply reply) {
     synchronized (queue) {
@@ -103,7 +119,7 @@ public final class FakeAnthropic implements AutoCloseable {
   /** Replies still queued. */
   public int pending() {
     synchronized (queue) {
-      return queue.size();
+      return queue.size() + bySystem.values().stream().mapToInt(Deque::size).sum();
     }
   }
 
@@ -134,6 +150,16 @@ public final class FakeAnthropic implements AutoCloseable {
       }
       return List.copyOf(requests);
     }
+  }
+
+  /** The next reply for a request with {@code system}; the caller holds {@link #queue}. */
+  private Reply scripted(String system) {
+    for (Map.Entry<String, Deque<Reply>> e : bySystem.entrySet()) {
+      if (!e.getValue().isEmpty() && system.contains(e.getKey())) {
+        return e.getValue().poll();
+      }
+    }
+    return queue.isEmpty() ? defaultReply : queue.poll();
   }
 
   @Override
@@ -345,7 +371,7 @@ public final class FakeAnthropic implements AutoCloseable {
       }
       Reply reply;
       synchronized (queue) {
-        reply = queue.isEmpty() ? defaultReply : queue.poll();
+        reply = scripted(body.path("system").toString());
       }
       FakeAnthropicWire.sleep(reply.delay);
       boolean stream = body.path("stream").asBoolean(false);
