@@ -28,8 +28,12 @@ class WorkerThreadsTest {
 
   @TempDir Path workdir;
 
-  /** One call: the thread that makes it (null: the primary, unnamed) and its bash command. */
-  private record Call(String thread, String command) {}
+  /** One call: the thread that makes it (null: the primary, unnamed), its tool and input. */
+  private record Call(String thread, String tool, ObjectNode input) {
+    Call(String thread, String command) {
+      this(thread, "bash", FakeQueue.JSON.createObjectNode().put("command", command));
+    }
+  }
 
   /** Runs the calls, all waited on at once, through a worker; returns their results' texts. */
   private List<String> serve(String sessionId, int maxConcurrentCalls, Call... calls)
@@ -40,7 +44,7 @@ class WorkerThreadsTest {
       List<Map.Entry<String, ObjectNode>> tools = new ArrayList<>();
       List<String> threads = new ArrayList<>();
       for (Call c : calls) {
-        tools.add(Map.entry("bash", FakeQueue.JSON.createObjectNode().put("command", c.command())));
+        tools.add(Map.entry(c.tool(), c.input()));
         threads.add(c.thread());
       }
       List<String> ids = queue.waitOnAll(sessionId, tools, "allow", threads);
@@ -105,14 +109,17 @@ class WorkerThreadsTest {
 
   @Test
   void aThreadsCallsRunInOrder_evenWhenCallsMayRunSideBySide() throws Exception {
+    // The read does not use the shell (whose lock would order two bash calls anyway): only the
+    // thread's lane keeps it from running before the slow write.
     List<String> out =
         serve(
             "sesn_thr2",
             2,
-            new Call(ALPHA, "sleep 0.5; echo first >> order.txt"),
-            new Call(ALPHA, "echo second >> order.txt; cat order.txt"),
+            new Call(ALPHA, "sleep 0.5; echo first > order.txt"),
+            new Call(
+                ALPHA, "read", FakeQueue.JSON.createObjectNode().put("file_path", "order.txt")),
             new Call(BETA, "echo beta"));
-    assertThat(out.get(1)).isEqualTo("first\nsecond\n");
+    assertThat(out.get(1)).contains("1\tfirst");
     assertThat(out.get(2)).isEqualTo("beta\n");
   }
 
