@@ -41,6 +41,15 @@ public interface Sandbox extends AutoCloseable {
   void restartShell(String shellName);
 
   /**
+   * Kills the shell named {@code shellName} now, with the command it runs and everything that
+   * started, without waiting for that command (an interrupt of one thread's call): the call
+   * returns, and the next call to that shell starts a fresh one in the working directory and with
+   * the exports it had after its last completed call. The other shells run on. A shell that does
+   * not exist is left alone.
+   */
+  void interruptShell(String shellName);
+
+  /**
    * Runs {@code argv} once, in a fresh process confined like the shell, with {@code stdin} as its
    * input; used by the file tools so that every path is resolved inside the sandbox.
    */

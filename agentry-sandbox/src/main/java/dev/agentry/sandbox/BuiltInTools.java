@@ -99,15 +99,20 @@ public final class BuiltInTools implements ToolExecutor {
   @Override
   public ToolOutcome execute(
       String sessionId, String threadId, String name, JsonNode input, Cancellation cancellation) {
-    // An interrupt closes the session's sandbox: that kills whatever the call started, and the
-    // next call gets a fresh sandbox over the same workspace.
-    cancellation.onCancel(() -> manager.release(sessionId));
+    // An interrupt kills whatever the call started. A primary thread's call closes the session's
+    // sandbox (the next call gets a fresh one over the same workspace), as it always has; a member
+    // thread's kills only that thread's shell, so the other threads' commands run on (ADR 0047).
+    String shell = shellOf(sessionId, threadId);
+    cancellation.onCancel(
+        Sandbox.MAIN_SHELL.equals(shell)
+            ? () -> manager.release(sessionId)
+            : () -> manager.interruptShell(sessionId, shell));
     if (cancellation.isCancelled()) {
       return ToolOutcome.error(name + " was interrupted before it ran");
     }
     try {
       if ("bash".equals(name)) {
-        return bash(sessionId, shellOf(sessionId, threadId), ToolInputs.object(input));
+        return bash(sessionId, shell, ToolInputs.object(input));
       }
       if (name != null && FILE_TOOLS.contains(name)) {
         var request = files.request(name, ToolInputs.object(input));

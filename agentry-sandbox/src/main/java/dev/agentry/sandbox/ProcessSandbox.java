@@ -174,6 +174,16 @@ final class ProcessSandbox implements Sandbox {
   }
 
   @Override
+  public void interruptShell(String shellName) {
+    // Not under the slot's lock: the command to stop holds it.
+    Slot slot = shells.get(shellName);
+    ShellSession current = slot == null ? null : slot.shell;
+    if (current != null) {
+      current.kill();
+    }
+  }
+
+  @Override
   public ExecResult exec(List<String> argv, byte[] stdin, Duration timeout) {
     ensureOpen();
     Duration t = clamp(timeout);

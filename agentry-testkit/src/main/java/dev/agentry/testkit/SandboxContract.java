@@ -197,6 +197,27 @@ public abstract class SandboxContract {
   }
 
   @Test
+  void interruptingANamedShellEndsItsCommand_andTheOtherShellsRunOn() throws Exception {
+    sandbox.shell("a", "mkdir -p ia && cd ia && export KEEP=a", T);
+    sandbox.shell("b", "mkdir -p ib && cd ib && export KEEP=b", T);
+    var running =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> sandbox.shell("b", "touch ../b-runs && sleep 100", Duration.ofSeconds(30)),
+            java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+    // Only once b's command runs: an interrupt before it would leave nothing to stop.
+    for (int i = 0; i < 200 && !Files.exists(workspace.resolve("b-runs")); i++) {
+      Thread.sleep(50);
+    }
+    assertThat(workspace.resolve("b-runs")).exists();
+    sandbox.interruptShell("b");
+    ExecResult stopped = running.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(stopped.timedOut()).isFalse();
+    assertThat(sandbox.shell("a", "basename \"$PWD\"; echo $KEEP", T).output())
+        .isEqualTo("ia\na\n");
+    assertThat(sandbox.shell("b", "basename \"$PWD\"; echo $KEEP", T).output()).endsWith("ib\nb\n");
+  }
+
+  @Test
   void closingTheSandboxEndsACommandInANamedShell() throws Exception {
     sandbox.shell("a", "true", T);
     var running =
