@@ -40,7 +40,10 @@ final class WebDomainLayers {
       if (tool instanceof ToolSpec.AgentToolset set) {
         List<ToolConfig> configs = new ArrayList<>(set.configs().size());
         for (ToolConfig c : set.configs()) {
-          ToolConfig layered = layered(c, Permissions.config(coordinator, c.name()));
+          ToolConfig layered =
+              WEB_TOOLS.contains(c.name())
+                  ? layered(c, Permissions.config(coordinator, c.name()))
+                  : c;
           changed |= layered != c;
           configs.add(layered);
         }
