@@ -1,7 +1,6 @@
 package dev.agentry.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -62,14 +61,7 @@ class WorkerThreadsTest {
               workdir,
               Sandboxes.bubblewrap(),
               SandboxLimits.DEFAULTS);
-      Thread run = Thread.ofVirtual().start(() -> runQuietly(worker));
-      try {
-        await().atMost(Duration.ofSeconds(60)).until(() -> queue.items.get(workId).stopped);
-      } finally {
-        worker.drain();
-        run.join(30_000);
-        worker.close();
-      }
+      WorkerSandboxTest.serveUntilStopped(queue, workId, worker);
       List<JsonNode> results = queue.session(sessionId).results;
       assertThat(results)
           .extracting(r -> r.path("tool_use_id").asText())
@@ -153,13 +145,5 @@ class WorkerThreadsTest {
         .map(o -> o.strip().split("\n"))
         .map(l -> new long[] {Long.parseLong(l[0].strip()), Long.parseLong(l[1].strip())})
         .toList();
-  }
-
-  private static void runQuietly(Worker worker) {
-    try {
-      worker.run();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }
