@@ -57,6 +57,14 @@ final class WorkerCommand implements Callable<Integer> {
   int maxSessions;
 
   @Option(
+      names = "--max-concurrent-calls",
+      defaultValue = "1",
+      description =
+          "Calls of one session run at once, each of a different session thread; a thread's"
+              + " calls always run one at a time, in its own shell (default 1).")
+  int maxConcurrentCalls;
+
+  @Option(
       names = "--lease-seconds",
       defaultValue = "0",
       description =
@@ -89,6 +97,10 @@ final class WorkerCommand implements Callable<Integer> {
                 + environment
                 + "`");
       }
+      if (maxConcurrentCalls < 1) {
+        throw new IllegalArgumentException(
+            "--max-concurrent-calls must be at least 1, got " + maxConcurrentCalls);
+      }
       SandboxSettings sandbox = SandboxSettings.fromEnv(System.getenv());
       SandboxProvider provider =
           sandbox.backend().equals("unsafe-local")
@@ -102,7 +114,8 @@ final class WorkerCommand implements Callable<Integer> {
                   key,
                   maxSessions,
                   workerId == null ? Worker.Options.defaultWorkerId() : workerId,
-                  leaseSeconds),
+                  leaseSeconds,
+                  maxConcurrentCalls),
               workdir.toAbsolutePath(),
               provider,
               sandbox.limits());

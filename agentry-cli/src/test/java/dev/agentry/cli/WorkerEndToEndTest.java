@@ -79,7 +79,7 @@ class WorkerEndToEndTest {
             "write", "{\"file_path\":\"notes/w.txt\",\"content\":\"written by the worker\"}"),
         FakeAnthropic.toolUse("read", "{\"file_path\":\"notes/w.txt\"}"),
         FakeAnthropic.text("all three ran"));
-    Process worker = worker(env, key, "w1");
+    Process worker = worker(env, key, "w1", "--max-concurrent-calls", "2");
 
     say(session, "use your tools");
     List<JsonNode> log = awaitEndTurn(session, worker, "w1");
@@ -137,10 +137,20 @@ class WorkerEndToEndTest {
         .contains("agentry worker: the server refused the environment key for " + env);
   }
 
-  private Process worker(String env, String key, String name) throws IOException {
+  @Test
+  void maxConcurrentCallsBelowOne_isRefused_namingTheFlag() throws Exception {
+    String env = selfHostedEnvironment();
+    Process worker = worker(env, "sk-ant-oat01-unused", "w0", "--max-concurrent-calls", "0");
+    assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(worker.exitValue()).as(output("w0")).isEqualTo(2);
+    assertThat(output("w0")).contains("--max-concurrent-calls must be at least 1, got 0");
+  }
+
+  private Process worker(String env, String key, String name, String... flags) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    ProcessBuilder pb =
-        new ProcessBuilder(
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
                 java,
                 "-cp",
                 System.getProperty("java.class.path"),
@@ -155,7 +165,10 @@ class WorkerEndToEndTest {
                 "--lease-seconds",
                 "10",
                 "--worker-id",
-                name)
+                name));
+    command.addAll(List.of(flags));
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(dataDir.resolve(name + ".log").toFile());
     // The key goes by the environment, out of the process list.

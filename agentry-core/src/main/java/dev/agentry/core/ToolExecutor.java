@@ -20,6 +20,17 @@ public interface ToolExecutor {
   ToolOutcome execute(String sessionId, String name, JsonNode input, Cancellation cancellation);
 
   /**
+   * As {@link #execute(String, String, JsonNode, Cancellation)}, for the session thread {@code
+   * threadId} (its {@code session_thread_id}; the primary thread's is {@link
+   * ThreadView#primaryId}): a tool with per-thread state keeps it apart per thread ({@code bash}
+   * keeps one shell for each, docs/decisions/0047). Tools without such state ignore the thread.
+   */
+  default ToolOutcome execute(
+      String sessionId, String threadId, String name, JsonNode input, Cancellation cancellation) {
+    return execute(sessionId, name, input, cancellation);
+  }
+
+  /**
    * The session is about to ask its model for a step and offers it these tools: start, in the
    * background, what its first call would otherwise wait for (its sandbox), so that the model's
    * answer hides it. Returns at once and never fails; a call finds it started, or starts it.

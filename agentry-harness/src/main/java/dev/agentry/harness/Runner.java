@@ -225,6 +225,7 @@ final class Runner {
   private ToolCalls newToolCalls() {
     return new ToolCalls(
         sessionId,
+        scope == null ? dev.agentry.core.ThreadView.primaryId(sessionId) : scope.threadId,
         tools,
         config.runtimeTools(),
         observed,

@@ -68,9 +68,14 @@ final class ThreadScope {
     return member == null;
   }
 
-  /** The session as this thread runs it: on its member's agent. */
+  /**
+   * The session as this thread runs it: on its member's agent, whose web tools reach no further
+   * than the coordinator's (ADR 0047).
+   */
   Session session(Session s) {
-    return s == null || primary() ? s : s.withAgent(member.agent());
+    return s == null || primary()
+        ? s
+        : s.withAgent(WebDomainLayers.layered(member.agent(), s.agent().spec()));
   }
 
   /** Where this thread's previews go: a child's only to its own stream. */

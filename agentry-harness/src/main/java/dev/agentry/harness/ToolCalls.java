@@ -28,6 +28,10 @@ final class ToolCalls {
   private static final Logger LOG = LoggerFactory.getLogger(ToolCalls.class);
 
   private final String sessionId;
+
+  /** The session thread the calls are made for: bash keeps a shell per thread (ADR 0047). */
+  private final String threadId;
+
   private final ToolExecutor sandbox;
   private final RuntimeTools runtime;
   private final ToolObserver observer;
@@ -39,6 +43,7 @@ final class ToolCalls {
 
   ToolCalls(
       String sessionId,
+      String threadId,
       ToolExecutor sandbox,
       RuntimeToolSettings settings,
       ToolObserver observer,
@@ -51,6 +56,7 @@ final class ToolCalls {
     this.checkpoints = checkpoints;
     this.readOnly = readOnly;
     this.sessionId = sessionId;
+    this.threadId = threadId;
     this.sandbox = sandbox;
     this.runtime = new RuntimeTools(settings);
     this.observer = observer;
@@ -76,7 +82,7 @@ final class ToolCalls {
               () ->
                   RuntimeTools.runs(name)
                       ? runtime.execute(session.agent().spec(), journal::read, name, input, c)
-                      : sandbox.execute(sessionId, name, input, c));
+                      : sandbox.execute(sessionId, threadId, name, input, c));
     } catch (RuntimeException e) {
       LOG.warn("session {}: tool {} threw", sessionId, name, e);
       out = ToolOutcome.error("the tool failed: " + e.getMessage());

@@ -167,7 +167,7 @@ final class WebFetch {
     return normal(h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h);
   }
 
-  private static String normal(String domain) {
+  static String normal(String domain) {
     String d = domain.trim().toLowerCase(Locale.ROOT);
     return d.endsWith(".") ? d.substring(0, d.length() - 1) : d;
   }

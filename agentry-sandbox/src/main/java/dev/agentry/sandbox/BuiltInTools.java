@@ -6,6 +6,7 @@ import dev.agentry.core.ExecResult;
 import dev.agentry.core.Sandbox;
 import dev.agentry.core.SandboxException;
 import dev.agentry.core.SandboxLimits;
+import dev.agentry.core.ThreadView;
 import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolOutcome;
 import java.time.Duration;
@@ -27,8 +28,10 @@ import java.util.function.Function;
  *       size, disk) is an error outcome saying which. {@code timeout_ms} defaults to {@link
  *       SandboxLimits#defaultTimeout()}; above {@link SandboxLimits#maxTimeout()} it is refused.
  *       {@code restart: true} gives a fresh shell first; with no command it reports the restart.
- *       When the session's environment asked for network access and the sandboxes have no egress
- *       proxy (e.g. {@code unsafe-local}), the text ends with a note that there is no network.
+ *       Each session thread has its own shell (working directory, variables), over the one
+ *       sandbox's filesystem; {@code restart} restarts only the calling thread's. When the
+ *       session's environment asked for network access and the sandboxes have no egress proxy (e.g.
+ *       {@code unsafe-local}), the text ends with a note that there is no network.
  *   <li>{@code read}: {@code cat -n} style, a six-wide right-aligned line number, a tab, the line.
  *       Files over 256 KiB are refused unless {@code view_range} is given (then at most 256 KiB of
  *       lines is shown, with a note on how to go on); the text is also cut to the output limit,
@@ -90,15 +93,26 @@ public final class BuiltInTools implements ToolExecutor {
   @Override
   public ToolOutcome execute(
       String sessionId, String name, JsonNode input, Cancellation cancellation) {
-    // An interrupt closes the session's sandbox: that kills whatever the call started, and the
-    // next call gets a fresh sandbox over the same workspace.
-    cancellation.onCancel(() -> manager.release(sessionId));
+    return execute(sessionId, ThreadView.primaryId(sessionId), name, input, cancellation);
+  }
+
+  @Override
+  public ToolOutcome execute(
+      String sessionId, String threadId, String name, JsonNode input, Cancellation cancellation) {
+    // An interrupt kills whatever the call started. A primary thread's call closes the session's
+    // sandbox (the next call gets a fresh one over the same workspace), as it always has; a member
+    // thread's kills only that thread's shell, so the other threads' commands run on (ADR 0047).
+    String shell = shellOf(sessionId, threadId);
+    cancellation.onCancel(
+        Sandbox.MAIN_SHELL.equals(shell)
+            ? () -> manager.release(sessionId)
+            : () -> manager.interruptShell(sessionId, shell));
     if (cancellation.isCancelled()) {
       return ToolOutcome.error(name + " was interrupted before it ran");
     }
     try {
       if ("bash".equals(name)) {
-        return bash(sessionId, ToolInputs.object(input));
+        return bash(sessionId, shell, ToolInputs.object(input));
       }
       if (name != null && FILE_TOOLS.contains(name)) {
         var request = files.request(name, ToolInputs.object(input));
@@ -141,7 +155,15 @@ public final class BuiltInTools implements ToolExecutor {
     return err;
   }
 
-  private ToolOutcome bash(String sessionId, JsonNode input) {
+  /**
+   * The shell a thread's bash calls run in: the primary thread's is the sandbox's main shell (so a
+   * session without a roster is as it always was), each member thread has its own (ADR 0047).
+   */
+  static String shellOf(String sessionId, String threadId) {
+    return threadId.equals(ThreadView.primaryId(sessionId)) ? Sandbox.MAIN_SHELL : threadId;
+  }
+
+  private ToolOutcome bash(String sessionId, String shell, JsonNode input) {
     var command = ToolInputs.optionalString(input, "command");
     boolean restart = ToolInputs.optionalBoolean(input, "restart");
     Duration timeout = timeout(input);
@@ -150,12 +172,12 @@ public final class BuiltInTools implements ToolExecutor {
     }
     Sandbox sandbox = manager.sandboxFor(sessionId);
     if (restart) {
-      sandbox.restartShell();
+      sandbox.restartShell(shell);
       if (command.isEmpty() || command.get().isBlank()) {
         return ToolOutcome.ok(withNetworkNote(sessionId, "The shell was restarted."));
       }
     }
-    ExecResult r = sandbox.shell(command.get(), timeout);
+    ExecResult r = sandbox.shell(shell, command.get(), timeout);
     if (r.failure() != null) {
       String out = r.output() == null ? "" : r.output().strip();
       return ToolOutcome.error(

@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -17,8 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A sandbox made of processes started by a {@link Launcher}: one persistent shell plus one-shot
- * {@code exec}s. Backend-neutral, so the bubblewrap and unsafe-local providers behave alike.
+ * A sandbox made of processes started by a {@link Launcher}: persistent shells, one per name (a
+ * session thread's, docs/decisions/0047), plus one-shot {@code exec}s. Backend-neutral, so the
+ * bubblewrap and unsafe-local providers behave alike. Every shell runs in the one confinement
+ * (filesystem, cgroup, egress); calls to one shell are serialised by its slot's lock, calls to
+ * different shells run side by side.
  */
 final class ProcessSandbox implements Sandbox {
   private static final Logger log = LoggerFactory.getLogger(ProcessSandbox.class);
@@ -29,11 +33,19 @@ final class ProcessSandbox implements Sandbox {
   private final SandboxLimits limits;
   private final Path workspace;
   private final Set<Process> running = ConcurrentHashMap.newKeySet();
-  private final Object shellLock = new Object();
-  // Written under shellLock; volatile so close() can kill a running command without the lock.
-  private volatile ShellSession shell;
-  private ShellSession.State state; // last known cwd + exports, guarded by shellLock
+  private final Map<String, Slot> shells = new ConcurrentHashMap<>();
   private volatile boolean closed;
+
+  /** One named shell; its monitor serialises the calls to it. */
+  private static final class Slot {
+    // Written under the slot's monitor; volatile so close() can kill a running command without it.
+    volatile ShellSession shell;
+    ShellSession.State state; // last known cwd + exports, guarded by the monitor
+
+    Slot(ShellSession.State state) {
+      this.state = state;
+    }
+  }
 
   /**
    * The limit counters as last read, after the previous call: a shell call compares against these
@@ -47,7 +59,6 @@ final class ProcessSandbox implements Sandbox {
     this.launcher = launcher;
     this.limits = limits;
     this.workspace = workspace;
-    this.state = fresh();
   }
 
   /** The sandbox's name ({@code sb-…}): its cgroups and egress directory are named after it. */
@@ -55,10 +66,13 @@ final class ProcessSandbox implements Sandbox {
     return id;
   }
 
-  /** Starts the shell now so that a sandbox that cannot start fails provisioning, not a call. */
+  /**
+   * Starts the main shell now so that a sandbox that cannot start fails provisioning, not a call.
+   */
   ProcessSandbox start() {
-    synchronized (shellLock) {
-      shell = startShell(null);
+    Slot main = slot(MAIN_SHELL);
+    synchronized (main) {
+      main.shell = startShell(main, null);
     }
     lastCounters = launcher.counters();
     return this;
@@ -68,11 +82,19 @@ final class ProcessSandbox implements Sandbox {
     return new ShellSession.State(launcher.workspacePath(), "");
   }
 
+  private Slot slot(String shellName) {
+    return shells.computeIfAbsent(shellName, n -> new Slot(fresh()));
+  }
+
   @Override
-  public ExecResult shell(String command, Duration timeout) {
+  public ExecResult shell(String shellName, String command, Duration timeout) {
     Duration t = clamp(timeout);
-    synchronized (shellLock) {
+    ensureOpen();
+    Slot slot = slot(shellName);
+    synchronized (slot) {
       ensureOpen();
+      ShellSession.State state = slot.state;
+      ShellSession shell = slot.shell;
       String note = "";
       if (shell == null || !shell.alive()) {
         if (shell != null) {
@@ -80,7 +102,7 @@ final class ProcessSandbox implements Sandbox {
               "[shell restarted: the previous shell had exited; working directory and exported"
                   + " variables restored]\n";
         }
-        shell = startShell(state);
+        shell = slot.shell = startShell(slot, state);
       }
       long[] before = lastCounters;
       CappedOutput out = new CappedOutput(limits.maxOutputBytes());
@@ -101,12 +123,12 @@ final class ProcessSandbox implements Sandbox {
       boolean timedOut = false;
       switch (reply.status()) {
         case DONE -> {
-          state = reply.state();
+          state = slot.state = reply.state();
           if (after[1] > before[1]) {
             // A fork bomb's background jobs outlive the command; only a new pid namespace stops
             // them.
             shell.kill();
-            shell = startShell(state);
+            slot.shell = startShell(slot, state);
             after =
                 launcher.counters(); // forks refused while the old tree died count for this call
             suffix =
@@ -116,7 +138,7 @@ final class ProcessSandbox implements Sandbox {
         }
         case TIMEOUT -> {
           timedOut = true;
-          shell = startShell(state);
+          slot.shell = startShell(slot, state);
           after = launcher.counters(); // as above: the next call must not inherit them
           suffix =
               "[command timed out after "
@@ -138,14 +160,26 @@ final class ProcessSandbox implements Sandbox {
   }
 
   @Override
-  public void restartShell() {
-    synchronized (shellLock) {
+  public void restartShell(String shellName) {
+    ensureOpen();
+    Slot slot = slot(shellName);
+    synchronized (slot) {
       ensureOpen();
-      if (shell != null) {
-        shell.kill();
+      if (slot.shell != null) {
+        slot.shell.kill();
       }
-      state = fresh();
-      shell = startShell(null);
+      slot.state = fresh();
+      slot.shell = startShell(slot, null);
+    }
+  }
+
+  @Override
+  public void interruptShell(String shellName) {
+    // Not under the slot's lock: the command to stop holds it.
+    Slot slot = shells.get(shellName);
+    ShellSession current = slot == null ? null : slot.shell;
+    if (current != null) {
+      current.kill();
     }
   }
 
@@ -243,7 +277,11 @@ final class ProcessSandbox implements Sandbox {
     return new ExecResult(exit, sb.toString(), out.truncated(), failure);
   }
 
-  private ShellSession startShell(ShellSession.State restore) {
+  /**
+   * A new shell for {@code slot}, put back in {@code restore}'s directory with its exports (or, for
+   * null, fresh: then its state is the slot's).
+   */
+  private ShellSession startShell(Slot slot, ShellSession.State restore) {
     try {
       ShellSession s = new ShellSession(launcher);
       CappedOutput out = new CappedOutput(4096);
@@ -254,7 +292,11 @@ final class ProcessSandbox implements Sandbox {
         throw new SandboxException("sandbox " + id + " failed to start its shell: " + out.text());
       }
       if (restore == null) {
-        state = r.state();
+        slot.state = r.state();
+      }
+      if (closed) {
+        s.kill(); // close() ran while this one started: it would otherwise outlive the sandbox
+        throw new SandboxException("sandbox " + id + " is closed");
       }
       return s;
     } catch (IOException e) {
@@ -273,10 +315,12 @@ final class ProcessSandbox implements Sandbox {
       return;
     }
     closed = true;
-    // Not under shellLock: a command may hold it for minutes, and closing must stop it now.
-    ShellSession current = shell;
-    if (current != null) {
-      current.kill();
+    // Not under the slots' locks: a command may hold one for minutes, and closing must stop it now.
+    for (Slot slot : shells.values()) {
+      ShellSession current = slot.shell;
+      if (current != null) {
+        current.kill();
+      }
     }
     for (Process p : running) {
       launcher.kill(p);

@@ -2,6 +2,7 @@ package dev.agentry.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.Cancellation;
+import dev.agentry.core.ThreadView;
 import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolOutcome;
 import org.slf4j.Logger;
@@ -31,6 +32,12 @@ public final class RestoringTools implements ToolExecutor {
   @Override
   public ToolOutcome execute(
       String sessionId, String name, JsonNode input, Cancellation cancellation) {
+    return execute(sessionId, ThreadView.primaryId(sessionId), name, input, cancellation);
+  }
+
+  @Override
+  public ToolOutcome execute(
+      String sessionId, String threadId, String name, JsonNode input, Cancellation cancellation) {
     try {
       checkpoints.restoreIfBehind(sessionId);
     } catch (RuntimeException e) {
@@ -39,6 +46,6 @@ public final class RestoringTools implements ToolExecutor {
           "the session's workspace could not be restored from its checkpoint on this node;"
               + " the call did not run (try again)");
     }
-    return tools.execute(sessionId, name, input, cancellation);
+    return tools.execute(sessionId, threadId, name, input, cancellation);
   }
 }

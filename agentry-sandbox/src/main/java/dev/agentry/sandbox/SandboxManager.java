@@ -234,6 +234,18 @@ public final class SandboxManager implements AutoCloseable {
     }
   }
 
+  /**
+   * Kills one shell of the session's live sandbox, if it has one, without waiting for its command
+   * (see {@link Sandbox#interruptShell}); the sandbox and its other shells run on.
+   */
+  public void interruptShell(String sessionId, String shellName) {
+    Slot slot = slots.get(sessionId);
+    Tracked s = slot == null ? null : slot.sandbox;
+    if (s != null) {
+      s.interruptShell(shellName);
+    }
+  }
+
   /** Closes the session's sandbox and deletes its workspace. */
   public void deleteSession(String sessionId) {
     workspaces.path(sessionId);
@@ -352,23 +364,28 @@ public final class SandboxManager implements AutoCloseable {
     }
 
     @Override
-    public ExecResult shell(String command, Duration timeout) {
+    public ExecResult shell(String shellName, String command, Duration timeout) {
       enter();
       try {
-        return delegate.shell(command, timeout);
+        return delegate.shell(shellName, command, timeout);
       } finally {
         leave();
       }
     }
 
     @Override
-    public void restartShell() {
+    public void restartShell(String shellName) {
       enter();
       try {
-        delegate.restartShell();
+        delegate.restartShell(shellName);
       } finally {
         leave();
       }
+    }
+
+    @Override
+    public void interruptShell(String shellName) {
+      delegate.interruptShell(shellName);
     }
 
     @Override

@@ -112,6 +112,14 @@ public final class FakeAnthropic implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Queues replies, in order, for the requests whose {@code system} prompt contains {@code marker}:
+   * each agent of a multi-agent session gets its own script, whatever order its threads ask in.
+   */
+  public FakeAnthropic enqueueFor(String marker, Reply... replies) {
+    return enqueueFor(r -> r.body().path("system").toString().contains(marker), replies);
+  }
+
   /** The reply used when the queue is empty. */
   public FakeAnthropic defaultReply(Reply reply) {
     synchronized (queue) {
@@ -123,7 +131,7 @@ public final class FakeAnthropic implements AutoCloseable {
   /** Replies still queued. */
   public int pending() {
     synchronized (queue) {
-      return queue.size();
+      return queue.size() + routes.stream().mapToInt(r -> r.replies().size()).sum();
     }
   }
 

@@ -157,6 +157,84 @@ public abstract class SandboxContract {
   }
 
   @Test
+  void eachNamedShellKeepsItsOwnDirectoryAndVariablesOverTheOneFilesystem() {
+    sandbox.shell("a", "mkdir -p da && cd da && export X=a", T);
+    sandbox.shell("b", "export X=b", T);
+    ExecResult a = sandbox.shell("a", "basename \"$PWD\"; echo $X; echo from-a > note", T);
+    ExecResult b = sandbox.shell("b", "basename \"$PWD\"; echo $X; cat da/note", T);
+    ExecResult main = sandbox.shell("echo \"[${X:-}]\"", T);
+    assertThat(a.output()).isEqualTo("da\na\n");
+    assertThat(b.output()).endsWith("\nb\nfrom-a\n").doesNotStartWith("da\n");
+    assertThat(main.output()).isEqualTo("[]\n");
+  }
+
+  @Test
+  void twoNamedShellsRunCommandsAtTheSameTime() throws Exception {
+    // a waits for a file that only b makes: were the shells' calls serialised, a would time out.
+    var waiter =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                sandbox.shell(
+                    "a",
+                    "until [ -e go ]; do sleep 0.05; done; echo released",
+                    Duration.ofSeconds(8)),
+            java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+    Thread.sleep(300); // give a's command time to start waiting (not needed for correctness)
+    assertThat(sandbox.shell("b", "touch go && echo made", T).output()).isEqualTo("made\n");
+    ExecResult a = waiter.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(a.timedOut()).isFalse();
+    assertThat(a.output()).isEqualTo("released\n");
+  }
+
+  @Test
+  void restartingOneNamedShellKeepsTheOthers() {
+    sandbox.shell("a", "mkdir -p ra && cd ra && export KEEP=a", T);
+    sandbox.shell("b", "mkdir -p rb && cd rb && export KEEP=b", T);
+    sandbox.restartShell("a");
+    assertThat(sandbox.shell("a", "echo \"[${KEEP:-}]\"", T).output()).isEqualTo("[]\n");
+    assertThat(sandbox.shell("b", "basename \"$PWD\"; echo $KEEP", T).output())
+        .isEqualTo("rb\nb\n");
+  }
+
+  @Test
+  void interruptingANamedShellEndsItsCommand_andTheOtherShellsRunOn() throws Exception {
+    sandbox.shell("a", "mkdir -p ia && cd ia && export KEEP=a", T);
+    sandbox.shell("b", "mkdir -p ib && cd ib && export KEEP=b", T);
+    var running =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> sandbox.shell("b", "touch ../b-runs && sleep 100", Duration.ofSeconds(30)),
+            java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+    // Only once b's command runs: an interrupt before it would leave nothing to stop.
+    for (int i = 0; i < 200 && !Files.exists(workspace.resolve("b-runs")); i++) {
+      Thread.sleep(50);
+    }
+    assertThat(workspace.resolve("b-runs")).exists();
+    sandbox.interruptShell("b");
+    ExecResult stopped = running.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(stopped.timedOut()).isFalse();
+    assertThat(sandbox.shell("a", "basename \"$PWD\"; echo $KEEP", T).output())
+        .isEqualTo("ia\na\n");
+    assertThat(sandbox.shell("b", "basename \"$PWD\"; echo $KEEP", T).output()).endsWith("ib\nb\n");
+  }
+
+  @Test
+  void closingTheSandboxEndsACommandInANamedShell() throws Exception {
+    sandbox.shell("a", "true", T);
+    var running =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> sandbox.shell("b", "sleep 100", Duration.ofSeconds(30)),
+            java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+    Thread.sleep(300); // let b's command start (a close before it only makes it refuse sooner)
+    sandbox.close();
+    try {
+      running.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException refusedAfterClose) {
+      // b's call began after the close: refused, which also ends it
+    }
+    assertThat(running).isDone();
+  }
+
+  @Test
   void aClosedSandboxIsNotAliveAndRefusesWork() {
     assertThat(sandbox.isAlive()).isTrue();
     sandbox.close();

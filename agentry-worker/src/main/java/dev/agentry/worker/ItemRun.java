@@ -2,19 +2,14 @@ package dev.agentry.worker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentry.core.Cancellation;
 import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolOutcome;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * this worker — unless the lease was lost, when another worker may hold the item by now.
  *
  * <p>The session is followed the SDK's way: open the stream, then list the history, fold both by
- * event id; a broken stream, or a long silence, is a reconnect and a fresh list. Calls run one at a
- * time, as the server runs a session's calls (one sandbox per session, its shell shared by the
- * session's threads, ADR 0033).
+ * event id; a broken stream, or a long silence, is a reconnect and a fresh list. Calls run in
+ * {@link CallLanes}: one at a time per session thread, each thread in its own shell of the
+ * session's one sandbox, and up to {@code maxConcurrentCalls} threads' calls at once (ADR 0047).
  */
 final class ItemRun {
   private static final Logger log = LoggerFactory.getLogger(ItemRun.class);
@@ -48,7 +43,8 @@ final class ItemRun {
   private final Clock clock;
   private final BooleanSupplier draining;
   private final Pacing pacing;
-  private final AtomicReference<Cancellation> running = new AtomicReference<>();
+  private final int maxConcurrentCalls;
+  private volatile CallLanes lanes; // the session's, once serveSession knows it; read by the lease
   private final Lease lease;
   private final Set<String> handled = new HashSet<>();
 
@@ -61,7 +57,8 @@ final class ItemRun {
       Clock clock,
       BooleanSupplier draining,
       Pacing pacing,
-      int leaseSeconds) {
+      int leaseSeconds,
+      int maxConcurrentCalls) {
     this.api = api;
     this.workId = work.path("id").asText();
     this.data = work.path("data");
@@ -70,8 +67,10 @@ final class ItemRun {
     this.clock = clock;
     this.draining = draining;
     this.pacing = pacing;
+    this.maxConcurrentCalls = maxConcurrentCalls;
     this.lease =
-        new Lease(api, credential, workId, scheduler, clock, leaseSeconds, this::cancelRunningCall);
+        new Lease(
+            api, credential, workId, scheduler, clock, leaseSeconds, this::cancelRunningCalls);
   }
 
   /** Serves the item; never throws (a failed item is logged, and stopped if still ours). */
@@ -115,6 +114,7 @@ final class ItemRun {
       log.info("session {} of work item {} has terminated; nothing to run", sessionId, workId);
       return;
     }
+    lanes = new CallLanes(tools, sessionId, maxConcurrentCalls);
     long delay = pacing.reconnectStartMs();
     while (!stopping()) {
       try (EventStream stream = api.stream(credential, sessionId)) {
@@ -155,67 +155,61 @@ final class ItemRun {
   }
 
   /**
-   * Runs what the session waits on as it shows up; true when the worker is done with the item,
-   * false to reconnect after a silence.
+   * Runs what the session waits on as it shows up, each call in its thread's lane; true when the
+   * worker is done with the item, false to reconnect after a silence. Calls already running when
+   * the worker stops, or the stream breaks, finish and post first.
    */
   private boolean follow(String sessionId, SessionView view, EventStream stream)
       throws InterruptedException {
     long lastEvent = clock.millis();
+    EventStream.Closed broken = null;
     while (true) {
-      for (SessionView.Call call : view.runnable(handled)) {
-        if (stopping()) {
+      if (broken == null && !stopping()) {
+        for (SessionView.Call call : view.runnable(handled)) {
+          if (lanes.canStart(call)) {
+            handled.add(call.id());
+            log.info("running {} ({}) of session {}", call.name(), call.id(), sessionId);
+            lanes.start(call);
+          }
+        }
+      }
+      for (CallLanes.Running done : lanes.finished()) {
+        finish(sessionId, done, view);
+        lastEvent = clock.millis();
+      }
+      if (lanes.idle()) {
+        if (broken != null) {
+          throw broken;
+        }
+        if (stopping() || view.done(handled)) {
           return true;
         }
-        handled.add(call.id());
-        run(sessionId, call, view, stream);
       }
-      if (stopping() || view.done(handled)) {
-        return true;
-      }
-      Optional<JsonNode> event = stream.next(WAIT_SLICE_MS);
-      if (event.isPresent()) {
-        view.apply(event.get());
-        lastEvent = clock.millis();
-      } else if (clock.millis() - lastEvent > pacing.resyncAfterSilenceMs()) {
-        return false;
-      }
-    }
-  }
-
-  private void run(String sessionId, SessionView.Call call, SessionView view, EventStream stream)
-      throws InterruptedException {
-    Cancellation cancellation = new Cancellation();
-    running.set(cancellation);
-    log.info("running {} ({}) of session {}", call.name(), call.id(), sessionId);
-    CompletableFuture<ToolOutcome> outcome = new CompletableFuture<>();
-    Thread.ofVirtual()
-        .name("worker-call-" + call.id())
-        .start(
-            () -> {
-              try {
-                outcome.complete(tools.execute(sessionId, call.name(), call.input(), cancellation));
-              } catch (RuntimeException e) {
-                outcome.complete(ToolOutcome.error(call.name() + " failed: " + e.getMessage()));
-              }
-            });
-    EventStream.Closed broken = null;
-    while (!outcome.isDone()) {
       if (broken == null) {
         try {
-          stream.next(WAIT_SLICE_MS).ifPresent(view::apply);
+          Optional<JsonNode> event = stream.next(WAIT_SLICE_MS);
+          if (event.isPresent()) {
+            view.apply(event.get());
+            lastEvent = clock.millis();
+          } else if (lanes.idle() && clock.millis() - lastEvent > pacing.resyncAfterSilenceMs()) {
+            return false;
+          }
         } catch (EventStream.Closed e) {
           broken = e;
         }
       } else {
-        waitFor(outcome);
+        lanes.awaitAny(WAIT_SLICE_MS);
       }
-      // An interrupt answers the call for us; a lost lease means the result would be refused.
-      if (view.resolved(call.id()) || view.ended() || lease.lost()) {
-        cancellation.cancel();
-      }
+      // An interrupt answers a call for us; a lost lease means its result would be refused.
+      lanes.cancelIf(call -> view.resolved(call.id()) || view.ended() || lease.lost());
     }
-    running.set(null);
-    ToolOutcome result = outcome.join();
+  }
+
+  /** Posts a finished call's result, unless it is moot by now. */
+  private void finish(String sessionId, CallLanes.Running done, SessionView view)
+      throws InterruptedException {
+    SessionView.Call call = done.call();
+    ToolOutcome result = done.outcome().join();
     if (lease.lost()) {
       log.warn("lease of {} lost during {}; its result is not posted", workId, call.id());
     } else if (view.resolved(call.id()) || view.ended()) {
@@ -223,17 +217,6 @@ final class ItemRun {
     } else {
       post(sessionId, call, result);
       view.posted(call.id());
-    }
-    if (broken != null) {
-      throw broken;
-    }
-  }
-
-  private static void waitFor(CompletableFuture<ToolOutcome> outcome) throws InterruptedException {
-    try {
-      outcome.get(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException | ExecutionException e) {
-      // still running (or done, which the caller's loop sees)
     }
   }
 
@@ -262,10 +245,10 @@ final class ItemRun {
     }
   }
 
-  private void cancelRunningCall() {
-    Cancellation c = running.get();
-    if (c != null) {
-      c.cancel();
+  private void cancelRunningCalls() {
+    CallLanes l = lanes;
+    if (l != null) {
+      l.cancelAll();
     }
   }
 

@@ -50,6 +50,9 @@ public final class Worker implements AutoCloseable {
    * @param leaseSeconds the lease it asks for ({@code desired_ttl_seconds}); 0 for the server's
    *     default (5 min). A shorter lease re-offers a dead worker's item sooner, for more
    *     heartbeats.
+   * @param maxConcurrentCalls how many calls of one session it runs at once, each of a different
+   *     session thread (a thread's calls always run one at a time, in order); the SDK's {@code
+   *     maxConcurrentCalls}, default 1
    */
   public record Options(
       URI url,
@@ -57,7 +60,8 @@ public final class Worker implements AutoCloseable {
       String key,
       int maxSessions,
       String workerId,
-      int leaseSeconds) {
+      int leaseSeconds,
+      int maxConcurrentCalls) {
     public Options {
       Objects.requireNonNull(url, "url");
       Objects.requireNonNull(environmentId, "environmentId");
@@ -69,6 +73,21 @@ public final class Worker implements AutoCloseable {
       if (leaseSeconds < 0) {
         throw new IllegalArgumentException("leaseSeconds must be 0 or more, got " + leaseSeconds);
       }
+      if (maxConcurrentCalls < 1) {
+        throw new IllegalArgumentException(
+            "maxConcurrentCalls must be at least 1, got " + maxConcurrentCalls);
+      }
+    }
+
+    /** Options that run one call of a session at a time. */
+    public Options(
+        URI url,
+        String environmentId,
+        String key,
+        int maxSessions,
+        String workerId,
+        int leaseSeconds) {
+      this(url, environmentId, key, maxSessions, workerId, leaseSeconds, 1);
     }
 
     /** Options that leave the lease's length to the server. */
@@ -149,11 +168,12 @@ public final class Worker implements AutoCloseable {
     Semaphore slots = new Semaphore(options.maxSessions());
     int failures = 0;
     log.info(
-        "worker {} polling environment {} at {} (up to {} sessions)",
+        "worker {} polling environment {} at {} (up to {} sessions, {} calls each)",
         options.workerId(),
         options.environmentId(),
         options.url(),
-        options.maxSessions());
+        options.maxSessions(),
+        options.maxConcurrentCalls());
     try (ExecutorService items = Executors.newVirtualThreadPerTaskExecutor()) {
       try {
         while (!draining) {
@@ -195,7 +215,8 @@ public final class Worker implements AutoCloseable {
                           clock,
                           () -> draining,
                           pacing,
-                          options.leaseSeconds())
+                          options.leaseSeconds(),
+                          options.maxConcurrentCalls())
                       .serve();
                 } finally {
                   slots.release();

@@ -109,6 +109,18 @@ final class FakeQueue implements AutoCloseable {
   /** Appends the calls and one idle that waits on them all; returns their ids. */
   List<String> waitOnAll(
       String sessionId, List<Map.Entry<String, ObjectNode>> tools, String permission) {
+    return waitOnAll(sessionId, tools, permission, null);
+  }
+
+  /**
+   * As {@link #waitOnAll(String, List, String)}, the {@code i}th call made by session thread {@code
+   * threads.get(i)} (its {@code session_thread_id}; null: the event names none).
+   */
+  List<String> waitOnAll(
+      String sessionId,
+      List<Map.Entry<String, ObjectNode>> tools,
+      String permission,
+      List<String> threads) {
     Session s = session(sessionId);
     append(s, event("session.status_running"));
     ObjectNode idle = event("session.status_idle");
@@ -120,6 +132,10 @@ final class FakeQueue implements AutoCloseable {
       ObjectNode use =
           event("agent.tool_use").put("name", t.getKey()).put("evaluated_permission", permission);
       use.put("id", callId).set("input", t.getValue());
+      String thread = threads == null ? null : threads.get(callIds.size());
+      if (thread != null) {
+        use.put("session_thread_id", thread);
+      }
       append(s, use);
       listed.add(callId);
       callIds.add(callId);

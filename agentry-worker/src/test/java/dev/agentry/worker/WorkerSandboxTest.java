@@ -51,14 +51,7 @@ class WorkerSandboxTest {
               workdir,
               Sandboxes.bubblewrap(),
               SandboxLimits.DEFAULTS);
-      Thread run = Thread.ofVirtual().start(() -> runQuietly(worker));
-      try {
-        await().atMost(Duration.ofSeconds(60)).until(() -> queue.items.get(workId).stopped);
-      } finally {
-        worker.drain();
-        run.join(30_000);
-        worker.close();
-      }
+      serveUntilStopped(queue, workId, worker);
 
       List<JsonNode> results = queue.session("sesn_real1").results;
       assertThat(results).extracting(r -> r.path("tool_use_id").asText()).isEqualTo(ids);
@@ -72,6 +65,19 @@ class WorkerSandboxTest {
 
   private static String text(JsonNode result) {
     return result.path("content").get(0).path("text").asText();
+  }
+
+  /** Runs {@code worker} until it stopped {@code workId}, then drains and closes it. */
+  static void serveUntilStopped(FakeQueue queue, String workId, Worker worker)
+      throws InterruptedException {
+    Thread run = Thread.ofVirtual().start(() -> runQuietly(worker));
+    try {
+      await().atMost(Duration.ofSeconds(60)).until(() -> queue.items.get(workId).stopped);
+    } finally {
+      worker.drain();
+      run.join(30_000);
+      worker.close();
+    }
   }
 
   private static void runQuietly(Worker worker) {
