@@ -52,6 +52,11 @@ final class ItemRun {
   private final Lease lease;
   private final Set<String> handled = new HashSet<>();
 
+  /** The worker's memory and skill mounts; null for a worker without sandboxes (tests). */
+  private final Mounts mounts;
+
+  private ItemMounts itemMounts;
+
   ItemRun(
       WorkApi api,
       JsonNode work,
@@ -61,8 +66,10 @@ final class ItemRun {
       Clock clock,
       BooleanSupplier draining,
       Pacing pacing,
-      int leaseSeconds) {
+      int leaseSeconds,
+      Mounts mounts) {
     this.api = api;
+    this.mounts = mounts;
     this.workId = work.path("id").asText();
     this.data = work.path("data");
     this.credential = WorkSecret.sessionsToken(work.path("secret")).orElse(environmentKey);
@@ -111,10 +118,37 @@ final class ItemRun {
   }
 
   private void serveSession(String sessionId) throws InterruptedException {
-    if ("terminated".equals(readSession(sessionId).path("status").asText())) {
+    JsonNode session = readSession(sessionId);
+    if ("terminated".equals(session.path("status").asText())) {
       log.info("session {} of work item {} has terminated; nothing to run", sessionId, workId);
-      return;
+    } else if (mounts == null) {
+      followSession(sessionId);
+    } else {
+      try (ItemMounts m = mounts.open(api, credential, workId, session)) {
+        itemMounts = m;
+        followSession(sessionId);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("mounting the session's stores and skills", e);
+      } finally {
+        itemMounts = null;
+      }
     }
+    if (mounts != null && !lease.lost() && ended(sessionId)) {
+      mounts.sessionEnded(sessionId);
+    }
+  }
+
+  /** Whether the session terminated, was archived or is gone: its workspace is not needed. */
+  private boolean ended(String sessionId) {
+    try {
+      JsonNode s = api.session(credential, sessionId);
+      return "terminated".equals(s.path("status").asText()) || s.path("archived_at").isTextual();
+    } catch (ApiError e) {
+      return e.status() == 404;
+    }
+  }
+
+  private void followSession(String sessionId) throws InterruptedException {
     long delay = pacing.reconnectStartMs();
     while (!stopping()) {
       try (EventStream stream = api.stream(credential, sessionId)) {
@@ -168,6 +202,9 @@ final class ItemRun {
         }
         handled.add(call.id());
         run(sessionId, call, view, stream);
+        if (itemMounts != null) {
+          itemMounts.afterCall();
+        }
       }
       if (stopping() || view.done(handled)) {
         return true;
@@ -176,6 +213,11 @@ final class ItemRun {
       if (event.isPresent()) {
         view.apply(event.get());
         lastEvent = clock.millis();
+        if (itemMounts != null
+            && "session.status_idle".equals(event.get().path("type").asText())
+            && !view.done(handled)) {
+          itemMounts.sync(); // idle, waiting on a confirmation: the turn's writes go now
+        }
       } else if (clock.millis() - lastEvent > pacing.resyncAfterSilenceMs()) {
         return false;
       }
