@@ -250,7 +250,9 @@ final class WorkRoutes implements Api.Routes {
       throw ApiError.conflict("work item " + id + " is already stopped");
     }
     WorkItem w = stopped.get();
-    if (w.stopped() && api.harness().awaitsWorker(w.sessionId())) {
+    if (w.stopped()
+        && api.harness().awaitsWorker(w.sessionId())
+        && !WorkLapses.archived(api.store(), w.sessionId())) {
       work().offer(w.workspaceId(), env, w.sessionId(), now);
     }
     Http.ok(res, WorkViews.item(w, null));

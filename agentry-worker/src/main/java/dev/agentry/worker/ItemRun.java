@@ -119,8 +119,8 @@ final class ItemRun {
 
   private void serveSession(String sessionId) throws InterruptedException {
     JsonNode session = readSession(sessionId);
-    if ("terminated".equals(session.path("status").asText())) {
-      log.info("session {} of work item {} has terminated; nothing to run", sessionId, workId);
+    if (ended(session)) {
+      log.info("session {} of work item {} has ended; nothing to run", sessionId, workId);
     } else if (mounts == null) {
       followSession(sessionId);
     } else {
@@ -141,11 +141,16 @@ final class ItemRun {
   /** Whether the session terminated, was archived or is gone: its workspace is not needed. */
   private boolean ended(String sessionId) {
     try {
-      JsonNode s = api.session(credential, sessionId);
-      return "terminated".equals(s.path("status").asText()) || s.path("archived_at").isTextual();
+      return ended(api.session(credential, sessionId));
     } catch (ApiError e) {
       return e.status() == 404;
     }
+  }
+
+  /** Terminated, which for the SDK includes archived (an archived session takes no results). */
+  private static boolean ended(JsonNode session) {
+    return "terminated".equals(session.path("status").asText())
+        || session.path("archived_at").isTextual();
   }
 
   private void followSession(String sessionId) throws InterruptedException {
