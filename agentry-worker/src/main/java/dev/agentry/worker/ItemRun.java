@@ -321,6 +321,7 @@ final class ItemRun {
     for (int attempt = 1; attempt <= STOP_ATTEMPTS; attempt++) {
       try {
         api.stop(credential, workId, true);
+        log.info("stopped work item {}", workId);
         return;
       } catch (ApiError e) {
         if (e.status() == 409) {
