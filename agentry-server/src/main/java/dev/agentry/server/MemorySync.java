@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * <session-mounts>/<session>/memory/<resource>/}) and the <em>base</em>, the hash of each path as
  * last agreed with the store (a file next to the folder, so it survives a restart of the node).
  *
- * <p>A sync compares, per path, the folder, the base and the store. A change on one side only goes
- * to the other: a file the agent wrote becomes a create or an update of the memory by {@code
+ * <p>A sync ({@link MemoryFolder}, shared with the self-hosted worker) compares, per path, the
+ * folder, the base and the store, here through the repository. A change on one side only goes to
+ * the other: a file the agent wrote becomes a create or an update of the memory by {@code
  * session_actor}, with the base's hash as its {@code content_sha256} precondition (a delete too),
  * so a write another session made meanwhile is never overwritten. When both sides changed, the
  * store wins: the file gets the store's content and the session a {@code session.error} naming the
