@@ -208,10 +208,25 @@ abstract class WorkerEndToEndBase {
   }
 
   void awaitFile(Path file, Process worker, String name) throws Exception {
+    awaitWorker(() -> Files.exists(file), () -> file + " never appeared", worker, name);
+  }
+
+  /** A check of the test's; it may read files, which can fail. */
+  interface Check {
+    boolean holds() throws Exception;
+  }
+
+  /**
+   * Waits up to 60 s for {@code done}; fails with {@code what} and the worker's output if it does
+   * not hold by then, or at once if the worker exits.
+   */
+  void awaitWorker(
+      Check done, java.util.function.Supplier<String> what, Process worker, String name)
+      throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!Files.exists(file)) {
+    while (!done.holds()) {
       if (System.nanoTime() > deadline || !worker.isAlive()) {
-        throw new AssertionError(file + " never appeared; worker: " + output(name));
+        throw new AssertionError(what.get() + "; worker: " + output(name));
       }
       Thread.sleep(50);
     }

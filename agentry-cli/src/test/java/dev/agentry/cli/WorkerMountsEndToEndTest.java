@@ -194,26 +194,17 @@ class WorkerMountsEndToEndTest extends WorkerEndToEndBase {
   }
 
   private void awaitOutput(String text, Process worker, String name) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!output(name).contains(text)) {
-      if (System.nanoTime() > deadline || !worker.isAlive()) {
-        throw new AssertionError("the worker never said " + text + ": " + output(name));
-      }
-      Thread.sleep(50);
-    }
+    awaitWorker(() -> output(name).contains(text), () -> "it never said " + text, worker, name);
   }
 
   /** Waits until the worker has removed every item folder (its items ended). */
   private void awaitNoItemFolders(Process worker, String name) throws Exception {
     Path items = workdir.resolve(".items");
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (Files.isDirectory(items) && listing(items).length > 0) {
-      if (System.nanoTime() > deadline || !worker.isAlive()) {
-        throw new AssertionError(
-            "item folders remain: " + String.join(", ", listing(items)) + "; " + output(name));
-      }
-      Thread.sleep(50);
-    }
+    awaitWorker(
+        () -> listing(items).length == 0,
+        () -> "item folders remain: " + String.join(", ", listing(items)),
+        worker,
+        name);
   }
 
   private static String[] listing(Path dir) {
@@ -222,13 +213,7 @@ class WorkerMountsEndToEndTest extends WorkerEndToEndBase {
   }
 
   private void awaitGone(Path path, Process worker, String name) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (Files.exists(path)) {
-      if (System.nanoTime() > deadline || !worker.isAlive()) {
-        throw new AssertionError(path + " is still there; worker: " + output(name));
-      }
-      Thread.sleep(50);
-    }
+    awaitWorker(() -> !Files.exists(path), () -> path + " is still there", worker, name);
   }
 
   /** The regular files under {@code dir} whose bytes hold {@code needle} (ASCII). */
