@@ -124,6 +124,23 @@ class MemoryApiTest {
     assertThat(refusals).isEmpty();
   }
 
+  @Test
+  void aMemoryDeletedInTheStore_whileItsFileWasEdited_isMadeAgainFromTheFile() throws Exception {
+    String id = createMemory("/todo.md", "v1");
+    MemoryFolder folder = folder(new PendingDeletes(Clock.systemUTC(), Duration.ofSeconds(10), 50));
+    MemoryApi memories = new MemoryApi(api, KEY, store);
+    folder.sync(memories, outcome);
+    Files.writeString(dir.resolve("folder/todo.md"), "v2, not yet sent");
+    api.delete(KEY, memoryPath(id));
+
+    folder.sync(memories, outcome);
+
+    assertThat(paths()).containsExactly("/todo.md");
+    assertThat(memories.findByPath("/todo.md").flatMap(memories::content))
+        .contains("v2, not yet sent");
+    assertThat(conflicts).isEmpty();
+  }
+
   private MemoryFolder folder(MemoryFolder.Deletes deletes) {
     return new MemoryFolder(dir.resolve("folder"), dir.resolve(".base.json"), false, deletes);
   }

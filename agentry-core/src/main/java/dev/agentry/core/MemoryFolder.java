@@ -105,6 +105,14 @@ public final class MemoryFolder {
 
     /** At most this many deletes go out in one sync; the rest wait for the next. */
     int maxPerSync();
+
+    /**
+     * Whether a memory deleted in the store while the folder's file was edited is made again from
+     * the file (the official worker's rule) rather than removed from the folder (the store wins).
+     */
+    default boolean recreateEditedAfterStoreDelete() {
+      return false;
+    }
   }
 
   /** A write the store refused as invalid (its message says why). */
@@ -170,7 +178,8 @@ public final class MemoryFolder {
         put(base, path, s);
         continue;
       }
-      if (!Objects.equals(s, b)) {
+      boolean recreate = s == null && bytes != null && deletes.recreateEditedAfterStoreDelete();
+      if (!Objects.equals(s, b) && !recreate) {
         pull(remote, path, m);
         put(base, path, s);
         outcome.conflict(path);

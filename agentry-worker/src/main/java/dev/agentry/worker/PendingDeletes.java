@@ -13,7 +13,8 @@ import java.util.TreeSet;
  * store only once it has stayed missing for {@code grace} (a tool that rewrites a file by moving it
  * away and back must not delete the memory), is checked again just before (by {@link
  * MemoryFolder}), and at most {@code maxPerSync} deletes go out per sync (a wiped folder must not
- * empty the store in one go).
+ * empty the store in one go). A memory deleted in the store while its file here was edited is made
+ * again from the file.
  */
 final class PendingDeletes implements MemoryFolder.Deletes {
   private final Clock clock;
@@ -44,5 +45,11 @@ final class PendingDeletes implements MemoryFolder.Deletes {
   @Override
   public int maxPerSync() {
     return maxPerSync;
+  }
+
+  /** As the official worker: unpushed edits of a memory deleted meanwhile are not lost. */
+  @Override
+  public boolean recreateEditedAfterStoreDelete() {
+    return true;
   }
 }
