@@ -83,6 +83,10 @@ final class Mounts {
     int removed = 0;
     try (Stream<Path> dirs = Files.list(items)) {
       for (Path dir : dirs.toList()) {
+        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          Files.deleteIfExists(dir); // nothing of an item; a worker writes only folders here
+          continue;
+        }
         try (FileChannel ch = lockFile(dir);
             FileLock lock = ch.tryLock()) {
           if (lock == null) {
