@@ -3,32 +3,11 @@ package dev.agentry.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentry.core.Json;
-import dev.agentry.model.ModelClients;
-import dev.agentry.server.AgentryServer;
-import dev.agentry.server.ServerConfig;
 import dev.agentry.testkit.FakeAnthropic;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code agentry worker} as a process against a real server whose model is the fake: a {@code
@@ -36,37 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * server; a worker killed with SIGKILL mid-call leaves its item to its lease, and the next worker
  * finishes the turn without running the lost side-effecting call again.
  */
-class WorkerEndToEndTest {
-  private static final String KEY = "sk-agentry-worker-e2e-key-0123456789";
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-  @TempDir Path dataDir;
-  @TempDir Path workdir;
-  private FakeAnthropic fake;
-  private AgentryServer server;
-  private final List<Process> workers = new ArrayList<>();
-
-  @BeforeEach
-  void start() throws IOException {
-    // Sandboxes run under their own uid and must traverse the folder to their workspaces.
-    Files.setPosixFilePermissions(workdir, PosixFilePermissions.fromString("rwx--x--x"));
-    fake = FakeAnthropic.start();
-    server =
-        AgentryServer.start(
-            ServerConfig.builder(Map.of()).port(0).dataDir(dataDir).apiKey(KEY).build(),
-            Clock.systemUTC(),
-            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-            ModelClients.fromEnv(
-                Map.of("ANTHROPIC_BASE_URL", fake.baseUrl(), "ANTHROPIC_API_KEY", "k")));
-  }
-
-  @AfterEach
-  void stop() {
-    workers.forEach(Process::destroyForcibly);
-    server.close();
-    fake.close();
-  }
-
+class WorkerEndToEndTest extends WorkerEndToEndBase {
   @Test
   void agentryWorker_runsBashWriteAndRead_andTheTurnFinishes() throws Exception {
     String env = selfHostedEnvironment();
@@ -144,168 +93,5 @@ class WorkerEndToEndTest {
     assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(worker.exitValue()).as(output("w0")).isEqualTo(2);
     assertThat(output("w0")).contains("--max-concurrent-calls must be at least 1, got 0");
-  }
-
-  private Process worker(String env, String key, String name, String... flags) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> command =
-        new java.util.ArrayList<>(
-            List.of(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "worker",
-                "--url",
-                "http://127.0.0.1:" + server.port(),
-                "--environment",
-                env,
-                "--workdir",
-                workdir.toString(),
-                "--lease-seconds",
-                "10",
-                "--worker-id",
-                name));
-    command.addAll(List.of(flags));
-    ProcessBuilder pb =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(dataDir.resolve(name + ".log").toFile());
-    // The key goes by the environment, out of the process list.
-    pb.environment().put("AGENTRY_ENVIRONMENT_KEY", key);
-    Process p = pb.start();
-    p.getOutputStream().close();
-    workers.add(p);
-    return p;
-  }
-
-  private String output(String name) throws IOException {
-    Path log = dataDir.resolve(name + ".log");
-    return Files.exists(log) ? Files.readString(log) : "";
-  }
-
-  private String selfHostedEnvironment() throws Exception {
-    return call(
-            "POST",
-            "/v1/environments",
-            "{\"name\":\"hands\",\"config\":{\"type\":\"self_hosted\"}}")
-        .path("id")
-        .asText();
-  }
-
-  private String environmentKey(String env) throws Exception {
-    return call("POST", "/v1/agentry/environments/" + env + "/keys", "{\"name\":\"e2e\"}")
-        .path("key")
-        .asText();
-  }
-
-  private String session(String env) throws Exception {
-    String agent =
-        call(
-                "POST",
-                "/v1/agents",
-                "{\"name\":\"w\",\"model\":\"claude-sonnet-4-6\",\"tools\":"
-                    + "[{\"type\":\"agent_toolset_20260401\"}]}")
-            .path("id")
-            .asText();
-    return call(
-            "POST",
-            "/v1/sessions",
-            "{\"agent\":\"" + agent + "\",\"environment_id\":\"" + env + "\"}")
-        .path("id")
-        .asText();
-  }
-
-  private void say(String session, String text) throws Exception {
-    call(
-        "POST",
-        "/v1/sessions/" + session + "/events",
-        "{\"events\":[{\"type\":\"user.message\",\"content\":[{\"type\":\"text\",\"text\":\""
-            + text
-            + "\"}]}]}");
-  }
-
-  private JsonNode call(String method, String path, String body) throws Exception {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-            .header("x-api-key", KEY)
-            .header("anthropic-beta", "managed-agents-2026-04-01")
-            .header("content-type", "application/json")
-            .timeout(Duration.ofSeconds(30));
-    b.method(
-        method,
-        body == null
-            ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body));
-    HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(200);
-    return Json.mapper().readTree(r.body());
-  }
-
-  private List<JsonNode> events(String session) throws Exception {
-    List<JsonNode> log = new ArrayList<>();
-    call("GET", "/v1/sessions/" + session + "/events?limit=1000", null)
-        .path("data")
-        .forEach(log::add);
-    return log;
-  }
-
-  /**
-   * Polls the log until a turn ends (an idle that waits on nothing); fails fast if the worker
-   * exits.
-   */
-  private List<JsonNode> awaitEndTurn(String session, Process worker, String name)
-      throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-    List<JsonNode> log = List.of();
-    while (System.nanoTime() < deadline) {
-      log = events(session);
-      boolean ended =
-          log.stream()
-              .anyMatch(
-                  e ->
-                      e.path("type").asText().equals("session.status_idle")
-                          && !e.at("/stop_reason/type").asText().equals("requires_action"));
-      if (ended) {
-        return log;
-      }
-      if (!worker.isAlive()) {
-        throw new AssertionError("the worker exited: " + output(name) + "\nlog: " + log);
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(
-        "the turn did not finish: "
-            + log.stream().map(e -> e.path("type").asText()).toList()
-            + "\nworker: "
-            + output(name));
-  }
-
-  private void awaitFile(Path file, Process worker, String name) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!Files.exists(file)) {
-      if (System.nanoTime() > deadline || !worker.isAlive()) {
-        throw new AssertionError(file + " never appeared; worker: " + output(name));
-      }
-      Thread.sleep(50);
-    }
-  }
-
-  private static List<JsonNode> ofType(List<JsonNode> log, String type) {
-    return log.stream().filter(e -> e.path("type").asText().equals(type)).toList();
-  }
-
-  private static JsonNode answerTo(List<JsonNode> log, String callId) {
-    List<JsonNode> answers =
-        log.stream()
-            .filter(e -> e.path("type").asText().endsWith(".tool_result"))
-            .filter(e -> e.path("tool_use_id").asText().equals(callId))
-            .toList();
-    assertThat(answers).as("answers to " + callId).hasSize(1);
-    return answers.getFirst();
-  }
-
-  private static String text(JsonNode result) {
-    return result.path("content").get(0).path("text").asText();
   }
 }

@@ -27,10 +27,19 @@ public interface WorkRepository {
       String environmentId, String workerId, String tokenHash, Duration reclaimAfter, Instant now);
 
   /**
-   * Waits up to {@code max} for an item to be queued in {@code environmentId} by this process (a
-   * long poll's wake-up; another node's offer is seen by the poll that follows the wait).
+   * How many offers this process has heard of so far (its own, and on a shared PostgreSQL database
+   * other nodes'): read it before a poll looks at the queue and hand it to {@link #awaitOffer}, so
+   * an offer made between the two is not slept through.
    */
-  void awaitOffer(String environmentId, Duration max) throws InterruptedException;
+  long offersHeard();
+
+  /**
+   * Waits up to {@code max} for an item to be queued in {@code environmentId} after {@code
+   * heardBefore} ({@link #offersHeard()}) — a long poll's wake-up: by this process, or by another
+   * node on a shared PostgreSQL database, whose offer reaches this one as a notice
+   * (docs/decisions/0048). It may return early for another environment's offer.
+   */
+  void awaitOffer(String environmentId, long heardBefore, Duration max) throws InterruptedException;
 
   /** The session's newest item, stopped or not. */
   Optional<WorkItem> latestOf(String sessionId);

@@ -92,7 +92,7 @@ public final class Workspaces {
   }
 
   /** Deletes {@code dir} and everything in it, never following a link. */
-  static void removeTree(Path dir) {
+  public static void removeTree(Path dir) {
     if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }

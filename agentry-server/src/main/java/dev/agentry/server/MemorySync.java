@@ -1,11 +1,10 @@
 package dev.agentry.server;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.agentry.core.EventCodec;
 import dev.agentry.core.Json;
 import dev.agentry.core.Memory;
 import dev.agentry.core.MemoryActor;
-import dev.agentry.core.MemoryContent;
+import dev.agentry.core.MemoryFolder;
 import dev.agentry.core.MemoryRepository;
 import dev.agentry.core.Session;
 import dev.agentry.core.Store;
@@ -13,24 +12,14 @@ import dev.agentry.core.StoreException;
 import dev.agentry.core.Timestamps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * <session-mounts>/<session>/memory/<resource>/}) and the <em>base</em>, the hash of each path as
  * last agreed with the store (a file next to the folder, so it survives a restart of the node).
  *
- * <p>A sync compares, per path, the folder, the base and the store. A change on one side only goes
- * to the other: a file the agent wrote becomes a create or an update of the memory by {@code
+ * <p>A sync ({@link MemoryFolder}, shared with the self-hosted worker) compares, per path, the
+ * folder, the base and the store, here through the repository. A change on one side only goes to
+ * the other: a file the agent wrote becomes a create or an update of the memory by {@code
  * session_actor}, with the base's hash as its {@code content_sha256} precondition (a delete too),
  * so a write another session made meanwhile is never overwritten. When both sides changed, the
  * store wins: the file gets the store's content and the session a {@code session.error} naming the
@@ -70,10 +60,6 @@ final class MemorySync {
   /** Where the session's mount of the memory store resource lives on this node. */
   Path folder(String sessionId, StoredResource r) {
     return root.resolve(sessionId).resolve("memory").resolve(r.id());
-  }
-
-  private Path baseFile(String sessionId, StoredResource r) {
-    return root.resolve(sessionId).resolve("memory").resolve(".base-" + r.id() + ".json");
   }
 
   /**
@@ -130,167 +116,102 @@ final class MemorySync {
   private void syncOne(String sessionId, StoredResource r, List<String> notes) throws IOException {
     MemoryRepository repo = store.memories();
     String storeId = r.memoryStoreId();
-    Path folder = folder(sessionId, r);
-    Files.createDirectories(folder);
-    Map<String, String> base = readBase(sessionId, r);
-    Map<String, Path> local = scan(folder);
-    Map<String, Memory> remote = new HashMap<>();
-    for (Memory m : repo.list(storeId, "/")) {
-      remote.put(m.path(), m);
+    Path dir = root.resolve(sessionId).resolve("memory");
+    MemoryFolder folder =
+        new MemoryFolder(
+            folder(sessionId, r),
+            dir.resolve(".base-" + r.id() + ".json"),
+            r.readOnly(),
+            MemoryFolder.Deletes.AT_ONCE);
+    folder.sync(
+        new RepositoryRemote(repo, storeId, MemoryActor.session(sessionId)),
+        new Notes(sessionId, r, notes));
+  }
+
+  /** The store's side, read and written through the repository as the session's actor. */
+  private final class RepositoryRemote implements MemoryFolder.Remote {
+    private final MemoryRepository repo;
+    private final String storeId;
+    private final MemoryActor actor;
+
+    RepositoryRemote(MemoryRepository repo, String storeId, MemoryActor actor) {
+      this.repo = repo;
+      this.storeId = storeId;
+      this.actor = actor;
     }
-    TreeSet<String> paths = new TreeSet<>(base.keySet());
-    paths.addAll(local.keySet());
-    paths.addAll(remote.keySet());
-    MemoryActor actor = MemoryActor.session(sessionId);
-    for (String path : paths) {
-      String b = base.get(path);
-      Path file = local.get(path);
-      byte[] bytes = file == null ? null : Files.readAllBytes(file);
-      String l = bytes == null ? null : MemoryContent.sha256(bytes);
-      Memory m = remote.get(path);
-      String s = m == null ? null : m.contentSha256();
-      boolean localChanged = !java.util.Objects.equals(l, b) && !r.readOnly();
-      if (!localChanged || java.util.Objects.equals(l, s)) {
-        if (!java.util.Objects.equals(l, s)) {
-          pull(repo, storeId, folder, path, m);
-        }
-        put(base, path, s);
-        continue;
-      }
-      if (!java.util.Objects.equals(s, b)) {
-        pull(repo, storeId, folder, path, m);
-        put(base, path, s);
-        conflict(sessionId, r, path, notes);
-        continue;
-      }
-      String refusal = bytes == null ? null : refusal(path, bytes);
-      if (refusal != null) {
-        pull(repo, storeId, folder, path, m);
-        put(base, path, s);
-        notes.add(
-            "The file "
-                + r.mountPath()
-                + path
-                + " was not saved to memory store "
-                + r.json().path("name").asText()
-                + ": "
-                + refusal
-                + (m == null ? "; it was removed." : "; the stored version was put back."));
-        continue;
-      }
+
+    @Override
+    public List<Memory> list() {
+      return repo.list(storeId, "/");
+    }
+
+    @Override
+    public Optional<String> content(Memory m) {
+      return m.content() != null
+          ? Optional.of(m.content())
+          : repo.findMemory(storeId, m.id()).map(Memory::content);
+    }
+
+    @Override
+    public Optional<Memory> findByPath(String path) {
+      return repo.findByPath(storeId, path);
+    }
+
+    @Override
+    public Memory create(String path, String content) {
+      return repo.create(storeId, path, content, actor, now());
+    }
+
+    @Override
+    public Memory update(Memory m, String content, String expectedSha256) {
+      return repo.update(storeId, m.id(), null, content, expectedSha256, actor, now());
+    }
+
+    @Override
+    public void delete(Memory m, String expectedSha256) {
+      repo.delete(storeId, m.id(), expectedSha256, actor, now());
+    }
+
+    @Override
+    public String pathRefusal(String path) {
       try {
-        if (bytes == null) {
-          repo.delete(storeId, m.id(), b, actor, now());
-          put(base, path, null);
-        } else if (m == null) {
-          Memory made =
-              repo.create(storeId, path, new String(bytes, StandardCharsets.UTF_8), actor, now());
-          put(base, path, made.contentSha256());
-        } else {
-          Memory updated =
-              repo.update(
-                  storeId,
-                  m.id(),
-                  null,
-                  new String(bytes, StandardCharsets.UTF_8),
-                  b,
-                  actor,
-                  now());
-          put(base, path, updated.contentSha256());
-        }
-      } catch (MemoryRepository.PreconditionFailed | MemoryRepository.PathConflict e) {
-        // Someone else wrote the path (or a folder of it) since this sync read the store.
-        Memory now = repo.findByPath(storeId, path).orElse(null);
-        if (now == null && e instanceof MemoryRepository.PathConflict pc) {
-          pull(repo, storeId, folder, path, null);
-          put(base, path, null);
-          notes.add(
-              "The file "
-                  + r.mountPath()
-                  + path
-                  + " was not saved to memory store "
-                  + r.json().path("name").asText()
-                  + ": "
-                  + pc.getMessage()
-                  + "; it was removed.");
-          continue;
-        }
-        pull(repo, storeId, folder, path, now);
-        put(base, path, now == null ? null : now.contentSha256());
-        conflict(sessionId, r, path, notes);
-      } catch (MemoryRepository.StoreFull e) {
-        pull(repo, storeId, folder, path, null);
-        notes.add(
-            "The file "
-                + r.mountPath()
-                + path
-                + " was not saved: "
-                + e.getMessage()
-                + "; it was removed.");
+        MemoryPaths.check(path, "path");
+        return null;
+      } catch (ApiError e) {
+        return "its " + e.getMessage();
       }
     }
-    writeBase(sessionId, r, base);
   }
 
-  /** Why the store cannot take {@code bytes} at {@code path}, or null when it can. */
-  private static String refusal(String path, byte[] bytes) {
-    if (bytes.length > MemoryContent.MAX_BYTES) {
-      return "it is "
-          + bytes.length
-          + " bytes, over the limit of "
-          + MemoryContent.MAX_BYTES
-          + " bytes per memory";
-    }
-    try {
-      StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes));
-    } catch (CharacterCodingException e) {
-      return "it is not UTF-8 text (memories hold text only)";
-    }
-    for (byte c : bytes) {
-      if (c == 0) {
-        return "it contains NUL bytes (memories hold text only)";
-      }
-    }
-    try {
-      MemoryPaths.check(path, "path");
-    } catch (ApiError e) {
-      return "its " + e.getMessage();
-    }
-    return null;
-  }
+  /** What the agent is told in its tool result, and the session's error for a conflict. */
+  private final class Notes implements MemoryFolder.Outcome {
+    private final String sessionId;
+    private final StoredResource r;
+    private final List<String> notes;
 
-  /** Makes the file at {@code path} what the store holds: its content, or no file. */
-  private static void pull(
-      MemoryRepository repo, String storeId, Path folder, String path, Memory m)
-      throws IOException {
-    Path file = folder.resolve(path.substring(1));
-    if (!file.normalize().startsWith(folder)) {
-      return; // a path the rules refuse never reaches the store; this is belt and braces
+    Notes(String sessionId, StoredResource r, List<String> notes) {
+      this.sessionId = sessionId;
+      this.r = r;
+      this.notes = notes;
     }
-    if (m == null) {
-      Files.deleteIfExists(file);
-      return;
+
+    @Override
+    public void conflict(String path) {
+      MemorySync.this.conflict(sessionId, r, path, notes);
     }
-    String content = m.content();
-    if (content == null) {
-      content = repo.findMemory(storeId, m.id()).map(Memory::content).orElse(null);
-      if (content == null) {
-        Files.deleteIfExists(file);
-        return;
-      }
+
+    @Override
+    public void refused(String path, String reason, boolean removed) {
+      notes.add(
+          "The file "
+              + r.mountPath()
+              + path
+              + " was not saved to memory store "
+              + r.json().path("name").asText()
+              + ": "
+              + reason
+              + (removed ? "; it was removed." : "; the stored version was put back."));
     }
-    Files.createDirectories(file.getParent());
-    if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-      LOG.warn("memory {} of store {}: a folder is in its place; not written", path, storeId);
-      return;
-    }
-    Path tmp = folder.getParent().resolve(".part-" + java.util.UUID.randomUUID());
-    Files.writeString(tmp, content, StandardCharsets.UTF_8);
-    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private void conflict(String sessionId, StoredResource r, String path, List<String> notes) {
@@ -318,45 +239,6 @@ final class MemorySync {
         .append(
             sessionId,
             List.of(EventCodec.draft(new dev.agentry.core.Event.SessionError(err), now())));
-  }
-
-  /** The regular files under {@code folder} by memory path; links and other things are skipped. */
-  private static Map<String, Path> scan(Path folder) throws IOException {
-    Map<String, Path> out = new TreeMap<>();
-    try (Stream<Path> walk = Files.walk(folder)) {
-      for (Path p : walk.toList()) {
-        if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-          String rel = folder.relativize(p).toString().replace(java.io.File.separatorChar, '/');
-          out.put("/" + rel, p);
-        }
-      }
-    }
-    return out;
-  }
-
-  private Map<String, String> readBase(String sessionId, StoredResource r) throws IOException {
-    Path f = baseFile(sessionId, r);
-    if (!Files.exists(f)) {
-      return new TreeMap<>();
-    }
-    return new TreeMap<>(
-        Json.mapper().readValue(f.toFile(), new TypeReference<Map<String, String>>() {}));
-  }
-
-  private void writeBase(String sessionId, StoredResource r, Map<String, String> base)
-      throws IOException {
-    Path f = baseFile(sessionId, r);
-    Path tmp = f.resolveSibling(f.getFileName() + ".part");
-    Json.mapper().writeValue(tmp.toFile(), base);
-    Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  private static void put(Map<String, String> base, String path, String sha) {
-    if (sha == null) {
-      base.remove(path);
-    } else {
-      base.put(path, sha);
-    }
   }
 
   private java.time.Instant now() {

@@ -4,14 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.agentry.sandbox.SkillFolder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,11 +29,10 @@ import java.util.zip.ZipOutputStream;
  */
 final class SkillArchive {
   /** The most a skill's files may hold in all, uncompressed (the hosted API's limit). */
-  static final long MAX_BYTES = 8L * 1024 * 1024;
+  static final long MAX_BYTES = SkillFolder.MAX_BYTES;
 
   static final int MAX_FILES = 1000;
   static final String SKILL_MD = "SKILL.md";
-  private static final int MAX_PATH = 512;
   private static final int MAX_DESCRIPTION = 1024;
   private static final Pattern NAME = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -125,73 +122,14 @@ final class SkillArchive {
   }
 
   /**
-   * Extracts a version's archive into {@code dest} (which must not exist yet), without its top
-   * folder: {@code dest/SKILL.md}. Every file is readable and executable by all, as the official
-   * worker leaves them; the sandbox sees them through a read-only mount.
-   */
-  static void extract(InputStream zip, Path dest) throws IOException {
-    Files.createDirectories(dest);
-    long total = 0;
-    try (ZipInputStream in = new ZipInputStream(zip, StandardCharsets.UTF_8)) {
-      for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
-        if (e.isDirectory()) {
-          continue;
-        }
-        String path = e.getName();
-        int slash = path.indexOf('/');
-        if (slash < 0) {
-          throw new IOException("archive entry '" + path + "' is not under the skill's folder");
-        }
-        String inner = path.substring(slash + 1);
-        try {
-          checkPath(inner, "entry");
-        } catch (ApiError bad) {
-          throw new IOException("archive entry '" + path + "' is outside the skill's folder");
-        }
-        Path target = dest.resolve(inner).normalize();
-        if (!target.startsWith(dest)) {
-          throw new IOException("archive entry '" + path + "' is outside the skill's folder");
-        }
-        Files.createDirectories(target.getParent());
-        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE, MAX_BYTES - total + 1));
-        total += bytes.length;
-        if (total > MAX_BYTES) {
-          throw new IOException("the archive unpacks to more than " + MAX_BYTES + " bytes");
-        }
-        Files.write(target, bytes);
-        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
-      }
-    }
-  }
-
-  /**
-   * {@code path} if it is a clean relative path: no leading {@code /} or drive, no {@code ..},
-   * {@code .} or empty segment, no backslash or control character.
+   * {@code path} if it is a clean relative path ({@link SkillFolder#pathRule}).
+   *
+   * @throws ApiError a 400 naming {@code what} and the rule it breaks
    */
   static String checkPath(String path, String what) {
-    if (path == null || path.isEmpty()) {
-      throw ApiError.invalid(what + ": every file needs its path in the skill as its filename");
-    }
-    if (path.length() > MAX_PATH) {
-      throw ApiError.invalid(what + ": a path is at most " + MAX_PATH + " characters");
-    }
-    if (path.startsWith("/") || path.matches("[A-Za-z]:.*")) {
-      throw ApiError.invalid(what + ": must be a relative path inside the skill's root");
-    }
-    for (int i = 0; i < path.length(); i++) {
-      char c = path.charAt(i);
-      if (c < 0x20 || c == 0x7f || c == '\\') {
-        throw ApiError.invalid(
-            what + ": must not contain control characters or backslashes (use / between folders)");
-      }
-    }
-    for (String segment : path.split("/", -1)) {
-      if (segment.equals("..")) {
-        throw ApiError.invalid(what + ": must not point outside the skill's root (no ..)");
-      }
-      if (segment.isEmpty() || segment.equals(".")) {
-        throw ApiError.invalid(what + ": must be a clean path (no //, no ./, no trailing /)");
-      }
+    String rule = SkillFolder.pathRule(path);
+    if (rule != null) {
+      throw ApiError.invalid(what + ": " + rule);
     }
     return path;
   }

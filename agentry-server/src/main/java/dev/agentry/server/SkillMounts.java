@@ -9,6 +9,7 @@ import dev.agentry.core.SkillService;
 import dev.agentry.core.SkillVersion;
 import dev.agentry.core.Store;
 import dev.agentry.core.Timestamps;
+import dev.agentry.sandbox.SkillFolder;
 import dev.agentry.sandbox.Workspaces;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +18,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -79,21 +79,10 @@ final class SkillMounts {
     // Extracted aside and moved in whole, so a failure never leaves half a skill to be kept.
     Path tmp = dir.resolve(".part-" + UUID.randomUUID());
     try (InputStream in = skills.open(v)) {
-      SkillArchive.extract(in, tmp);
+      SkillFolder.extract(in, tmp);
       Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE);
     } finally {
-      deleteTree(tmp);
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+      Workspaces.removeTree(tmp);
     }
   }
 

@@ -12,7 +12,7 @@ import java.util.List;
  * progressive disclosure).
  */
 final class SkillPrompt implements SystemPrompt {
-  static final String ROOT = "/workspace/skills";
+  static final String ROOT = dev.agentry.sandbox.SkillFolder.SANDBOX_ROOT;
 
   private final SystemPrompt inner;
   private final SessionSkills skills;

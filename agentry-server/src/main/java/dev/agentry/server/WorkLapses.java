@@ -53,9 +53,17 @@ final class WorkLapses {
           item.startedAt() == null
               ? harness.awaitsWorker(item.sessionId())
               : harness.workerLost(item.sessionId());
-      if (waiting) {
+      if (waiting && !archived(store, item.sessionId())) {
         store.work().offer(item.workspaceId(), environmentId, item.sessionId(), now);
       }
     }
+  }
+
+  /**
+   * An archived session is read-only: a worker's results would be refused, so its calls are offered
+   * to no worker again (each would run them, and fail to post, once more).
+   */
+  static boolean archived(dev.agentry.core.Store store, String sessionId) {
+    return store.sessions().find(sessionId).map(s -> s.archivedAt() != null).orElse(true);
   }
 }

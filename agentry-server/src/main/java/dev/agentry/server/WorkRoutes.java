@@ -79,8 +79,8 @@ final class WorkRoutes implements Api.Routes {
   }
 
   /**
-   * Hands out the oldest offerable item, or waits up to {@code block_ms} for one: an offer in this
-   * process wakes the wait at once; one on another node is found when the wait ends.
+   * Hands out the oldest offerable item, or waits up to {@code block_ms} for one: an offer wakes
+   * the wait at once, on this node or (through the cluster feed's notice) on another.
    */
   private void poll(ServerRequest req, ServerResponse res) {
     String env = selfHosted(req, workerOnly(req, "poll")).id();
@@ -101,6 +101,7 @@ final class WorkRoutes implements Api.Routes {
     long deadline = System.nanoTime() + Duration.ofMillis(blockMs).toNanos();
     while (true) {
       String token = Ids.secret(WorkerAuth.ITEM_TOKEN_PREFIX, 43);
+      long heard = work().offersHeard();
       Optional<WorkItem> item =
           work()
               .poll(
@@ -119,7 +120,7 @@ final class WorkRoutes implements Api.Routes {
         return;
       }
       try {
-        work().awaitOffer(env, Duration.ofNanos(left));
+        work().awaitOffer(env, heard, Duration.ofNanos(left));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         Http.ok(res, "null");
@@ -249,7 +250,9 @@ final class WorkRoutes implements Api.Routes {
       throw ApiError.conflict("work item " + id + " is already stopped");
     }
     WorkItem w = stopped.get();
-    if (w.stopped() && api.harness().awaitsWorker(w.sessionId())) {
+    if (w.stopped()
+        && api.harness().awaitsWorker(w.sessionId())
+        && !WorkLapses.archived(api.store(), w.sessionId())) {
       work().offer(w.workspaceId(), env, w.sessionId(), now);
     }
     Http.ok(res, WorkViews.item(w, null));

@@ -243,7 +243,7 @@ class CrossNodeTest {
     }
   }
 
-  private static String newSession(TestServer node) throws Exception {
+  static String newSession(TestServer node) throws Exception {
     String agent =
         id(
             node.call(
@@ -260,7 +260,7 @@ class CrossNodeTest {
             "{\"agent\":\"" + agent + "\",\"environment_id\":\"" + env + "\"}"));
   }
 
-  private static void say(TestServer node, String session, String text) {
+  static void say(TestServer node, String session, String text) {
     send(
         node,
         session,
@@ -273,7 +273,7 @@ class CrossNodeTest {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
   }
 
-  private static List<JsonNode> awaitIdle(TestServer node, String session) {
+  static List<JsonNode> awaitIdle(TestServer node, String session) {
     List<List<JsonNode>> last = new ArrayList<>(List.of(List.of()));
     await("session " + session + " to go idle")
         .atMost(BOUND)

@@ -51,7 +51,7 @@ class SkillArchiveTest {
         SkillArchive.pack(
             files("SKILL.md", "---\nname: runner\ndescription: d\n---\n", "bin/go.sh", "echo"));
     Path dest = dir.resolve("runner");
-    SkillArchive.extract(new ByteArrayInputStream(packed.zip()), dest);
+    dev.agentry.sandbox.SkillFolder.extract(new ByteArrayInputStream(packed.zip()), dest);
     assertThat(dest.resolve("SKILL.md")).exists();
     assertThat(Files.getPosixFilePermissions(dest.resolve("bin/go.sh")))
         .contains(PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OWNER_EXECUTE);
@@ -61,7 +61,8 @@ class SkillArchiveTest {
   void extract_refusesAnEntryThatClimbsOutOfItsFolder_andWritesNothingThere() {
     byte[] evil = SkillsApiTest.zip(Map.of("s/SKILL.md", "x", "s/../../escaped.txt", "x"));
     Path dest = dir.resolve("deep/s");
-    assertThatThrownBy(() -> SkillArchive.extract(new ByteArrayInputStream(evil), dest))
+    assertThatThrownBy(
+            () -> dev.agentry.sandbox.SkillFolder.extract(new ByteArrayInputStream(evil), dest))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("outside the skill's folder");
     assertThat(dir.resolve("escaped.txt")).doesNotExist();

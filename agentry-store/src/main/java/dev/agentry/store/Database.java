@@ -71,6 +71,9 @@ final class Database implements AutoCloseable {
       Tx tx = new Tx(c, new HashMap<>(), dialect);
       try {
         T result = work.run(tx);
+        // Its notices (a queued work item's) go with its commit, as a write batch's do.
+        tx.taskDone(true);
+        tx.sendNotices(PostgresFeed.CHANNEL);
         c.commit();
         return result;
       } catch (SQLException | RuntimeException e) {

@@ -53,6 +53,7 @@ final class PostgresFeed implements ClusterFeed, AutoCloseable {
   private final AtomicLong notifications = new AtomicLong();
   private final AtomicLong reconnects = new AtomicLong();
   private final Thread thread;
+  private volatile Runnable workOffered = () -> {};
   private volatile Connection connection;
   private volatile boolean closed;
 
@@ -94,6 +95,11 @@ final class PostgresFeed implements ClusterFeed, AutoCloseable {
   @Override
   public long reconnects() {
     return reconnects.get();
+  }
+
+  /** Runs {@code wake} when another node queues a work item, or notices may have been lost. */
+  void onWorkOffered(Runnable wake) {
+    workOffered = wake;
   }
 
   /** The server pid of the listening connection, or -1 while it has none (tests). */
@@ -172,7 +178,9 @@ final class PostgresFeed implements ClusterFeed, AutoCloseable {
       if (got != null && got.length > 0) {
         lastHeard = System.nanoTime();
         for (PGNotification n : got) {
-          Notice.decode(n.getParameter()).ifPresent(this::handle);
+          String payload = n.getParameter();
+          WorkNotice.decode(payload)
+              .ifPresentOrElse(this::handle, () -> Notice.decode(payload).ifPresent(this::handle));
         }
       } else if (System.nanoTime() - lastHeard > CHECK_NANOS) {
         if (!c.isValid(2)) {
@@ -198,9 +206,16 @@ final class PostgresFeed implements ClusterFeed, AutoCloseable {
     }
   }
 
+  private void handle(WorkNotice notice) {
+    if (!notice.origin().equals(hub.origin())) {
+      workOffered.run(); // this node's own offers woke its polls already
+    }
+  }
+
   /** Listening again: what was sent meanwhile is lost, so everyone reads the log instead. */
   private void catchUp() {
     hub.resync();
+    workOffered.run();
     for (Watcher w : watchers) {
       try {
         w.mayHaveMissed();

@@ -71,7 +71,10 @@ final class SqlStore implements Store {
     this.files = new SqlFiles(db);
     this.checkpoints = new SqlCheckpoints(db);
     this.memories = new SqlMemories(db);
-    this.work = new SqlWorkItems(db);
+    this.work = new SqlWorkItems(db, hub.origin());
+    if (feed != null) {
+      feed.onWorkOffered(work::wakePolls);
+    }
     this.skills = new SqlSkills(db);
     this.deployments = new SqlDeployments(db);
     this.webhooks = new SqlWebhooks(db);

@@ -71,17 +71,36 @@ final class SqlWorkItems implements WorkRepository {
 
   private final Database db;
 
-  /** Long polls of this process wait on it; an offer wakes them. */
+  /** This store's name in its work notices; null on a database only this process writes. */
+  private final String origin;
+
+  /** Long polls of this process wait on it; an offer here or another node's notice wakes them. */
   private final Object offers = new Object();
 
-  SqlWorkItems(Database db) {
+  /** Offers heard so far (guarded by {@link #offers}). */
+  private long heard;
+
+  SqlWorkItems(Database db, String origin) {
     this.db = db;
+    this.origin = origin;
   }
 
   @Override
-  public void awaitOffer(String environmentId, Duration max) throws InterruptedException {
+  public long offersHeard() {
     synchronized (offers) {
-      offers.wait(Math.max(1, max.toMillis()));
+      return heard;
+    }
+  }
+
+  @Override
+  public void awaitOffer(String environmentId, long heardBefore, Duration max)
+      throws InterruptedException {
+    long until = System.nanoTime() + max.toNanos();
+    synchronized (offers) {
+      long left;
+      while (heard == heardBefore && (left = until - System.nanoTime()) > 0) {
+        offers.wait(Math.max(1, left / 1_000_000));
+      }
     }
   }
 
@@ -107,10 +126,16 @@ final class SqlWorkItems implements WorkRepository {
       // Another offer for the session won the unique index of open items: its item is the one.
       item = db.read(tx -> openOf(tx, sessionId)).orElseThrow(() -> raced);
     }
+    wakePolls();
+    return item;
+  }
+
+  /** Wakes this process's long polls: an item was queued, here or (the feed says) elsewhere. */
+  void wakePolls() {
     synchronized (offers) {
+      heard++;
       offers.notifyAll();
     }
-    return item;
   }
 
   private WorkItem insertUnlessOpen(
@@ -136,6 +161,10 @@ final class SqlWorkItems implements WorkRepository {
                 "{}",
                 Timestamps.toMicros(now),
                 DEFAULT_TTL_SECONDS);
+            if (origin != null) {
+              // Sent with the commit: other nodes' polls wake at once, not when their wait ends.
+              tx.notice(new WorkNotice(origin, environmentId).encode());
+            }
           } catch (SQLException e) {
             if (tx.dialect().isUniqueViolation(e)) {
               throw new dev.agentry.core.StoreException.Conflict(

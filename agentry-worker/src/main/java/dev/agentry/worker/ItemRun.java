@@ -48,6 +48,11 @@ final class ItemRun {
   private final Lease lease;
   private final Set<String> handled = new HashSet<>();
 
+  /** The worker's memory and skill mounts; null for a worker without sandboxes (tests). */
+  private final Mounts mounts;
+
+  private ItemMounts itemMounts;
+
   ItemRun(
       WorkApi api,
       JsonNode work,
@@ -58,8 +63,10 @@ final class ItemRun {
       BooleanSupplier draining,
       Pacing pacing,
       int leaseSeconds,
-      int maxConcurrentCalls) {
+      int maxConcurrentCalls,
+      Mounts mounts) {
     this.api = api;
+    this.mounts = mounts;
     this.workId = work.path("id").asText();
     this.data = work.path("data");
     this.credential = WorkSecret.sessionsToken(work.path("secret")).orElse(environmentKey);
@@ -110,10 +117,42 @@ final class ItemRun {
   }
 
   private void serveSession(String sessionId) throws InterruptedException {
-    if ("terminated".equals(readSession(sessionId).path("status").asText())) {
-      log.info("session {} of work item {} has terminated; nothing to run", sessionId, workId);
-      return;
+    JsonNode session = readSession(sessionId);
+    if (ended(session)) {
+      log.info("session {} of work item {} has ended; nothing to run", sessionId, workId);
+    } else if (mounts == null) {
+      followSession(sessionId);
+    } else {
+      try (ItemMounts m = mounts.open(api, credential, workId, session)) {
+        itemMounts = m;
+        followSession(sessionId);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("mounting the session's stores and skills", e);
+      } finally {
+        itemMounts = null;
+      }
     }
+    if (mounts != null && !lease.lost() && ended(sessionId)) {
+      mounts.sessionEnded(sessionId);
+    }
+  }
+
+  /** Whether the session terminated, was archived or is gone: its workspace is not needed. */
+  private boolean ended(String sessionId) {
+    try {
+      return ended(api.session(credential, sessionId));
+    } catch (ApiError e) {
+      return e.status() == 404;
+    }
+  }
+
+  /** Terminated, which for the SDK includes archived (an archived session takes no results). */
+  private static boolean ended(JsonNode session) {
+    return "terminated".equals(session.path("status").asText())
+        || session.path("archived_at").isTextual();
+  }
+
+  private void followSession(String sessionId) throws InterruptedException {
     lanes = new CallLanes(tools, sessionId, maxConcurrentCalls);
     long delay = pacing.reconnectStartMs();
     while (!stopping()) {
@@ -176,6 +215,9 @@ final class ItemRun {
       for (CallLanes.Running done : lanes.finished()) {
         finish(sessionId, done, view);
         lastEvent = clock.millis();
+        if (itemMounts != null) {
+          itemMounts.afterCall();
+        }
       }
       if (lanes.idle()) {
         if (broken != null) {
@@ -191,6 +233,11 @@ final class ItemRun {
           if (event.isPresent()) {
             view.apply(event.get());
             lastEvent = clock.millis();
+            if (itemMounts != null
+                && "session.status_idle".equals(event.get().path("type").asText())
+                && !view.done(handled)) {
+              itemMounts.sync(); // idle, waiting on a confirmation: the turn's writes go now
+            }
           } else if (lanes.idle() && clock.millis() - lastEvent > pacing.resyncAfterSilenceMs()) {
             return false;
           }
@@ -257,6 +304,7 @@ final class ItemRun {
     for (int attempt = 1; attempt <= STOP_ATTEMPTS; attempt++) {
       try {
         api.stop(credential, workId, true);
+        log.info("stopped work item {}", workId);
         return;
       } catch (ApiError e) {
         if (e.status() == 409) {

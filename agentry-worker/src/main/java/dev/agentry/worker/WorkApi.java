@@ -108,6 +108,37 @@ final class WorkApi {
             .header("Accept", "text/event-stream")
             .GET()
             .build();
+    return new EventStream(open("stream", request));
+  }
+
+  /** Posts one event to the session (a {@code user.tool_result}). */
+  void send(String credential, String sessionId, ObjectNode event) {
+    ObjectNode body = JSON.createObjectNode();
+    body.putArray("events").add(event);
+    call("send", post(credential, sessions(sessionId) + "/events", body));
+  }
+
+  /** A GET of any route the item's token may read (memories, skills); the body as JSON. */
+  JsonNode get(String credential, String path) {
+    return call("GET " + path, request(credential, path, REQUEST_TIMEOUT).GET().build());
+  }
+
+  /** A POST of {@code body} to {@code path}; the answer as JSON. */
+  JsonNode post(String what, String credential, String path, ObjectNode body) {
+    return call(what, post(credential, path, body));
+  }
+
+  void delete(String credential, String path) {
+    call("DELETE " + path, request(credential, path, REQUEST_TIMEOUT).DELETE().build());
+  }
+
+  /** The bytes at {@code path} (a skill's archive). */
+  InputStream download(String credential, String path) {
+    return open("GET " + path, request(credential, path, REQUEST_TIMEOUT).GET().build());
+  }
+
+  /** The body of a 2xx answer as it arrives; another answer is an {@link ApiError}. */
+  private InputStream open(String what, HttpRequest request) {
     try {
       HttpResponse<InputStream> response =
           http.send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -116,20 +147,17 @@ final class WorkApi {
           throw error(response.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
       }
-      return new EventStream(response.body());
+      return response.body();
     } catch (IOException e) {
-      throw ApiError.unreachable("stream", e);
+      throw ApiError.unreachable(what, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ApiError.unreachable("stream", e);
+      throw ApiError.unreachable(what, e);
     }
   }
 
-  /** Posts one event to the session (a {@code user.tool_result}). */
-  void send(String credential, String sessionId, ObjectNode event) {
-    ObjectNode body = JSON.createObjectNode();
-    body.putArray("events").add(event);
-    call("send", post(credential, sessions(sessionId) + "/events", body));
+  static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
   private String work(String rest) {
@@ -196,9 +224,5 @@ final class WorkApi {
     }
     String text = body == null ? "" : body.strip();
     return new ApiError(status, "http_error", text.length() > 300 ? text.substring(0, 300) : text);
-  }
-
-  private static String encode(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 }

@@ -5,6 +5,7 @@ import dev.agentry.core.SandboxLimits;
 import dev.agentry.core.SandboxProvider;
 import dev.agentry.core.ToolExecutor;
 import dev.agentry.sandbox.BuiltInTools;
+import dev.agentry.sandbox.EgressPolicy;
 import dev.agentry.sandbox.SandboxManager;
 import dev.agentry.sandbox.Workspaces;
 import java.net.URI;
@@ -111,6 +112,7 @@ public final class Worker implements AutoCloseable {
   private final Clock clock;
   private final ItemRun.Pacing pacing;
   private final AutoCloseable hands;
+  private final Mounts mounts;
   private final CountDownLatch drainRequested = new CountDownLatch(1);
   private final CountDownLatch finished = new CountDownLatch(1);
   private volatile boolean draining;
@@ -122,6 +124,19 @@ public final class Worker implements AutoCloseable {
       Clock clock,
       ItemRun.Pacing pacing,
       AutoCloseable hands) {
+    this(options, tools, scheduler, clock, pacing, hands, null);
+  }
+
+  /** As above, with the memory and skill mounts of a worker with sandboxes; null: none. */
+  Worker(
+      Options options,
+      ToolExecutor tools,
+      ScheduledExecutorService scheduler,
+      Clock clock,
+      ItemRun.Pacing pacing,
+      AutoCloseable hands,
+      Mounts mounts) {
+    this.mounts = mounts;
     this.options = options;
     this.api =
         new WorkApi(
@@ -146,15 +161,25 @@ public final class Worker implements AutoCloseable {
         Executors.newScheduledThreadPool(
             1, Thread.ofPlatform().name("agentry-worker-timer").daemon().factory());
     Clock clock = Clock.systemUTC();
+    Mounts mounts = new Mounts(workdir, clock, Mounts.Pacing.DEFAULT);
     SandboxManager sandboxes =
-        SandboxManager.create(provider, Workspaces.under(workdir), limits, clock, scheduler);
+        SandboxManager.create(
+            provider,
+            Workspaces.under(workdir),
+            limits,
+            clock,
+            scheduler,
+            id -> EgressPolicy.DENY_ALL,
+            mounts::of);
+    mounts.attach(sandboxes);
     return new Worker(
         options,
         BuiltInTools.create(sandboxes, limits),
         scheduler,
         clock,
         ItemRun.Pacing.DEFAULT,
-        sandboxes);
+        sandboxes,
+        mounts);
   }
 
   /**
@@ -167,6 +192,7 @@ public final class Worker implements AutoCloseable {
   public void run() throws InterruptedException {
     Semaphore slots = new Semaphore(options.maxSessions());
     int failures = 0;
+    removeStaleItems();
     log.info(
         "worker {} polling environment {} at {} (up to {} sessions, {} calls each)",
         options.workerId(),
@@ -216,7 +242,8 @@ public final class Worker implements AutoCloseable {
                           () -> draining,
                           pacing,
                           options.leaseSeconds(),
-                          options.maxConcurrentCalls())
+                          options.maxConcurrentCalls(),
+                          mounts)
                       .serve();
                 } finally {
                   slots.release();
@@ -231,6 +258,18 @@ public final class Worker implements AutoCloseable {
     } finally {
       log.info("worker {} stopped", options.workerId());
       finished.countDown();
+    }
+  }
+
+  /** A killed worker's item folders (memory copies, skills) are removed before polling. */
+  private void removeStaleItems() {
+    if (mounts == null) {
+      return;
+    }
+    try {
+      mounts.removeStale();
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      log.warn("stale item folders could not be removed: {}", e.toString());
     }
   }
 
