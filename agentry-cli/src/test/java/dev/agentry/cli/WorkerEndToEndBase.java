@@ -66,7 +66,7 @@ abstract class WorkerEndToEndBase {
   Process worker(String env, String key, String name, String... flags) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command =
-        new java.util.ArrayList<>(
+        new ArrayList<>(
             List.of(
                 java,
                 "-cp",

@@ -1,12 +1,16 @@
 package dev.agentry.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentry.core.Agent;
+import dev.agentry.core.Roster;
 import dev.agentry.core.Session;
 import dev.agentry.core.Store;
 import dev.agentry.core.WorkItem;
 import dev.agentry.core.WorkRepository.EnvironmentKey;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.RoutingRequest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,9 +19,9 @@ import java.util.regex.Pattern;
  * The two worker credentials of the self-hosted protocol (docs/decisions/0038), for {@link Auth}:
  * an environment key may list, poll, ack, heartbeat and stop its environment's items; a work item's
  * token (the {@code sessions_token} of its {@code secret}) may read its session and the session's
- * events, post tool results, heartbeat and stop its item, read skills, and read and write the
- * memory stores attached to the session, and nothing else. A session, item or memory store outside
- * the token's scope is a 404, as if it did not exist; any other route a 403.
+ * events, post tool results, heartbeat and stop its item, read the skills its session uses, and
+ * read and write the memory stores attached to the session, and nothing else. A session, item or
+ * memory store outside the token's scope is a 404, as if it did not exist; any other route a 403.
  */
 final class WorkerAuth {
   static final String ENVIRONMENT_KEY_PREFIX = "sk-ant-oat01-";
@@ -27,7 +31,7 @@ final class WorkerAuth {
       Pattern.compile("^/v1/environments/([^/]+)/work(?:/([^/]+)(?:/(ack|heartbeat|stop))?)?/?$");
   private static final Pattern SESSION = Pattern.compile("^/v1/sessions/([^/]+)(/.*)?$");
   private static final Pattern MEMORY_STORE = Pattern.compile("^/v1/memory_stores/([^/]+)(/.*)?$");
-  private static final Pattern SKILLS = Pattern.compile("^/v1/skills(/.*)?$");
+  private static final Pattern SKILL = Pattern.compile("^/v1/skills(?:/([^/]+)(/.*)?)?/?$");
 
   /** What {@link #admit} decided: {@code known} false when the secret is no worker credential. */
   record Admission(boolean known, ApiError refusal) {
@@ -104,8 +108,8 @@ final class WorkerAuth {
       refusal = itemCall(item, m, method);
     } else if ((m = MEMORY_STORE.matcher(path)).matches()) {
       refusal = memoryCall(item, m.group(1), method);
-    } else if (SKILLS.matcher(path).matches() && method.equals(Method.GET)) {
-      refusal = null; // the session's skills: scope-checked by the skills routes, when they exist
+    } else if ((m = SKILL.matcher(path)).matches() && method.equals(Method.GET)) {
+      refusal = skillCall(item, m.group(1));
     } else {
       refusal =
           ApiError.forbidden(
@@ -168,6 +172,26 @@ final class WorkerAuth {
           "memory store " + storeId + " is attached read_only to session " + item.sessionId());
     }
     return null;
+  }
+
+  /**
+   * A skill its session's agent (or a roster member) uses may be read, so that the worker can
+   * download it; the listing and every other skill are outside the token's scope.
+   */
+  private ApiError skillCall(WorkItem item, String skillId) {
+    if (skillId == null) {
+      return ApiError.forbidden("a work item token may read its session's skills, not list skills");
+    }
+    Optional<Agent> agent =
+        store.sessions().find(item.workspaceId(), item.sessionId()).map(s -> s.agent());
+    List<Agent> agents = new ArrayList<>();
+    agent.ifPresent(agents::add);
+    agent.flatMap(Roster::of).ifPresent(r -> r.members().forEach(mb -> agents.add(mb.agent())));
+    boolean used =
+        agents.stream()
+            .flatMap(a -> a.spec().skills().stream())
+            .anyMatch(ref -> skillId.equals(ref.path("skill_id").asText()));
+    return used ? null : ApiError.notFound("skill " + skillId + " not found");
   }
 
   private static void register(RoutingRequest req, WorkGrant grant, String workspaceId) {

@@ -381,6 +381,48 @@ class SelfHostedWorkTest {
   }
 
   @Test
+  void anItemTokenReadsOnlyTheSkillsItsSessionUses() throws Exception {
+    String used = skill("Used");
+    String unused = skill("Unused");
+    agent =
+        BadInputTest.id(
+            server.call(
+                "POST",
+                "/v1/agents",
+                "{\"name\":\"s\",\"model\":\"claude-sonnet-4-6\",\"tools\":"
+                    + "[{\"type\":\"agent_toolset_20260401\"}],\"skills\":[{\"type\":\"custom\","
+                    + "\"skill_id\":\""
+                    + used
+                    + "\"}]}"));
+    waitingOn("bash", "{\"command\":\"true\"}");
+    Claim c = claim("worker-a");
+
+    assertThat(as(c.token(), "GET", "/v1/skills/" + used, null).statusCode()).isEqualTo(200);
+    HttpResponse<String> content =
+        as(c.token(), "GET", "/v1/skills/" + used + "/versions/1/content", null);
+    assertThat(content.statusCode()).isEqualTo(200);
+    assertError(as(c.token(), "GET", "/v1/skills/" + unused, null), 404, "not_found_error", unused);
+    assertError(
+        as(c.token(), "GET", "/v1/skills/" + unused + "/versions/1/content", null),
+        404,
+        "not_found_error");
+    assertError(as(c.token(), "GET", "/v1/skills", null), 403, "permission_error");
+  }
+
+  private String skill(String displayName) {
+    return server
+        .sdk()
+        .beta()
+        .skills()
+        .create(
+            com.anthropic.models.beta.skills.SkillCreateParams.builder()
+                .displayName(displayName)
+                .addFile(SkillsApiTest.file("pdf-tools/SKILL.md", SkillsApiTest.SKILL_MD))
+                .build())
+        .id();
+  }
+
+  @Test
   void environmentKeys_pollOnlyTheirEnvironment_andARevokedKeyIsRefused() throws Exception {
     String otherEnv =
         BadInputTest.id(
