@@ -280,11 +280,14 @@ final class Journal {
       return this;
     }
 
-    /** A model request's usage is added to the session's, and a {@code session.usage} follows. */
+    /**
+     * A model request's usage is added to the session's (a member thread's under its own model),
+     * and a {@code session.usage} follows.
+     */
     Write usage(ModelUsage usage) {
       commit =
           commit
-              .andChange(ledger.addUsage(usage))
+              .andChange(ledger.addUsage(usage, scope == null ? null : scope.ownModel()))
               .andDerived(s -> List.of(Spend.usageEvent(s, limits, clock.instant())));
       return this;
     }

@@ -68,6 +68,14 @@ final class ThreadScope {
     return member == null;
   }
 
+  /** The model of a member's requests, priced as its own (docs/decisions/0033); null: primary. */
+  String ownModel() {
+    if (primary() || member.agent().spec() == null || member.agent().spec().model() == null) {
+      return null;
+    }
+    return member.agent().spec().model().id();
+  }
+
   /** The session as this thread runs it: on its member's agent. */
   Session session(Session s) {
     return s == null || primary() ? s : s.withAgent(member.agent());
