@@ -115,8 +115,6 @@ final class Runner {
 
   private McpConnections.Offer mcpOffer = McpConnections.Offer.NONE;
 
-  private final Tracing tracing;
-
   /** Saves the workspace when a run that held the lease ends, before the lease is given back. */
   private final Checkpointer checkpoints;
 
@@ -130,8 +128,8 @@ final class Runner {
    */
   private final ToolObserver observed;
 
-  /** The span of this run's turn, opened by its first model request or tool call. */
-  private Tracing.Span turnSpan;
+  /** The span of this thread's turn, opened by its first model request or tool call. */
+  private final TurnSpan turn;
 
   /** The session's outcome: its work started, its evaluations run (docs/decisions/0043). */
   private final Outcomes outcomes;
@@ -160,8 +158,8 @@ final class Runner {
     this.checkpoints = checkpoints;
     this.prompts = prompts;
     this.mcp = mcp;
-    this.tracing = tracing;
-    this.observed = insideTurnSpan(observer);
+    this.turn = new TurnSpan(tracing, sessionId);
+    this.observed = turn.around(observer);
     this.sessionId = sessionId;
     this.store = store;
     this.config = config;
@@ -196,8 +194,8 @@ final class Runner {
     this.checkpoints = root.checkpoints;
     this.prompts = root.prompts;
     this.mcp = root.mcp.another();
-    this.tracing = root.tracing;
-    this.observed = insideTurnSpan(observer);
+    this.turn = root.turn.another();
+    this.observed = turn.around(observer);
     this.sessionId = root.sessionId;
     this.store = root.store;
     this.config = root.config;
@@ -214,14 +212,6 @@ final class Runner {
     this.fold = new LogFold(config.toolResultContextChars());
     this.outcomes = root.outcomes; // a member's log has no outcome: only the session's has
     this.queued = new QueuedEvents(journal, clock, outcomes);
-  }
-
-  /** Observes each call after opening the turn's span, so that the call is inside it. */
-  private ToolObserver insideTurnSpan(ToolObserver observer) {
-    return (id, tool, input, c, call) -> {
-      openTurnSpan();
-      return observer.observe(id, tool, input, c, call);
-    };
   }
 
   private ToolDispatch newToolDispatch() {
@@ -278,8 +268,21 @@ final class Runner {
     }
   }
 
+  /**
+   * A cancellation for a wait of the run's own (for the database), which only the run's stop
+   * cancels: an interrupt still pending must not cut every pause of it short.
+   */
+  Cancellation newRunWait() {
+    Cancellation c = new Cancellation();
+    current.set(c);
+    if (stopping.getAsBoolean()) {
+      c.cancel();
+    }
+    return c;
+  }
+
   /** A new cancellation for this runner's next wait, cancelled already if the run stops. */
-  Cancellation newCancellation() {
+  private Cancellation newCancellation() {
     Cancellation c = new Cancellation();
     current.set(c);
     // An interrupt that arrived after the log was read, but before this step began.
@@ -342,10 +345,7 @@ final class Runner {
 
   /** Ends this runner's turn span, if it opened one. */
   void closeSpan() {
-    if (turnSpan != null) {
-      turnSpan.close();
-      turnSpan = null;
-    }
+    turn.close();
   }
 
   /** The one place each action of the loop's table is performed; false for {@code WAIT}. */
@@ -459,7 +459,7 @@ final class Runner {
    * One model request of this run's turn ({@link ModelCalls}); empty when there is none to act on.
    */
   private Optional<ModelResponse> call(ModelRequest request, LogState s) {
-    openTurnSpan();
+    turn.open();
     Optional<ModelCalls.Answer> answer = modelCalls.call(request, s, this::newCancellation);
     answer.ifPresent(
         a -> {
@@ -532,13 +532,6 @@ final class Runner {
                 Events.compacted(summary.toString(), through, now())))
         .usage(response.get().usage())
         .commit();
-  }
-
-  /** The turn's span parents the model requests and tool calls of this run (on its thread). */
-  private void openTurnSpan() {
-    if (turnSpan == null) {
-      turnSpan = tracing.turn(sessionId);
-    }
   }
 
   private List<StoredEvent> append(List<EventDraft> drafts) {

@@ -209,7 +209,7 @@ final class ThreadSteps {
   private void awaitDatabase() {
     Journal journal = session.journal();
     for (int attempt = 1; !stopping.getAsBoolean(); attempt++) {
-      Cancellation c = session.newCancellation();
+      Cancellation c = session.newRunWait();
       Backoff.await(outagePause(attempt), c);
       try {
         journal.entries(); // settles what the outage left unsure
