@@ -89,7 +89,7 @@ public final class Harness implements AutoCloseable {
   /** Sessions with a runner; the value says whether a wake came in while it ran. */
   private final Map<String, Boolean> wakes = new ConcurrentHashMap<>();
 
-  private final Map<String, Runner> active = new ConcurrentHashMap<>();
+  private final Map<String, SessionRun> active = new ConcurrentHashMap<>();
 
   /** Sessions whose lease another runner holds, to be woken again once it would have expired. */
   private final Set<String> awaitingLease = ConcurrentHashMap.newKeySet();
@@ -346,7 +346,7 @@ public final class Harness implements AutoCloseable {
       return;
     }
     parked.remove(sessionId);
-    Runner running = active.get(sessionId);
+    SessionRun running = active.get(sessionId);
     if (running != null) {
       running.woken();
     }
@@ -452,7 +452,7 @@ public final class Harness implements AutoCloseable {
   public void close() {
     closed = true;
     otherNodes.close();
-    active.values().forEach(Runner::stop);
+    active.values().forEach(SessionRun::stop);
     runners.shutdown();
     try {
       if (!runners.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -467,8 +467,8 @@ public final class Harness implements AutoCloseable {
   private void drive(String sessionId) {
     while (true) {
       McpConnections mcp = new McpConnections(store.vaults(), secrets, clock);
-      Runner runner =
-          new Runner(
+      SessionRun runner =
+          new SessionRun(
               sessionId,
               store,
               model,

@@ -7,7 +7,6 @@ import dev.agentry.core.Session;
 import dev.agentry.core.SessionCommit;
 import dev.agentry.core.SessionStatus;
 import dev.agentry.core.Store;
-import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -18,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
@@ -44,8 +42,6 @@ import java.util.function.Supplier;
  * read and commit holds the one lock, so commits are serialised while the steps overlap.
  */
 final class Journal {
-  private static final int PAGE = 1000;
-
   /** Where {@link Write#commitAhead} waits for its commit, one virtual thread each. */
   private static final ExecutorService AHEAD = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -56,9 +52,10 @@ final class Journal {
   private final SpendLimits limits;
   private final RunLease lease;
 
-  /**
-   * The log as far as this run has read it, each payload read once: seq {@code i + 1} at {@code i}.
-   */
+  /** The copy of the log, the record and the lock this run's journals share. */
+  private final RunLog run;
+
+  /** The log as far as this run has read it: {@link RunLog#log}. */
   private final List<LogEntry> log;
 
   /** This journal's deferred write, or null. */
@@ -70,35 +67,8 @@ final class Journal {
   /** How many events of this journal's last read were committed. */
   private int lastCommitted;
 
-  /** The ids of the events this run committed. */
-  private final java.util.Set<String> written;
-
   /** The thread whose writes these are (docs/decisions/0033); null in a one-agent session. */
   private ThreadScope scope;
-
-  /** What the journals of one run's threads share besides the log, under {@link Shared#lock}. */
-  private final Shared shared;
-
-  private static final class Shared {
-    final ReentrantLock lock = new ReentrantLock();
-
-    /** The session record as this run's last commit left it, or null: read it. */
-    Session record;
-
-    /**
-     * Commits the database may or may not have made (it became unreachable meanwhile), oldest
-     * first. They are settled before anything else is read or written: each kept if its first event
-     * is in the log, else committed again. So a tool's result is never lost to an outage (and its
-     * tool never run again), and nothing is committed twice.
-     */
-    final List<Unsure> unsure = new ArrayList<>();
-
-    /** Told after each commit (the threads' stepping wakes the threads that wait). */
-    Runnable onCommit = () -> {};
-  }
-
-  /** A commit of unknown outcome, and the log's length before it: it can only have landed after. */
-  private record Unsure(SessionCommit commit, int from) {}
 
   Journal(Store store, String sessionId, Clock clock, SpendLimits limits, RunLease lease) {
     this.store = store;
@@ -107,22 +77,20 @@ final class Journal {
     this.ledger = new SessionLedger(clock);
     this.limits = limits;
     this.lease = lease;
-    this.log = new ArrayList<>();
-    this.written = new java.util.HashSet<>();
-    this.shared = new Shared();
+    this.run = new RunLog(store, sessionId, lease);
+    this.log = run.log;
   }
 
   /** The journal of another thread of the same run: the same log, lease and lock. */
-  private Journal(Journal run, ThreadScope scope) {
-    this.store = run.store;
-    this.sessionId = run.sessionId;
-    this.clock = run.clock;
-    this.ledger = run.ledger;
-    this.limits = run.limits;
-    this.lease = run.lease;
-    this.log = run.log;
-    this.written = run.written;
-    this.shared = run.shared;
+  private Journal(Journal other, ThreadScope scope) {
+    this.store = other.store;
+    this.sessionId = other.sessionId;
+    this.clock = other.clock;
+    this.ledger = other.ledger;
+    this.limits = other.limits;
+    this.lease = other.lease;
+    this.run = other.run;
+    this.log = other.log;
     this.scope = scope;
   }
 
@@ -135,16 +103,11 @@ final class Journal {
 
   /** {@code r} runs after each commit of any of this run's journals. */
   void onCommit(Runnable r) {
-    shared.onCommit = r;
+    run.onCommit(r);
   }
 
   private <T> T locked(Supplier<T> body) {
-    shared.lock.lock();
-    try {
-      return body.get();
-    } finally {
-      shared.lock.unlock();
-    }
+    return run.locked(body);
   }
 
   /** The whole log, read up to its current end, with the deferred write as if committed. */
@@ -158,18 +121,18 @@ final class Journal {
   }
 
   private List<LogEntry> readLocked() {
-    settle();
+    run.settle();
     while (true) {
-      List<StoredEvent> page = store.events().readAfter(sessionId, log.size(), PAGE);
+      List<StoredEvent> page = run.nextPage();
       if (!page.isEmpty() && pending != null) {
         flush(); // someone else appended: ours go first, then read on from where the log is
         continue;
       }
-      page.forEach(this::keep);
+      page.forEach(run::keep);
       if (!page.isEmpty()) {
-        shared.record = null; // someone else wrote: the record may have changed (session.updated)
+        run.record = null; // someone else wrote: the record may have changed (session.updated)
       }
-      if (page.size() < PAGE) {
+      if (page.size() < RunLog.PAGE) {
         if (pending != null && pendingAt != log.size()) {
           flush(); // another thread of the run committed since: ours follow what it wrote
         }
@@ -200,10 +163,10 @@ final class Journal {
   Optional<Session> session() {
     return locked(
         () -> {
-          if (shared.record == null) {
-            shared.record = store.sessions().find(sessionId).orElse(null);
+          if (run.record == null) {
+            run.record = store.sessions().find(sessionId).orElse(null);
           }
-          return Optional.ofNullable(shared.record);
+          return Optional.ofNullable(run.record);
         });
   }
 
@@ -224,7 +187,7 @@ final class Journal {
 
   /** Whether this run committed the event {@code id} (settled ones included). */
   boolean wrote(String id) {
-    return locked(() -> written.contains(id));
+    return locked(() -> run.written.contains(id));
   }
 
   /** Commits this journal's deferred write, if any. */
@@ -280,11 +243,14 @@ final class Journal {
       return this;
     }
 
-    /** A model request's usage is added to the session's, and a {@code session.usage} follows. */
+    /**
+     * A model request's usage is added to the session's (a member thread's under its own model),
+     * and a {@code session.usage} follows.
+     */
     Write usage(ModelUsage usage) {
       commit =
           commit
-              .andChange(ledger.addUsage(usage))
+              .andChange(ledger.addUsage(usage, scope == null ? null : scope.ownModel()))
               .andDerived(s -> List.of(Spend.usageEvent(s, limits, clock.instant())));
       return this;
     }
@@ -363,16 +329,7 @@ final class Journal {
 
     /** Commits {@code p}, holding the lock; what the database may have made is left to settle. */
     private List<StoredEvent> commit(Prepared p) {
-      settle();
-      int from = log.size();
-      SessionCommit.Result r;
-      try {
-        r = lease.commit(p.all);
-      } catch (StoreException.Unavailable e) {
-        shared.unsure.add(new Unsure(p.all, from));
-        throw e;
-      }
-      return p.apply(r);
+      return p.apply(run.commit(p.all));
     }
 
     /**
@@ -382,19 +339,17 @@ final class Journal {
      * here and now (its first commit may be refused, and nothing may start before it is taken).
      */
     Ahead commitAhead() {
-      shared.lock.lock();
-      try {
-        Prepared p = prepare();
-        if (!lease.held() || !shared.unsure.isEmpty()) {
-          // settled and committed here and now, as by commit(), outage handling included
-          return new Ahead(commit(p));
-        }
-        // Committed and taken in under the lock, so the run's copy of the log and record follow
-        // the order the commits were made in, whichever thread's they are.
-        return new Ahead(CompletableFuture.supplyAsync(() -> locked(() -> commit(p)), AHEAD));
-      } finally {
-        shared.lock.unlock();
-      }
+      return locked(
+          () -> {
+            Prepared p = prepare();
+            if (!lease.held() || run.unsettled()) {
+              // settled and committed here and now, as by commit(), outage handling included
+              return new Ahead(commit(p));
+            }
+            // Committed and taken in under the lock, so the run's copy of the log and record
+            // follow the order the commits were made in, whichever thread's they are.
+            return new Ahead(CompletableFuture.supplyAsync(() -> locked(() -> commit(p)), AHEAD));
+          });
     }
 
     private Prepared prepare() {
@@ -434,13 +389,7 @@ final class Journal {
 
     /** The run's copy of the log and record take in the commit; returns the write's own events. */
     List<StoredEvent> apply(SessionCommit.Result r) {
-      all.events().forEach(d -> written.add(d.id()));
-      if (changed.get() != null) {
-        shared.record = changed.get();
-      }
-      r.appended().forEach(Journal.this::keep);
-      r.processed().forEach(Journal.this::keep);
-      shared.onCommit.run();
+      run.took(all, r, changed.get());
       return r.appended().subList(theirs, r.appended().size());
     }
   }
@@ -482,51 +431,6 @@ final class Journal {
     }
   }
 
-  /** Settles the {@link Shared#unsure} commits, if any; throws if the database is still away. */
-  private void settle() {
-    while (!shared.unsure.isEmpty()) {
-      settle(shared.unsure.getFirst());
-      shared.unsure.removeFirst();
-    }
-  }
-
-  private void settle(Unsure u) {
-    SessionCommit unsure = u.commit();
-    shared.record = null; // the commit may have changed it, and it is not known how
-    if (!unsure.events().isEmpty()) {
-      String first = unsure.events().getFirst().id();
-      while (true) {
-        List<StoredEvent> page = store.events().readAfter(sessionId, log.size(), PAGE);
-        page.forEach(this::keep);
-        if (page.size() < PAGE) {
-          break;
-        }
-      }
-      boolean landed = false;
-      for (int i = u.from(); i < log.size() && !landed; i++) {
-        landed = log.get(i).id().equals(first);
-      }
-      if (landed) {
-        unsure.events().forEach(d -> written.add(d.id()));
-        markProcessed(unsure); // its marks landed with its events; reads do not fetch them again
-        return;
-      }
-    }
-    SessionCommit.Result r = lease.commit(unsure); // throws again while the database is away
-    unsure.events().forEach(d -> written.add(d.id()));
-    r.appended().forEach(this::keep);
-    r.processed().forEach(this::keep);
-  }
-
-  private void markProcessed(SessionCommit landed) {
-    java.util.Set<String> marked = new java.util.HashSet<>(landed.processed());
-    log.replaceAll(
-        e ->
-            e.processedAt() == null && marked.contains(e.id())
-                ? e.withStored(e.stored().withProcessedAt(landed.processedAt()))
-                : e);
-  }
-
   private static List<EventDraft> learn(
       java.util.concurrent.atomic.AtomicReference<Session> into, Session changed) {
     into.set(changed);
@@ -546,16 +450,5 @@ final class Journal {
     return next.processed().isEmpty()
         ? both
         : both.andProcessed(next.processed(), next.processedAt());
-  }
-
-  /** Adds the next event to the copy of the log, or replaces one whose processed_at was set. */
-  private void keep(StoredEvent e) {
-    if (e.seq() == log.size() + 1) {
-      log.add(LogEntry.of(e));
-    } else if (e.seq() <= log.size()) {
-      int i = (int) e.seq() - 1;
-      log.set(i, log.get(i).withStored(e)); // only processed_at changes: not read again
-    }
-    // Past the end (another writer appended in between): the next read fetches the gap and it.
   }
 }

@@ -2,6 +2,7 @@ package dev.agentry.harness;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.Json;
+import dev.agentry.core.ModelUsage;
 import dev.agentry.core.SessionUsage;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -85,21 +86,43 @@ public final class PriceTable {
         .orElse(ModelPrice.FREE);
   }
 
-  /** The exact list cost in cents of {@code usage} spent on {@code model}, runtime included. */
+  /**
+   * The exact list cost in cents of {@code usage} spent on {@code model}, runtime included; the
+   * tokens {@code usage} spent on other models (a coordinator's members') at their own prices.
+   */
   public BigDecimal costCents(String model, SessionUsage usage) {
-    ModelPrice p = price(model);
-    BigDecimal tokenUsd =
-        p.input()
-            .multiply(BigDecimal.valueOf(usage.inputTokens()))
-            .add(p.output().multiply(BigDecimal.valueOf(usage.outputTokens())))
-            .add(p.cacheWrite().multiply(BigDecimal.valueOf(usage.cacheCreationInputTokens())))
-            .add(p.cacheRead().multiply(BigDecimal.valueOf(usage.cacheReadInputTokens())))
-            .divide(MILLION);
+    ModelUsage own =
+        new ModelUsage(
+            usage.inputTokens(),
+            usage.outputTokens(),
+            usage.cacheReadInputTokens(),
+            usage.cacheCreationInputTokens());
+    BigDecimal tokenUsd = BigDecimal.ZERO;
+    for (Map.Entry<String, ModelUsage> other : usage.otherModels().entrySet()) {
+      ModelUsage o = other.getValue();
+      tokenUsd = tokenUsd.add(tokenUsd(price(other.getKey()), o));
+      own =
+          new ModelUsage(
+              own.inputTokens() - o.inputTokens(),
+              own.outputTokens() - o.outputTokens(),
+              own.cacheReadInputTokens() - o.cacheReadInputTokens(),
+              own.cacheCreationInputTokens() - o.cacheCreationInputTokens());
+    }
+    tokenUsd = tokenUsd.add(tokenUsd(price(model), own));
     BigDecimal runtimeUsd =
         runtimePerHour
             .multiply(BigDecimal.valueOf(usage.activeSeconds()))
             .divide(SECONDS_PER_HOUR, 12, RoundingMode.HALF_UP);
     return tokenUsd.add(runtimeUsd).multiply(CENTS_PER_USD);
+  }
+
+  private static BigDecimal tokenUsd(ModelPrice p, ModelUsage u) {
+    return p.input()
+        .multiply(BigDecimal.valueOf(u.inputTokens()))
+        .add(p.output().multiply(BigDecimal.valueOf(u.outputTokens())))
+        .add(p.cacheWrite().multiply(BigDecimal.valueOf(u.cacheCreationInputTokens())))
+        .add(p.cacheRead().multiply(BigDecimal.valueOf(u.cacheReadInputTokens())))
+        .divide(MILLION);
   }
 
   /** The list cost in whole cents, rounded half up, as the API's decimal string. */

@@ -7,18 +7,14 @@ import dev.agentry.core.ContentBlock;
 import dev.agentry.core.Event;
 import dev.agentry.core.EventCodec;
 import dev.agentry.core.EventDraft;
-import dev.agentry.core.EventStore;
 import dev.agentry.core.LogEntry;
 import dev.agentry.core.ModelClient;
-import dev.agentry.core.ModelException;
 import dev.agentry.core.ModelRequest;
 import dev.agentry.core.ModelResponse;
 import dev.agentry.core.PreviewSink;
 import dev.agentry.core.Session;
-import dev.agentry.core.SessionRepository;
 import dev.agentry.core.SessionStatus;
 import dev.agentry.core.Store;
-import dev.agentry.core.StoreException;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolObserver;
@@ -27,16 +23,18 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One run of one session under its lease: read the log, take the one next step it calls for, repeat
- * until the session waits on someone else. Each step appends its events (fenced by the lease)
- * before acting on them, so a run may die between any two steps and the next run resumes from the
- * log. Which step comes next is {@link AgentLoop}'s table; {@link #perform} takes it.
+ * One thread of a session's run ({@link SessionRun}) under its lease: read the log, take the one
+ * next step it calls for; the run repeats until the thread waits on someone else. Each step appends
+ * its events (fenced by the lease) before acting on them, so a run may die between any two steps
+ * and the next run resumes from the log. Which step comes next is {@link AgentLoop}'s table; {@link
+ * #perform} takes it. A session without threads has one runner; a coordinator's has one more per
+ * member thread ({@link Threads}), each stepping at once with the others ({@link ThreadSteps}).
  */
 final class Runner {
   private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
@@ -47,8 +45,6 @@ final class Runner {
    */
   static final String FAILED = "retries_exhausted";
 
-  private static final String INTERRUPT = EventCodec.type(Event.UserInterrupt.class);
-
   private static final java.util.Set<String> TOOL_USES =
       java.util.Set.of(
           EventCodec.type(Event.AgentToolUse.class), EventCodec.type(Event.AgentMcpToolUse.class));
@@ -56,6 +52,13 @@ final class Runner {
   private final String sessionId;
   private final Store store;
   private final ToolCalls toolCalls;
+
+  /** Where this thread's journalled calls meet their permissions and run. */
+  private final ToolDispatch calls;
+
+  /** How this thread takes the events queued for it. */
+  private final QueuedEvents queued;
+
   private final HarnessConfig config;
   private final Clock clock;
   private final Journal journal;
@@ -81,9 +84,6 @@ final class Runner {
   private Delegation delegation;
   private boolean rosterRead;
 
-  /** The session runner's drive of its threads while it runs; null otherwise. */
-  private volatile ThreadSteps steps;
-
   /** The log as the driver of the threads reads it (the session's runner's; writes nothing). */
   private final Journal reader;
 
@@ -96,16 +96,11 @@ final class Runner {
   /** A queued event (a user's) was committed since this step read the log. */
   private volatile boolean queuedSinceRead;
 
-  private volatile boolean stopping;
+  /** Whether the run stops: no new wait begins. */
+  private final BooleanSupplier stopping;
 
-  /**
-   * Whether the session's environment is self-hosted, so that its worker runs the built-in tools
-   * (docs/decisions/0038); read once per run, on the session's runner. Null until read.
-   */
-  private volatile Boolean hostedTools;
-
-  /** The built-in calls this run started (each at most once). */
-  private final java.util.Set<String> started = new java.util.HashSet<>();
+  /** Whether the session's worker runs its built-in calls, read once per run for every thread. */
+  private final SelfHostedWork hosted;
 
   private final RunLease lease;
 
@@ -120,8 +115,6 @@ final class Runner {
 
   private McpConnections.Offer mcpOffer = McpConnections.Offer.NONE;
 
-  private final Tracing tracing;
-
   /** Saves the workspace when a run that held the lease ends, before the lease is given back. */
   private final Checkpointer checkpoints;
 
@@ -135,8 +128,8 @@ final class Runner {
    */
   private final ToolObserver observed;
 
-  /** The span of this run's turn, opened by its first model request or tool call. */
-  private Tracing.Span turnSpan;
+  /** The span of this thread's turn, opened by its first model request or tool call. */
+  private final TurnSpan turn;
 
   /** The session's outcome: its work started, its evaluations run (docs/decisions/0043). */
   private final Outcomes outcomes;
@@ -148,8 +141,8 @@ final class Runner {
       ToolExecutor tools,
       HarnessConfig config,
       Clock clock,
-      String owner,
-      ScheduledExecutorService timer,
+      RunLease lease,
+      BooleanSupplier stopping,
       PreviewSink previews,
       McpConnections mcp,
       Tracing tracing,
@@ -165,20 +158,24 @@ final class Runner {
     this.checkpoints = checkpoints;
     this.prompts = prompts;
     this.mcp = mcp;
-    this.tracing = tracing;
-    this.observed = insideTurnSpan(observer);
+    this.turn = new TurnSpan(tracing, sessionId);
+    this.observed = turn.around(observer);
     this.sessionId = sessionId;
     this.store = store;
     this.config = config;
     this.clock = clock;
-    this.lease = new RunLease(store, sessionId, owner, clock, config.leaseTtl(), timer, this::stop);
+    this.lease = lease;
+    this.stopping = stopping;
+    this.hosted = new SelfHostedWork(store, sessionId, clock);
     this.journal = new Journal(store, sessionId, clock, config.spend(), lease);
     this.reader = journal.forThread(null);
     this.toolCalls = newToolCalls();
+    this.calls = newToolDispatch();
     this.budget = new BudgetGuard(config.spend(), journal, clock);
     this.modelCalls = new ModelCalls(sessionId, model, previews, journal, config, clock);
     this.fold = new LogFold(config.toolResultContextChars());
     this.outcomes = new Outcomes(sessionId, journal, clock, model, config, rubrics);
+    this.queued = new QueuedEvents(journal, clock, outcomes);
   }
 
   /**
@@ -197,28 +194,36 @@ final class Runner {
     this.checkpoints = root.checkpoints;
     this.prompts = root.prompts;
     this.mcp = root.mcp.another();
-    this.tracing = root.tracing;
-    this.observed = insideTurnSpan(observer);
+    this.turn = root.turn.another();
+    this.observed = turn.around(observer);
     this.sessionId = root.sessionId;
     this.store = root.store;
     this.config = root.config;
     this.clock = root.clock;
     this.lease = root.lease;
+    this.stopping = root.stopping;
+    this.hosted = root.hosted;
     this.journal = root.journal.forThread(scope);
     this.toolCalls = newToolCalls();
+    this.calls = newToolDispatch();
     this.budget = new BudgetGuard(config.spend(), journal, clock);
     this.modelCalls =
         new ModelCalls(sessionId, model, scope.previews(previews), journal, config, clock);
     this.fold = new LogFold(config.toolResultContextChars());
     this.outcomes = root.outcomes; // a member's log has no outcome: only the session's has
+    this.queued = new QueuedEvents(journal, clock, outcomes);
   }
 
-  /** Observes each call after opening the turn's span, so that the call is inside it. */
-  private ToolObserver insideTurnSpan(ToolObserver observer) {
-    return (id, tool, input, c, call) -> {
-      openTurnSpan();
-      return observer.observe(id, tool, input, c, call);
-    };
+  private ToolDispatch newToolDispatch() {
+    return new ToolDispatch(
+        journal,
+        toolCalls,
+        mcp,
+        observed,
+        config.readOnlyTools(),
+        clock,
+        hosted::hosted,
+        () -> delegation);
   }
 
   /** The runner's tool calls, on its journal and lease (a member's: the session runner's). */
@@ -236,160 +241,53 @@ final class Runner {
         lease::token);
   }
 
-  /** The lease the node's sweep claimed for this run (see {@link RunLease#claimed}). */
-  void claimed(SessionRepository.Lease l) {
-    lease.claimed(l);
-  }
-
-  /** Whether this run wrote anything; a run that found nothing to do did not. */
-  boolean wroteAnything() {
-    return lease.wrote();
-  }
-
-  /** Stops the run soon: cancels what is in flight; the next run resumes from the log. */
-  void stop() {
-    root.stopping = true;
-    cancelAll();
-  }
-
-  /** Cancels what every thread's runner is doing. */
-  void cancelAll() {
+  /** Cancels what this runner's step is doing. */
+  void cancel() {
     current.get().cancel();
-    if (threads != null) {
-      threads.runners().forEach(r -> r.current.get().cancel());
-    }
   }
 
-  /** Runs the session until it has no work; false if another runner holds its lease. */
-  boolean run() {
-    if (!lease.begin()) {
-      return false; // another runner owns the session; it reads the same log
-    }
-    steps = new ThreadSteps(this, () -> stopping);
-    journal.onCommit(steps::changed);
-    EventStore.Subscription sub = store.events().subscribe(sessionId, this::onEvent);
-    try {
-      steps.run();
-    } catch (RunLease.Taken e) {
-      LOG.debug("session {}: another runner took the lease first", sessionId);
-      return false;
-    } catch (StoreException.StaleFence e) {
-      LOG.info("session {}: lease moved to another runner; stopping", sessionId);
-    } catch (StoreException.NotFound e) {
-      LOG.debug("session {} was deleted while running", sessionId);
-    } catch (RuntimeException e) {
-      failUnexpectedly(e);
-    } finally {
-      flushQuietly();
-      if (threads != null) {
-        threads.runners().forEach(Runner::endMember);
-      }
-      sub.close();
-      if (lease.held()) {
-        // The next holder, maybe on another node, restores it; it covers the log this run read
-        checkpoints.checkpoint(sessionId, journal.durable(), lease.token());
-      }
-      lease.release();
-    }
-    return true;
+  /** An interrupt for this runner's thread came: its step stops, and the next one answers it. */
+  void interruptArrived() {
+    interruptPending = true;
+    cancel();
   }
 
-  /** A member's run ends with the session's: what it deferred is written, its MCP closed. */
-  private void endMember() {
-    flushQuietly();
-    mcp.close();
+  /** A queued event came: this thread's step reads the log again before it ends its turn. */
+  void queuedArrived() {
+    queuedSinceRead = true;
   }
 
-  /**
-   * A bug or an unavailable dependency broke the run: say so in the log and leave the session idle
-   * rather than stuck in running. The message names the failure's kind, never its details, which
-   * could carry secrets.
-   */
-  private void failUnexpectedly(RuntimeException e) {
-    LOG.error("session {}: the run failed unexpectedly", sessionId, e);
-    try {
-      ModelException reported =
-          new ModelException(
-              "unknown_error",
-              "the agent loop failed unexpectedly (" + e.getClass().getSimpleName() + ")",
-              false,
-              0,
-              null);
-      append(
-          List.of(Events.error(reported, "terminal", now()), Events.idle(FAILED, now())),
-          SessionStatus.IDLE);
-    } catch (RuntimeException again) {
-      LOG.error("session {}: could not record the failure", sessionId, again);
-    }
-  }
-
-  /** The run ends: what it deferred is written, unless the lease has moved on. */
-  private void flushQuietly() {
+  /** The run ends: what this runner deferred is written; a member's MCP connections close. */
+  void end() {
     try {
       journal.flush();
     } catch (RuntimeException e) {
       LOG.debug("session {}: the last deferred write failed", sessionId, e);
     }
-  }
-
-  /**
-   * This process appended to the session and woke it ({@link Harness#wake}), on the appender's
-   * thread, so before its caller returns. The store's notification ({@link #onEvent}) comes later
-   * on another thread: a step that relied on it alone could end the turn over a user event already
-   * committed. Treated as a queued event: the next step reads the log and decides.
-   */
-  void woken() {
-    queued();
-    logChanged();
-  }
-
-  private void logChanged() {
-    ThreadSteps s = steps;
-    if (s != null) {
-      s.changed();
-    }
-  }
-
-  /** A queued event came: every thread's step reads the log again before ending its turn. */
-  private void queued() {
-    queuedSinceRead = true;
-    if (threads != null) {
-      threads.runners().forEach(r -> r.queuedSinceRead = true);
+    if (root != this) {
+      mcp.close();
     }
   }
 
   /**
-   * The store's thread: must not block. The log changed, so waiting threads look again; an
-   * interrupt cancels what its thread's step is doing (one for every thread: the coordinator's,
-   * which queues one for each busy member).
+   * A cancellation for a wait of the run's own (for the database), which only the run's stop
+   * cancels: an interrupt still pending must not cut every pause of it short.
    */
-  private void onEvent(StoredEvent e) {
-    if (e.processedAt() == null) {
-      queued();
-      if (e.type().equals(INTERRUPT)) {
-        interrupted(dev.agentry.core.ThreadView.tag(e.payload()));
-      }
+  Cancellation newRunWait() {
+    Cancellation c = new Cancellation();
+    current.set(c);
+    if (stopping.getAsBoolean()) {
+      c.cancel();
     }
-    logChanged();
-  }
-
-  private void interrupted(String threadId) {
-    Runner r =
-        threadId == null || threads == null || scope == null || threadId.equals(scope.threadId)
-            ? this
-            : threads.runner(threadId).orElse(null);
-    if (r != null) {
-      r.interruptPending = true;
-      r.current.get().cancel();
-    }
+    return c;
   }
 
   /** A new cancellation for this runner's next wait, cancelled already if the run stops. */
-  Cancellation newCancellation() {
+  private Cancellation newCancellation() {
     Cancellation c = new Cancellation();
     current.set(c);
     // An interrupt that arrived after the log was read, but before this step began.
-    if (interruptPending || root.stopping) {
+    if (interruptPending || stopping.getAsBoolean()) {
       c.cancel();
     }
     return c;
@@ -401,7 +299,7 @@ final class Runner {
     queuedSinceRead = false;
     List<LogEntry> log = journal.entries();
     Session record = journal.session().orElse(null);
-    fold.hostedTools(hostedTools(record));
+    fold.hostedTools(hosted.hosted(record));
     if (!rosterRead && record != null) {
       readRoster(record);
     }
@@ -425,51 +323,20 @@ final class Runner {
     return perform(AgentLoop.next(facts), s, facts, session, log);
   }
 
-  /** Whether the session's built-in calls are its worker's; an environment type cannot change. */
-  private boolean hostedTools(Session record) {
-    if (root.hostedTools == null && record != null) {
-      root.hostedTools =
-          store
-              .environments()
-              .find(record.environmentId())
-              .map(e -> e.config() instanceof dev.agentry.core.EnvironmentConfig.SelfHosted)
-              .orElse(false);
-    }
-    return Boolean.TRUE.equals(root.hostedTools);
-  }
-
-  /**
-   * The session's calls wait on a worker: its work item is queued (unless it has an open one)
-   * before the session says so, so that a run that dies between the two offers it again.
-   */
-  private void offerWork(Session session) {
-    String workspace = store.sessions().workspaceOf(sessionId).orElse(null);
-    if (workspace != null && session != null) {
-      store.work().offer(workspace, session.environmentId(), sessionId, now());
-    }
-  }
-
   /** A coordinator session gets its member threads and its delegation tools. */
   private void readRoster(Session session) {
     rosterRead = true;
-    Optional<dev.agentry.core.Roster> found;
-    try {
-      found = dev.agentry.core.Roster.of(session.agent());
-    } catch (IllegalStateException notExpanded) {
-      // A session created before rosters were expanded: it runs alone, as it always did.
-      LOG.warn("session {}: its roster is not expanded; it runs without members", sessionId);
-      found = Optional.empty();
-    }
-    found.ifPresent(
-        roster -> {
-          scope = ThreadScope.primary(sessionId);
-          journal.scope(scope);
-          delegation = new Delegation(roster, sessionId);
-          threads =
-              new Threads(
-                  roster,
-                  (id, member) -> new Runner(this, ThreadScope.child(sessionId, id, member)));
-        });
+    Threads.rosterOf(session)
+        .ifPresent(
+            roster -> {
+              scope = ThreadScope.primary(sessionId);
+              journal.scope(scope);
+              delegation = new Delegation(roster, sessionId);
+              threads =
+                  new Threads(
+                      roster,
+                      (id, member) -> new Runner(this, ThreadScope.child(sessionId, id, member)));
+            });
   }
 
   /** Whether the coordinator waits for a member's reply rather than ending its turn. */
@@ -479,10 +346,7 @@ final class Runner {
 
   /** Ends this runner's turn span, if it opened one. */
   void closeSpan() {
-    if (turnSpan != null) {
-      turnSpan.close();
-      turnSpan = null;
-    }
+    turn.close();
   }
 
   /** The one place each action of the loop's table is performed; false for {@code WAIT}. */
@@ -498,24 +362,28 @@ final class Runner {
         }
         append(s.unreportedCorrupt.values().stream().map(e -> Events.corrupt(e, now())).toList());
       }
-      case ANSWER_INTERRUPT -> interrupt(s);
+      case ANSWER_INTERRUPT -> queued.interrupt(s, threads != null, scope);
       case CLOSE_DANGLING_SPAN ->
           // A request whose runner died: close its span; the request is simply issued again.
           append(List.of(Events.spanEnd(s.danglingSpanId, true, null, clock.instant())));
       case ANSWER_CUT_MCP_CALLS ->
           append(
               s.cutMcpAnswers(now())); // never re-run: the outcome of a call cut short is unknown
-      case RESUME_TOOL_CALLS -> resumeTools(session, s);
+      case RESUME_TOOL_CALLS -> calls.resume(session, s, newCancellation());
       case SETTLE_CONFIRMATION ->
-          settle(Permissions.answer(s.queuedConfirmations.getFirst(), s), s, session);
+          calls.settle(
+              Permissions.answer(s.queuedConfirmations.getFirst(), s),
+              s,
+              session,
+              this::newCancellation);
       case ANNOUNCE_REQUIRES_ACTION -> {
         if (!s.openHostedUses.isEmpty()) {
-          offerWork(session);
+          hosted.offer(session);
         }
         append(List.of(Events.requiresAction(s.blockingIds(), now())), SessionStatus.IDLE);
       }
       case EVALUATE_OUTCOME -> outcomes.evaluate(s, session, log, this::newCancellation);
-      case TAKE_QUEUED_EVENTS -> takeQueued(s);
+      case TAKE_QUEUED_EVENTS -> queued.take(s);
       case START_OUTCOME_WORK -> outcomes.startWork();
       case END_TURN -> {
         if (membersBusy()) {
@@ -553,7 +421,7 @@ final class Runner {
       }
       case CALL_MODEL -> {
         AgentSpec spec = offerTools(session);
-        if (Toolset.of(spec).usesSandbox() && !Boolean.TRUE.equals(root.hostedTools)) {
+        if (Toolset.of(spec).usesSandbox() && !hosted.hosted()) {
           toolCalls.prepare(); // the request's wait hides the sandbox's start
         }
         ModelRequest request = request(spec, facts.context().messages());
@@ -571,126 +439,6 @@ final class Runner {
     }
     mcpOffer = mcp.offer(session, Toolset.of(spec).definitions(), this::append);
     return spec;
-  }
-
-  private void takeQueued(LogState s) {
-    // Deferred to the next commit (the model request's span, usually): a run that dies before it
-    // leaves the events queued, not lost.
-    List<StoredEvent> queued = stored(s.queuedOthers);
-    if (s.turnOpen()) {
-      journal.write(List.of()).processed(queued).defer();
-    } else {
-      journal
-          .write(List.of(Events.running(now())))
-          .moveTo(SessionStatus.RUNNING)
-          .processed(queued)
-          .defer();
-    }
-  }
-
-  private static List<StoredEvent> stored(List<LogEntry> entries) {
-    return entries.stream().map(LogEntry::stored).toList();
-  }
-
-  private void interrupt(LogState s) {
-    List<EventDraft> drafts = s.interruptAnswers(clock.instant());
-    outcomes.interrupted(s).ifPresent(drafts::add);
-    boolean active = s.turnOpen() || s.blockedOnAction();
-    if (active) {
-      drafts.add(Events.idle("end_turn", clock.instant()));
-    }
-    if (threads != null && s.queuedInterrupts.stream().anyMatch(Runner::forEveryThread)) {
-      // Each busy member answers its own interrupt, queued for it in this commit.
-      drafts.addAll(Threads.interruptsForBusy(journal.entries()));
-    }
-    Runnable write =
-        () -> {
-          Journal.Write w = journal.write(drafts).processed(stored(s.queuedInterrupts));
-          (active ? w.moveTo(SessionStatus.IDLE) : w).commit();
-        };
-    if (scope != null && !scope.primary()) {
-      scope.quietly(write); // the coordinator was interrupted, or stopped this member: no reply
-    } else {
-      write.run();
-    }
-  }
-
-  private static boolean forEveryThread(LogEntry interrupt) {
-    return ((Event.UserInterrupt) interrupt.event()).sessionThreadId() == null;
-  }
-
-  /**
-   * Whether this run journalled the call and never started it: its commit's answer was lost to a
-   * database outage (the journal found it landed), so it is known not to have run, unlike a call
-   * found open after a crash, whose outcome is unknown.
-   */
-  private boolean neverStarted(String toolUseId) {
-    return journal.wrote(toolUseId) && !started.contains(toolUseId);
-  }
-
-  /**
-   * Tool calls a dead runner journalled but never answered: read-only ones are run again; a
-   * side-effecting one may have half-happened, so the model is told the outcome is unknown. A call
-   * this run journalled but never started (see {@link #neverStarted}) runs now.
-   */
-  private void resumeTools(Session session, LogState s) {
-    Cancellation c = newCancellation();
-    for (LogEntry use : s.openToolUses.values()) {
-      if (c.isCancelled()) {
-        return;
-      }
-      var call = (Event.AgentToolUse) use.event();
-      if (Permissions.verdict(call, true) == Permissions.Verdict.REFUSE) {
-        dispatch(use, session, c, true);
-      } else if (config.readOnlyTools().contains(call.name())
-          || neverStarted(use.id())
-          || delegates(call)) {
-        runBuiltIn(session, use, call, c); // a send and its result are one commit: none was sent
-      } else {
-        append(List.of(Events.toolResult(use.id(), Events.UNKNOWN_OUTCOME, true, now())));
-      }
-    }
-  }
-
-  /**
-   * The one place a journalled tool call meets its permission: a refused call gets its refusal as
-   * an error result, an asking one waits for its confirmation ({@code confirmed} once an allow
-   * settled it), any other runs.
-   */
-  private void dispatch(LogEntry use, Session session, Cancellation c, boolean confirmed) {
-    Event.ToolCall call = (Event.ToolCall) use.event();
-    switch (Permissions.verdict(call, confirmed)) {
-      case REFUSE ->
-          append(List.of(McpEvents.resultFor(use, Permissions.refusal(call), true, now())));
-      case WAIT -> {}
-      case RUN -> {
-        switch (call) {
-          case Event.AgentMcpToolUse mcpUse -> {
-            journal.beforeSideEffect(); // what the call follows is durable before it
-            append(List.of(mcp.answer(session, use.id(), mcpUse, c, this::append, observed)));
-          }
-          case Event.AgentToolUse builtIn -> {
-            if (!(Boolean.TRUE.equals(root.hostedTools) && LogState.hosted(builtIn.name()))) {
-              runBuiltIn(session, use, builtIn, c);
-            } // else the session's worker runs it, and the next step says the session waits
-          }
-        }
-      }
-    }
-  }
-
-  private boolean delegates(Event.AgentToolUse call) {
-    return delegation != null && Delegation.handles(call.name());
-  }
-
-  /** A built-in call runs in the sandbox or the runtime; a coordinator's delegation here. */
-  private void runBuiltIn(Session session, LogEntry use, Event.AgentToolUse call, Cancellation c) {
-    if (delegates(call)) {
-      append(delegation.answer(use.id(), call, journal.entries(), now()));
-      return;
-    }
-    started.add(use.id());
-    toolCalls.run(session, use.id(), call.name(), call.input(), c);
   }
 
   private ModelRequest request(AgentSpec spec, List<dev.agentry.core.ModelMessage> messages) {
@@ -712,7 +460,7 @@ final class Runner {
    * One model request of this run's turn ({@link ModelCalls}); empty when there is none to act on.
    */
   private Optional<ModelResponse> call(ModelRequest request, LogState s) {
-    openTurnSpan();
+    turn.open();
     Optional<ModelCalls.Answer> answer = modelCalls.call(request, s, this::newCancellation);
     answer.ifPresent(
         a -> {
@@ -759,34 +507,8 @@ final class Runner {
         return; // the interrupt step answers the calls not yet run
       }
       if (use.event() instanceof Event.ToolCall) {
-        dispatch(use, session, c, false);
+        calls.dispatch(use, session, c, false);
       }
-    }
-  }
-
-  /**
-   * Settles one {@code user.tool_confirmation}: a deny journals the refusal for the model and marks
-   * the answer processed in one commit; an allow marks it processed, then runs the call (so a run
-   * that dies while the tool runs finds it open, as after any crash mid-tool).
-   */
-  private void settle(Permissions.Answer a, LogState s, Session session) {
-    List<StoredEvent> answer = List.of(a.confirmation().stored());
-    if (a.pending() && !a.allow()) {
-      journal
-          .write(List.of(McpEvents.resultFor(a.use(), a.denyText(), true, now())))
-          .processed(answer)
-          .commit();
-    } else if (a.pending() && !s.turnOpen()) {
-      journal
-          .write(List.of(Events.running(now())))
-          .moveTo(SessionStatus.RUNNING)
-          .processed(answer)
-          .commit();
-    } else {
-      journal.write(List.of()).processed(answer).commit();
-    }
-    if (a.pending() && a.allow()) {
-      dispatch(a.use(), session, newCancellation(), true);
     }
   }
 
@@ -811,13 +533,6 @@ final class Runner {
                 Events.compacted(summary.toString(), through, now())))
         .usage(response.get().usage())
         .commit();
-  }
-
-  /** The turn's span parents the model requests and tool calls of this run (on its thread). */
-  private void openTurnSpan() {
-    if (turnSpan == null) {
-      turnSpan = tracing.turn(sessionId);
-    }
   }
 
   private List<StoredEvent> append(List<EventDraft> drafts) {

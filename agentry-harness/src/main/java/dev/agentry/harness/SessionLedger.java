@@ -37,11 +37,15 @@ final class SessionLedger {
     };
   }
 
-  /** The change that adds one model request's usage to the session's totals. */
-  UnaryOperator<Session> addUsage(ModelUsage u) {
+  /**
+   * The change that adds one model request's usage to the session's totals; {@code model}: the
+   * request's, when it is another agent's than the session's (a member thread's), else null.
+   */
+  UnaryOperator<Session> addUsage(ModelUsage u, String model) {
     Instant now = clock.instant();
     return s -> {
-      return with(s, usage(s).plus(u), activeSeconds(now, s.status()));
+      SessionUsage added = model == null ? usage(s).plus(u) : usage(s).plusOn(model, u);
+      return with(s, added, activeSeconds(now, s.status()));
     };
   }
 

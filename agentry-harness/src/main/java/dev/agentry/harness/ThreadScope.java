@@ -68,6 +68,14 @@ final class ThreadScope {
     return member == null;
   }
 
+  /** The model of a member's requests, priced as its own (docs/decisions/0033); null: primary. */
+  String ownModel() {
+    if (primary() || member.agent().spec() == null || member.agent().spec().model() == null) {
+      return null;
+    }
+    return member.agent().spec().model().id();
+  }
+
   /**
    * The session as this thread runs it: on its member's agent, whose web tools reach no further
    * than the coordinator's (ADR 0047).
@@ -86,10 +94,40 @@ final class ThreadScope {
   /** The log as this thread's fold reads it, and how many of those events are committed. */
   record View(List<LogEntry> entries, int committed) {}
 
+  /**
+   * The view of the log's base: its longest committed prefix without an event still unprocessed
+   * (only those change, when processed), each event seen once across the run's steps, so a step
+   * sees only what came after it.
+   */
+  private final List<LogEntry> baseView = new ArrayList<>();
+
+  /** How many events of the log the base covers, and the id of its last: the log extends it. */
+  private int based;
+
+  private String baseLastId;
+
+  /** {@link #lastMessage} as of the end of the base. */
+  private JsonNode baseLastMessage;
+
   View view(List<LogEntry> log, int committed) {
-    List<LogEntry> out = new ArrayList<>();
-    int durable = 0;
-    for (int i = 0; i < log.size(); i++) {
+    if (based > log.size() || (based > 0 && !log.get(based - 1).id().equals(baseLastId))) {
+      baseView.clear(); // a guard: the log always extends what was read of it
+      based = 0;
+      baseLastMessage = null;
+    }
+    lastMessage = baseLastMessage;
+    int end = Math.min(committed, log.size());
+    while (based < end && log.get(based).processedAt() != null) {
+      LogEntry seen = see(log.get(based++));
+      if (seen != null) {
+        baseView.add(seen);
+      }
+    }
+    baseLastId = based == 0 ? null : log.get(based - 1).id();
+    baseLastMessage = lastMessage;
+    List<LogEntry> out = new ArrayList<>(baseView);
+    int durable = baseView.size();
+    for (int i = based; i < log.size(); i++) {
       LogEntry seen = see(log.get(i));
       if (seen != null) {
         out.add(seen);

@@ -43,6 +43,10 @@ final class ThreadSteps {
 
   private final Runner session;
   private final BooleanSupplier stopping;
+
+  /** Cancels what every thread's step is doing. */
+  private final Runnable cancelAll;
+
   private final Object signal = new Object();
 
   /** How often the log changed this run (guarded by {@link #signal}). */
@@ -54,9 +58,10 @@ final class ThreadSteps {
   /** A step's end: whether it did something, the changes it had seen, or what it threw. */
   private record Ended(Runner runner, boolean worked, long seen, RuntimeException failure) {}
 
-  ThreadSteps(Runner session, BooleanSupplier stopping) {
+  ThreadSteps(Runner session, BooleanSupplier stopping, Runnable cancelAll) {
     this.session = session;
     this.stopping = stopping;
+    this.cancelAll = cancelAll;
   }
 
   /** The log changed: threads that found nothing to do look again. Any thread may call it. */
@@ -103,7 +108,7 @@ final class ThreadSteps {
           outage = true; // reading which members are due
         } catch (RuntimeException e) {
           failure = e;
-          session.cancelAll();
+          cancelAll.run();
         }
       }
       if (inFlight.isEmpty()) {
@@ -129,7 +134,7 @@ final class ThreadSteps {
         } else if (e.failure() != null) {
           if (failure == null) {
             failure = e.failure();
-            session.cancelAll(); // the run ends: no thread's work goes on without it
+            cancelAll.run(); // the run ends: no thread's work goes on without it
           }
         } else if (e.worked()) {
           idleAt.remove(e.runner());
@@ -204,7 +209,7 @@ final class ThreadSteps {
   private void awaitDatabase() {
     Journal journal = session.journal();
     for (int attempt = 1; !stopping.getAsBoolean(); attempt++) {
-      Cancellation c = session.newCancellation();
+      Cancellation c = session.newRunWait();
       Backoff.await(outagePause(attempt), c);
       try {
         journal.entries(); // settles what the outage left unsure

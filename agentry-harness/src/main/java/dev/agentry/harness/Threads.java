@@ -5,6 +5,7 @@ import dev.agentry.core.EventCodec;
 import dev.agentry.core.EventDraft;
 import dev.agentry.core.LogEntry;
 import dev.agentry.core.Roster;
+import dev.agentry.core.Session;
 import dev.agentry.core.SessionThreads;
 import dev.agentry.core.StoredEvent;
 import dev.agentry.core.ThreadView;
@@ -24,6 +25,8 @@ import java.util.function.Predicate;
  * waits while {@link #MAX_ACTIVE} others are mid-turn.
  */
 final class Threads {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Threads.class);
+
   /** At most this many threads are mid-turn at once; more queue (cma-api.md §11). */
   static final int MAX_ACTIVE = 25;
 
@@ -42,6 +45,19 @@ final class Threads {
 
   Roster roster() {
     return roster;
+  }
+
+  /**
+   * The roster of a coordinator session, expanded at its creation; empty for any other session, and
+   * for one created before rosters were expanded, which runs alone as it always did.
+   */
+  static Optional<Roster> rosterOf(Session session) {
+    try {
+      return Roster.of(session.agent());
+    } catch (IllegalStateException notExpanded) {
+      LOG.warn("session {}: its roster is not expanded; it runs without members", session.id());
+      return Optional.empty();
+    }
   }
 
   /**

@@ -37,6 +37,22 @@ class PriceTableTest {
   }
 
   @Test
+  void tokensOnAMembersModel_arePricedAtThatModel_theRestAtTheSessions() {
+    // A million input tokens in all: 400k the coordinator's (sonnet, $3/M), 600k a member's
+    // (haiku, $1/M), and 100k output of the member's ($5/M).
+    SessionUsage u =
+        tokens(400_000, 0, 0, 0)
+            .plusOn("claude-haiku-4-5", new dev.agentry.core.ModelUsage(600_000, 100_000, 0, 0));
+    assertThat(u.inputTokens()).isEqualTo(1_000_000);
+    assertThat(PriceTable.defaults().listCostMinorUnits("claude-sonnet-4-6", u))
+        .isEqualTo("230"); // 120 + 60 + 50 cents
+    // Stored and read back, it still prices each model at its own.
+    SessionUsage read = Json.read(Json.write(u), SessionUsage.class);
+    assertThat(read).isEqualTo(u);
+    assertThat(Json.read("{\"input_tokens\":5}", SessionUsage.class).otherModels()).isEmpty();
+  }
+
+  @Test
   void tokenCost_inCents() {
     PriceTable t = PriceTable.defaults();
     // 1M input at $3 + 1M output at $15 = $18 = 1800 cents
