@@ -371,7 +371,7 @@ public final class AgentryServer implements AutoCloseable {
           hands.sandboxes()::alive,
           streams::subscribers,
           harness::queueDepth);
-      metrics.node(nodeId, harness::running, harness::claims);
+      metrics.node(nodeId, harness::running, harness::claims, harness::takeovers);
       metrics.clusterFeed(nodeId, store.clusterFeed());
       Api api =
           new Api(

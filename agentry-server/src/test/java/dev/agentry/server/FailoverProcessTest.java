@@ -54,6 +54,9 @@ class FailoverProcessTest {
   private static final int STEPS = 3;
   private static final long TTL_MS = 5000;
 
+  /** Requests in flight while the sessions are created and sent their message. */
+  private static final int PARALLEL = 6;
+
   /** Past the TTL, the time one sweep (500 ms) and the first write may take on a loaded machine. */
   private static final long TAKEOVER_BOUND_MS = 6_000;
 
@@ -76,7 +79,8 @@ class FailoverProcessTest {
     int n = Integer.getInteger("agentry.failover.sessions", CI_SESSIONS);
     List<String> steps = new ArrayList<>();
     for (int i = 1; i <= STEPS; i++) {
-      steps.add("echo \"step-" + i + " $RANDOM$RANDOM$RANDOM\" >> lines.txt; sleep 3");
+      steps.add(
+          "echo \"step-" + i + " $RANDOM$RANDOM$RANDOM\" >> lines.txt; sleep " + stepSeconds(n));
     }
     try (S3ProxyServer s3 = S3ProxyServer.start("agentry-failover");
         PostgresTestDatabase db = new PostgresTestDatabase()) {
@@ -102,20 +106,21 @@ class FailoverProcessTest {
       Node a = all.get(0);
       Node b = all.get(1);
       String[] agent = nodes.agentAndEnvironment(b);
-      List<String> sessions = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        sessions.add(nodes.newSession(all.get(i % 3), agent));
-      }
-      for (int i = 0; i < n; i++) {
-        nodes.say(all.get(i % 3), sessions.get(i)); // acknowledged: 200
-      }
+      // Created first, then all sent their message at once (a few requests in flight per node),
+      // so every session's turn overlaps the others': a node holds a third of them mid-turn at
+      // one moment whatever N is, rather than a rolling window of the most recent few.
+      String[] ids = new String[n];
+      NodeProcesses.inParallel(n, PARALLEL, i -> ids[i] = nodes.newSession(all.get(i % 3), agent));
+      List<String> sessions = List.of(ids);
+      NodeProcesses.inParallel(n, PARALLEL, i -> nodes.say(all.get(i % 3), ids[i])); // acked: 200
       Map<String, List<String>> acknowledged = new HashMap<>();
       for (String s : sessions) {
         acknowledged.put(s, ids(nodes.events(b, s)));
       }
       // The node goes once it runs several sessions that have done a step (whose effects must
-      // move) and are in the middle of another; what those have written is read again just
-      // before, so the events acknowledged last are checked too.
+      // move) and are in the middle of another: a ninth of all (a third of its share), so the
+      // figure scales with N; what those have written is read again just before, so the events
+      // acknowledged last are checked too.
       int midTurn = Math.max(3, n / 9);
       await(
           Duration.ofSeconds(60 + n / 2),
@@ -220,6 +225,13 @@ class FailoverProcessTest {
                   .mapToDouble(x -> nodes.metric(x, "agentry_node_claims_total"))
                   .sum())
           .as("sessions the survivors' sweeps claimed")
+          .isGreaterThanOrEqualTo(midTurn);
+      // Those it held mid-turn had leases it lost: the survivors took them over.
+      assertThat(
+              survivors.stream()
+                  .mapToDouble(x -> nodes.metric(x, "agentry_node_takeovers_total"))
+                  .sum())
+          .as("sessions the survivors took over from the node that went")
           .isGreaterThanOrEqualTo(midTurn);
     }
   }
@@ -327,6 +339,15 @@ class FailoverProcessTest {
       }
     }
     return count;
+  }
+
+  /**
+   * How long each step sleeps: 3 s for the CI's 30, longer for more sessions, so that the window in
+   * which a session is mid-turn (two steps) outlasts sending every session its message on a loaded
+   * machine (300 sessions: 12 s a step).
+   */
+  static int stepSeconds(int sessions) {
+    return Math.max(3, sessions / 25);
   }
 
   /** Done a step, not yet started the last. */
