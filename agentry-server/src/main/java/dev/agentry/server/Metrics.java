@@ -161,7 +161,7 @@ final class Metrics {
   }
 
   /** Workspace checkpoints and restores (WorkspaceCheckpoints), labelled with the node id. */
-  dev.agentry.sandbox.WorkspaceCheckpoints.Observer checkpoints(String nodeId) {
+  CheckpointMetrics checkpoints(String nodeId) {
     return new CheckpointMetrics(registry, nodeId);
   }
 
