@@ -284,7 +284,26 @@ final class NodeProcesses implements AutoCloseable {
     return Json.mapper().readTree(r.body()).get("id").asText();
   }
 
+  /**
+   * The response, after retrying a {@code 503} (the node found the database unavailable: on a
+   * machine this loaded a query can exceed the store's 2 s limit) as a client honouring {@code
+   * retry-after} would, up to five times.
+   */
   HttpResponse<String> call(Node node, String method, String path, String body) {
+    HttpResponse<String> r = send(node, method, path, body);
+    for (int retry = 0; retry < 5 && r.statusCode() == 503; retry++) {
+      try {
+        Thread.sleep(500L << retry);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      r = send(node, method, path, body);
+    }
+    return r;
+  }
+
+  private HttpResponse<String> send(Node node, String method, String path, String body) {
     try {
       return http.send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port() + path))
