@@ -239,10 +239,10 @@ class FailoverProcessTest {
   /**
    * The workspace the survivors finished with has, in order, one line per step the log reports
    * done, and maybe one for a step whose outcome the log says is unknown (it ran on the node that
-   * went, before or after its last checkpoint); and no step left two different lines on any node.
-   * The workspace is {@code finalCopy}: the session's latest checkpoint, which any node that runs
-   * the session next restores (a survivor that ran no tool call after it took the session over
-   * never needed a copy of its own).
+   * went, before or after its last checkpoint); a step the log says did not run left no line on any
+   * node; and no step left two different lines on any node. The workspace is {@code finalCopy}: the
+   * session's latest checkpoint, which any node that runs the session next restores (a survivor
+   * that ran no tool call after it took the session over never needed a copy of its own).
    */
   private static void checkWorkspace(
       String session, List<JsonNode> log, List<Node> all, List<String> finalCopy) throws Exception {
@@ -264,6 +264,12 @@ class FailoverProcessTest {
       String step = "step-" + (i + 1);
       if (!r.get("is_error").asBoolean()) {
         expectedSteps.add(step);
+      } else if (r.toString().contains("did not run")) {
+        // Refused before it ran (the node could not read the session's checkpoint record, say
+        // with the database overloaded): no node may have a line of it.
+        assertThat(runsOfStep)
+            .as("runs of %s, reported not run, in %s", step, session)
+            .doesNotContainKey(step);
       } else {
         assertThat(r.toString()).as("an error result in %s", session).contains("unknown");
         unsure.add(step);

@@ -139,16 +139,11 @@ final class SqlClaims {
     return claimed;
   }
 
-  /**
-   * Extends the lease in a transaction of its own, not through the session's writer (ADR 0049): on
-   * a loaded node a renewal queued behind a burst of appends could arrive after the lease expired
-   * and let another node take a session that is running fine. It is one conditional update, so it
-   * needs no ordering with the writer's batches; it waits at most for the batch holding the row.
-   */
   Optional<Lease> renew(Lease lease, Instant now, Duration ttl) {
     Instant expires = Timestamps.truncate(now.plus(ttl));
     int updated =
-        db.transact(
+        db.write(
+            lease.sessionId(),
             tx ->
                 tx.update(
                     "UPDATE sessions SET lease_expires_at = ?"
