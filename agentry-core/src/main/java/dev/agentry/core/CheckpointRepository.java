@@ -26,11 +26,12 @@ public interface CheckpointRepository extends CheckpointBlobReferences {
   }
 
   /**
-   * Says that a checkpoint being written will refer to {@code addresses}: none of them is collected
-   * for at least the collector's grace period from {@code now}. Call it before checking that a blob
-   * is stored or uploading it, and record the checkpoint within the grace period.
+   * Says that a checkpoint of {@code sessionId} being written will refer to {@code addresses}: none
+   * of them is collected for at least the collector's grace period from {@code now}. Call it before
+   * checking that a blob is stored or uploading it, and record the checkpoint within the grace
+   * period. Committed like the session's other writes (on its writer), not on a pooled connection.
    */
-  void pin(Collection<String> addresses, Instant now);
+  void pin(String sessionId, Collection<String> addresses, Instant now);
 
   /**
    * Records that the workspace as it is now is {@code manifest}, covering the session's log through

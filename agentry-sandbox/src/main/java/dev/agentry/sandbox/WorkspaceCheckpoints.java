@@ -168,7 +168,7 @@ public final class WorkspaceCheckpoints {
         recorded.isPresent() ? local.map(Manifest::parse).orElse(Manifest.EMPTY) : Manifest.EMPTY;
     TreeCodec.Written written;
     try {
-      written = codec.write(workspaces.path(sessionId), before, this::pin);
+      written = codec.write(workspaces.path(sessionId), before, a -> pin(sessionId, a));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the workspace of " + sessionId, e);
     }
@@ -177,7 +177,7 @@ public final class WorkspaceCheckpoints {
     if (recorded.isPresent() && address.equals(recorded.get().manifest())) {
       return Optional.empty(); // nothing changed since the recorded checkpoint
     }
-    pin(Set.of(address));
+    pin(sessionId, Set.of(address));
     blobs.put(new ByteArrayInputStream(bytes));
     Set<String> newBlobs = written.newBlobs();
     if (fence.isEmpty()) {
@@ -280,8 +280,8 @@ public final class WorkspaceCheckpoints {
     }
   }
 
-  private void pin(Collection<String> addresses) {
-    records.pin(addresses, clock.instant());
+  private void pin(String sessionId, Collection<String> addresses) {
+    records.pin(sessionId, addresses, clock.instant());
   }
 
   /**

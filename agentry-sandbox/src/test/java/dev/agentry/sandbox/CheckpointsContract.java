@@ -343,7 +343,7 @@ abstract class CheckpointsContract {
     final Map<String, Set<String>> referred = new ConcurrentHashMap<>();
 
     @Override
-    public void pin(Collection<String> addresses, Instant now) {
+    public void pin(String sessionId, Collection<String> addresses, Instant now) {
       pinned.addAll(addresses);
     }
 

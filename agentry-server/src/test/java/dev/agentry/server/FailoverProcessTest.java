@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The session count is {@value #CI_SESSIONS} here: on a 2-core CI machine a case takes about 80
  * s alone and about 130 s beside the rest of the suite; {@code -Dagentry.failover.sessions=300}
- * runs the issue's full 300 (see BENCHMARKS.md, "Failover").
+ * runs the issue's full 300 (see BENCHMARKS.md, "Failover"). What scales with the count: the steps'
+ * length ({@link #stepSeconds}), the share of sessions node a must hold mid-turn (a ninth of all)
+ * and the waits; sessions are created and started in parallel so their turns overlap.
  */
 class FailoverProcessTest {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverProcessTest.class);

@@ -36,13 +36,18 @@ final class SqlCheckpointBlobs {
     this.db = db;
   }
 
-  void pin(Collection<String> addresses, Instant now) {
+  /**
+   * On the session's writer, as its record will be: a pooled connection would compete with every
+   * read, and a loaded node's pool running dry would fail checkpoints (seen at 300 sessions).
+   */
+  void pin(String sessionId, Collection<String> addresses, Instant now) {
     if (addresses.isEmpty()) {
       return;
     }
     SortedSet<String> sorted = new TreeSet<>(addresses);
     long at = Rows.micros(now);
-    db.transact(
+    db.write(
+        sessionId,
         tx -> {
           for (String a : sorted) {
             tx.update(PIN, a, at);

@@ -36,8 +36,8 @@ final class SqlCheckpoints implements CheckpointRepository {
   }
 
   @Override
-  public void pin(Collection<String> addresses, Instant now) {
-    blobs.pin(addresses, now);
+  public void pin(String sessionId, Collection<String> addresses, Instant now) {
+    blobs.pin(sessionId, addresses, now);
   }
 
   @Override

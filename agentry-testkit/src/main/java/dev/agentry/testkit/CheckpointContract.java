@@ -20,15 +20,12 @@ public abstract class CheckpointContract extends StoreTestBase {
   private static final String M2 = "2".repeat(64);
   private static final String M3 = "3".repeat(64);
 
-  @org.junit.jupiter.api.BeforeEach
-  void pinTheManifests() {
-    store.checkpoints().pin(List.of(M1, M2, M3), Instant.now()); // as a checkpoint's writer does
-  }
-
   private String session(int events) {
     Instant at = StoreFixtures.uniqueEpoch();
     Session s = StoreFixtures.session(store.agents().create(StoreFixtures.agent(at)), at);
-    return store.sessions().create(s, StoreFixtures.drafts("user.message", events)).id();
+    String id = store.sessions().create(s, StoreFixtures.drafts("user.message", events)).id();
+    store.checkpoints().pin(id, List.of(M1, M2, M3), Instant.now()); // as its writer would
+    return id;
   }
 
   @Test
