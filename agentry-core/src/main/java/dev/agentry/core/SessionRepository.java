@@ -102,8 +102,9 @@ public interface SessionRepository {
    * processed_at} null), whose lease is free, expired, or already {@code owner}'s (a restarted
    * node's own leases, claimed at once). Ids in {@code skip} (sessions the caller runs already) are
    * left alone, and so are rows another transaction is claiming or writing at that moment. Each
-   * claim takes the lease as {@link #tryLease} would: a new owner gets a larger token. Nodes may
-   * claim concurrently; a session is never claimed by two of them.
+   * claim takes the lease as {@link #tryLease} would: a new owner gets a larger token; a claim of
+   * another owner's expired lease says whose ({@link Lease#takenFrom}). Nodes may claim
+   * concurrently; a session is never claimed by two of them.
    */
   List<Lease> claimRunnable(String owner, Instant now, Duration ttl, int limit, Set<String> skip);
 
@@ -139,6 +140,19 @@ public interface SessionRepository {
   /** What {@link #commitTakingLease} took and wrote. */
   record LeasedCommit(Lease lease, SessionCommit.Result result) {}
 
-  /** A session's lease: {@code token} is the fence that {@link EventStore#append} checks. */
-  record Lease(String sessionId, String owner, long token, Instant expiresAt) {}
+  /**
+   * A session's lease: {@code token} is the fence that {@link EventStore#append} checks. {@code
+   * takenFrom} is set only on a lease {@link #claimRunnable} took over: the other owner whose lease
+   * had expired (its node died or stalled); null for a lease that was free or the claimer's own.
+   */
+  record Lease(String sessionId, String owner, long token, Instant expiresAt, String takenFrom) {
+    public Lease(String sessionId, String owner, long token, Instant expiresAt) {
+      this(sessionId, owner, token, expiresAt, null);
+    }
+
+    /** Whether this claim took the session from another owner's lost lease. */
+    public boolean tookOver() {
+      return takenFrom != null;
+    }
+  }
 }

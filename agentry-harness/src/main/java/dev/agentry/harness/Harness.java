@@ -402,6 +402,11 @@ public final class Harness implements AutoCloseable {
     return sweeper.claims();
   }
 
+  /** Of the claims, those taken over from another node's expired lease. */
+  public long takeovers() {
+    return sweeper.takeovers();
+  }
+
   /**
    * At start-up: starts sweeping for sessions no live node runs, at once and then every {@link
    * HarnessConfig#sweepInterval()}. The first sweep takes back this node's own sessions (those a

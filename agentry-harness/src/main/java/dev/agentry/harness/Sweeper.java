@@ -48,6 +48,7 @@ final class Sweeper {
   private final AtomicBoolean queued = new AtomicBoolean();
   private final AtomicBoolean nudged = new AtomicBoolean();
   private final AtomicLong claims = new AtomicLong();
+  private final AtomicLong takeovers = new AtomicLong();
   private final AtomicLong sweeps = new AtomicLong();
 
   /** The last sweep filled every free slot: there may be more work as soon as a slot frees. */
@@ -116,6 +117,14 @@ final class Sweeper {
     return claims.get();
   }
 
+  /**
+   * Of the {@link #claims}, those that took a session from another node's lost lease (it died, or
+   * stalled past its TTL); a restart's own leases and sessions nobody held are not takeovers.
+   */
+  long takeovers() {
+    return takeovers.get();
+  }
+
   /** At most one sweep queued or running at a time: a burst of freed slots makes one sweep. */
   private void sweepSoon() {
     if (queued.compareAndSet(false, true)) {
@@ -149,6 +158,7 @@ final class Sweeper {
     saturated = claimed.size() >= free;
     if (!claimed.isEmpty()) {
       long before = claims.getAndAdd(claimed.size());
+      takeovers.addAndGet(claimed.stream().filter(Lease::tookOver).count());
       if (before == 0) {
         // The first claims after a start: what a restart took back, or a new node took over.
         LOG.info("claimed {} sessions to run (first sweep with work)", claimed.size());

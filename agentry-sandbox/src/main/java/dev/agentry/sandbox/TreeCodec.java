@@ -1,5 +1,6 @@
 package dev.agentry.sandbox;
 
+import dev.agentry.core.BlobRef;
 import dev.agentry.core.BlobStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,13 +20,16 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +52,14 @@ final class TreeCodec {
     PosixFilePermission.OWNER_READ
   };
 
-  /** What one write uploaded. */
-  record Written(Manifest manifest, int filesUploaded, long bytesUploaded) {}
+  /**
+   * What one write uploaded, and {@code newBlobs}: the blobs of the files it read (changed since
+   * the previous manifest), which the checkpoint refers to and its session's earlier ones may not.
+   */
+  record Written(Manifest manifest, int filesUploaded, long bytesUploaded, Set<String> newBlobs) {}
+
+  /** A file whose size or modification time changed: hashed, maybe to upload. */
+  private record Changed(int entry, Path file, String hash) {}
 
   private final BlobStore blobs;
 
@@ -57,12 +67,15 @@ final class TreeCodec {
     this.blobs = blobs;
   }
 
-  /** Reads {@code root} into a manifest, uploading the files that changed since {@code before}. */
-  Written write(Path root, Manifest before) throws IOException {
+  /**
+   * Reads {@code root} into a manifest, uploading the files that changed since {@code before}. The
+   * blobs of changed files are passed to {@code pin} before the store is asked whether it has them,
+   * so a collector cannot delete one between that answer and the checkpoint's record.
+   */
+  Written write(Path root, Manifest before, Consumer<Collection<String>> pin) throws IOException {
     Map<String, Manifest.Entry> previous = before.files();
     List<Manifest.Entry> entries = new ArrayList<>();
-    int[] files = {0};
-    long[] bytes = {0};
+    List<Changed> changed = new ArrayList<>();
     Files.walkFileTree(
         root,
         new SimpleFileVisitor<>() {
@@ -88,13 +101,7 @@ final class TreeCodec {
                 blob = was.blob();
               } else {
                 blob = hash(f);
-                if (!blobs.exists(blob)) {
-                  try (InputStream in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {
-                    blob = blobs.put(in).address(); // the file may have changed since hashed
-                  }
-                  files[0]++;
-                  bytes[0] += attrs.size();
-                }
+                changed.add(new Changed(entries.size(), f, blob));
               }
               entries.add(Manifest.Entry.file(path, mode(f, attrs), attrs.size(), mtime, blob));
             } else {
@@ -103,8 +110,38 @@ final class TreeCodec {
             return FileVisitResult.CONTINUE;
           }
         });
+    Set<String> newBlobs = new TreeSet<>();
+    changed.forEach(c -> newBlobs.add(c.hash()));
+    pin.accept(newBlobs);
+    int files = 0;
+    long bytes = 0;
+    for (Changed c : changed) {
+      if (blobs.exists(c.hash())) {
+        continue;
+      }
+      BlobRef stored;
+      try (InputStream in = Files.newInputStream(c.file(), LinkOption.NOFOLLOW_LINKS)) {
+        stored = blobs.put(in);
+      }
+      if (!stored.address().equals(c.hash())) {
+        // The file changed since it was hashed: refer to what was stored, pinned in its turn (a
+        // put of stored bytes is a no-op, so the second makes sure they are still there).
+        pin.accept(Set.of(stored.address()));
+        try (InputStream in = Files.newInputStream(c.file(), LinkOption.NOFOLLOW_LINKS)) {
+          stored = blobs.put(in);
+        }
+        newBlobs.add(stored.address());
+        Manifest.Entry e = entries.get(c.entry());
+        entries.set(
+            c.entry(),
+            Manifest.Entry.file(
+                e.path(), e.mode(), stored.size(), e.mtimeNanos(), stored.address()));
+      }
+      files++;
+      bytes += stored.size();
+    }
     entries.sort(Comparator.comparing(Manifest.Entry::path));
-    return new Written(new Manifest(Manifest.VERSION, entries), files[0], bytes[0]);
+    return new Written(new Manifest(Manifest.VERSION, entries), files, bytes, newBlobs);
   }
 
   /**

@@ -13,9 +13,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -159,10 +162,13 @@ public final class WorkspaceCheckpoints {
           sessionId);
       return Optional.empty();
     }
-    Manifest before = local.map(Manifest::parse).orElse(Manifest.EMPTY);
+    // The files unchanged since the recorded checkpoint keep its blobs, which the session's
+    // references already hold; with no record, every file is read (and referred to) afresh.
+    Manifest before =
+        recorded.isPresent() ? local.map(Manifest::parse).orElse(Manifest.EMPTY) : Manifest.EMPTY;
     TreeCodec.Written written;
     try {
-      written = codec.write(workspaces.path(sessionId), before);
+      written = codec.write(workspaces.path(sessionId), before, a -> pin(sessionId, a));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the workspace of " + sessionId, e);
     }
@@ -171,11 +177,13 @@ public final class WorkspaceCheckpoints {
     if (recorded.isPresent() && address.equals(recorded.get().manifest())) {
       return Optional.empty(); // nothing changed since the recorded checkpoint
     }
+    pin(sessionId, Set.of(address));
     blobs.put(new ByteArrayInputStream(bytes));
+    Set<String> newBlobs = written.newBlobs();
     if (fence.isEmpty()) {
-      records.record(sessionId, coversSeq, address, clock.instant());
+      records.record(sessionId, coversSeq, address, newBlobs, clock.instant());
     } else if (records
-        .record(sessionId, coversSeq, address, clock.instant(), fence.getAsLong())
+        .record(sessionId, coversSeq, address, newBlobs, clock.instant(), fence.getAsLong())
         .isEmpty()) {
       LOG.info(
           "session {}: its lease moved to another runner; this node's copy is not checkpointed",
@@ -270,6 +278,28 @@ public final class WorkspaceCheckpoints {
         removeQuietly(staging);
       }
     }
+  }
+
+  private void pin(String sessionId, Collection<String> addresses) {
+    records.pin(sessionId, addresses, clock.instant());
+  }
+
+  /**
+   * The blobs a checkpoint refers to: its manifest and every file's bytes; for the collector's
+   * backfill of checkpoints recorded before references were kept.
+   */
+  public static Set<String> blobsOf(String manifestAddress, BlobStore blobs) {
+    byte[] bytes;
+    try (InputStream in = blobs.open(manifestAddress)) {
+      bytes = in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read checkpoint manifest " + manifestAddress, e);
+    }
+    Set<String> all =
+        new TreeSet<>(
+            Manifest.parse(bytes).files().values().stream().map(Manifest.Entry::blob).toList());
+    all.add(manifestAddress);
+    return all;
   }
 
   /** Forgets this node's manifest of a deleted session. */

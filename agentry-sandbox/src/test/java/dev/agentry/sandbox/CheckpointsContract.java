@@ -19,11 +19,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -334,14 +337,29 @@ abstract class CheckpointsContract {
   static final class Records implements CheckpointRepository {
     final Map<String, List<Checkpoint>> all = new ConcurrentHashMap<>();
 
+    /** Every blob pinned, and every blob a session's checkpoints refer to. */
+    final Set<String> pinned = ConcurrentHashMap.newKeySet();
+
+    final Map<String, Set<String>> referred = new ConcurrentHashMap<>();
+
+    @Override
+    public void pin(String sessionId, Collection<String> addresses, Instant now) {
+      pinned.addAll(addresses);
+    }
+
     @Override
     public synchronized Checkpoint record(
-        String sessionId, long coversSeq, String manifest, Instant takenAt) {
+        String sessionId, long coversSeq, String manifest, Set<String> newBlobs, Instant takenAt) {
       if (!sessionId.startsWith("sesn_")) {
         throw new StoreException.NotFound(sessionId);
       }
+      assertThat(pinned).as("blobs recorded were pinned first").contains(manifest);
+      assertThat(pinned).containsAll(newBlobs);
       Checkpoint c = new Checkpoint(sessionId, coversSeq, manifest, takenAt);
       all.computeIfAbsent(sessionId, id -> new ArrayList<>()).add(c);
+      Set<String> refs = referred.computeIfAbsent(sessionId, id -> new TreeSet<>());
+      refs.add(manifest);
+      refs.addAll(newBlobs);
       return c;
     }
 
@@ -350,12 +368,49 @@ abstract class CheckpointsContract {
 
     @Override
     public synchronized Optional<Checkpoint> record(
-        String sessionId, long coversSeq, String manifest, Instant takenAt, long fence) {
+        String sessionId,
+        long coversSeq,
+        String manifest,
+        Set<String> newBlobs,
+        Instant takenAt,
+        long fence) {
       if (fences.getOrDefault(sessionId, 0L) != fence) {
         return Optional.empty();
       }
-      return Optional.of(record(sessionId, coversSeq, manifest, takenAt));
+      return Optional.of(record(sessionId, coversSeq, manifest, newBlobs, takenAt));
     }
+
+    @Override
+    public synchronized Checkpoint copy(Checkpoint from, String to, long coversSeq, Instant at) {
+      referred
+          .computeIfAbsent(to, id -> new TreeSet<>())
+          .addAll(referred.getOrDefault(from.sessionId(), Set.of()));
+      return record(to, coversSeq, from.manifest(), Set.of(), at);
+    }
+
+    // The collector's side is the store's (CheckpointGcContract); these records never collect.
+    @Override
+    public int markOrphans(Instant now) {
+      return 0;
+    }
+
+    @Override
+    public List<String> collectable(Instant cutoff, int limit) {
+      return List.of();
+    }
+
+    @Override
+    public boolean collect(String address, Instant cutoff, Consumer<String> delete) {
+      return false;
+    }
+
+    @Override
+    public List<Checkpoint> untracked(int limit) {
+      return List.of();
+    }
+
+    @Override
+    public void track(Checkpoint checkpoint, Set<String> blobs, Instant now) {}
 
     @Override
     public synchronized Optional<Checkpoint> latest(String sessionId) {

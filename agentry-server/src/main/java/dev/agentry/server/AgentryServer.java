@@ -17,6 +17,7 @@ import dev.agentry.git.GitRepositories;
 import dev.agentry.harness.Harness;
 import dev.agentry.model.ModelClients;
 import dev.agentry.sandbox.BuiltInTools;
+import dev.agentry.sandbox.CheckpointCollector;
 import dev.agentry.sandbox.PackageLayers;
 import dev.agentry.sandbox.RestoringTools;
 import dev.agentry.sandbox.SandboxManager;
@@ -67,6 +68,7 @@ public final class AgentryServer implements AutoCloseable {
   private final ExecutorService indexing;
   private final FileService files;
   private final FileSweep fileSweep;
+  private final CheckpointSweep checkpointSweep;
   private final AutoCloseable nodeLock;
   private final SchedulerLoop scheduler;
 
@@ -94,6 +96,7 @@ public final class AgentryServer implements AutoCloseable {
       AutoCloseable logRedaction,
       FileService files,
       FileSweep fileSweep,
+      CheckpointSweep checkpointSweep,
       ExecutorService indexing,
       AutoCloseable nodeLock,
       SchedulerLoop scheduler,
@@ -105,6 +108,7 @@ public final class AgentryServer implements AutoCloseable {
     this.telemetry = telemetry;
     this.files = files;
     this.fileSweep = fileSweep;
+    this.checkpointSweep = checkpointSweep;
     this.routes = routes;
     this.logRedaction = logRedaction;
     this.webServer = webServer;
@@ -333,6 +337,7 @@ public final class AgentryServer implements AutoCloseable {
             turnEnds.execute(() -> mounts.memory().turnEnded(id));
           });
       // Workspaces move between nodes through checkpoints in the blob store (DESIGN.md, Scale-out)
+      CheckpointMetrics checkpointMetrics = metrics.checkpoints(nodeId);
       WorkspaceCheckpoints checkpoints =
           WorkspaceCheckpoints.create(
               blobs,
@@ -341,7 +346,7 @@ public final class AgentryServer implements AutoCloseable {
               dataDir.resolve("checkpoints"),
               clock,
               hands.sandboxes()::release,
-              metrics.checkpoints(nodeId));
+              checkpointMetrics);
       ToolExecutor tools =
           RestoringTools.over(
               BuiltInTools.create(
@@ -371,7 +376,7 @@ public final class AgentryServer implements AutoCloseable {
           hands.sandboxes()::alive,
           streams::subscribers,
           harness::queueDepth);
-      metrics.node(nodeId, harness::running, harness::claims);
+      metrics.node(nodeId, harness::running, harness::claims, harness::takeovers);
       metrics.clusterFeed(nodeId, store.clusterFeed());
       Api api =
           new Api(
@@ -461,6 +466,13 @@ public final class AgentryServer implements AutoCloseable {
       harness.recover();
       webhooks.start();
       FileSweep fileSweep = new FileSweep(files, sweeper, config.files().sweepEvery());
+      CheckpointSweep checkpointSweep =
+          new CheckpointSweep(
+              new CheckpointCollector(
+                  blobs, store.checkpoints(), clock, config.checkpointGc().grace()),
+              checkpointMetrics::collected,
+              sweeper,
+              config.checkpointGc().every());
       return new AgentryServer(
           web,
           store,
@@ -474,6 +486,7 @@ public final class AgentryServer implements AutoCloseable {
           logRedaction,
           files,
           fileSweep,
+          checkpointSweep,
           indexing,
           nodeLock,
           scheduler,
@@ -532,6 +545,11 @@ public final class AgentryServer implements AutoCloseable {
     return fileSweep.sweep();
   }
 
+  /** Runs one checkpoint blob collection now (tests); returns the blobs it deleted. */
+  int collectCheckpointBlobs() {
+    return checkpointSweep.sweep();
+  }
+
   /** The session sandboxes (for tests that start them afresh, as another node would). */
   SandboxManager sandboxes() {
     return hands.sandboxes();
@@ -547,6 +565,7 @@ public final class AgentryServer implements AutoCloseable {
     scheduler.close();
     webhooks.close();
     fileSweep.close();
+    checkpointSweep.close();
     streams.shutdown();
     webServer.stop();
     harness.close();

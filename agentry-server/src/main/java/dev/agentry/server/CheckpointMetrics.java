@@ -8,14 +8,15 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import java.time.Duration;
 
 /**
- * Checkpoint and restore durations, bytes uploaded, and failed checkpoints (a failure keeps the
- * local copy and is retried, so a rising failure count is the alarm), per node.
+ * Checkpoint and restore durations, bytes uploaded, failed checkpoints (a failure keeps the local
+ * copy and is retried, so a rising failure count is the alarm) and blobs collected, per node.
  */
 final class CheckpointMetrics implements WorkspaceCheckpoints.Observer {
   private final String node;
   private final Histogram took;
   private final Counter bytes;
   private final Counter failures;
+  private final Counter collected;
 
   CheckpointMetrics(PrometheusRegistry registry, String node) {
     this.node = node;
@@ -41,6 +42,18 @@ final class CheckpointMetrics implements WorkspaceCheckpoints.Observer {
                 "Workspace checkpoints that failed (the local copy is kept; the next one retries)")
             .labelNames("node")
             .register(registry);
+    this.collected =
+        Counter.builder()
+            .name("agentry_checkpoint_blobs_deleted_total")
+            .help("Checkpoint blobs this node's collector deleted (no checkpoint referred to them)")
+            .labelNames("node")
+            .register(registry);
+    collected.labelValues(node); // present at 0 before the first collection
+  }
+
+  /** A collection deleted {@code deleted} blobs. */
+  void collected(int deleted) {
+    collected.labelValues(node).inc(deleted);
   }
 
   @Override

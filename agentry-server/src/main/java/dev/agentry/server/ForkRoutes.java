@@ -111,8 +111,7 @@ final class ForkRoutes implements Api.Routes {
     api.store()
         .checkpoints()
         .atOrBefore(id, at.seq())
-        .ifPresent(
-            c -> api.store().checkpoints().record(created.id(), copied.size(), c.manifest(), now));
+        .ifPresent(c -> api.store().checkpoints().copy(c, created.id(), copied.size(), now));
     Http.ok(res, Views.session(created, now, api.spend()));
   }
 

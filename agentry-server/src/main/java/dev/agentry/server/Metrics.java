@@ -116,9 +116,10 @@ final class Metrics {
   /**
    * This node's share of the work, labelled with its node id so that one scrape config can sum over
    * nodes: sessions it runs now (at most {@code AGENTRY_MAX_RUNNING}) and sessions its sweeps
-   * claimed (taken over from dead nodes, or back after its own restart, or queued with no runner).
+   * claimed (taken over from dead nodes, or back after its own restart, or queued with no runner),
+   * and of those the takeovers: claims of a session whose lease another node held and lost.
    */
-  void node(String nodeId, IntSupplier running, LongSupplier claims) {
+  void node(String nodeId, IntSupplier running, LongSupplier claims, LongSupplier takeovers) {
     GaugeWithCallback.builder()
         .name("agentry_node_sessions_running")
         .help("Sessions this node runs now")
@@ -130,6 +131,12 @@ final class Metrics {
         .help("Sessions this node's sweeps claimed since it started")
         .labelNames("node")
         .callback(cb -> cb.call(claims.getAsLong(), nodeId))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("agentry_node_takeovers")
+        .help("Sessions this node's sweeps took over from another node's expired lease")
+        .labelNames("node")
+        .callback(cb -> cb.call(takeovers.getAsLong(), nodeId))
         .register(registry);
   }
 
@@ -154,7 +161,7 @@ final class Metrics {
   }
 
   /** Workspace checkpoints and restores (WorkspaceCheckpoints), labelled with the node id. */
-  dev.agentry.sandbox.WorkspaceCheckpoints.Observer checkpoints(String nodeId) {
+  CheckpointMetrics checkpoints(String nodeId) {
     return new CheckpointMetrics(registry, nodeId);
   }
 

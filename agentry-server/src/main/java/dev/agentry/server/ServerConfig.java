@@ -38,7 +38,8 @@ public record ServerConfig(
     FileSettings files,
     String nodeId,
     String pipIndexUrl,
-    WebhookSettings webhooks) {
+    WebhookSettings webhooks,
+    CheckpointGcSettings checkpointGc) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -55,6 +56,7 @@ public record ServerConfig(
     require(harness != null, "AGENTRY_MODEL_*", "harness settings must be set");
     require(files != null, "AGENTRY_MAX_UPLOAD_BYTES", "file settings must be set");
     require(webhooks != null, WebhookSettings.ALLOW_PRIVATE, "webhook settings must be set");
+    require(checkpointGc != null, "AGENTRY_CHECKPOINT_GC_MS", "must be set");
     require(host != null && !host.isBlank(), "AGENTRY_HOST", "must not be empty");
     require(port >= 0 && port <= 65535, "AGENTRY_PORT", "must be between 0 and 65535");
     require(dataDir != null, "AGENTRY_DATA_DIR", "must be set");
@@ -154,6 +156,7 @@ public record ServerConfig(
     b.nodeId = EnvValues.string(env, NodeIdentity.KEY);
     b.pipIndexUrl = EnvValues.string(env, PIP_INDEX_KEY);
     b.webhooks = WebhookSettings.fromEnv(env);
+    b.checkpointGc = CheckpointGcSettings.fromEnv(env);
     return b;
   }
 
@@ -179,6 +182,7 @@ public record ServerConfig(
     private String nodeId;
     private String pipIndexUrl;
     private WebhookSettings webhooks;
+    private CheckpointGcSettings checkpointGc = CheckpointGcSettings.DEFAULTS;
 
     private Builder() {}
 
@@ -279,6 +283,14 @@ public record ServerConfig(
       return this;
     }
 
+    /**
+     * How often checkpoint blobs are collected, and their grace ({@code AGENTRY_CHECKPOINT_GC_*}).
+     */
+    public Builder checkpointGc(CheckpointGcSettings value) {
+      checkpointGc = value;
+      return this;
+    }
+
     /** This node's id ({@code AGENTRY_NODE_ID}), or null for the one kept in the data dir. */
     public Builder nodeId(String value) {
       nodeId = value;
@@ -309,7 +321,8 @@ public record ServerConfig(
           files,
           nodeId,
           pipIndexUrl,
-          webhooks);
+          webhooks,
+          checkpointGc);
     }
   }
 

@@ -17,6 +17,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Agentry nodes as real processes (so a test can SIGKILL one), each with its own data directory and
@@ -127,6 +131,38 @@ final class NodeProcesses implements AutoCloseable {
     Process p = pb.start();
     started.add(p);
     return p;
+  }
+
+  /** What {@link #inParallel} runs for each index. */
+  @FunctionalInterface
+  interface IndexedCall {
+    void run(int i) throws Exception;
+  }
+
+  /**
+   * Runs {@code call} for every index below {@code n}, at most {@code parallel} at once; rethrows
+   * the first failure once all have ended.
+   */
+  static void inParallel(int n, int parallel, IndexedCall call) throws Exception {
+    try (ExecutorService pool = Executors.newFixedThreadPool(parallel)) {
+      List<Future<?>> calls = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int index = i;
+        calls.add(
+            pool.submit(
+                () -> {
+                  call.run(index);
+                  return null;
+                }));
+      }
+      for (Future<?> f : calls) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          throw e.getCause() instanceof Exception x ? x : new IllegalStateException(e.getCause());
+        }
+      }
+    }
   }
 
   static int freePort() throws IOException {
@@ -248,7 +284,26 @@ final class NodeProcesses implements AutoCloseable {
     return Json.mapper().readTree(r.body()).get("id").asText();
   }
 
+  /**
+   * The response, after retrying a {@code 503} (the node found the database unavailable: on a
+   * machine this loaded a query can exceed the store's 2 s limit) as a client honouring {@code
+   * retry-after} would, up to five times.
+   */
   HttpResponse<String> call(Node node, String method, String path, String body) {
+    HttpResponse<String> r = send(node, method, path, body);
+    for (int retry = 0; retry < 5 && r.statusCode() == 503; retry++) {
+      try {
+        Thread.sleep(500L << retry);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      r = send(node, method, path, body);
+    }
+    return r;
+  }
+
+  private HttpResponse<String> send(Node node, String method, String path, String body) {
     try {
       return http.send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port() + path))

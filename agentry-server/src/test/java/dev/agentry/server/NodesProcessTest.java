@@ -78,6 +78,9 @@ class NodesProcessTest {
         lastResumed = resumed.isAfter(lastResumed) ? resumed : lastResumed;
       }
       assertThat(nodes.metric(b, "agentry_node_claims_total")).isGreaterThanOrEqualTo(onA.size());
+      assertThat(nodes.metric(b, "agentry_node_takeovers_total"))
+          .as("sessions b took from the killed node's leases")
+          .isGreaterThanOrEqualTo(onA.size());
       LOG.info(
           "takeover: {} sessions of the killed node resumed on the survivor within {} ms of the"
               + " kill (lease TTL 1500 ms)",
@@ -121,6 +124,9 @@ class NodesProcessTest {
       assertThat(busiest).isLessThanOrEqualTo(3);
       assertThat(onA).isBetween(1L, 3L);
       assertThat(onB).isGreaterThanOrEqualTo(n - 3);
+      // b claimed what nobody held (a's full node never leased them): claims, not takeovers.
+      assertThat(nodes.metric(b, "agentry_node_claims_total")).isGreaterThanOrEqualTo(n - 3);
+      assertThat(nodes.metric(b, "agentry_node_takeovers_total")).isZero();
     }
   }
 

@@ -8,7 +8,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -33,7 +35,12 @@ final class SqlClaims {
       "(lease_owner IS NULL OR lease_owner = ? OR lease_expires_at IS NULL"
           + " OR lease_expires_at <= ?)";
 
-  private record Candidate(String id, String owner, long token) {}
+  private record Candidate(String id, String owner, long token) {
+    /** The owner whose expired lease a claim by {@code claimer} takes over; null if none. */
+    String takenBy(String claimer) {
+      return owner == null || owner.equals(claimer) ? null : owner;
+    }
+  }
 
   private final Database db;
 
@@ -90,7 +97,7 @@ final class SqlClaims {
                     owner,
                     nowMicros);
             if (updated == 1) {
-              claimed.add(new Lease(c.id(), owner, token, expires));
+              claimed.add(new Lease(c.id(), owner, token, expires, c.takenBy(owner)));
             }
           }
           return claimed;
@@ -119,10 +126,14 @@ final class SqlClaims {
     ps.setArray(4, tx.array("text", chosen.stream().map(Candidate::id).toArray()));
     ps.setString(5, owner);
     ps.setLong(6, nowMicros);
+    // The select locked the chosen rows, so the owner it read is the one this update replaces.
+    Map<String, Candidate> byId = new HashMap<>();
+    chosen.forEach(c -> byId.put(c.id(), c));
     List<Lease> claimed = new ArrayList<>(chosen.size());
     try (ResultSet rs = ps.executeQuery()) {
       while (rs.next()) {
-        claimed.add(new Lease(rs.getString(1), owner, rs.getLong(2), expires));
+        String id = rs.getString(1);
+        claimed.add(new Lease(id, owner, rs.getLong(2), expires, byId.get(id).takenBy(owner)));
       }
     }
     return claimed;

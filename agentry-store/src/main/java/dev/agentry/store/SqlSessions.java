@@ -235,6 +235,10 @@ final class SqlSessions implements SessionRepository {
         id,
         tx -> {
           tx.update("DELETE FROM events WHERE session_id = ?", id);
+          // Explicitly, as SQLite does not enforce the cascades: the checkpoints go, and the
+          // blobs only this session referred to become the collector's (ADR 0049).
+          tx.update("DELETE FROM checkpoint_blob_refs WHERE session_id = ?", id);
+          tx.update("DELETE FROM session_checkpoints WHERE session_id = ?", id);
           db.appender().forget(tx, id);
           return TABLE.delete(tx, id);
         });

@@ -204,7 +204,22 @@ final class SqlSkills implements SkillRepository {
     return db.read(tx -> count(tx, blobAddress));
   }
 
+  /**
+   * References to the blob that keep a file's or skill version's delete from deleting it: files,
+   * skill versions, and the workspace checkpoints' registry (whose collector deletes it once none
+   * of the three uses it, ADR 0049).
+   */
   static long count(Tx tx, String blobAddress) throws SQLException {
+    return countFilesAndSkills(tx, blobAddress)
+        + tx.one(
+                "SELECT COUNT(*) FROM checkpoint_blobs WHERE address = ?",
+                rs -> rs.getLong(1),
+                blobAddress)
+            .orElse(0L);
+  }
+
+  /** Files and skill versions whose bytes are the blob. */
+  static long countFilesAndSkills(Tx tx, String blobAddress) throws SQLException {
     return tx.one(BLOB_REFERENCES, rs -> rs.getLong(1), blobAddress, blobAddress).orElse(0L);
   }
 

@@ -90,6 +90,22 @@ public abstract class SessionClaimContract extends StoreTestBase {
     Lease again = claimed.stream().filter(l -> l.sessionId().equals(own)).findFirst().get();
     assertThat(again.token()).isEqualTo(mine.token());
     assertThat(again.expiresAt()).isAfterOrEqualTo(mine.expiresAt());
+    assertThat(taken.takenFrom()).as("another node's lost lease: a takeover").isEqualTo("b");
+    assertThat(again.tookOver()).as("the claimer's own lease: not a takeover").isFalse();
+  }
+
+  @Test
+  void claim_ofASessionNobodyHeld_orOneGivenBack_isNotATakeover() {
+    String fresh = session(SessionStatus.RUNNING, false);
+    String released = session(SessionStatus.RUNNING, false);
+    Instant now = Instant.now();
+    sessions().releaseLease(sessions().tryLease(released, "b", now, TTL).orElseThrow());
+
+    List<Lease> claimed = sessions().claimRunnable("a", now, TTL, ALL, Set.of());
+
+    assertThat(ids(claimed)).contains(fresh, released);
+    assertThat(claimed.stream().filter(l -> Set.of(fresh, released).contains(l.sessionId())))
+        .noneMatch(Lease::tookOver);
   }
 
   @Test
