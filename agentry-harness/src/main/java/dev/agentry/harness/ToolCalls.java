@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.Cancellation;
 import dev.agentry.core.Checkpointer;
 import dev.agentry.core.Session;
+import dev.agentry.core.StoreException;
 import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolObserver;
 import dev.agentry.core.ToolOutcome;
@@ -26,6 +27,11 @@ import org.slf4j.LoggerFactory;
  */
 final class ToolCalls {
   private static final Logger LOG = LoggerFactory.getLogger(ToolCalls.class);
+
+  /** Tries at checkpointing after a side-effecting call, 250 ms apart and doubling. */
+  private static final int CHECKPOINT_ATTEMPTS = 3;
+
+  private static final long CHECKPOINT_RETRY_MS = 250;
 
   private final String sessionId;
 
@@ -91,7 +97,7 @@ final class ToolCalls {
       out = ToolOutcome.error(Events.INTERRUPTED_TOOL);
     }
     if (!RuntimeTools.runs(name) && !readOnly.contains(name)) {
-      checkpoints.checkpoint(sessionId, journal.durable(), fence.getAsLong());
+      saveWorkspace(name);
     }
     var result = Events.toolResult(toolUseId, out.text(), out.isError(), clock.instant());
     // A failure the client must see too (packages that did not install) precedes the result.
@@ -109,5 +115,29 @@ final class ToolCalls {
       w.serverToolUse(name); // counted with its result, whatever the outcome (docs/pricing.md)
     }
     w.defer();
+  }
+
+  /**
+   * Checkpoints the workspace after a side-effecting call, trying again a few times; if it still
+   * fails the result is not journalled: the run pauses as for a database outage, and the call,
+   * found open when it resumes, is answered "outcome unknown" (a result reported done while its
+   * effect exists on this node alone would be lost to the node that takes the session over).
+   */
+  private void saveWorkspace(String name) {
+    for (int attempt = 1;
+        !checkpoints.checkpoint(sessionId, journal.durable(), fence.getAsLong());
+        attempt++) {
+      if (attempt == CHECKPOINT_ATTEMPTS) {
+        throw new StoreException.Unavailable(
+            "the workspace could not be checkpointed after " + name + "; its result is held back",
+            null);
+      }
+      try {
+        Thread.sleep(CHECKPOINT_RETRY_MS << (attempt - 1));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreException.Unavailable("interrupted while checkpointing the workspace", e);
+      }
+    }
   }
 }

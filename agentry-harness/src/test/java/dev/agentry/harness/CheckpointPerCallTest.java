@@ -62,4 +62,34 @@ class CheckpointPerCallTest extends HarnessTestBase {
     assertThat(atEnd.logThen()).endsWith("session.status_idle");
     assertThat(atEnd.fence()).isEqualTo(afterBash.fence()).isPositive();
   }
+
+  @Test
+  void aCallWhoseCheckpointKeepsFailing_isNotReportedDone_butUnknown_andNotRunAgain() {
+    harness.close();
+    java.util.concurrent.atomic.AtomicInteger failures =
+        new java.util.concurrent.atomic.AtomicInteger(3); // every try of the call's checkpoint
+    harness =
+        Harness.create(
+            store,
+            model,
+            tools,
+            config(),
+            Clock.systemUTC(),
+            new Harness.Extras(
+                PreviewSink.NONE,
+                null,
+                Tracing.NONE,
+                ToolObserver.NONE,
+                (session, coversSeq, fence) -> failures.getAndDecrement() <= 0));
+    model.thenTool("bash", "{\"command\":\"echo one >> f\"}").thenText("done");
+    say("go");
+    awaitIdles(1);
+
+    assertThat(tools.calls).as("the side effect ran once").hasSize(1);
+    List<StoredEvent> results = ofType("agent.tool_result");
+    assertThat(results).hasSize(1);
+    assertThat(results.getFirst().payload())
+        .as("a result whose effect only this node has is not reported done")
+        .contains("outcome of this tool call is unknown");
+  }
 }

@@ -128,22 +128,47 @@ public final class WorkspaceCheckpoints {
     return checkpoint(sessionId, coversSeq, OptionalLong.of(fence));
   }
 
+  /**
+   * Checkpoints as {@link #checkpoint(String, long, long)} does, for the harness ({@code
+   * Checkpointer}): false only when the checkpoint failed, so that a side-effecting call's result
+   * is not reported done while the workspace that has its effect exists on this node alone.
+   */
+  public boolean save(String sessionId, long coversSeq, long fence) {
+    try {
+      locked(sessionId, coversSeq, OptionalLong.of(fence));
+      return true;
+    } catch (RuntimeException e) {
+      failed(sessionId, e);
+      return false;
+    }
+  }
+
   private Optional<Taken> checkpoint(String sessionId, long coversSeq, OptionalLong fence) {
+    try {
+      return locked(sessionId, coversSeq, fence);
+    } catch (RuntimeException e) {
+      failed(sessionId, e);
+      return Optional.empty();
+    }
+  }
+
+  private Optional<Taken> locked(String sessionId, long coversSeq, OptionalLong fence) {
     ReentrantLock lock = lock(sessionId);
     lock.lock();
     try {
       return checkpointLocked(sessionId, coversSeq, fence);
-    } catch (RuntimeException e) {
-      LOG.warn(
-          "session {}: checkpointing the workspace failed; the local copy is kept and the next"
-              + " checkpoint retries",
-          sessionId,
-          e);
-      observer.failed(sessionId, e);
-      return Optional.empty();
     } finally {
       lock.unlock();
     }
+  }
+
+  private void failed(String sessionId, RuntimeException e) {
+    LOG.warn(
+        "session {}: checkpointing the workspace failed; the local copy is kept and the next"
+            + " checkpoint retries",
+        sessionId,
+        e);
+    observer.failed(sessionId, e);
   }
 
   private Optional<Taken> checkpointLocked(String sessionId, long coversSeq, OptionalLong fence) {

@@ -367,7 +367,7 @@ public final class AgentryServer implements AutoCloseable {
                   telemetry,
                   new MemoryToolObserver(
                       new ObservedTools(metrics, telemetry, redactor), mounts.memory()),
-                  checkpoints::checkpoint,
+                  checkpoints::save,
                   new SkillPrompt(new MemoryPrompt(), sessionSkills),
                   new FileRubrics(store.sessions(), files)),
               nodeId);
