@@ -89,6 +89,11 @@ final class ToolCalls {
                   RuntimeTools.runs(name)
                       ? runtime.execute(session.agent().spec(), journal::read, name, input, c)
                       : sandbox.execute(sessionId, threadId, name, input, c));
+    } catch (StoreException.Unavailable e) {
+      // The database, not the tool (a read after the call, say): reported as the tool's failure,
+      // a call that ran would read as one that did not. The run pauses for the outage instead,
+      // and the call, found open when it resumes, is answered as any interrupted call is.
+      throw e;
     } catch (RuntimeException e) {
       LOG.warn("session {}: tool {} threw", sessionId, name, e);
       out = ToolOutcome.error("the tool failed: " + e.getMessage());

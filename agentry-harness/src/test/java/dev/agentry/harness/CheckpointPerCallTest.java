@@ -92,4 +92,40 @@ class CheckpointPerCallTest extends HarnessTestBase {
         .as("a result whose effect only this node has is not reported done")
         .contains("outcome of this tool call is unknown");
   }
+
+  @Test
+  void aDatabaseOutageRightAfterACall_isNotReportedAsTheToolsFailure_butAsUnknown() {
+    harness.close();
+    java.util.concurrent.atomic.AtomicBoolean once =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    harness =
+        Harness.create(
+            store,
+            model,
+            tools,
+            config(),
+            Clock.systemUTC(),
+            new Harness.Extras(
+                PreviewSink.NONE,
+                null,
+                Tracing.NONE,
+                (session, tool, input, c, call) -> {
+                  var out = call.get();
+                  if (once.compareAndSet(false, true)) { // a store read after the call fails
+                    throw new dev.agentry.core.StoreException.Unavailable("read failed", null);
+                  }
+                  return out;
+                },
+                dev.agentry.core.Checkpointer.NONE));
+    model.thenTool("bash", "{\"command\":\"echo one >> f\"}").thenText("done");
+    say("go");
+    awaitIdles(1);
+
+    assertThat(tools.calls).as("the side effect ran once").hasSize(1);
+    List<StoredEvent> results = ofType("agent.tool_result");
+    assertThat(results).hasSize(1);
+    assertThat(results.getFirst().payload())
+        .as("the call ran; a store failure after it is no failure of the tool")
+        .contains("outcome of this tool call is unknown");
+  }
 }
