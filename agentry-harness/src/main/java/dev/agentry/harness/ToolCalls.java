@@ -51,7 +51,7 @@ final class ToolCalls {
     this.checkpoints = checkpoints;
     this.readOnly = readOnly;
     this.sessionId = sessionId;
-    this.sandbox = sandbox;
+    this.sandbox = sandbox.forRun(sessionId); // checks what it must once per run
     this.runtime = new RuntimeTools(settings);
     this.observer = observer;
     this.journal = journal;
