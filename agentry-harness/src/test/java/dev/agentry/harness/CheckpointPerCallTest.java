@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A side-effecting tool call is checkpointed before its result is committed (so a node that dies
  * after the commit has saved what the call did), under the run's lease token; a read-only call is
- * not; and the run's end checkpoints once more.
+ * not; and the run's end checkpoints once more. A run's calls go through one executor scoped to the
+ * run ({@code ToolExecutor.forRun}), which checks the workspace against its checkpoint once.
  */
 class CheckpointPerCallTest extends HarnessTestBase {
   /** A checkpoint the harness asked for, and the log's event types at that moment. */
@@ -58,5 +59,19 @@ class CheckpointPerCallTest extends HarnessTestBase {
     Asked atEnd = asked.getLast();
     assertThat(atEnd.logThen()).endsWith("session.status_idle");
     assertThat(atEnd.fence()).isEqualTo(afterBash.fence()).isPositive();
+  }
+
+  @Test
+  void aRunsCalls_goThroughOneExecutorScopedToTheRun_soItChecksTheWorkspaceOnce() {
+    model
+        .thenTool("bash", "{\"command\":\"echo one >> f\"}")
+        .thenTool("glob", "{\"pattern\":\"*\"}")
+        .thenTool("bash", "{\"command\":\"echo two >> f\"}")
+        .thenText("done");
+    say("go");
+    awaitIdles(1);
+
+    assertThat(tools.runs).containsExactly(sessionId);
+    assertThat(tools.callRuns).containsExactly(1, 1, 1);
   }
 }
