@@ -41,7 +41,6 @@ public final class PriceTable {
   }
 
   public static final String CURRENCY = "USD";
-  private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
   private static final BigDecimal CENTS_PER_USD = BigDecimal.valueOf(100);
   private static final BigDecimal SECONDS_PER_HOUR = BigDecimal.valueOf(3600);
   private static final Set<String> PRICE_KEYS =
@@ -94,7 +93,10 @@ public final class PriceTable {
             .add(p.output().multiply(BigDecimal.valueOf(usage.outputTokens())))
             .add(p.cacheWrite().multiply(BigDecimal.valueOf(usage.cacheCreationInputTokens())))
             .add(p.cacheRead().multiply(BigDecimal.valueOf(usage.cacheReadInputTokens())))
-            .divide(MILLION);
+            .movePointLeft(6); // per million, exactly: a division here cost more than the rest
+    if (usage.activeSeconds() == 0) {
+      return tokenUsd.multiply(CENTS_PER_USD); // a model request's own cost (the metrics ask)
+    }
     BigDecimal runtimeUsd =
         runtimePerHour
             .multiply(BigDecimal.valueOf(usage.activeSeconds()))

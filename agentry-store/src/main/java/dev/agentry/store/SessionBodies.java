@@ -1,8 +1,11 @@
 package dev.agentry.store;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.Json;
 import dev.agentry.core.Session;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,6 +40,26 @@ final class SessionBodies {
     }
     return body;
   }
+
+  /**
+   * The resources the stored {@code body} of session {@code id} holds: the remembered session's
+   * when this process wrote that text last, else read from the text (and nothing else of it bound).
+   */
+  List<JsonNode> resources(String id, String body) {
+    Written w;
+    synchronized (byId) {
+      w = byId.get(id);
+    }
+    if (w != null && w.body().equals(body)) {
+      return w.session().resources();
+    }
+    List<JsonNode> read = Json.read(body, ResourcesDoc.class).resources();
+    return read == null ? List.of() : read;
+  }
+
+  /** The one field of a session body {@link #resources} needs; Jackson skips the rest. */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  record ResourcesDoc(List<JsonNode> resources) {}
 
   /** The session the stored {@code body} of session {@code id} holds. */
   Session read(String id, String body) {

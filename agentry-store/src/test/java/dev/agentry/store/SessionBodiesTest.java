@@ -6,6 +6,7 @@ import dev.agentry.core.Json;
 import dev.agentry.core.Session;
 import dev.agentry.testkit.StoreFixtures;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -40,5 +41,23 @@ class SessionBodiesTest {
     String body = bodies.write(other);
 
     assertThat(bodies.read(session.id(), body)).isNotSameAs(other).isEqualTo(other);
+  }
+
+  @Test
+  void resources_ofTheBodyThisProcessWroteLast_areTheWrittenSessions_elseReadFromTheText() {
+    Session mounted =
+        session.withResources(
+            List.of(Json.mapper().createObjectNode().put("memory_store_id", "memstore_1")),
+            t0.plusSeconds(1));
+    String body = bodies.write(mounted);
+    assertThat(bodies.resources(session.id(), body)).isSameAs(mounted.resources());
+
+    Session changedElsewhere =
+        mounted.withResources(
+            List.of(Json.mapper().createObjectNode().put("memory_store_id", "memstore_2")),
+            t0.plusSeconds(2));
+    assertThat(bodies.resources(session.id(), Json.write(changedElsewhere)))
+        .isEqualTo(changedElsewhere.resources());
+    assertThat(bodies.resources(session.id(), Json.write(session))).isEmpty();
   }
 }
