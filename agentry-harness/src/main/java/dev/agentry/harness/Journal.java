@@ -74,6 +74,13 @@ final class Journal {
   /** The session record as this run's last commit left it, or null: read it. */
   private Session record;
 
+  /**
+   * The deferred write's events as reads have shown them, by id: each payload is read once while it
+   * waits and not again when it is committed (an event's reading depends on its type and payload
+   * only, and a committed one is taken only if both are the same).
+   */
+  private final java.util.Map<String, LogEntry> shown = new java.util.HashMap<>();
+
   Journal(Store store, String sessionId, Clock clock, SpendLimits limits, RunLease lease) {
     this.store = store;
     this.sessionId = sessionId;
@@ -245,16 +252,15 @@ final class Journal {
                   : e);
       java.time.Instant now = clock.instant();
       for (EventDraft d : commit.events()) {
-        view.add(
-            LogEntry.of(
-                new StoredEvent(
-                    sessionId,
-                    view.size() + 1,
-                    d.id(),
-                    d.type(),
-                    d.payload(),
-                    now,
-                    d.processedAt())));
+        StoredEvent e =
+            new StoredEvent(
+                sessionId, view.size() + 1, d.id(), d.type(), d.payload(), now, d.processedAt());
+        LogEntry known = shown.get(d.id());
+        if (known == null) {
+          known = LogEntry.of(e);
+          shown.put(d.id(), known);
+        }
+        view.add(known.withStored(e));
       }
       return view;
     }
@@ -446,7 +452,13 @@ final class Journal {
   /** Adds the next event to the copy of the log, or replaces one whose processed_at was set. */
   private void keep(StoredEvent e) {
     if (e.seq() == log.size() + 1) {
-      log.add(LogEntry.of(e));
+      LogEntry known = shown.remove(e.id());
+      log.add(
+          known != null
+                  && known.type().equals(e.type())
+                  && known.stored().payload().equals(e.payload())
+              ? known.withStored(e)
+              : LogEntry.of(e));
     } else if (e.seq() <= log.size()) {
       int i = (int) e.seq() - 1;
       log.set(i, log.get(i).withStored(e)); // only processed_at changes: not read again
