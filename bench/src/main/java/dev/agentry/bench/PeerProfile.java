@@ -16,13 +16,14 @@ import jdk.jfr.consumer.RecordingFile;
 
 /**
  * A CPU-time profile of Agentry's measured turns in the peer bench ({@code
- * -Dbench.peer.jfr=<file>}): JFR's {@code jdk.CPUTimeSample} (every millisecond of a thread's CPU
- * time) over the measured turns, kept to the samples taken during Agentry's turns, and each sample
- * assigned to the part of the bench's JVM that spent it: the fake endpoint, the SDK client (the
- * bench's own threads), or Agentry's server (everything else). The server's share of the samples
- * times the JVM's CPU time during those turns estimates the server's own CPU per step, which is
- * what a change to the server moves; the JVM's total also counts the SDK parsing the stream and the
- * fake answering.
+ * -Dbench.peer.jfr=<file>}): JFR's {@code jdk.CPUTimeSample} (a thread's stack per millisecond of
+ * its CPU time, throttled; the recording itself costs the JVM ≈ 1–3 ms of CPU per step, so compare
+ * CPU figures of runs without it) over the measured turns, kept to the samples taken during
+ * Agentry's turns, and each sample assigned to the part of the bench's JVM that spent it: the fake
+ * endpoint, the SDK client (the bench's own threads), or Agentry's server (everything else). The
+ * server's share of the samples times the JVM's CPU time during those turns estimates the server's
+ * own CPU per step, which is what a change to the server moves; the JVM's total also counts the SDK
+ * parsing the stream and the fake answering.
  */
 final class PeerProfile implements AutoCloseable {
   private final Path file;
@@ -78,7 +79,7 @@ final class PeerProfile implements AutoCloseable {
     int server = owners.getOrDefault("server", 0);
     out.printf(
         Locale.ROOT,
-        "CPU profile (%s, %d samples of 1 ms CPU in Agentry's measured turns): %s; the server's"
+        "CPU profile (%s, %d CPU-time samples in Agentry's measured turns): %s; the server's"
             + " share × the JVM's CPU per step ≈ %.3f ms of server CPU per step%n",
         file,
         total,
