@@ -29,6 +29,15 @@ public interface SessionRepository {
 
   Optional<Session> find(String id);
 
+  /**
+   * The session's resources as {@link Session#resources()} has them, or empty when there is no such
+   * session: for a caller that reads them after each tool call (memory stores), without the rest of
+   * the record.
+   */
+  default Optional<List<com.fasterxml.jackson.databind.JsonNode>> resources(String id) {
+    return find(id).map(Session::resources);
+  }
+
   Optional<Session> find(String workspaceId, String id);
 
   /**

@@ -36,4 +36,14 @@ public interface ToolExecutor {
    * answer hides it. Returns at once and never fails; a call finds it started, or starts it.
    */
   default void prepare(String sessionId) {}
+
+  /**
+   * The executor one run of the session uses for its calls. A run holds the session's lease from
+   * its first call (the call's side effect takes it) until it ends, so no other node acts on the
+   * session meanwhile: what an executor checks about the session's state before a call, it need
+   * check once per run. The default is this executor.
+   */
+  default ToolExecutor forRun(String sessionId) {
+    return this;
+  }
 }

@@ -309,7 +309,7 @@ final class Journal {
       java.time.Instant now = clock.instant();
       for (EventDraft d : commit.events()) {
         view.add(
-            LogEntry.of(
+            run.shown(
                 new StoredEvent(
                     sessionId,
                     view.size() + 1,

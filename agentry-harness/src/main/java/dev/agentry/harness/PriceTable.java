@@ -42,7 +42,6 @@ public final class PriceTable {
   }
 
   public static final String CURRENCY = "USD";
-  private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
   private static final BigDecimal CENTS_PER_USD = BigDecimal.valueOf(100);
   private static final BigDecimal SECONDS_PER_HOUR = BigDecimal.valueOf(3600);
   private static final Set<String> PRICE_KEYS =
@@ -109,6 +108,9 @@ public final class PriceTable {
               own.cacheCreationInputTokens() - o.cacheCreationInputTokens());
     }
     tokenUsd = tokenUsd.add(tokenUsd(price(model), own));
+    if (usage.activeSeconds() == 0) {
+      return tokenUsd.multiply(CENTS_PER_USD); // a model request's own cost (the metrics ask)
+    }
     BigDecimal runtimeUsd =
         runtimePerHour
             .multiply(BigDecimal.valueOf(usage.activeSeconds()))
@@ -122,7 +124,7 @@ public final class PriceTable {
         .add(p.output().multiply(BigDecimal.valueOf(u.outputTokens())))
         .add(p.cacheWrite().multiply(BigDecimal.valueOf(u.cacheCreationInputTokens())))
         .add(p.cacheRead().multiply(BigDecimal.valueOf(u.cacheReadInputTokens())))
-        .divide(MILLION);
+        .movePointLeft(6); // per million, exactly: a division here cost more than the rest
   }
 
   /** The list cost in whole cents, rounded half up, as the API's decimal string. */

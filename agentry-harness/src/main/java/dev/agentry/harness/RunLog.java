@@ -28,6 +28,12 @@ final class RunLog {
   private final ReentrantLock lock = new ReentrantLock();
 
   /**
+   * The waiting writes' events as reads have shown them, by id (an event's reading depends on its
+   * type and payload only; a committed one takes it only when both are the same).
+   */
+  private final java.util.Map<String, LogEntry> shown = new java.util.HashMap<>();
+
+  /**
    * The log as far as this run has read it, each payload read once: seq {@code i + 1} at {@code i}.
    */
   final List<LogEntry> log = new ArrayList<>();
@@ -152,10 +158,24 @@ final class RunLog {
                 : e);
   }
 
+  /**
+   * A deferred write's event as reads show it while it waits (the lock held): read once, and kept
+   * by id so that its commit takes this reading instead of reading the payload again.
+   */
+  LogEntry shown(StoredEvent e) {
+    return shown.computeIfAbsent(e.id(), id -> LogEntry.of(e)).withStored(e);
+  }
+
   /** Adds the next event to the copy of the log, or replaces one whose processed_at was set. */
   void keep(StoredEvent e) {
     if (e.seq() == log.size() + 1) {
-      log.add(LogEntry.of(e));
+      LogEntry known = shown.remove(e.id());
+      log.add(
+          known != null
+                  && known.type().equals(e.type())
+                  && known.stored().payload().equals(e.payload())
+              ? known.withStored(e)
+              : LogEntry.of(e));
     } else if (e.seq() <= log.size()) {
       int i = (int) e.seq() - 1;
       log.set(i, log.get(i).withStored(e)); // only processed_at changes: not read again

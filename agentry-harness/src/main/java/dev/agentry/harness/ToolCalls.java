@@ -63,7 +63,7 @@ final class ToolCalls {
     this.readOnly = readOnly;
     this.sessionId = sessionId;
     this.threadId = threadId;
-    this.sandbox = sandbox;
+    this.sandbox = sandbox.forRun(sessionId); // checks what it must once per run
     this.runtime = new RuntimeTools(settings);
     this.observer = observer;
     this.journal = journal;

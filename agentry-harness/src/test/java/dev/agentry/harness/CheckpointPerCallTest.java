@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A side-effecting tool call is checkpointed before its result is committed (so a node that dies
  * after the commit has saved what the call did), under the run's lease token; a read-only call is
- * not; and the run's end checkpoints once more.
+ * not; and the run's end checkpoints once more. A run's calls go through one executor scoped to the
+ * run ({@code ToolExecutor.forRun}), which checks the workspace against its checkpoint once.
  */
 class CheckpointPerCallTest extends HarnessTestBase {
   /** A checkpoint the harness asked for, and the log's event types at that moment. */
@@ -127,5 +128,19 @@ class CheckpointPerCallTest extends HarnessTestBase {
     assertThat(results.getFirst().payload())
         .as("the call ran; a store failure after it is no failure of the tool")
         .contains("outcome of this tool call is unknown");
+  }
+
+  @Test
+  void aRunsCalls_goThroughOneExecutorScopedToTheRun_soItChecksTheWorkspaceOnce() {
+    model
+        .thenTool("bash", "{\"command\":\"echo one >> f\"}")
+        .thenTool("glob", "{\"pattern\":\"*\"}")
+        .thenTool("bash", "{\"command\":\"echo two >> f\"}")
+        .thenText("done");
+    say("go");
+    awaitIdles(1);
+
+    assertThat(tools.runs).containsExactly(sessionId);
+    assertThat(tools.callRuns).containsExactly(1, 1, 1);
   }
 }

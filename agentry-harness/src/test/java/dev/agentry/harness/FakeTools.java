@@ -20,9 +20,34 @@ final class FakeTools implements ToolExecutor {
   /** The sessions whose sandbox the harness asked to start ahead, one entry per ask. */
   final List<String> prepared = new CopyOnWriteArrayList<>();
 
+  /** The sessions a run asked for its executor ({@link ToolExecutor#forRun}), one per ask. */
+  final List<String> runs = new CopyOnWriteArrayList<>();
+
+  /** For each call, the number of the run-scoped executor it went through (1 for the first). */
+  final List<Integer> callRuns = new CopyOnWriteArrayList<>();
+
   @Override
   public void prepare(String sessionId) {
     prepared.add(sessionId);
+  }
+
+  @Override
+  public ToolExecutor forRun(String sessionId) {
+    runs.add(sessionId);
+    int run = runs.size();
+    FakeTools all = this;
+    return new ToolExecutor() {
+      @Override
+      public ToolOutcome execute(String id, String name, JsonNode input, Cancellation c) {
+        callRuns.add(run);
+        return all.execute(id, name, input, c);
+      }
+
+      @Override
+      public void prepare(String id) {
+        all.prepare(id);
+      }
+    };
   }
 
   @Override

@@ -20,6 +20,7 @@ import java.net.Socket;
 import java.time.Duration;
 import javax.net.SocketFactory;
 import okhttp3.Call;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -50,9 +51,16 @@ final class AnthropicModelClient implements ModelClient {
   private final String apiKey;
   private final OkHttpClient http;
 
+  /**
+   * The Messages URL parsed once (OkHttp parses a string URL on every request); null if invalid.
+   */
+  private final HttpUrl messages;
+
   AnthropicModelClient(String baseUrl, String apiKey) {
     this.baseUrl = baseUrl == null || baseUrl.isBlank() ? DEFAULT_BASE_URL : stripSlash(baseUrl);
     this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
+    this.messages =
+        HttpUrl.parse(this.baseUrl + "/v1/messages"); // an invalid one fails per request
     this.http =
         new OkHttpClient.Builder()
             .socketFactory(new NoDelaySockets())
@@ -84,8 +92,9 @@ final class AnthropicModelClient implements ModelClient {
     }
     Call call =
         http.newCall(
-            new Request.Builder()
-                .url(baseUrl + "/v1/messages")
+            (messages != null
+                    ? new Request.Builder().url(messages)
+                    : new Request.Builder().url(baseUrl + "/v1/messages"))
                 .post(RequestBody.create(body, JSON_TYPE))
                 .header("authorization", "Bearer " + apiKey)
                 .header("anthropic-version", API_VERSION)

@@ -1,12 +1,12 @@
 package dev.agentry.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.EventCodec;
 import dev.agentry.core.Json;
 import dev.agentry.core.Memory;
 import dev.agentry.core.MemoryActor;
 import dev.agentry.core.MemoryFolder;
 import dev.agentry.core.MemoryRepository;
-import dev.agentry.core.Session;
 import dev.agentry.core.Store;
 import dev.agentry.core.StoreException;
 import dev.agentry.core.Timestamps;
@@ -67,15 +67,13 @@ final class MemorySync {
    * store refused, changes the store's version replaced), empty when nothing happened to say.
    */
   List<String> sync(String sessionId) {
-    Session session = store.sessions().find(sessionId).orElse(null);
-    if (session == null) {
+    // Its resources only, after every tool call: the session record's body is mostly its agent
+    List<JsonNode> resources = store.sessions().resources(sessionId).orElse(null);
+    if (resources == null) {
       return List.of();
     }
     List<StoredResource> mounted =
-        session.resources().stream()
-            .map(StoredResource::new)
-            .filter(StoredResource::isMemoryStore)
-            .toList();
+        resources.stream().map(StoredResource::new).filter(StoredResource::isMemoryStore).toList();
     if (mounted.isEmpty()) {
       return List.of();
     }

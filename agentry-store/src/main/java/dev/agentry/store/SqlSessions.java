@@ -1,6 +1,7 @@
 package dev.agentry.store;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentry.core.EventDraft;
 import dev.agentry.core.Json;
 import dev.agentry.core.ModelConfig;
@@ -127,6 +128,14 @@ final class SqlSessions implements SessionRepository {
   @Override
   public Optional<Session> find(String id) {
     return db.read(tx -> TABLE.find(tx, id, false));
+  }
+
+  @Override
+  public Optional<List<JsonNode>> resources(String id) {
+    return db.read(
+        tx ->
+            tx.one("SELECT body FROM sessions WHERE id = ?", rs -> rs.getString(1), id)
+                .map(body -> BODIES.resources(id, body)));
   }
 
   @Override

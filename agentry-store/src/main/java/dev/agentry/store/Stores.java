@@ -49,7 +49,7 @@ public final class Stores {
     return NodeLock.acquire(config, nodeId);
   }
 
-  private static Database openSqlite(StoreConfig config) {
+  static Database openSqlite(StoreConfig config) {
     Path file;
     try {
       Path dir = Files.createDirectories(config.dataDir().toAbsolutePath());

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.agentry.core.Agent;
 import dev.agentry.core.EventDraft;
+import dev.agentry.core.Json;
 import dev.agentry.core.PageKey;
 import dev.agentry.core.PageRequest;
 import dev.agentry.core.ResourceFilter;
@@ -79,6 +80,26 @@ public abstract class SessionStoreContract extends StoreTestBase {
     assertThat(head.usage()).isEqualTo(s.usage());
     assertThat(head.budget()).isEqualTo(s.budget());
     assertThat(sessions().find("sesn_missing")).isEmpty();
+  }
+
+  @Test
+  void resources_areTheRecordsResources_asEachChangeLeavesThem() {
+    Instant base = StoreFixtures.uniqueEpoch();
+    Session s = sessions().create(StoreFixtures.session(agent(), base), List.of());
+    assertThat(sessions().resources(s.id())).contains(s.resources());
+
+    List<com.fasterxml.jackson.databind.JsonNode> mounted =
+        List.of(
+            Json.mapper()
+                .createObjectNode()
+                .put("type", "memory_store")
+                .put("memory_store_id", "memstore_contract"));
+    Session changed = sessions().update(s.id(), x -> x.withResources(mounted, base.plusSeconds(1)));
+    assertThat(sessions().resources(s.id())).contains(mounted).contains(changed.resources());
+
+    sessions().update(s.id(), x -> x.withResources(List.of(), base.plusSeconds(2)));
+    assertThat(sessions().resources(s.id())).contains(List.of());
+    assertThat(sessions().resources("sesn_missing")).isEmpty();
   }
 
   @Test

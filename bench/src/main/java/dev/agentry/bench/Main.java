@@ -20,9 +20,10 @@ import java.util.Locale;
  * {@code bench.harness.concurrent}, {@code bench.harness.events} and {@code bench.harness.wakes}
  * (1500, 200, 2000, 10000, 20); {@code peer} runs the same bash loop through Agentry and through
  * LangGraph.js ({@code bench/langgraph}), shaped by {@code bench.peer.steps}, {@code
- * bench.peer.turns} and {@code bench.peer.warmup} (20, 10, 30); {@code files} uploads and downloads
- * a {@code bench.files.mb} MB file {@code bench.files.runs} times through the Files API on the
- * filesystem and S3 blob stores (100, 3); {@code nodes} kills a server with {@code
+ * bench.peer.turns} and {@code bench.peer.warmup} (20, 10, 30), with {@code bench.peer.jfr=<file>}
+ * a CPU-time profile of Agentry's measured turns ({@link PeerProfile}); {@code files} uploads and
+ * downloads a {@code bench.files.mb} MB file {@code bench.files.runs} times through the Files API
+ * on the filesystem and S3 blob stores (100, 3); {@code nodes} kills a server with {@code
  * bench.nodes.sessions} sessions mid-request (default 1000) and measures how soon its restart runs
  * them all again ({@link RestartBench}); {@code checkpoints} checkpoints a workspace of {@code
  * bench.checkpoints.files} files of {@code bench.checkpoints.file_bytes} (1000 Ã 100 KiB) after

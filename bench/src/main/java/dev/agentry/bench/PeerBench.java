@@ -3,6 +3,7 @@ package dev.agentry.bench;
 import dev.agentry.testkit.FakeAnthropic;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Locale;
 import org.HdrHistogram.Histogram;
 
@@ -44,6 +45,7 @@ final class PeerBench {
     String peer;
     double[] before;
     double[] after;
+    PeerProfile profile = PeerProfile.fromProperty();
     try (FakeAnthropic fake = FakeAnthropic.start();
         AgentrySide a = new AgentrySide(fake, agentryDir);
         LangGraphSide l = new LangGraphSide(fake, langGraphDir, langGraphData)) {
@@ -52,12 +54,20 @@ final class PeerBench {
       for (int i = 0; i < warmup + turns; i++) {
         if (i == warmup) {
           before = a.serverTimes();
+          if (profile != null) {
+            profile.start();
+          }
         }
+        Instant start = Instant.now();
         long cpu0 = processCpuNanos();
         PeerTurn mine = a.turn(i, steps);
         long cpu = processCpuNanos() - cpu0;
+        Instant end = Instant.now();
         PeerTurn theirs = l.turn(i, steps);
         if (i >= warmup) {
+          if (profile != null) {
+            profile.turn(start, end);
+          }
           agentryCpuNanos += cpu;
           agentry.add(mine);
           langGraph.add(theirs);
@@ -69,6 +79,11 @@ final class PeerBench {
       TempDirs.delete(langGraphData);
     }
     report(agentry, langGraph, peer, before, after);
+    if (profile != null) {
+      try (profile) {
+        profile.report(out, agentryCpuNanos / 1e6 / Math.max(1, agentry.steps.getTotalCount()));
+      }
+    }
   }
 
   private void report(
