@@ -334,7 +334,7 @@ abstract class CheckpointsContract {
   }
 
   /** The records, as the store keeps them: every checkpoint, with the seq it covers. */
-  static final class Records implements CheckpointRepository {
+  static class Records implements CheckpointRepository {
     final Map<String, List<Checkpoint>> all = new ConcurrentHashMap<>();
 
     /** Every blob pinned, and every blob a session's checkpoints refer to. */

@@ -7,14 +7,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.agentry.blob.BlobStores;
 import dev.agentry.core.BlobStore;
 import dev.agentry.core.Cancellation;
-import dev.agentry.core.CheckpointRepository;
 import dev.agentry.core.ToolExecutor;
 import dev.agentry.core.ToolOutcome;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -214,30 +212,13 @@ class RestoringToolsTest {
   }
 
   /** The records, counting how often the latest one is read. */
-  private static final class CountingRecords implements CheckpointRepository {
-    final CheckpointsContract.Records all = new CheckpointsContract.Records();
+  private static final class CountingRecords extends CheckpointsContract.Records {
     final AtomicInteger latest = new AtomicInteger();
 
     @Override
-    public Checkpoint record(String sessionId, long coversSeq, String manifest, Instant takenAt) {
-      return all.record(sessionId, coversSeq, manifest, takenAt);
-    }
-
-    @Override
-    public Optional<Checkpoint> record(
-        String sessionId, long coversSeq, String manifest, Instant takenAt, long fence) {
-      return all.record(sessionId, coversSeq, manifest, takenAt, fence);
-    }
-
-    @Override
-    public Optional<Checkpoint> latest(String sessionId) {
+    public synchronized Optional<Checkpoint> latest(String sessionId) {
       latest.incrementAndGet();
-      return all.latest(sessionId);
-    }
-
-    @Override
-    public Optional<Checkpoint> atOrBefore(String sessionId, long seq) {
-      return all.atOrBefore(sessionId, seq);
+      return super.latest(sessionId);
     }
   }
 }
