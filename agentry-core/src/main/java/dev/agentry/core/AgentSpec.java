@@ -50,4 +50,19 @@ public record AgentSpec(
             multiagent,
             executionIdentity);
   }
+
+  /** This spec with other tools and MCP servers (a session's update, a member's layered tools). */
+  public AgentSpec withTools(List<ToolSpec> newTools, List<McpServer> newServers) {
+    return new AgentSpec(
+        name,
+        description,
+        system,
+        model,
+        newTools,
+        newServers,
+        skills,
+        metadata,
+        multiagent,
+        executionIdentity);
+  }
 }

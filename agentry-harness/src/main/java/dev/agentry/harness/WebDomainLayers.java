@@ -55,18 +55,7 @@ final class WebDomainLayers {
     if (!changed) {
       return member;
     }
-    AgentSpec spec =
-        new AgentSpec(
-            s.name(),
-            s.description(),
-            s.system(),
-            s.model(),
-            tools,
-            s.mcpServers(),
-            s.skills(),
-            s.metadata(),
-            s.multiagent(),
-            s.executionIdentity());
+    AgentSpec spec = s.withTools(tools, s.mcpServers());
     return new Agent(
         member.id(),
         member.version(),

@@ -68,18 +68,7 @@ final class SessionAgents {
     List<ToolSpec> tools = node.has("tools") ? AgentParser.tools(node, "agent") : s.tools();
     List<McpServer> servers =
         node.has("mcp_servers") ? AgentParser.mcpServers(node, "agent") : s.mcpServers();
-    AgentSpec spec =
-        new AgentSpec(
-            s.name(),
-            s.description(),
-            s.system(),
-            s.model(),
-            tools,
-            servers,
-            s.skills(),
-            s.metadata(),
-            s.multiagent(),
-            s.executionIdentity());
+    AgentSpec spec = s.withTools(tools, servers);
     return withSpec(current, AgentParser.checked(spec, "agent"));
   }
 
