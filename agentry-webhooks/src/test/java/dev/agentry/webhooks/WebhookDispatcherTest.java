@@ -62,10 +62,14 @@ class WebhookDispatcherTest {
   }
 
   private void startDispatcher(boolean allowPrivate) {
+    startDispatcher(allowPrivate, Duration.ofMillis(20));
+  }
+
+  private void startDispatcher(boolean allowPrivate, Duration pollEvery) {
     var settings =
         new WebhookSettings(
             allowPrivate,
-            Duration.ofMillis(20),
+            pollEvery,
             Duration.ofMillis(5),
             Duration.ofMillis(20),
             50,
@@ -95,6 +99,26 @@ class WebhookDispatcherTest {
 
   private Agent newAgent() {
     return store.agents().create(StoreFixtures.agent(StoreFixtures.uniqueEpoch()));
+  }
+
+  @Test
+  void anIdleDispatcher_pollsLessOften_andAWakeDeliversWithoutWaitingOutTheStretch() {
+    Duration every = Duration.ofMillis(200);
+    long stretched = every.toMillis() * WebhookDispatcher.IDLE_STRETCH;
+    startDispatcher(true, every);
+    // No endpoint: the waits double, 0.2 + 0.4 + 0.8 + 1.6 s, up to 3.2 s.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> dispatcher.waitMillis() == stretched);
+    register(receiver.url(), "agent.created");
+    newAgent();
+    long woken = System.nanoTime();
+    dispatcher.wake();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !receiver.received().isEmpty());
+    // The stretched poll was still ~3 s away: only the wake can have delivered this soon.
+    assertThat(Duration.ofNanos(System.nanoTime() - woken)).isLessThan(Duration.ofMillis(1500));
+    assertThat(dispatcher.waitMillis()).isEqualTo(every.toMillis());
   }
 
   @Test
