@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While no endpoint is enabled and the outbox is empty a poll has nothing to do, so the wait
  * between polls doubles, up to {@value #IDLE_STRETCH} poll intervals: an idle server then reads the
- * tables a few times a minute instead of eight times a second. An endpoint made or re-enabled
- * through this node {@linkplain #wake wakes} it at once; one made on another node is served by that
- * node's dispatcher meanwhile, since any node fans out any outbox row.
+ * tables once in 4 s (at the default interval) instead of eight times a second. An endpoint made or
+ * re-enabled through this node {@linkplain #wake wakes} it at once; one made on another node is
+ * served by that node's dispatcher meanwhile, since any node fans out any outbox row.
  */
 public final class WebhookDispatcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WebhookDispatcher.class);
@@ -55,6 +55,7 @@ public final class WebhookDispatcher implements AutoCloseable {
   private final Object ticking = new Object();
   private final AtomicBoolean woken = new AtomicBoolean();
   private ScheduledFuture<?> next; // guarded by this
+  private boolean started; // guarded by this
   private volatile long waitMillis;
   private volatile boolean closed;
 
@@ -72,6 +73,7 @@ public final class WebhookDispatcher implements AutoCloseable {
     this.scheduler = scheduler;
     this.senders = senders;
     this.sender = new WebhookSender(settings.timeout());
+    this.waitMillis = settings.pollEvery().toMillis();
   }
 
   /**
@@ -92,8 +94,8 @@ public final class WebhookDispatcher implements AutoCloseable {
     return settings;
   }
 
-  public WebhookDispatcher start() {
-    waitMillis = settings.pollEvery().toMillis();
+  public synchronized WebhookDispatcher start() {
+    started = true;
     schedule(0);
     return this;
   }
@@ -103,6 +105,9 @@ public final class WebhookDispatcher implements AutoCloseable {
    * dispatcher's stretched wait must not delay its first deliveries.
    */
   public synchronized void wake() {
+    if (!started) {
+      return; // start polls at once anyway
+    }
     woken.set(true);
     schedule(0);
   }

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -119,6 +120,28 @@ class WebhookDispatcherTest {
     // The stretched poll was still ~3 s away: only the wake can have delivered this soon.
     assertThat(Duration.ofNanos(System.nanoTime() - woken)).isLessThan(Duration.ofMillis(1500));
     assertThat(dispatcher.waitMillis()).isEqualTo(every.toMillis());
+  }
+
+  @Test
+  void aWakeBeforeStart_schedulesNothing() {
+    var pool = new ScheduledThreadPoolExecutor(1);
+    try {
+      var d =
+          WebhookDispatcher.create(
+              store.webhooks(),
+              box,
+              WebhookSettings.defaults(true),
+              Clock.systemUTC(),
+              pool,
+              senders);
+      d.wake(); // an endpoint made through the API while the server is still starting
+      assertThat(pool.getTaskCount()).isZero();
+      d.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> pool.getCompletedTaskCount() >= 1);
+      d.close();
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
