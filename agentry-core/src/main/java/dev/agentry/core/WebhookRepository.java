@@ -55,6 +55,13 @@ public interface WebhookRepository extends WebhookEvents {
   void reseal(String id, byte[] sealedSecret);
 
   /**
+   * Whether a poll could have anything to do: an endpoint is enabled or an outbox row waits. When
+   * neither holds, {@link #fanOut} and {@link #claim} would both find nothing (a delivery is
+   * claimed only for an enabled endpoint). One read.
+   */
+  boolean anythingToDeliver();
+
+  /**
    * Moves up to {@code max} outbox rows, oldest first, into deliveries for the enabled endpoints of
    * their workspace that want their type (a row no endpoint wants is dropped), all in one
    * transaction; returns how many rows it moved.

@@ -401,9 +401,9 @@ public final class AgentryServer implements AutoCloseable {
               new DeploymentScheduler(
                   store.deployments(), deploymentRuns, clock, DEPLOYMENT_MISSED_AFTER),
               DEPLOYMENT_TICK);
-      // Webhooks (ADR 0045): every node polls the outbox on the sweeper's thread (a poll is a
-      // quick read when there is nothing to do) and sends on virtual threads; the database hands
-      // each delivery to one node.
+      // Webhooks (ADR 0045): every node polls the outbox on the sweeper's thread (a poll is one
+      // quick read when there is nothing to do, and an idle one waits longer) and sends on
+      // virtual threads; the database hands each delivery to one node.
       WebhookDispatcher webhooks =
           WebhookDispatcher.create(
               store.webhooks(), box, config.webhooks(), clock, sweeper, indexing);

@@ -82,6 +82,9 @@ final class WebhookRoutes implements Api.Routes {
                     now,
                     now),
                 box.seal(secret, id));
+    if (endpoint.enabled()) {
+      dispatcher.wake(); // an idle dispatcher waits long between polls (ADR 0045)
+    }
     ObjectNode view = view(endpoint);
     view.put("secret", secret);
     Http.ok(res, view);
@@ -138,6 +141,9 @@ final class WebhookRoutes implements Api.Routes {
                       e.createdAt(),
                       now);
                 });
+    if (updated.enabled() && !current.enabled()) {
+      dispatcher.wake();
+    }
     Http.ok(res, view(updated));
   }
 

@@ -202,6 +202,15 @@ final class SqlWebhooks implements WebhookRepository {
   }
 
   @Override
+  public boolean anythingToDeliver() {
+    return db.read(
+        tx ->
+            tx.exists(
+                "SELECT 1 WHERE EXISTS (SELECT 1 FROM webhook_endpoints WHERE disabled_at IS NULL)"
+                    + " OR EXISTS (SELECT 1 FROM webhook_outbox)"));
+  }
+
+  @Override
   public int fanOut(int max, Instant now, Renderer render) {
     long nowMicros = Timestamps.toMicros(now);
     // A read first, so that an idle poll never queues behind the writers.

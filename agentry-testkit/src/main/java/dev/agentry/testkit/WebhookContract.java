@@ -122,6 +122,18 @@ public abstract class WebhookContract extends StoreTestBase {
   }
 
   @Test
+  void anythingToDeliver_whileAnEndpointIsEnabled_orTheOutboxHoldsARow() {
+    assertThat(repo().anythingToDeliver()).isFalse();
+    WebhookEndpoint e = endpoint("agent.created");
+    assertThat(repo().anythingToDeliver()).isTrue();
+    store.agents().create(StoreFixtures.agent(StoreFixtures.uniqueEpoch()));
+    repo().disable(e.id(), "api", NOW);
+    assertThat(repo().anythingToDeliver()).isTrue(); // the agent's row still waits
+    drain();
+    assertThat(repo().anythingToDeliver()).isFalse();
+  }
+
+  @Test
   void aCreatedAgent_isDeliveredToTheEndpointsThatWantIt_only() {
     WebhookEndpoint wants = endpoint("agent.created");
     WebhookEndpoint other = endpoint("vault.created");

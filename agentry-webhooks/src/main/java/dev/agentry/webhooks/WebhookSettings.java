@@ -9,7 +9,8 @@ import java.util.Map;
  * @param allowPrivate deliver to loopback, private and link-local addresses ({@code
  *     AGENTRY_WEBHOOK_ALLOW_PRIVATE}); off by default, because a webhook URL is chosen by an API
  *     caller and must not reach the server's own network
- * @param pollEvery how often the outbox and due deliveries are looked at
+ * @param pollEvery how often the outbox and due deliveries are looked at; while no endpoint is
+ *     enabled and the outbox is empty the wait stretches, up to 16 times this
  * @param firstRetry the wait after a first failed attempt; it grows fourfold per attempt
  * @param maxRetry the longest wait between attempts
  * @param maxAttempts attempts after which a delivery is dropped

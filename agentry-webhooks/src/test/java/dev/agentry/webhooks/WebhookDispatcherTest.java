@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,10 +63,14 @@ class WebhookDispatcherTest {
   }
 
   private void startDispatcher(boolean allowPrivate) {
+    startDispatcher(allowPrivate, Duration.ofMillis(20));
+  }
+
+  private void startDispatcher(boolean allowPrivate, Duration pollEvery) {
     var settings =
         new WebhookSettings(
             allowPrivate,
-            Duration.ofMillis(20),
+            pollEvery,
             Duration.ofMillis(5),
             Duration.ofMillis(20),
             50,
@@ -95,6 +100,48 @@ class WebhookDispatcherTest {
 
   private Agent newAgent() {
     return store.agents().create(StoreFixtures.agent(StoreFixtures.uniqueEpoch()));
+  }
+
+  @Test
+  void anIdleDispatcher_pollsLessOften_andAWakeDeliversWithoutWaitingOutTheStretch() {
+    Duration every = Duration.ofMillis(200);
+    long stretched = every.toMillis() * WebhookDispatcher.IDLE_STRETCH;
+    startDispatcher(true, every);
+    // No endpoint: the waits double, 0.2 + 0.4 + 0.8 + 1.6 s, up to 3.2 s.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> dispatcher.waitMillis() == stretched);
+    register(receiver.url(), "agent.created");
+    newAgent();
+    long woken = System.nanoTime();
+    dispatcher.wake();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !receiver.received().isEmpty());
+    // The stretched poll was still ~3 s away: only the wake can have delivered this soon.
+    assertThat(Duration.ofNanos(System.nanoTime() - woken)).isLessThan(Duration.ofMillis(1500));
+    assertThat(dispatcher.waitMillis()).isEqualTo(every.toMillis());
+  }
+
+  @Test
+  void aWakeBeforeStart_schedulesNothing() {
+    var pool = new ScheduledThreadPoolExecutor(1);
+    try {
+      var d =
+          WebhookDispatcher.create(
+              store.webhooks(),
+              box,
+              WebhookSettings.defaults(true),
+              Clock.systemUTC(),
+              pool,
+              senders);
+      d.wake(); // an endpoint made through the API while the server is still starting
+      assertThat(pool.getTaskCount()).isZero();
+      d.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> pool.getCompletedTaskCount() >= 1);
+      d.close();
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
