@@ -20,8 +20,9 @@ import java.util.Locale;
  * {@code bench.harness.concurrent}, {@code bench.harness.events} and {@code bench.harness.wakes}
  * (1500, 200, 2000, 10000, 20); {@code peer} runs the same bash loop through Agentry and through
  * LangGraph.js ({@code bench/langgraph}), shaped by {@code bench.peer.steps}, {@code
- * bench.peer.turns} and {@code bench.peer.warmup} (20, 10, 30), with {@code bench.peer.jfr=<file>}
- * a CPU-time profile of Agentry's measured turns ({@link PeerProfile}); {@code files} uploads and
+ * bench.peer.turns}, {@code bench.peer.warmup} and {@code bench.peer.jit_warmup} (20, 10, 30, 150:
+ * Agentry's turns alone, before the interleaved warm-up), with {@code bench.peer.jfr=<file>} a
+ * CPU-time profile of Agentry's measured turns ({@link PeerProfile}); {@code files} uploads and
  * downloads a {@code bench.files.mb} MB file {@code bench.files.runs} times through the Files API
  * on the filesystem and S3 blob stores (100, 3); {@code nodes} kills a server with {@code
  * bench.nodes.sessions} sessions mid-request (default 1000) and measures how soon its restart runs
@@ -88,6 +89,7 @@ public final class Main {
             Integer.getInteger("bench.peer.turns", 10),
             // Steady state: C2 is still compiling the step's code after a few hundred steps.
             Integer.getInteger("bench.peer.warmup", 30),
+            Integer.getInteger("bench.peer.jit_warmup", 150),
             java.nio.file.Path.of(System.getProperty("bench.peer.dir", "bench/langgraph")),
             out);
     ModelPathBench model =

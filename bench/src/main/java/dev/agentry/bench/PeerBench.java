@@ -12,7 +12,8 @@ import org.HdrHistogram.Histogram;
  * echo step N} {@code steps} times, then answers. Both sides talk to one {@link FakeAnthropic} (the
  * Messages API wire, streaming), in the same run, their turns interleaved (Agentry, LangGraph,
  * Agentry, …) so that other load on the machine falls on both alike. Each turn runs on a fresh
- * session or thread; the first {@code warmup} turns of each side are not counted.
+ * session or thread; the first {@code warmup} turns of each side are not counted, and before them
+ * Agentry runs {@code jitWarmup} turns alone (its JVM's JIT needs thousands of steps).
  *
  * <p>A step is timed directly where the client sees it: from the turn's start or the previous tool
  * result to the next tool result (Agentry: the SDK hands the client an {@code agent.tool_result}
@@ -22,17 +23,22 @@ final class PeerBench {
   private final int steps;
   private final int turns;
   private final int warmup;
+  private final int jitWarmup;
 
   /** The JVM's CPU time during Agentry's measured turns (its server, SDK client and the fake). */
   private long agentryCpuNanos;
 
+  /** The JIT's compilation time during Agentry's measured turns: steady state shows none. */
+  private long agentryCompileMillis;
+
   private final Path langGraphDir;
   private final PrintStream out;
 
-  PeerBench(int steps, int turns, int warmup, Path langGraphDir, PrintStream out) {
+  PeerBench(int steps, int turns, int warmup, int jitWarmup, Path langGraphDir, PrintStream out) {
     this.steps = steps;
     this.turns = turns;
     this.warmup = warmup;
+    this.jitWarmup = jitWarmup;
     this.langGraphDir = langGraphDir;
     this.out = out;
   }
@@ -51,6 +57,15 @@ final class PeerBench {
         LangGraphSide l = new LangGraphSide(fake, langGraphDir, langGraphData)) {
       peer = l.describe();
       before = null;
+      // Agentry's turns alone first, so that its measured turns meet compiled code, as a server
+      // that has run a while does: after 30 interleaved warm-up turns only, the JIT still compiled
+      // for
+      // 3.7 ms of every measured Agentry step (740 ms in 200 steps). LangGraph.js gets none: the
+      // same 150 extra turns, even on a second SQLite file, made its step slower (p50 17–18 ms
+      // against 12–14 ms), which would flatter the ratio.
+      for (int i = 0; i < jitWarmup; i++) {
+        a.turn(-1 - i, steps);
+      }
       for (int i = 0; i < warmup + turns; i++) {
         if (i == warmup) {
           before = a.serverTimes();
@@ -60,8 +75,10 @@ final class PeerBench {
         }
         Instant start = Instant.now();
         long cpu0 = processCpuNanos();
+        long jit0 = compileMillis();
         PeerTurn mine = a.turn(i, steps);
         long cpu = processCpuNanos() - cpu0;
+        long jit = compileMillis() - jit0;
         Instant end = Instant.now();
         PeerTurn theirs = l.turn(i, steps);
         if (i >= warmup) {
@@ -69,6 +86,7 @@ final class PeerBench {
             profile.turn(start, end);
           }
           agentryCpuNanos += cpu;
+          agentryCompileMillis += jit;
           agentry.add(mine);
           langGraph.add(theirs);
         }
@@ -126,6 +144,15 @@ final class PeerBench {
         "CPU time of the bench's JVM during Agentry's measured turns (server, its SDK client and"
             + " the fake endpoint; LangGraph.js runs in its own process): %.3f ms per step%n",
         agentryCpuNanos / 1e6 / Math.max(1, agentry.steps.getTotalCount()));
+    out.printf(
+        Locale.ROOT,
+        "JIT compilation during Agentry's measured turns: %d ms in all (%d turns of %d steps after"
+            + " %d turns of Agentry alone and %d interleaved warm-up turns)%n",
+        agentryCompileMillis,
+        turns,
+        steps,
+        jitWarmup,
+        warmup);
     if (before != null) {
       double modelMs = (after[0] - before[0]) * 1e3 / Math.max(1, after[1] - before[1]);
       double toolMs = (after[2] - before[2]) * 1e3 / Math.max(1, after[3] - before[3]);
@@ -146,6 +173,14 @@ final class PeerBench {
     return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
             instanceof com.sun.management.OperatingSystemMXBean os
         ? Math.max(0, os.getProcessCpuTime())
+        : 0;
+  }
+
+  /** The JIT compilers' accumulated time, or 0 where the JVM does not say. */
+  private static long compileMillis() {
+    var jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported()
+        ? jit.getTotalCompilationTime()
         : 0;
   }
 
