@@ -14,6 +14,9 @@
 //   answerMs    from the last tool message to the end of the stream (the final model request);
 //   turnMs      the whole turn; toolMs[i]: time inside the bash tool of step i + 1;
 //   checkpoints the checkpoints the thread has in SQLite after the turn.
+// A line "warm <n>" runs the same turn on an agent whose SqliteSaver writes to a second file
+// (<SQLite file>.warm): V8 warms up on the same code while the measured file holds only the
+// measured side's threads (the step slows as the file it reads grows).
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -32,10 +35,15 @@ if (!baseUrl || !dbFile) {
   process.exit(2);
 }
 
-const db = new Database(dbFile);
-const checkpointer = new SqliteSaver(db);
-checkpointer.setup(); // sets journal_mode=WAL and creates the tables
-db.pragma("synchronous = FULL"); // fsync the WAL at every commit, as Agentry's SQLite store does
+function saver(file) {
+  const db = new Database(file);
+  const checkpointer = new SqliteSaver(db);
+  checkpointer.setup(); // sets journal_mode=WAL and creates the tables
+  db.pragma("synchronous = FULL"); // fsync the WAL at every commit, as Agentry's SQLite store does
+  return { db, checkpointer };
+}
+const { db, checkpointer } = saver(dbFile);
+const warmSaver = saver(`${dbFile}.warm`);
 const pragmas = {
   journal_mode: db.pragma("journal_mode", { simple: true }),
   synchronous: db.pragma("synchronous", { simple: true }), // 2 = FULL
@@ -69,13 +77,18 @@ const llm = new ChatAnthropic({
   maxTokens: 1024,
 });
 const agent = createReactAgent({ llm, tools: [bash], checkpointSaver: checkpointer });
+const warmAgent = createReactAgent({
+  llm,
+  tools: [bash],
+  checkpointSaver: warmSaver.checkpointer,
+});
 
 function versionOf(pkg) {
   const file = new URL(`./node_modules/${pkg}/package.json`, import.meta.url);
   return JSON.parse(readFileSync(file, "utf8")).version;
 }
 
-async function turn(n) {
+async function turn(n, { agent, db }) {
   toolTimes = [];
   const stepsMs = [];
   let toolMessages = 0;
@@ -141,13 +154,15 @@ console.log(
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
   const [verb, arg] = line.trim().split(/\s+/);
-  if (verb !== "turn") {
+  if (verb !== "turn" && verb !== "warm") {
     continue;
   }
+  const side = verb === "turn" ? { agent, db } : { agent: warmAgent, db: warmSaver.db };
   try {
-    console.log(JSON.stringify(await turn(Number(arg))));
+    console.log(JSON.stringify(await turn(Number(arg), side)));
   } catch (e) {
     console.log(JSON.stringify({ turn: Number(arg), error: String(e?.stack ?? e) }));
   }
 }
 db.close();
+warmSaver.db.close();

@@ -72,9 +72,21 @@ final class LangGraphSide implements AutoCloseable {
 
   /** One turn of {@code steps} bash calls and a final answer, on a fresh thread. */
   PeerTurn turn(int n, int steps) throws IOException {
+    return run("turn", n, steps);
+  }
+
+  /**
+   * The same turn on a second SQLite file, so that V8 warms up on the same code while the measured
+   * file holds only the measured side's threads.
+   */
+  PeerTurn warm(int n, int steps) throws IOException {
+    return run("warm", n, steps);
+  }
+
+  private PeerTurn run(String verb, int n, int steps) throws IOException {
     PeerTurn.script(fake, steps);
     int requestsBefore = fake.requests().size();
-    commands.write("turn " + n + "\n");
+    commands.write(verb + " " + n + "\n");
     commands.flush();
     JsonNode r = next();
     if (r.has("error")) {

@@ -21,7 +21,7 @@ import java.util.Locale;
  * (1500, 200, 2000, 10000, 20); {@code peer} runs the same bash loop through Agentry and through
  * LangGraph.js ({@code bench/langgraph}), shaped by {@code bench.peer.steps}, {@code
  * bench.peer.turns}, {@code bench.peer.warmup} and {@code bench.peer.jit_warmup} (20, 10, 30, 150:
- * Agentry's turns alone, before the interleaved warm-up), with {@code bench.peer.jfr=<file>} a
+ * turns of each side alone, before the interleaved warm-up), with {@code bench.peer.jfr=<file>} a
  * CPU-time profile of Agentry's measured turns ({@link PeerProfile}); {@code files} uploads and
  * downloads a {@code bench.files.mb} MB file {@code bench.files.runs} times through the Files API
  * on the filesystem and S3 blob stores (100, 3); {@code nodes} kills a server with {@code

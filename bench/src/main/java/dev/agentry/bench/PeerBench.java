@@ -13,7 +13,8 @@ import org.HdrHistogram.Histogram;
  * Messages API wire, streaming), in the same run, their turns interleaved (Agentry, LangGraph,
  * Agentry, …) so that other load on the machine falls on both alike. Each turn runs on a fresh
  * session or thread; the first {@code warmup} turns of each side are not counted, and before them
- * Agentry runs {@code jitWarmup} turns alone (its JVM's JIT needs thousands of steps).
+ * each side runs {@code jitWarmup} turns alone (the JVM's JIT needs thousands of steps;
+ * LangGraph.js's go to a second SQLite file).
  *
  * <p>A step is timed directly where the client sees it: from the turn's start or the previous tool
  * result to the next tool result (Agentry: the SDK hands the client an {@code agent.tool_result}
@@ -57,14 +58,14 @@ final class PeerBench {
         LangGraphSide l = new LangGraphSide(fake, langGraphDir, langGraphData)) {
       peer = l.describe();
       before = null;
-      // Agentry's turns alone first, so that its measured turns meet compiled code, as a server
-      // that has run a while does: after 30 interleaved warm-up turns only, the JIT still compiled
-      // for
-      // 3.7 ms of every measured Agentry step (740 ms in 200 steps). LangGraph.js gets none: the
-      // same 150 extra turns, even on a second SQLite file, made its step slower (p50 17–18 ms
-      // against 12–14 ms), which would flatter the ratio.
+      // Turns of each side alone first, so that the measured turns meet compiled code, as a
+      // server (or a Node process) that has run a while does: after 30 interleaved warm-up turns
+      // only, the JIT still compiled for 3.7 ms of every measured Agentry step (740 ms in 200).
+      // LangGraph.js's go to a second SQLite file: its step slows as the file it reads grows (130
+      // turns on one file gave a p50 of 132 ms), which would flatter the ratio.
       for (int i = 0; i < jitWarmup; i++) {
         a.turn(-1 - i, steps);
+        l.warm(-1 - i, steps);
       }
       for (int i = 0; i < warmup + turns; i++) {
         if (i == warmup) {
@@ -147,7 +148,7 @@ final class PeerBench {
     out.printf(
         Locale.ROOT,
         "JIT compilation during Agentry's measured turns: %d ms in all (%d turns of %d steps after"
-            + " %d turns of Agentry alone and %d interleaved warm-up turns)%n",
+            + " %d turns of each side alone and %d interleaved warm-up turns)%n",
         agentryCompileMillis,
         turns,
         steps,
