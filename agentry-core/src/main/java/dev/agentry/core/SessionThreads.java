@@ -97,31 +97,39 @@ public final class SessionThreads {
   public static Map<String, Thread> of(List<StoredEvent> log) {
     Map<String, Thread> threads = new LinkedHashMap<>();
     for (StoredEvent e : log) {
-      apply(threads, e);
+      apply(threads, e, null, ThreadView.tag(e.payload()));
     }
     return threads;
   }
 
-  private static void apply(Map<String, Thread> threads, StoredEvent e) {
-    String type = e.type();
-    if (type.equals("session.thread_created")) {
-      var created = (Event.SessionThreadCreated) EventCodec.read(e);
+  /** The same from a log whose events are read already: no payload is parsed again. */
+  public static Map<String, Thread> fold(List<LogEntry> log) {
+    Map<String, Thread> threads = new LinkedHashMap<>();
+    for (LogEntry e : log) {
+      apply(threads, e.stored(), e.event(), e.tag());
+    }
+    return threads;
+  }
+
+  /**
+   * Folds {@code e}, whose {@code session_thread_id} is {@code owner}; {@code read} is its event,
+   * or null to parse it only if it concerns a thread.
+   */
+  private static void apply(Map<String, Thread> threads, StoredEvent e, Event read, String owner) {
+    if (e.type().equals("session.thread_created")) {
+      var created = (Event.SessionThreadCreated) (read != null ? read : EventCodec.read(e));
       threads.put(
           created.sessionThreadId(),
           new Thread(created.sessionThreadId(), created.agentName(), e.createdAt()));
       return;
-    }
-    String owner = ThreadView.LIFECYCLE.contains(type) ? ThreadView.tag(e.payload()) : null;
-    if (owner == null) {
-      owner = ThreadView.owner(type, e.payload());
     }
     Thread t = owner == null ? null : threads.get(owner);
     if (t == null) {
       return;
     }
     t.updatedAt = e.createdAt();
-    Event event = EventCodec.read(e);
-    if (ThreadView.LIFECYCLE.contains(type)) {
+    Event event = read != null ? read : EventCodec.read(e);
+    if (ThreadView.LIFECYCLE.contains(e.type())) {
       stopClock(t, e.createdAt());
     }
     switch (event) {

@@ -118,7 +118,7 @@ final class Delegation {
 
   /** Why thread {@code id} cannot take a message for agent {@code name}, or null if it can. */
   private static String continuable(String id, String name, List<LogEntry> log) {
-    var t = SessionThreads.of(log.stream().map(LogEntry::stored).toList()).get(id);
+    var t = SessionThreads.fold(log).get(id);
     if (t == null || !t.agentName.equals(name)) {
       return "session_thread_id: " + id + " is not a thread of agent '" + name + "'";
     }

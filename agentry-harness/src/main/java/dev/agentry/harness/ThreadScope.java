@@ -183,7 +183,7 @@ final class ThreadScope {
           case Event.UserCustomToolResult r -> toolOwner.getOrDefault(r.customToolUseId(), "");
           case Event.UserToolResult r -> toolOwner.getOrDefault(r.toolUseId(), "");
           default -> {
-            String tag = ThreadView.tag(e.stored().payload());
+            String tag = e.tag();
             yield tag == null || tag.equals(primaryId) ? "" : tag;
           }
         };

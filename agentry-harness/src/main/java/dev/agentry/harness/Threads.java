@@ -7,8 +7,6 @@ import dev.agentry.core.LogEntry;
 import dev.agentry.core.Roster;
 import dev.agentry.core.Session;
 import dev.agentry.core.SessionThreads;
-import dev.agentry.core.StoredEvent;
-import dev.agentry.core.ThreadView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,13 +65,13 @@ final class Threads {
    */
   static boolean coordinatorWaits(List<LogEntry> log) {
     return log.stream().anyMatch(Threads::replyQueued)
-        || SessionThreads.of(stored(log)).values().stream().anyMatch(SessionThreads.Thread::busy);
+        || SessionThreads.fold(log).values().stream().anyMatch(SessionThreads.Thread::busy);
   }
 
   private static boolean replyQueued(LogEntry e) {
     return e.processedAt() == null
         && e.event() instanceof Event.AgentThreadMessageReceived
-        && ThreadView.tag(e.stored().payload()) == null;
+        && e.tag() == null;
   }
 
   /**
@@ -81,7 +79,7 @@ final class Threads {
    * commit: each member answers its own.
    */
   static List<EventDraft> interruptsForBusy(List<LogEntry> log) {
-    return SessionThreads.of(stored(log)).values().stream()
+    return SessionThreads.fold(log).values().stream()
         .filter(SessionThreads.Thread::busy)
         .map(t -> EventCodec.draft(new Event.UserInterrupt(t.id), null))
         .toList();
@@ -94,7 +92,7 @@ final class Threads {
    * mid-turn or starting (a step in flight may be starting its thread's turn).
    */
   List<Runner> due(List<LogEntry> log, Predicate<Runner> stepping) {
-    Map<String, SessionThreads.Thread> known = SessionThreads.of(stored(log));
+    Map<String, SessionThreads.Thread> known = SessionThreads.fold(log);
     for (SessionThreads.Thread t : known.values()) {
       if (!byId.containsKey(t.id)) {
         roster.member(t.agentName).ifPresent(m -> add(t.id, newRunner.apply(t.id, m)));
@@ -146,9 +144,5 @@ final class Threads {
   /** Every member runner this run made. */
   List<Runner> runners() {
     return List.copyOf(runners);
-  }
-
-  private static List<StoredEvent> stored(List<LogEntry> log) {
-    return log.stream().map(LogEntry::stored).toList();
   }
 }
