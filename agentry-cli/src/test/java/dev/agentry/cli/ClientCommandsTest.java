@@ -546,24 +546,28 @@ class ClientCommandsTest {
     Path memberFile = dataDir.resolve("member.json");
     Files.writeString(
         memberFile,
-        "{\"name\":\"tail-researcher\",\"model\":\"claude-sonnet-4-6\","
+        "{\"name\":\"tail-researcher\",\"model\":\"claude-sonnet-4-6\",\"system\":\"sys-researcher\","
             + "\"tools\":[{\"type\":\"agent_toolset_20260401\"}]}");
     String member = created(ok("agents", "create", memberFile.toString()));
     Path leadFile = dataDir.resolve("lead.json");
     Files.writeString(
         leadFile,
-        "{\"name\":\"tail-lead\",\"model\":\"claude-sonnet-4-6\","
+        "{\"name\":\"tail-lead\",\"model\":\"claude-sonnet-4-6\",\"system\":\"sys-lead\","
             + "\"multiagent\":{\"type\":\"coordinator\",\"agents\":[\""
             + member
             + "\"]}}");
     String lead = created(ok("agents", "create", leadFile.toString()));
-    fake.enqueue(
+    // A script per agent: the lead's second request and the member's first are in flight together.
+    fake.enqueueFor(
+        "sys-lead",
         FakeAnthropic.toolUse(
             "send_to_agent", "{\"agent_name\":\"tail-researcher\",\"message\":\"count them\"}"),
         FakeAnthropic.text("Asked."),
-        FakeAnthropic.toolUse("bash", "{\"command\":\"echo from-the-member\"}"),
-        FakeAnthropic.text("Three."),
         FakeAnthropic.text("The member says three."));
+    fake.enqueueFor(
+        "sys-researcher",
+        FakeAnthropic.toolUse("bash", "{\"command\":\"echo from-the-member\"}"),
+        FakeAnthropic.text("Three."));
     ok("run", "--agent", lead, "How many?");
     String session =
         Json.mapper()
@@ -616,14 +620,15 @@ class ClientCommandsTest {
     Path memberFile = dataDir.resolve("asking-member.json");
     Files.writeString(
         memberFile,
-        "{\"name\":\"tail-asker\",\"model\":\"claude-sonnet-4-6\",\"tools\":[{\"type\":"
+        "{\"name\":\"tail-asker\",\"model\":\"claude-sonnet-4-6\",\"system\":\"sys-asker\","
+            + "\"tools\":[{\"type\":"
             + "\"agent_toolset_20260401\",\"default_config\":{\"permission_policy\":"
             + "{\"type\":\"always_ask\"}}}]}");
     String member = created(ok("agents", "create", memberFile.toString()));
     Path leadFile = dataDir.resolve("asking-lead.json");
     Files.writeString(
         leadFile,
-        "{\"name\":\"tail-asking-lead\",\"model\":\"claude-sonnet-4-6\","
+        "{\"name\":\"tail-asking-lead\",\"model\":\"claude-sonnet-4-6\",\"system\":\"sys-asking-lead\","
             + "\"multiagent\":{\"type\":\"coordinator\",\"agents\":[\""
             + member
             + "\"]}}");
@@ -640,11 +645,13 @@ class ClientCommandsTest {
         java.util.concurrent.CompletableFuture.supplyAsync(
             () -> cli("tail", session, "--until-idle"));
     Thread.sleep(300); // no assertion rides on this: the history fills in whatever it misses
-    fake.enqueue(
+    fake.enqueueFor(
+        "sys-asking-lead",
         FakeAnthropic.toolUse(
             "send_to_agent", "{\"agent_name\":\"tail-asker\",\"message\":\"look\"}"),
-        FakeAnthropic.text("Asked."),
-        FakeAnthropic.toolUse("bash", "{\"command\":\"echo needs-a-yes\"}"));
+        FakeAnthropic.text("Asked."));
+    fake.enqueueFor(
+        "sys-asker", FakeAnthropic.toolUse("bash", "{\"command\":\"echo needs-a-yes\"}"));
     ok("send", session, "go");
     String ask = null;
     for (long end = System.nanoTime() + 20_000_000_000L; ask == null && System.nanoTime() < end; ) {
@@ -657,7 +664,8 @@ class ClientCommandsTest {
       Thread.sleep(50);
     }
     assertThat(ask).as("the member's asking call").isNotNull();
-    fake.enqueue(FakeAnthropic.text("Looked."), FakeAnthropic.text("Done."));
+    fake.enqueueFor("sys-asker", FakeAnthropic.text("Looked."));
+    fake.enqueueFor("sys-asking-lead", FakeAnthropic.text("Done."));
     ok("approve", session, ask);
     Run run = tail.get(20, java.util.concurrent.TimeUnit.SECONDS);
 

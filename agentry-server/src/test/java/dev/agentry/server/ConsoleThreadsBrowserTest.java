@@ -44,14 +44,15 @@ class ConsoleThreadsBrowserTest extends FakeModelServerTestBase {
             server.call(
                 "POST",
                 "/v1/agents",
-                "{\"name\":\"researcher\",\"model\":\"claude-sonnet-4-6\","
+                "{\"name\":\"researcher\",\"model\":\"claude-sonnet-4-6\",\"system\":\"sys-researcher\","
                     + "\"tools\":[{\"type\":\"agent_toolset_20260401\"}]}"));
     String lead =
         BadInputTest.id(
             server.call(
                 "POST",
                 "/v1/agents",
-                "{\"name\":\"lead\",\"model\":\"claude-sonnet-4-6\",\"multiagent\":"
+                "{\"name\":\"lead\",\"model\":\"claude-sonnet-4-6\",\"system\":\"sys-lead\","
+                    + "\"multiagent\":"
                     + "{\"type\":\"coordinator\",\"agents\":[\""
                     + member
                     + "\"]}}"));
@@ -142,14 +143,18 @@ class ConsoleThreadsBrowserTest extends FakeModelServerTestBase {
 
   @Test
   void aDelegatingSession_showsATabPerThread_andAChildsTabShowsItsOwnStream() throws Exception {
-    fake.enqueue(
+    // A script per agent: the lead's second request and the member's first are in flight together.
+    fake.enqueueFor(
+        "sys-lead",
         FakeAnthropic.toolUse(
             "send_to_agent",
             "{\"agent_name\":\"researcher\",\"message\":\"Count the files please\"}"),
         FakeAnthropic.text("I asked the researcher."),
-        FakeAnthropic.toolUse("bash", "{\"command\":\"echo child-was-here\"}"),
-        FakeAnthropic.text("There are 3 files."),
         FakeAnthropic.text("The researcher counted 3."));
+    fake.enqueueFor(
+        "sys-researcher",
+        FakeAnthropic.toolUse("bash", "{\"command\":\"echo child-was-here\"}"),
+        FakeAnthropic.text("There are 3 files."));
     String id = coordinatorSession();
     openSession(id);
     PermissionEndToEndTest.say(id, "How many files?");
