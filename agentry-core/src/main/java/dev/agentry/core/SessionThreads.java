@@ -117,10 +117,11 @@ public final class SessionThreads {
    */
   private static void apply(Map<String, Thread> threads, StoredEvent e, Event read, String owner) {
     if (e.type().equals("session.thread_created")) {
-      var created = (Event.SessionThreadCreated) (read != null ? read : EventCodec.read(e));
-      threads.put(
-          created.sessionThreadId(),
-          new Thread(created.sessionThreadId(), created.agentName(), e.createdAt()));
+      // A corrupt row reads as Event.Corrupt: no thread (it is reported where the log is read).
+      if ((read != null ? read : EventCodec.read(e)) instanceof Event.SessionThreadCreated c) {
+        threads.put(
+            c.sessionThreadId(), new Thread(c.sessionThreadId(), c.agentName(), e.createdAt()));
+      }
       return;
     }
     Thread t = owner == null ? null : threads.get(owner);

@@ -79,4 +79,17 @@ class SessionThreadsTest {
     assertThat(read.activeSeconds(T0.plusSeconds(9))).isEqualTo(3.0);
     assertThat(read.updatedAt()).isEqualTo(stored.updatedAt()).isEqualTo(T0.plusSeconds(5));
   }
+
+  @Test
+  void aCorruptThreadCreatedRow_makesNoThread_andBreaksNothing() {
+    List<StoredEvent> log =
+        List.of(
+            new StoredEvent(
+                "sesn_abc123", 1, "sevt_1", "session.thread_created", "{not json", T0, T0),
+            at(2, "session.thread_created", ""));
+
+    assertThat(SessionThreads.of(log)).containsOnlyKeys(CHILD);
+    assertThat(SessionThreads.fold(log.stream().map(LogEntry::of).toList()))
+        .containsOnlyKeys(CHILD);
+  }
 }
