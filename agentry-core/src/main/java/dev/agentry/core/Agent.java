@@ -12,4 +12,12 @@ public record Agent(
     AgentSpec spec,
     Instant createdAt,
     Instant updatedAt,
-    Instant archivedAt) {}
+    Instant archivedAt) {
+
+  /**
+   * This version with another spec (a session's snapshot, a member as it runs): same id and times.
+   */
+  public Agent withSpec(AgentSpec newSpec) {
+    return new Agent(id, version, newSpec, createdAt, updatedAt, archivedAt);
+  }
+}

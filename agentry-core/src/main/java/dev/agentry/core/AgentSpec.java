@@ -51,6 +51,36 @@ public record AgentSpec(
             executionIdentity);
   }
 
+  /** This spec with another roster ({@code multiagent}; null for none). */
+  public AgentSpec withRoster(JsonNode newMultiagent) {
+    return new AgentSpec(
+        name,
+        description,
+        system,
+        model,
+        tools,
+        mcpServers,
+        skills,
+        metadata,
+        newMultiagent,
+        executionIdentity);
+  }
+
+  /** This spec with other skills (pinned to versions). */
+  public AgentSpec withSkills(List<JsonNode> newSkills) {
+    return new AgentSpec(
+        name,
+        description,
+        system,
+        model,
+        tools,
+        mcpServers,
+        newSkills,
+        metadata,
+        multiagent,
+        executionIdentity);
+  }
+
   /** This spec with other tools and MCP servers (a session's update, a member's layered tools). */
   public AgentSpec withTools(List<ToolSpec> newTools, List<McpServer> newServers) {
     return new AgentSpec(

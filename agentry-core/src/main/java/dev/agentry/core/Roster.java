@@ -96,26 +96,7 @@ public record Roster(List<Member> members) {
 
   /** The agent a {@code self} member runs as: the coordinator without its roster. */
   public static Agent selfCopy(Agent coordinator) {
-    AgentSpec s = coordinator.spec();
-    AgentSpec copy =
-        new AgentSpec(
-            s.name(),
-            s.description(),
-            s.system(),
-            s.model(),
-            s.tools(),
-            s.mcpServers(),
-            s.skills(),
-            s.metadata(),
-            null,
-            s.executionIdentity());
-    return new Agent(
-        coordinator.id(),
-        coordinator.version(),
-        copy,
-        coordinator.createdAt(),
-        coordinator.updatedAt(),
-        coordinator.archivedAt());
+    return coordinator.withSpec(coordinator.spec().withRoster(null));
   }
 
   private static Agent expanded(JsonNode entry) {

@@ -55,14 +55,7 @@ final class WebDomainLayers {
     if (!changed) {
       return member;
     }
-    AgentSpec spec = s.withTools(tools, s.mcpServers());
-    return new Agent(
-        member.id(),
-        member.version(),
-        spec,
-        member.createdAt(),
-        member.updatedAt(),
-        member.archivedAt());
+    return member.withSpec(s.withTools(tools, s.mcpServers()));
   }
 
   /** One web tool's config under the coordinator's; {@code own} itself when nothing changes. */

@@ -62,7 +62,7 @@ final class Rosters {
       names.add(at, member.spec().name());
       entry.put("version", member.version());
     }
-    return withRoster(spec, multiagent);
+    return spec.withRoster(multiagent);
   }
 
   /**
@@ -90,13 +90,7 @@ final class Rosters {
           member(at, entry.path("id").asText(), entry.path("version").asInt(), spec, prefix);
       entries.array().set(i, Roster.expandedEntry(member));
     }
-    return new Agent(
-        coordinator.id(),
-        coordinator.version(),
-        withRoster(spec, multiagent),
-        coordinator.createdAt(),
-        coordinator.updatedAt(),
-        coordinator.archivedAt());
+    return coordinator.withSpec(spec.withRoster(multiagent));
   }
 
   /** The member version an entry names, if it may be rostered under {@code coordinator}. */
@@ -153,20 +147,6 @@ final class Rosters {
 
   private static String describe(String geo) {
     return geo == null ? "unset" : "'" + geo + "'";
-  }
-
-  private static AgentSpec withRoster(AgentSpec s, JsonNode multiagent) {
-    return new AgentSpec(
-        s.name(),
-        s.description(),
-        s.system(),
-        s.model(),
-        s.tools(),
-        s.mcpServers(),
-        s.skills(),
-        s.metadata(),
-        multiagent,
-        s.executionIdentity());
   }
 
   /** The entry array of a stored roster and its path in the API; null when there is none. */

@@ -57,7 +57,7 @@ final class SessionAgents {
             s.metadata(),
             s.multiagent(),
             s.executionIdentity());
-    return withSpec(base, AgentParser.checked(spec, "agent"));
+    return base.withSpec(AgentParser.checked(spec, "agent"));
   }
 
   /** The session-local agent an update's {@code agent: {tools?, mcp_servers?}} makes. */
@@ -69,7 +69,7 @@ final class SessionAgents {
     List<McpServer> servers =
         node.has("mcp_servers") ? AgentParser.mcpServers(node, "agent") : s.mcpServers();
     AgentSpec spec = s.withTools(tools, servers);
-    return withSpec(current, AgentParser.checked(spec, "agent"));
+    return current.withSpec(AgentParser.checked(spec, "agent"));
   }
 
   /** What {@code session.updated} says changed: the replaced fields as the snapshot shows them. */
@@ -82,10 +82,6 @@ final class SessionAgents {
       }
     }
     return out;
-  }
-
-  private static Agent withSpec(Agent a, AgentSpec spec) {
-    return new Agent(a.id(), a.version(), spec, a.createdAt(), a.updatedAt(), a.archivedAt());
   }
 
   private static void knownFields(JsonNode node, Set<String> known) {

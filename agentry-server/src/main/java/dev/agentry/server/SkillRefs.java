@@ -34,25 +34,7 @@ final class SkillRefs {
       return agent;
     }
     List<JsonNode> pinned = resolve(s.skills(), skills, workspaceId, "agent: " + agent.id() + " ");
-    AgentSpec spec =
-        new AgentSpec(
-            s.name(),
-            s.description(),
-            s.system(),
-            s.model(),
-            s.tools(),
-            s.mcpServers(),
-            pinned,
-            s.metadata(),
-            s.multiagent(),
-            s.executionIdentity());
-    return new Agent(
-        agent.id(),
-        agent.version(),
-        spec,
-        agent.createdAt(),
-        agent.updatedAt(),
-        agent.archivedAt());
+    return agent.withSpec(s.withSkills(pinned));
   }
 
   /**
