@@ -1,6 +1,8 @@
 package dev.agentry.core;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
 import java.util.Set;
 
 /**
@@ -37,10 +39,22 @@ public final class ThreadView {
     if (!payload.contains(MARK)) {
       return null; // most events: no parse
     }
-    try {
-      JsonNode v = Json.read(payload, JsonNode.class).get(FIELD);
-      return v == null || !v.isTextual() ? null : v.asText();
-    } catch (IllegalStateException unreadable) {
+    // Read as tokens, not as a tree: streams and folds ask it of every event of a multi-agent
+    // session. The whole payload is still read, so that a corrupt one stays untagged.
+    try (JsonParser p = Json.mapper().getFactory().createParser(payload)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      String tag = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        if (p.nextToken() == JsonToken.VALUE_STRING && name.equals(FIELD)) {
+          tag = p.getText();
+        }
+        p.skipChildren();
+      }
+      return p.currentToken() == JsonToken.END_OBJECT ? tag : null;
+    } catch (IOException unreadable) {
       return null; // a corrupt row is the primary thread's, which reports it
     }
   }

@@ -72,5 +72,12 @@ class ThreadViewTest {
     assertThat(ThreadView.withTag(tagged, "sthr_x")).isEqualTo(tagged);
     assertThat(ThreadView.tag(tagged)).isEqualTo(CHILD);
     assertThat(ThreadView.tag("not json \"session_thread_id\"")).isNull();
+    // Only the payload's own field counts, only as text, and only in a payload that parses.
+    assertThat(ThreadView.tag("{\"input\":{\"session_thread_id\":\"sthr_x\"},\"a\":[1,{}]}"))
+        .isNull();
+    assertThat(ThreadView.tag("{\"session_thread_id\":7}")).isNull();
+    assertThat(ThreadView.tag("{\"a\":[{\"b\":1}],\"session_thread_id\":\"sthr_y\"}"))
+        .isEqualTo("sthr_y");
+    assertThat(ThreadView.tag("{\"session_thread_id\":\"sthr_z\",\"a\":")).isNull();
   }
 }
