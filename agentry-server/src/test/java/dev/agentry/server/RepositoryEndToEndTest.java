@@ -243,22 +243,21 @@ class RepositoryEndToEndTest {
         if (attempt == 5) {
           throw e;
         }
-      } catch (java.io.UncheckedIOException e) {
-        // The walk itself met the vanished file (it wraps the same exception).
-        if (attempt == 5 || !(e.getCause() instanceof java.nio.file.NoSuchFileException)) {
-          throw e;
-        }
       }
     }
   }
 
   private static List<String> scan(Path root, String needle) throws IOException {
-    List<String> hits = new ArrayList<>();
+    List<Path> files;
     try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : s.filter(Files::isRegularFile).toList()) {
-        if (new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1).contains(needle)) {
-          hits.add(p.toString());
-        }
+      files = s.filter(Files::isRegularFile).toList();
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause(); // the walk met a vanished file: the same restart as a read that does
+    }
+    List<String> hits = new ArrayList<>();
+    for (Path p : files) {
+      if (new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1).contains(needle)) {
+        hits.add(p.toString());
       }
     }
     return hits;
